@@ -1,0 +1,1 @@
+//! stackc core

@@ -1,1 +1,16 @@
-fn main() {}
+//! The `stackc` binary: parses arguments, runs a command, maps the outcome to
+//! an exit code (0 ok, 1 user error, 2 usage error).
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let status = commands::run(cli);
+    ExitCode::from(status as u8)
+}

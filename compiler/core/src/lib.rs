@@ -1,1 +1,11 @@
-//! stackc core
+//! stackc-core: the stack language (syntax, checker, IR) and the emitters.
+//! Pure: source text in, IR and artifacts (as bytes) out.
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod cookbooks;
+pub mod diag;
+pub mod ir;
+pub mod stdlib;
+pub mod syntax;
+pub mod units;

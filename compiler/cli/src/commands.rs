@@ -1,0 +1,84 @@
+//! The commands, each in its own module, and their shared plumbing.
+
+mod check;
+mod explain;
+
+use std::path::{Path, PathBuf};
+
+use stackc_core::diag::{Code, Diagnostic, Span};
+
+use crate::cli::{Cli, Command, MessageFormat};
+use crate::output;
+
+/// Process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Success.
+    Ok = 0,
+    /// The user's input has errors (diagnostics printed).
+    UserError = 1,
+    /// The command line is wrong.
+    #[allow(dead_code)]
+    Usage = 2,
+}
+
+/// Runs the command.
+pub fn run(cli: Cli) -> Status {
+    let format = cli.message_format;
+    match cli.command {
+        Command::Check { file } => check::run(format, &file),
+        Command::Fmt { .. } => Status::Usage,
+        Command::Explain { code } => explain::run(code.as_deref()),
+    }
+}
+
+/// A stack file read from disk.
+pub struct SourceFile {
+    /// Path as given.
+    pub path: PathBuf,
+    /// Its text (lossy when it is not UTF-8, for rendering).
+    pub text: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl SourceFile {
+    /// Display name.
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Directory relative paths in the file resolve against.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
+/// Reads a stack file, printing a `read_failed` diagnostic when it cannot.
+pub fn read(format: MessageFormat, path: &Path) -> Option<SourceFile> {
+    match std::fs::read(path) {
+        Ok(bytes) => Some(SourceFile {
+            path: path.to_path_buf(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }),
+        Err(e) => {
+            let help = if path == Path::new("stack.kdl") {
+                "run stackc in the directory that holds stack.kdl, or name the file: `stackc check path/to/stack.kdl`"
+            } else {
+                "check the path"
+            };
+            let d = Diagnostic::error(
+                Code::ReadFailed,
+                Span::new(0, 0),
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .help(help);
+            output::print(format, &[d], &path.display().to_string(), "");
+            None
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! `stackc check`: type-check a stack file.
+
+use std::path::Path;
+
+use stackc_core::check::{self, Options, RealFiles};
+use stackc_core::diag;
+use stackc_core::ir::Program;
+use stackc_core::syntax;
+
+use super::{read, SourceFile, Status};
+use crate::cli::MessageFormat;
+use crate::output;
+
+/// Reads, parses and checks a file, printing diagnostics; the program when clean.
+pub fn load(format: MessageFormat, path: &Path) -> Result<(SourceFile, Program), Status> {
+    let file = read(format, path).ok_or(Status::UserError)?;
+    let text = match syntax::decode(&file.bytes) {
+        Ok(t) => t,
+        Err(d) => {
+            output::print(format, &[d], &file.name(), &file.text);
+            return Err(Status::UserError);
+        }
+    };
+    let base = file.base_dir();
+    let opts = Options {
+        base_dir: &base,
+        files: &RealFiles,
+    };
+    let (program, diags) = check::check_source(text, &opts);
+    output::print(format, &diags, &file.name(), &file.text);
+    match program {
+        Some(p) if !diag::has_errors(&diags) => Ok((file, p)),
+        _ => Err(Status::UserError),
+    }
+}
+
+pub fn run(format: MessageFormat, path: &Path) -> Status {
+    match load(format, path) {
+        Ok((file, program)) => {
+            if format == MessageFormat::Human {
+                let envs: Vec<&str> = program
+                    .environments
+                    .iter()
+                    .map(|e| e.env.as_str())
+                    .collect();
+                let prod = &program.environments[0];
+                eprintln!(
+                    "ok: {} — stack `{}`, {} layer{}, {} app{}, environments: {}",
+                    file.name(),
+                    program.name,
+                    prod.layers.len(),
+                    if prod.layers.len() == 1 { "" } else { "s" },
+                    prod.apps.len(),
+                    if prod.apps.len() == 1 { "" } else { "s" },
+                    envs.join(", ")
+                );
+            }
+            Status::Ok
+        }
+        Err(status) => status,
+    }
+}

@@ -1,0 +1,567 @@
+//! AST to typed IR: every rule of the language, every error of a file
+//! reported in one run, one resolved `Stack` per environment.
+
+mod app;
+mod json;
+mod layer;
+mod overlay;
+mod read;
+
+use std::path::{Path, PathBuf};
+
+pub use json::deep_merge;
+
+use crate::diag::{self, did_you_mean, Code, Diagnostic, Span};
+use crate::ir::{Network, Program, Stack, WorkingHours};
+use crate::stdlib::{self, Stdlib};
+use crate::syntax::{self, Document, Node};
+use crate::units;
+
+/// What the checker may ask of the file system: whether user recipes exist.
+pub trait Files {
+    /// True when `path` is a file.
+    fn is_file(&self, path: &Path) -> bool;
+    /// True when `path` is a directory.
+    fn is_dir(&self, path: &Path) -> bool;
+}
+
+/// The real file system.
+pub struct RealFiles;
+
+impl Files for RealFiles {
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+}
+
+/// Inputs besides the source text.
+pub struct Options<'a> {
+    /// Directory of the stack file; relative paths resolve against it.
+    pub base_dir: &'a Path,
+    /// File system access for user cookbooks.
+    pub files: &'a dyn Files,
+}
+
+/// Parses and checks a stack file. Returns the program when there is no
+/// error, and every diagnostic (warnings too), sorted by position.
+pub fn check_source(source: &str, opts: &Options) -> (Option<Program>, Vec<Diagnostic>) {
+    match syntax::parse(source) {
+        Ok(doc) => check(&doc, opts),
+        Err(diags) => (None, diags),
+    }
+}
+
+/// Checks a parsed document.
+pub fn check(doc: &Document, opts: &Options) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut cx = Checker {
+        std: stdlib::get(),
+        opts,
+        diags: Vec::new(),
+        cookbooks_missing: false,
+    };
+    let program = cx.program(doc);
+    let mut diags = cx.diags;
+    diag::normalize(&mut diags);
+    let program = program.filter(|_| !diag::has_errors(&diags));
+    (program, diags)
+}
+
+pub(crate) struct Checker<'a> {
+    std: &'static Stdlib,
+    opts: &'a Options<'a>,
+    diags: Vec<Diagnostic>,
+    /// The stack names a cookbooks directory that does not exist.
+    cookbooks_missing: bool,
+}
+
+const STACK_NODES: &[&str] = &[
+    "region",
+    "description",
+    "os",
+    "cookbooks",
+    "notify",
+    "network",
+    "custom-json",
+    "working-hours",
+    "layer",
+    "app",
+    "environment",
+];
+const STACK_SINGLETONS: &[&str] = &[
+    "region",
+    "description",
+    "os",
+    "cookbooks",
+    "notify",
+    "network",
+    "custom-json",
+    "working-hours",
+];
+
+impl Checker<'_> {
+    pub(super) fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn program(&mut self, doc: &Document) -> Option<Program> {
+        let stacks: Vec<&Node> = doc.nodes.iter().filter(|n| n.name == "stack").collect();
+        for node in doc.nodes.iter().filter(|n| n.name != "stack") {
+            self.unknown_node(node, "the file", &["stack"]);
+        }
+        for extra in stacks.iter().skip(1) {
+            self.push(
+                Diagnostic::error(
+                    Code::DuplicateNode,
+                    extra.name_span,
+                    "a file holds one stack",
+                )
+                .related(stacks[0].name_span, "the first stack")
+                .help("put each stack in its own file"),
+            );
+        }
+        let Some(stack) = stacks.first() else {
+            let span = doc.nodes.first().map_or(Span::new(0, 0), |n| n.name_span);
+            self.push(
+                Diagnostic::error(Code::MissingStack, span, "the file has no `stack` node")
+                    .label("expected `stack NAME { ... }`")
+                    .help("start the file with `stack my-app { region eu-west-1 ... }`"),
+            );
+            return None;
+        };
+        self.entries(stack, 1, &[]);
+        let name = self
+            .arg(stack, 0, "a name")
+            .and_then(|v| self.name(v, "stack name"));
+        let kids = self.children(stack);
+        self.singletons(kids, STACK_SINGLETONS);
+        for kid in kids {
+            if !STACK_NODES.contains(&kid.name.as_str()) {
+                self.unknown_node(kid, "`stack`", STACK_NODES);
+            }
+        }
+        let base: Vec<Node> = kids
+            .iter()
+            .filter(|k| k.name != "environment")
+            .cloned()
+            .collect();
+        let envs: Vec<&Node> = kids.iter().filter(|k| k.name == "environment").collect();
+
+        let mut env_names: Vec<(String, Span)> = Vec::new();
+        let mut overrides: Vec<(String, &Node)> = Vec::new();
+        for env in &envs {
+            self.entries(env, 1, &[]);
+            let Some(env_name) = self
+                .arg(env, 0, "a name")
+                .and_then(|v| self.name(v, "environment name"))
+            else {
+                continue;
+            };
+            if let Some((_, first)) = env_names.iter().find(|(n, _)| *n == env_name) {
+                self.push(duplicate(
+                    "environment",
+                    &env_name,
+                    env.args[0].span,
+                    *first,
+                ));
+                continue;
+            }
+            env_names.push((env_name.clone(), env.args[0].span));
+            overrides.push((env_name, env));
+        }
+
+        let mut environments = Vec::new();
+        let production_override = overrides.iter().position(|(n, _)| n == "production");
+        let production = match production_override {
+            Some(i) => self.environment(name.as_deref(), &base, Some(overrides[i].1), "production"),
+            None => self.environment(name.as_deref(), &base, None, "production"),
+        };
+        environments.extend(production);
+        for (env_name, env) in &overrides {
+            if env_name != "production" {
+                environments.extend(self.environment(name.as_deref(), &base, Some(env), env_name));
+            }
+        }
+        Some(Program {
+            name: name?,
+            environments,
+        })
+    }
+
+    /// Checks one environment: the stack's nodes with the environment's merged over them.
+    fn environment(
+        &mut self,
+        name: Option<&str>,
+        base: &[Node],
+        env: Option<&Node>,
+        env_name: &str,
+    ) -> Option<Stack> {
+        let mut env_json = serde_json::Value::Object(Default::default());
+        let nodes = match env {
+            None => base.to_vec(),
+            Some(env) => {
+                let kids = self.children(env);
+                self.singletons(kids, STACK_SINGLETONS);
+                let mut over = Vec::new();
+                for kid in kids {
+                    match kid.name.as_str() {
+                        "environment" => {
+                            self.unknown_node(kid, "`environment`", STACK_SINGLETONS)
+                        }
+                        "custom-json" => {
+                            self.entries(kid, 0, &[]);
+                            let kids = self.children(kid);
+                            env_json = self.custom_json(kids);
+                        }
+                        "layer" | "app" if !self.known_or_new(kid, base) => {}
+                        n if STACK_NODES.contains(&n) => over.push(kid.clone()),
+                        _ => self.unknown_node(kid, "`environment`", STACK_NODES),
+                    }
+                }
+                overlay::overlay(base, &over)
+            }
+        };
+        self.stack(name, &nodes, env_name, env_json)
+    }
+
+    /// An environment's `layer`/`app` must name one of the stack's, or be a
+    /// complete new one (with `type=`).
+    fn known_or_new(&mut self, node: &Node, base: &[Node]) -> bool {
+        let Some(name) = node.args.first().and_then(|v| v.as_str()) else {
+            return true;
+        };
+        let known: Vec<&str> = base
+            .iter()
+            .filter(|b| b.name == node.name)
+            .filter_map(|b| b.args.first().and_then(|v| v.as_str()))
+            .collect();
+        if known.contains(&name) || node.prop("type").is_some() {
+            return true;
+        }
+        let code = if node.name == "layer" {
+            Code::UnknownLayer
+        } else {
+            Code::UnknownApp
+        };
+        self.push(
+            Diagnostic::error(
+                code,
+                node.args[0].span,
+                format!("the stack has no {} `{name}`", node.name),
+            )
+            .label(format!("unknown {}", node.name))
+            .help(match diag::suggest(name, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? (a new {} needs `type=`)", node.name),
+                None => format!(
+                    "to add a new {} in this environment, give it `type=`",
+                    node.name
+                ),
+            }),
+        );
+        false
+    }
+
+    fn stack(
+        &mut self,
+        name: Option<&str>,
+        nodes: &[Node],
+        env: &str,
+        env_custom_json: serde_json::Value,
+    ) -> Option<Stack> {
+        let mut region = None;
+        let mut description = None;
+        let mut os = self.std.os.get("amazon-linux-2023").cloned();
+        let mut cookbooks = None;
+        let mut notify = Vec::new();
+        let mut network = Some(Network::NewVpc {
+            cidr: "10.0.0.0/16".into(),
+            zones: 2,
+            single_nat: false,
+        });
+        let mut custom_json = serde_json::Value::Object(Default::default());
+        let mut working_hours = None;
+        let mut region_seen = false;
+        for node in nodes {
+            match node.name.as_str() {
+                "region" => {
+                    region_seen = true;
+                    self.entries(node, 1, &[]);
+                    self.no_children(node);
+                    region = self.region(node);
+                }
+                "description" => {
+                    self.entries(node, 1, &[]);
+                    self.no_children(node);
+                    description = self.str_arg(node, 0, "a description").map(str::to_string);
+                }
+                "os" => {
+                    self.entries(node, 1, &[]);
+                    self.no_children(node);
+                    os = self.os(node);
+                }
+                "cookbooks" => {
+                    self.entries(node, 1, &[]);
+                    self.no_children(node);
+                    cookbooks = self.cookbooks_dir(node);
+                }
+                "notify" => {
+                    self.entries(node, usize::MAX, &[]);
+                    self.no_children(node);
+                    notify = self.notify(node);
+                }
+                "network" => network = self.network(node),
+                "custom-json" => {
+                    self.entries(node, 0, &[]);
+                    let kids = self.children(node);
+                    custom_json = self.custom_json(kids);
+                }
+                "working-hours" => working_hours = self.working_hours(node),
+                _ => {}
+            }
+        }
+        if !region_seen {
+            let span = nodes.first().map_or(Span::new(0, 0), |n| n.name_span);
+            self.push(
+                Diagnostic::error(Code::MissingNode, span, "the stack has no `region`")
+                    .label("the stack's first node")
+                    .help("add `region eu-west-1` (or your region) to the stack"),
+            );
+        }
+        let region = region?;
+        let layers = self.layers(nodes, &region, cookbooks.as_deref());
+        let apps = self.apps(nodes, &layers);
+        Some(Stack {
+            name: name?.to_string(),
+            env: env.to_string(),
+            region,
+            description,
+            os: os?,
+            cookbooks,
+            notify,
+            network: network?,
+            custom_json,
+            env_custom_json,
+            working_hours,
+            layers: layers?,
+            apps: apps?,
+        })
+    }
+
+    fn region(&mut self, node: &Node) -> Option<String> {
+        let v = self.arg(node, 0, "a region")?;
+        let text = self.string(v, "region")?;
+        if self.std.regions.iter().any(|r| r == text) {
+            return Some(text.to_string());
+        }
+        let regions: Vec<&str> = self.std.regions.iter().map(String::as_str).collect();
+        self.push(
+            Diagnostic::error(
+                Code::UnknownRegion,
+                v.span,
+                format!("`{text}` is not an AWS region"),
+            )
+            .label("unknown region")
+            .help(did_you_mean(text, &regions)),
+        );
+        None
+    }
+
+    fn os(&mut self, node: &Node) -> Option<stdlib::Os> {
+        let v = self.arg(node, 0, "an operating system")?;
+        let text = self.string(v, "os")?;
+        if let Some(os) = self.std.os.get(text) {
+            return Some(os.clone());
+        }
+        let names: Vec<&str> = self.std.os.keys().map(String::as_str).collect();
+        self.push(
+            Diagnostic::error(
+                Code::UnknownOs,
+                v.span,
+                format!("`{text}` is not a supported operating system"),
+            )
+            .label("unsupported")
+            .help(did_you_mean(text, &names)),
+        );
+        None
+    }
+
+    fn cookbooks_dir(&mut self, node: &Node) -> Option<PathBuf> {
+        let v = self.arg(node, 0, "a directory")?;
+        let text = self.string(v, "cookbooks directory")?;
+        let path = self.opts.base_dir.join(text);
+        if self.opts.files.is_dir(&path) {
+            Some(path)
+        } else {
+            self.cookbooks_missing = true;
+            self.push(
+                Diagnostic::error(
+                    Code::MissingCookbooksDir,
+                    v.span,
+                    format!("the cookbooks directory `{text}` does not exist"),
+                )
+                .label("no such directory")
+                .help(format!(
+                    "paths are relative to the stack file's directory ({}); create it or fix the path",
+                    self.opts.base_dir.display()
+                )),
+            );
+            None
+        }
+    }
+
+    fn notify(&mut self, node: &Node) -> Vec<String> {
+        if node.args.is_empty() {
+            self.arg(node, 0, "an e-mail address");
+        }
+        let mut out = Vec::new();
+        for v in &node.args {
+            if let Some(e) = self.parsed(v, "e-mail address", Code::BadEmail, |s| {
+                units::email(s).map(|()| s.to_string())
+            }) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    fn network(&mut self, node: &Node) -> Option<Network> {
+        self.entries(node, 0, &[]);
+        let kids = self.children(node);
+        self.singletons(kids, &["vpc"]);
+        let mut network = None;
+        let mut seen = false;
+        for kid in kids {
+            if kid.name != "vpc" {
+                self.unknown_node(kid, "`network`", &["vpc"]);
+                continue;
+            }
+            seen = true;
+            network = self.vpc(kid);
+        }
+        if !seen {
+            self.push(
+                Diagnostic::error(Code::MissingNode, node.name_span, "`network` needs a `vpc`")
+                    .help("write `vpc cidr=\"10.0.0.0/16\" zones=2` or `vpc id=vpc-... public-subnets=... private-subnets=...`"),
+            );
+        }
+        network
+    }
+
+    fn vpc(&mut self, node: &Node) -> Option<Network> {
+        const PROPS: &[&str] = &[
+            "cidr",
+            "zones",
+            "nat",
+            "id",
+            "public-subnets",
+            "private-subnets",
+        ];
+        self.entries(node, 0, PROPS);
+        self.no_children(node);
+        let new = node
+            .prop("cidr")
+            .or(node.prop("zones"))
+            .or(node.prop("nat"));
+        let existing = node
+            .prop("id")
+            .or(node.prop("public-subnets"))
+            .or(node.prop("private-subnets"));
+        if let (Some(a), Some(b)) = (new, existing) {
+            self.push(
+                Diagnostic::error(
+                    Code::NetworkConflict,
+                    b.span,
+                    "`vpc` both creates a VPC and names an existing one",
+                )
+                .related(a.span, "creates a VPC")
+                .help("keep `cidr=`/`zones=` to create a VPC, or `id=` with subnets to use one"),
+            );
+            return None;
+        }
+        if existing.is_some() {
+            let vpc_id = self.str_prop(node, "id", true)?;
+            let subnets = |cx: &mut Self, key: &str| -> Option<Vec<String>> {
+                let text = cx.str_prop(node, key, true)?;
+                Some(
+                    text.split([',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                )
+            };
+            let public_subnets = subnets(self, "public-subnets");
+            let private_subnets = subnets(self, "private-subnets");
+            return Some(Network::Existing {
+                vpc_id: vpc_id.to_string(),
+                public_subnets: public_subnets?,
+                private_subnets: private_subnets?,
+            });
+        }
+        let cidr = match node.prop("cidr") {
+            Some(v) => self.parsed(v, "CIDR block", Code::BadCidr, |s| {
+                units::cidr(s).map(|_| s.to_string())
+            }),
+            None => Some("10.0.0.0/16".to_string()),
+        };
+        let zones = match node.prop("zones") {
+            Some(v) => self.int(v, "zones", 1, 6),
+            None => Some(2),
+        };
+        let single_nat = match node.prop("nat") {
+            None => Some(false),
+            Some(v) => match self.string(v, "nat") {
+                Some("per-zone") => Some(false),
+                Some("single") => Some(true),
+                Some(other) => {
+                    self.push(
+                        Diagnostic::error(Code::WrongType, v.span, format!("`nat={other}` is not known"))
+                            .help("use `nat=per-zone` (default, highly available) or `nat=single` (cheaper)"),
+                    );
+                    None
+                }
+                None => None,
+            },
+        };
+        Some(Network::NewVpc {
+            cidr: cidr?,
+            zones: zones? as u8,
+            single_nat: single_nat?,
+        })
+    }
+
+    fn working_hours(&mut self, node: &Node) -> Option<WorkingHours> {
+        self.entries(node, 1, &["timezone"]);
+        self.no_children(node);
+        let v = self.arg(node, 0, "hours such as \"mon-fri 08:00-20:00\"")?;
+        let hours = self.parsed(
+            v,
+            "working hours",
+            Code::BadWorkingHours,
+            units::working_hours,
+        );
+        let timezone = match node.prop("timezone") {
+            Some(v) => self.timezone(v),
+            None => Some("UTC".into()),
+        };
+        let (days, start, end) = hours?;
+        Some(WorkingHours {
+            days,
+            start,
+            end,
+            timezone: timezone?,
+        })
+    }
+}
+
+pub(crate) fn duplicate(kind: &str, name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::DuplicateName,
+        span,
+        format!("{kind} `{name}` is defined twice"),
+    )
+    .label("defined again here")
+    .related(first, "first defined here")
+    .help(format!("rename one of them; {kind} names are unique"))
+}

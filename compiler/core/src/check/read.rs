@@ -1,0 +1,387 @@
+//! Reading nodes with diagnostics: expected entries, typed values, required
+//! children. Every helper reports what is wrong and returns `None` for it.
+
+use super::Checker;
+use crate::diag::{did_you_mean, Code, Diagnostic, Span};
+use crate::syntax::{Node, Value, ValueKind};
+use crate::units;
+
+impl Checker<'_> {
+    /// Reports annotations, extra arguments, and unknown or repeated properties.
+    pub(super) fn entries(&mut self, node: &Node, max_args: usize, props: &[&str]) {
+        if let Some(span) = node.annotation {
+            self.type_annotation(span);
+        }
+        for (i, arg) in node.args.iter().enumerate() {
+            if arg.annotation {
+                self.type_annotation(arg.span);
+            }
+            if i == max_args {
+                let hint = if props.is_empty() {
+                    format!("`{}` takes {}", node.name, count_args(max_args))
+                } else {
+                    format!(
+                        "`{}` takes {}; options are properties: {}",
+                        node.name,
+                        count_args(max_args),
+                        props
+                            .iter()
+                            .map(|p| format!("{p}=..."))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                };
+                self.push(
+                    Diagnostic::error(
+                        Code::UnexpectedArgument,
+                        arg.span,
+                        format!("unexpected argument to `{}`", node.name),
+                    )
+                    .label("not expected")
+                    .help(hint),
+                );
+            }
+        }
+        for (i, prop) in node.props.iter().enumerate() {
+            if prop.value.annotation {
+                self.type_annotation(prop.value.span);
+            }
+            if !props.contains(&prop.key.as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        Code::UnknownProperty,
+                        prop.key_span,
+                        format!("unknown property `{}` on `{}`", prop.key, node.name),
+                    )
+                    .label("unknown property")
+                    .help(did_you_mean(&prop.key, props)),
+                );
+            } else if let Some(first) = node.props[..i].iter().find(|p| p.key == prop.key) {
+                self.push(
+                    Diagnostic::error(
+                        Code::DuplicateProperty,
+                        prop.value.span,
+                        format!("property `{}` is given twice", prop.key),
+                    )
+                    .label("given again here")
+                    .related(first.value.span, "first given here")
+                    .help("keep one of them"),
+                );
+            }
+        }
+    }
+
+    fn type_annotation(&mut self, span: Span) {
+        self.push(
+            Diagnostic::error(
+                Code::TypeAnnotation,
+                span,
+                "type annotations are not used in stack files",
+            )
+            .help("remove the `(...)` annotation; write units in the value, like \"512MiB\""),
+        );
+    }
+
+    /// Reports a block on a node that takes none.
+    pub(super) fn no_children(&mut self, node: &Node) {
+        if node.children.is_some() {
+            self.push(
+                Diagnostic::error(
+                    Code::UnexpectedChildren,
+                    node.name_span,
+                    format!("`{}` takes no block", node.name),
+                )
+                .help(format!("remove the `{{ ... }}` after `{}`", node.name)),
+            );
+        }
+    }
+
+    /// The node's block; reports a missing one.
+    pub(super) fn children<'n>(&mut self, node: &'n Node) -> &'n [Node] {
+        match &node.children {
+            Some(kids) => kids,
+            None => {
+                self.push(
+                    Diagnostic::error(
+                        Code::MissingChildren,
+                        node.name_span,
+                        format!("`{}` needs a block", node.name),
+                    )
+                    .help(format!("write `{} {{ ... }}`", node.name)),
+                );
+                &[]
+            }
+        }
+    }
+
+    /// Reports repeated nodes among `kids` whose names are in `once`.
+    pub(super) fn singletons(&mut self, kids: &[Node], once: &[&str]) {
+        for (i, kid) in kids.iter().enumerate() {
+            if !once.contains(&kid.name.as_str()) {
+                continue;
+            }
+            if let Some(first) = kids[..i].iter().find(|k| k.name == kid.name) {
+                self.push(
+                    Diagnostic::error(
+                        Code::DuplicateNode,
+                        kid.name_span,
+                        format!("`{}` is given twice in this block", kid.name),
+                    )
+                    .label("again here")
+                    .related(first.name_span, "first here")
+                    .help("merge them into one"),
+                );
+            }
+        }
+    }
+
+    /// Reports a node not accepted here.
+    pub(super) fn unknown_node(&mut self, node: &Node, parent: &str, accepted: &[&str]) {
+        self.push(
+            Diagnostic::error(
+                Code::UnknownNode,
+                node.name_span,
+                format!("unknown node `{}` in {parent}", node.name),
+            )
+            .label("unknown node")
+            .help(did_you_mean(&node.name, accepted)),
+        );
+    }
+
+    /// The argument at `i`; reports a missing one.
+    pub(super) fn arg<'n>(&mut self, node: &'n Node, i: usize, what: &str) -> Option<&'n Value> {
+        let v = node.args.get(i);
+        if v.is_none() {
+            self.push(
+                Diagnostic::error(
+                    Code::MissingArgument,
+                    node.name_span,
+                    format!("`{}` needs {what}", node.name),
+                )
+                .label(format!("{what} missing"))
+                .help(format!("write `{} <{what}>`", node.name)),
+            );
+        }
+        v
+    }
+
+    /// The string argument at `i`.
+    pub(super) fn str_arg<'n>(&mut self, node: &'n Node, i: usize, what: &str) -> Option<&'n str> {
+        let v = self.arg(node, i, what)?;
+        self.string(v, what)
+    }
+
+    /// A property; reports a missing one when `required`.
+    pub(super) fn prop<'n>(
+        &mut self,
+        node: &'n Node,
+        key: &str,
+        required: bool,
+    ) -> Option<&'n Value> {
+        let v = node.prop(key);
+        if v.is_none() && required {
+            self.push(
+                Diagnostic::error(
+                    Code::MissingProperty,
+                    node.name_span,
+                    format!("`{}` needs `{key}=`", node.name),
+                )
+                .label(format!("`{key}=` missing")),
+            );
+        }
+        v
+    }
+
+    /// A string property.
+    pub(super) fn str_prop<'n>(
+        &mut self,
+        node: &'n Node,
+        key: &str,
+        required: bool,
+    ) -> Option<&'n str> {
+        let v = self.prop(node, key, required)?;
+        self.string(v, key)
+    }
+
+    /// The value as a string.
+    pub(super) fn string<'n>(&mut self, v: &'n Value, what: &str) -> Option<&'n str> {
+        match &v.kind {
+            ValueKind::String(s) => Some(s),
+            ValueKind::Integer(i) => {
+                self.wrong_type(v, what, "a string", Some(format!("quote it: \"{i}\"")));
+                None
+            }
+            _ => {
+                self.wrong_type(v, what, "a string", None);
+                None
+            }
+        }
+    }
+
+    pub(super) fn wrong_type(
+        &mut self,
+        v: &Value,
+        what: &str,
+        expected: &str,
+        help: Option<String>,
+    ) {
+        self.push(
+            Diagnostic::error(
+                Code::WrongType,
+                v.span,
+                format!("{what} must be {expected}, not {}", v.type_name()),
+            )
+            .label(format!("expected {expected}"))
+            .maybe_help(help),
+        );
+    }
+
+    /// The value as an integer in `min..=max`.
+    pub(super) fn int(&mut self, v: &Value, what: &str, min: i64, max: i64) -> Option<i64> {
+        match &v.kind {
+            ValueKind::Integer(i) if (min as i128..=max as i128).contains(i) => Some(*i as i64),
+            ValueKind::Integer(i) => {
+                self.push(
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        v.span,
+                        format!("{what} must be between {min} and {max}, not {i}"),
+                    )
+                    .label("out of range"),
+                );
+                None
+            }
+            ValueKind::String(s) if s.parse::<i64>().is_ok() => {
+                self.wrong_type(
+                    v,
+                    what,
+                    "an integer",
+                    Some(format!("remove the quotes: {s}")),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(v, what, "an integer", None);
+                None
+            }
+        }
+    }
+
+    /// The value as a number (integer or float) in `min..=max`.
+    pub(super) fn number(&mut self, v: &Value, what: &str, min: f64, max: f64) -> Option<f64> {
+        let n = match &v.kind {
+            ValueKind::Integer(i) => *i as f64,
+            ValueKind::Float(f) => *f,
+            _ => {
+                self.wrong_type(v, what, "a number", None);
+                return None;
+            }
+        };
+        if !(min..=max).contains(&n) {
+            self.push(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    v.span,
+                    format!("{what} must be between {min} and {max}, not {n}"),
+                )
+                .label("out of range"),
+            );
+            return None;
+        }
+        Some(n)
+    }
+
+    /// The value as a boolean.
+    pub(super) fn boolean(&mut self, v: &Value, what: &str) -> Option<bool> {
+        match &v.kind {
+            ValueKind::Bool(b) => Some(*b),
+            ValueKind::String(s) if s == "true" || s == "false" => {
+                self.wrong_type(v, what, "#true or #false", Some(format!("write #{s}")));
+                None
+            }
+            _ => {
+                self.wrong_type(v, what, "#true or #false", None);
+                None
+            }
+        }
+    }
+
+    /// Applies a `units` parser to a string value, reporting `code` on error.
+    pub(super) fn parsed<T>(
+        &mut self,
+        v: &Value,
+        what: &str,
+        code: Code,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let text = self.string(v, what)?;
+        match parse(text) {
+            Ok(t) => Some(t),
+            Err(message) => {
+                self.push(
+                    Diagnostic::error(code, v.span, message)
+                        .label(format!("invalid {what}"))
+                        .help(format!(
+                            "`stackc explain {}` shows the accepted forms",
+                            code.slug()
+                        )),
+                );
+                None
+            }
+        }
+    }
+
+    /// A duration in seconds.
+    pub(super) fn duration(&mut self, v: &Value, what: &str) -> Option<u64> {
+        self.parsed(v, what, Code::BadDuration, units::duration_secs)
+    }
+
+    /// A size in bytes.
+    pub(super) fn size(&mut self, v: &Value, what: &str) -> Option<u64> {
+        self.parsed(v, what, Code::BadSize, units::size_bytes)
+    }
+
+    /// A stackc name.
+    pub(super) fn name(&mut self, v: &Value, what: &str) -> Option<String> {
+        let text = self.string(v, what)?;
+        match units::name(text) {
+            Ok(()) => Some(text.to_string()),
+            Err(message) => {
+                self.push(
+                    Diagnostic::error(Code::BadName, v.span, message)
+                        .label(format!("invalid {what}"))
+                        .help(format!("for example `{}`", units::fix_name(text))),
+                );
+                None
+            }
+        }
+    }
+
+    /// An IANA time zone.
+    pub(super) fn timezone(&mut self, v: &Value) -> Option<String> {
+        let text = self.string(v, "timezone")?;
+        match units::timezone(text) {
+            Ok(()) => Some(text.to_string()),
+            Err(message) => {
+                let help = match units::suggest_timezone(text) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "use an IANA name such as `Europe/Madrid` or `UTC`".into(),
+                };
+                self.push(
+                    Diagnostic::error(Code::BadTimezone, v.span, message)
+                        .label("unknown time zone")
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn count_args(n: usize) -> String {
+    match n {
+        0 => "no arguments".into(),
+        1 => "one argument".into(),
+        n => format!("{n} arguments"),
+    }
+}

@@ -1,0 +1,356 @@
+//! The stable diagnostic codes, each with a title and the long text `stackc explain` prints.
+
+macro_rules! codes {
+    ($($variant:ident $slug:literal $title:literal $text:literal;)*) => {
+        /// A stable diagnostic code, rendered as `stackc::<slug>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $(#[doc = $title] $variant,)* }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The part after `stackc::`.
+            pub fn slug(self) -> &'static str {
+                match self { $(Code::$variant => $slug,)* }
+            }
+
+            /// One line saying what the code is about.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+
+            /// The long explanation, with an example and the fix.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+        }
+    };
+}
+
+impl Code {
+    /// `stackc::<slug>`.
+    pub fn name(self) -> String {
+        format!("stackc::{}", self.slug())
+    }
+
+    /// Finds a code by `stackc::slug` or `slug`.
+    pub fn lookup(name: &str) -> Option<Code> {
+        let slug = name.strip_prefix("stackc::").unwrap_or(name);
+        Code::ALL.iter().copied().find(|c| c.slug() == slug)
+    }
+}
+
+codes! {
+    ReadFailed "read_failed" "the stack file cannot be read"
+"The file named on the command line (or ./stack.kdl when none is named) does not
+exist or cannot be read.
+
+Fix: run the command in the directory that holds stack.kdl, or name the file:
+
+    stackc check examples/goldcar/stack.kdl";
+
+    InvalidUtf8 "invalid_utf8" "the file is not UTF-8 text"
+"A stack file is KDL text and must be valid UTF-8. The diagnostic points at the
+first byte that is not. This usually means a binary file was passed, or the
+file was saved in another encoding (Latin-1, UTF-16).
+
+Fix: re-save the file as UTF-8.";
+
+    FileTooLarge "file_too_large" "the file is larger than stackc accepts"
+"stackc refuses stack files above 16 MiB: a real stack is a few kilobytes, and a
+file this large is almost certainly not a stack file.";
+
+    TooDeeplyNested "too_deeply_nested" "blocks are nested too deeply"
+"Blocks (`{ ... }`) may be nested at most 64 levels deep. The stack language
+itself needs about six; deeper nesting is refused before parsing so that a
+pathological file cannot exhaust the parser's stack.
+
+Fix: flatten the structure (custom-json can usually be flatter).";
+
+    KdlSyntax "kdl_syntax" "the file is not valid KDL v2"
+"The file could not be parsed as KDL v2. Common causes:
+
+- a value that starts with a digit or contains `/` must be quoted:
+  `for=\"5m\"`, `volume \"/srv\"`;
+- keywords are written `#true`, `#false`, `#null` (KDL v1's `true` is a string
+  error in v2);
+- an unclosed `{` or `\"`.
+
+The label points at the first character the parser could not accept.";
+
+    MissingStack "missing_stack" "the file has no `stack` node"
+"A stack file holds exactly one top-level `stack NAME { ... }` node.
+
+    stack goldcar {
+        region eu-west-1
+        layer web type=php-app { }
+    }";
+
+    UnknownNode "unknown_node" "a node is not known in this place"
+"Every node must be one that its parent accepts. The help line lists the
+accepted nodes, or proposes the closest one when the name looks like a typo:
+
+    layer web type=php-app {
+        instance-typ t3.small   // did you mean `instance-type`?
+    }
+
+Type-specific nodes (such as memcached's `memory`) come from the layer type in
+the stdlib; `stackc explain unknown_layer_type` lists the types.";
+
+    UnknownProperty "unknown_property" "a property is not known for this node"
+"The node does not accept a property of this name. The help line proposes the
+closest accepted one, or lists them:
+
+    scaling { instances min=1 maximum=4 }   // did you mean `max`?";
+
+    UnexpectedArgument "unexpected_argument" "a node has more arguments than it takes"
+"The node takes fewer positional arguments than were given. Arguments that
+are options are written as properties (`key=value`):
+
+    layer web php-app { }         // wrong
+    layer web type=php-app { }    // right";
+
+    MissingArgument "missing_argument" "a node lacks a required argument"
+"The node needs a positional argument that was not given, for example the
+name of a layer (`layer web ...`) or the value of `region` (`region eu-west-1`).";
+
+    MissingProperty "missing_property" "a node lacks a required property"
+"The node needs a property that was not given, for example the type of a
+layer (`layer web type=php-app`) or the bounds of `instances min=1 max=4`.";
+
+    DuplicateProperty "duplicate_property" "a property is given twice on one node"
+"KDL lets the last of several equal keys win silently; stackc refuses it, since
+it is almost always an editing mistake. Keep one of them.";
+
+    DuplicateNode "duplicate_node" "a node that may appear once appears twice"
+"Nodes such as `region`, `os`, `network`, `instance-type` or `scaling` may appear
+once in their block. Merge the two into one.";
+
+    UnexpectedChildren "unexpected_children" "a node has a block it does not take"
+"The node takes no `{ ... }` block. Remove the block, or move what it holds to
+the parent.";
+
+    MissingChildren "missing_children" "a node needs a block"
+"The node is a container (`network`, `recipes`, `load-balancer`, `scaling`,
+`schedule`, `load`, `custom-json`, ...) and needs a `{ ... }` block.";
+
+    MissingNode "missing_node" "a required node is missing"
+"Some nodes are required: a stack needs `region`, a `network` block needs a
+`vpc`, a `load` block needs `up` or `down`, a `schedule` needs `at` entries.
+The help line names what to add.";
+
+    TypeAnnotation "type_annotation" "KDL type annotations are not used by stackc"
+"KDL's `(type)value` annotations have no meaning in a stack file. Remove the
+annotation; units are written in the value (`\"512MiB\"`, `\"5m\"`).";
+
+    WrongType "wrong_type" "a value has the wrong type"
+"The value is of another type than the node or property expects, for example a
+number where a string is expected or `#true` where a number is expected.
+Integers are written without quotes (`min=2`), sizes and durations as quoted
+strings with a unit (`size=\"20GiB\"`, `for=\"5m\"`).";
+
+    OutOfRange "out_of_range" "a number is outside its allowed range"
+"Numbers have ranges: percentages are 0 to 100, instance counts 0 to 1000,
+health-check counts 2 to 10, zones 1 to 6, ports 1 to 65535. The message says
+which range applies.";
+
+    BadName "bad_name" "a name is not a valid stackc name"
+"Names of stacks, layers, apps, environments and alarms become parts of AWS
+resource names and logical ids. They start with a lowercase letter and hold
+only lowercase letters, digits and single dashes, at most 32 characters:
+
+    layer web-front type=php-app { }";
+
+    BadSize "bad_size" "a size is not well-formed"
+"Sizes are a whole number followed by a unit: `512MiB`, `20GiB`, `1TiB`
+(binary) or `500MB`, `20GB` (decimal). Quote them: `size=\"20GiB\"`.";
+
+    BadDuration "bad_duration" "a duration is not well-formed"
+"Durations are whole numbers with a unit, optionally combined: `30s`, `5m`,
+`1h`, `1h30m`, `30d`. Quote them: `for=\"5m\"`.";
+
+    BadSchedule "bad_schedule" "a schedule entry is not well-formed"
+"A schedule entry names days and a time of day (24-hour clock):
+
+    at \"mon-fri 07:00\" min=1 max=3
+    at \"sat,sun 10:30\" min=0 max=1
+    at \"daily 00:00\" min=1 max=1
+
+Days are mon tue wed thu fri sat sun, as a list (`mon,wed`), a range
+(`mon-fri`) or `daily`.";
+
+    BadWorkingHours "bad_working_hours" "working hours are not well-formed"
+"Working hours name days and an opening and closing time, opening first:
+
+    working-hours \"mon-fri 08:00-20:00\" timezone=\"Europe/Madrid\"
+
+Outside these hours every layer with instances of its own scales to zero.";
+
+    BadTimezone "bad_timezone" "a time zone is not an IANA time zone"
+"Time zones are IANA names such as `Europe/Madrid`, `America/New_York` or `UTC`
+(the names CloudFormation scheduled actions accept). The help line proposes
+the closest known name.";
+
+    BadCidr "bad_cidr" "a CIDR block is not well-formed"
+"VPC ranges are IPv4 CIDR blocks with a prefix from /16 to /24, written with the
+network address: `cidr=\"10.40.0.0/16\"`.";
+
+    BadArn "bad_arn" "an ARN is not well-formed"
+"Certificates are ACM certificate ARNs:
+`arn:aws:acm:REGION:ACCOUNT:certificate/ID`, where ACCOUNT is 12 digits. The
+certificate must be in the stack's region.";
+
+    BadEmail "bad_email" "an e-mail address is not well-formed"
+"`notify` takes e-mail addresses that receive the stack's alarms and failed
+lifecycle runs (through an SNS topic): `notify \"ops@example.com\"`.";
+
+    BadUrl "bad_url" "a source location is not well-formed"
+"App sources are `git=\"https://...\"` (or `git@host:org/repo.git`),
+`s3=\"s3://bucket/key.tar.gz\"` or `http=\"https://host/app.tar.gz\"`.";
+
+    BadDomain "bad_domain" "a site domain is not a valid host name"
+"Sites are DNS names such as `www.example.com`: labels of letters, digits and
+dashes separated by dots. A leading `*.` wildcard is allowed.";
+
+    BadPath "bad_path" "a path is not well-formed"
+"Volume mount points and log files are absolute paths (`\"/srv\"`,
+`\"/var/log/httpd/*_log\"`); document roots are relative to the app's release
+(`root=public`). Paths may not contain `..`.";
+
+    BadSsmPath "bad_ssm_path" "an SSM parameter name is not well-formed"
+"Secrets are read from SSM Parameter Store on the instance. Parameter names
+start with `/` and hold letters, digits and `_.-/`:
+
+    secret DB_PASSWORD ssm=\"/goldcar/prod/db-password\"";
+
+    BadRetention "bad_retention" "a log retention is not one CloudWatch Logs accepts"
+"CloudWatch Logs keeps events for one of these periods (days): 1 3 5 7 14 30 60
+90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653. Write it as a
+duration: `retention=\"30d\"`. The help line proposes the closest one.";
+
+    BadRecipe "bad_recipe" "a recipe name is not well-formed"
+"Recipes are written `cookbook::recipe` (or `cookbook` alone for its default
+recipe), with names of letters, digits and underscores: `goldcar::vhosts`.";
+
+    UnknownRecipe "unknown_recipe" "a recipe does not exist"
+"A recipe `cookbook::recipe` must exist as `cookbooks/<cookbook>/recipes/<recipe>.rb`
+in the stack's cookbooks directory (`cookbooks \"./cookbooks\"`, relative to the
+stack file) or among stackc's built-in cookbooks. A user cookbook with the name
+of a built-in one replaces it, as in OpsWorks.";
+
+    MissingCookbooksDir "missing_cookbooks_dir" "the cookbooks directory does not exist"
+"`cookbooks PATH` names a directory, relative to the stack file, that holds your
+cookbooks (`cookbooks/<name>/recipes/*.rb`). Create it or fix the path.";
+
+    UnknownRegion "unknown_region" "a region is not an AWS region"
+"`region` takes an AWS region code such as `eu-west-1` or `us-east-1`.";
+
+    UnknownOs "unknown_os" "an operating system is not supported"
+"`os` takes one of: amazon-linux-2023, ubuntu-22.04, ubuntu-24.04.";
+
+    UnknownInstanceType "unknown_instance_type" "an instance type is not known"
+"`instance-type` takes an EC2 instance type from stackc's stdlib
+(stdlib/instance-types.kdl): t2, t3, t3a, t4g, m4-m7, c4-c7, r4-r7 families.";
+
+    UnknownLayerType "unknown_layer_type" "a layer type is not known"
+"`type=` on a layer names a layer type of the stdlib: php-app, nodejs-app,
+java-app, static-web, memcached, haproxy or custom.";
+
+    UnknownMetric "unknown_metric" "a metric name is not known"
+"Alarms and load-based scaling use the metrics of stdlib/metrics.kdl: cpu,
+memory, load, target-5xx, target-latency, unhealthy-hosts, request-count.";
+
+    UnknownLayer "unknown_layer" "a reference names no layer"
+"`layer=` on an app, `on` in a layer, and layer blocks in an environment must
+name a layer of the stack. (A new layer in an environment needs `type=`.)";
+
+    UnknownApp "unknown_app" "an environment overrides an app that does not exist"
+"An `app` block inside an `environment` changes an app of the stack with the
+same name; a new app needs `type=` and `layer=`.";
+
+    UnknownSecret "unknown_secret" "a reference names no secret"
+"`database password-secret=NAME` must name a `secret NAME ssm=...` of the same app.";
+
+    DuplicateName "duplicate_name" "two things of the same kind have one name"
+"Layers, apps, environments, alarms, sites, variables and secrets are named,
+and each name is used once per kind. Rename one of them.";
+
+    ScalingRange "scaling_range" "instance bounds are inconsistent"
+"Scaling bounds must satisfy 0 <= min <= max <= 1000, in `instances` and in every
+schedule entry.";
+
+    ScalingThresholds "scaling_thresholds" "load-based thresholds would make the layer oscillate"
+"With `up` and `down` rules on the same metric, the down threshold must be below
+the up threshold; otherwise the layer could scale out and in at once.";
+
+    ColocatedLayerConfig "colocated_layer_config" "a layer that is `on` another has its own placement"
+"A layer placed `on` another layer runs on that layer's instances: it cannot
+have its own scaling, instance type, volumes or load balancer. Move them to the
+host layer.";
+
+    ColocatedChain "colocated_chain" "a layer is `on` a layer that is itself `on` another"
+"`on` must name a layer with instances of its own (and not the layer itself).";
+
+    IncompatibleLayers "incompatible_layers" "two layer types cannot share an instance"
+"Layer types declare which types they may share an instance with (OpsWorks'
+rules): memcached can share with an app server, two app servers cannot, and
+java-app shares with custom only. Both types must list each other.";
+
+    PortConflict "port_conflict" "two layers on one instance listen on the same port"
+"Layers that share an instance must listen on different ports.";
+
+    NoHttpPort "no_http_port" "a load balancer on a layer that serves no HTTP"
+"Only layer types with an HTTP port (php-app, nodejs-app, java-app, static-web,
+haproxy) can take a `load-balancer`.";
+
+    MetricNeedsLoadBalancer "metric_needs_load_balancer" "a load balancer metric on a layer without one"
+"Metrics such as target-5xx, target-latency, unhealthy-hosts and request-count
+come from the layer's load balancer. Add a `load-balancer` block, or use an
+instance metric (cpu, memory, load).";
+
+    AppLayerMismatch "app_layer_mismatch" "an app's type cannot run on its layer"
+"Each layer type runs some app types: php on php-app, nodejs on nodejs-app,
+java on java-app, static on static-web or php-app, and anything on custom.";
+
+    AppWithoutInstances "app_without_instances" "an app is on a layer that runs no apps"
+"Apps are deployed to app server layers; memcached and haproxy layers run no apps.";
+
+    SecretLiteral "secret_literal" "a secret is written as a literal value"
+"An `env` variable whose name looks secret (contains PASSWORD, SECRET, TOKEN or
+KEY) has a literal value. Literal values end up in templates, node JSON and
+Git. Store the value in SSM Parameter Store and reference it:
+
+    secret DB_PASSWORD ssm=\"/goldcar/prod/db-password\"
+
+The instance reads it at run time into a 0600 file; it is never written into a
+template, user data, the bundle or a log.";
+
+    BadCustomJson "bad_custom_json" "custom-json cannot be turned into JSON"
+"custom-json takes any KDL and turns it into JSON: a node with one argument is a
+value, with several an array, with properties or children an object, and
+`-` children are array items:
+
+    custom-json {
+        goldcar { currency EUR; cache-ttl 300 }
+        servers { - a; - b }
+    }
+
+A node cannot have both arguments and children, and a key may appear once.";
+
+    NetworkConflict "network_conflict" "a VPC is both created and given"
+"`vpc` either creates a VPC (`cidr=`, `zones=`) or uses an existing one (`id=`,
+`public-subnets=`, `private-subnets=`), not both.";
+
+    CertificateRegion "certificate_region" "a certificate is in another region"
+"An ALB can only use an ACM certificate of its own region. Request or import
+the certificate in the stack's region.";
+
+    UserDataTooLarge "user_data_too_large" "the rendered user data is over 16 KB"
+"EC2 limits user data to 16 KB. stackc keeps user data small by fetching the
+cookbook bundle at boot; this error means the bootstrap itself grew too large.";
+
+    BadCookbook "bad_cookbook" "a cookbook's metadata.rb is missing or wrong"
+"Every cookbook in the bundle needs a metadata.rb with `name` (equal to its
+directory name) and `version` (x.y.z).";
+}

@@ -1,0 +1,350 @@
+//! Source text to AST: UTF-8 and size checks, a nesting guard, the KDL v2
+//! parse, and a small owned tree with spans that later stages read.
+
+use crate::diag::{Code, Diagnostic, Span};
+
+/// Files above this size are refused (a real stack is kilobytes).
+pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
+/// Deepest block nesting accepted; kdl-rs recurses per level and overflows
+/// its stack near 1,000 levels.
+pub const MAX_DEPTH: usize = 64;
+
+/// A parsed stack file: its top-level nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Top-level nodes in source order.
+    pub nodes: Vec<Node>,
+}
+
+/// A KDL node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Node name.
+    pub name: String,
+    /// Span of the name.
+    pub name_span: Span,
+    /// Span of the whole node, block included.
+    pub span: Span,
+    /// A `(type)` annotation on the node, if any.
+    pub annotation: Option<Span>,
+    /// Positional arguments.
+    pub args: Vec<Value>,
+    /// `key=value` properties in source order (repeats kept, for diagnostics).
+    pub props: Vec<Prop>,
+    /// The `{ ... }` block, if present.
+    pub children: Option<Vec<Node>>,
+}
+
+/// A property `key=value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prop {
+    /// The key.
+    pub key: String,
+    /// Span of the key.
+    pub key_span: Span,
+    /// The value; its span covers `key=value`.
+    pub value: Value,
+}
+
+/// A value with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    /// What the value is.
+    pub kind: ValueKind,
+    /// Where it is.
+    pub span: Span,
+    /// A `(type)` annotation on the value, if any.
+    pub annotation: bool,
+}
+
+/// The KDL value types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueKind {
+    /// A string (bare, quoted or raw).
+    String(String),
+    /// An integer.
+    Integer(i128),
+    /// A float.
+    Float(f64),
+    /// `#true` / `#false`.
+    Bool(bool),
+    /// `#null`.
+    Null,
+}
+
+impl Value {
+    /// The string, when the value is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValueKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The KDL type name, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            ValueKind::String(_) => "a string",
+            ValueKind::Integer(_) => "an integer",
+            ValueKind::Float(_) => "a number",
+            ValueKind::Bool(_) => "a boolean",
+            ValueKind::Null => "#null",
+        }
+    }
+}
+
+impl Node {
+    /// The first property with this key.
+    pub fn prop(&self, key: &str) -> Option<&Value> {
+        self.props.iter().find(|p| p.key == key).map(|p| &p.value)
+    }
+
+    /// The children, or an empty slice.
+    pub fn kids(&self) -> &[Node] {
+        self.children.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Checks that the bytes are text stackc can parse and returns them as `str`.
+pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
+    if bytes.len() > MAX_FILE_SIZE {
+        return Err(Diagnostic::error(
+            Code::FileTooLarge,
+            Span::new(0, 0),
+            format!(
+                "the file is {} bytes; stackc accepts at most {} bytes",
+                bytes.len(),
+                MAX_FILE_SIZE
+            ),
+        )
+        .help("pass a stack file (stack.kdl), not a data file"));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        Diagnostic::error(
+            Code::InvalidUtf8,
+            Span::new(at, 1),
+            format!("the file is not UTF-8: invalid byte at offset {at}"),
+        )
+        .label("not UTF-8")
+        .help("save the file as UTF-8 text")
+    })
+}
+
+/// Parses KDL v2 text into a document, or returns every syntax error.
+pub fn parse(source: &str) -> Result<Document, Vec<Diagnostic>> {
+    if let Some(span) = too_deep(source) {
+        return Err(vec![Diagnostic::error(
+            Code::TooDeeplyNested,
+            span,
+            format!("blocks are nested more than {MAX_DEPTH} levels deep"),
+        )
+        .label("too deep from here")
+        .help(
+            "a stack file needs a handful of levels; flatten this structure",
+        )]);
+    }
+    let doc = kdl::KdlDocument::parse_v2(source).map_err(|e| {
+        e.diagnostics
+            .into_iter()
+            .map(|d| {
+                let message = d.message.unwrap_or_else(|| "invalid KDL".into());
+                let span = clamp(Span::from(d.span), source.len());
+                Diagnostic::error(Code::KdlSyntax, span, message)
+                    .label(d.label.unwrap_or_else(|| "here".into()))
+                    .help(kdl_hint(source, span).or(d.help).unwrap_or_else(|| {
+                        "`stackc explain kdl_syntax` lists the common KDL v2 mistakes".into()
+                    }))
+            })
+            .collect::<Vec<_>>()
+    })?;
+    Ok(Document {
+        nodes: doc.nodes().iter().map(lower_node).collect(),
+    })
+}
+
+fn clamp(span: Span, len: usize) -> Span {
+    let offset = span.offset.min(len);
+    Span::new(offset, span.len.min(len - offset))
+}
+
+/// A hint for the usual KDL v2 mistakes, looking at the words of the line
+/// where the error is.
+fn kdl_hint(source: &str, span: Span) -> Option<String> {
+    if !source.is_char_boundary(span.offset) {
+        return None;
+    }
+    let line_start = source[..span.offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[span.offset..]
+        .find('\n')
+        .map_or(source.len(), |i| span.offset + i);
+    source[line_start..line_end]
+        .split(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';'))
+        .filter(|w| !w.starts_with('"') && !w.starts_with('#'))
+        .find_map(|word| {
+            let (key, value) = match word.split_once('=') {
+                Some((k, v)) => (Some(k), v),
+                None => (None, word),
+            };
+            let quoted = match key {
+                Some(k) => format!("{k}=\"{value}\""),
+                None => format!("\"{value}\""),
+            };
+            if value.starts_with(|c: char| c.is_ascii_digit())
+                && value.contains(|c: char| c.is_ascii_alphabetic())
+                || value.contains('/')
+            {
+                Some(format!(
+                    "values that start with a digit or contain `/` are quoted in KDL v2: {quoted}"
+                ))
+            } else if matches!(value, "true" | "false" | "null") {
+                Some(format!("KDL v2 keywords start with `#`: #{value}"))
+            } else {
+                None
+            }
+        })
+}
+
+/// Finds the first `{` that opens a block deeper than `MAX_DEPTH`, skipping
+/// strings and comments; errs on the side of counting.
+fn too_deep(source: &str) -> Option<Span> {
+    let bytes = source.as_bytes();
+    let mut depth = 0usize;
+    let mut comment_depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        if comment_depth > 0 {
+            match (b, next) {
+                (b'/', Some(b'*')) => {
+                    comment_depth += 1;
+                    i += 1;
+                }
+                (b'*', Some(b'/')) => {
+                    comment_depth -= 1;
+                    i += 1;
+                }
+                _ => {}
+            }
+            if comment_depth > MAX_DEPTH {
+                return Some(Span::new(i, 1));
+            }
+            i += 1;
+            continue;
+        }
+        match (b, next) {
+            (b'/', Some(b'/')) => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (b'/', Some(b'*')) => {
+                comment_depth = 1;
+                i += 1;
+            }
+            (b'"', _) => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            (b'{', _) | (b'(', _) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(Span::new(i, 1));
+                }
+            }
+            (b'}', _) | (b')', _) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn lower_node(node: &kdl::KdlNode) -> Node {
+    let mut args = Vec::new();
+    let mut props = Vec::new();
+    for entry in node.entries() {
+        let value = Value {
+            kind: lower_value(entry.value()),
+            span: entry.span().into(),
+            annotation: entry.ty().is_some(),
+        };
+        match entry.name() {
+            Some(key) => props.push(Prop {
+                key: key.value().to_string(),
+                key_span: key.span().into(),
+                value,
+            }),
+            None => args.push(value),
+        }
+    }
+    Node {
+        name: node.name().value().to_string(),
+        name_span: node.name().span().into(),
+        span: node.span().into(),
+        annotation: node.ty().map(|t| t.span().into()),
+        args,
+        props,
+        children: node
+            .children()
+            .map(|doc| doc.nodes().iter().map(lower_node).collect()),
+    }
+}
+
+fn lower_value(value: &kdl::KdlValue) -> ValueKind {
+    match value {
+        kdl::KdlValue::String(s) => ValueKind::String(s.clone()),
+        kdl::KdlValue::Integer(i) => ValueKind::Integer(*i),
+        kdl::KdlValue::Float(f) => ValueKind::Float(*f),
+        kdl::KdlValue::Bool(b) => ValueKind::Bool(*b),
+        kdl::KdlValue::Null => ValueKind::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_byte_offsets() {
+        let doc = parse("a é=1 \"x\" {\n  b 2\n}\n").unwrap();
+        let a = &doc.nodes[0];
+        assert_eq!(a.props[0].key, "é");
+        assert_eq!(a.props[0].key_span.offset, 2);
+        assert_eq!(a.args[0].span.offset, 7);
+        assert_eq!(a.kids()[0].name_span.offset, 15);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let src = "a {".repeat(5000) + &"}".repeat(5000);
+        let errs = parse(&src).unwrap_err();
+        assert_eq!(errs[0].code, Code::TooDeeplyNested);
+    }
+
+    #[test]
+    fn braces_in_strings_and_comments_do_not_count() {
+        let src = format!("a \"{}\" // {}\n", "{".repeat(100), "{".repeat(100));
+        assert!(parse(&src).is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_points_at_the_byte() {
+        let err = decode(b"stack x {\xff}").unwrap_err();
+        assert_eq!(err.code, Code::InvalidUtf8);
+        assert_eq!(err.span.offset, 9);
+    }
+
+    #[test]
+    fn kdl_errors_get_a_v2_hint() {
+        let errs = parse("a for=5m\n").unwrap_err();
+        assert_eq!(errs[0].code, Code::KdlSyntax);
+        assert!(errs[0].help.as_deref().unwrap().contains("quoted"));
+    }
+}

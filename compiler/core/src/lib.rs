@@ -9,3 +9,4 @@ pub mod ir;
 pub mod stdlib;
 pub mod syntax;
 pub mod units;
+pub mod emit;

@@ -6,6 +6,8 @@ mod json;
 mod layer;
 mod overlay;
 mod read;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 
@@ -207,9 +209,7 @@ impl Checker<'_> {
                 let mut over = Vec::new();
                 for kid in kids {
                     match kid.name.as_str() {
-                        "environment" => {
-                            self.unknown_node(kid, "`environment`", STACK_SINGLETONS)
-                        }
+                        "environment" => self.unknown_node(kid, "`environment`", STACK_SINGLETONS),
                         "custom-json" => {
                             self.entries(kid, 0, &[]);
                             let kids = self.children(kid);
@@ -329,13 +329,12 @@ impl Checker<'_> {
                     .help("add `region eu-west-1` (or your region) to the stack"),
             );
         }
-        let region = region?;
-        let layers = self.layers(nodes, &region, cookbooks.as_deref());
+        let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref());
         let apps = self.apps(nodes, &layers);
         Some(Stack {
             name: name?.to_string(),
             env: env.to_string(),
-            region,
+            region: region?,
             description,
             os: os?,
             cookbooks,

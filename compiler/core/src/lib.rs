@@ -5,8 +5,8 @@
 pub mod check;
 pub mod cookbooks;
 pub mod diag;
+pub mod emit;
 pub mod ir;
 pub mod stdlib;
 pub mod syntax;
 pub mod units;
-pub mod emit;

@@ -411,12 +411,14 @@ impl Checker<'_> {
                             format!("the app has no secret `{s}`"),
                         )
                         .label("unknown secret")
-                        .help(match crate::diag::suggest(s, names.iter().copied()) {
-                            Some(n) => format!("did you mean `{n}`?"),
-                            None => format!(
+                        .help(
+                            match crate::diag::suggest(s, names.iter().copied()) {
+                                Some(n) => format!("did you mean `{n}`?"),
+                                None => format!(
                                 "declare it in the app: `secret {s} ssm=\"/path/to/parameter\"`"
                             ),
-                        }),
+                            },
+                        ),
                     );
                     return None;
                 }

@@ -48,7 +48,7 @@ impl Checker<'_> {
     pub(super) fn layers(
         &mut self,
         nodes: &[Node],
-        region: &str,
+        region: Option<&str>,
         cookbooks: Option<&Path>,
     ) -> Option<Vec<Layer>> {
         let mut heads: Vec<Head> = Vec::new();
@@ -114,7 +114,12 @@ impl Checker<'_> {
         })
     }
 
-    fn layer_body(&mut self, head: &Head, region: &str, cookbooks: Option<&Path>) -> Option<Layer> {
+    fn layer_body(
+        &mut self,
+        head: &Head,
+        region: Option<&str>,
+        cookbooks: Option<&Path>,
+    ) -> Option<Layer> {
         let ty = head.ty;
         let kids = head.node.kids();
         self.singletons(kids, LAYER_SINGLETONS);
@@ -415,7 +420,12 @@ impl Checker<'_> {
         ok.then_some(out)
     }
 
-    fn load_balancer(&mut self, node: &Node, ty: &LayerType, region: &str) -> Option<LoadBalancer> {
+    fn load_balancer(
+        &mut self,
+        node: &Node,
+        ty: &LayerType,
+        region: Option<&str>,
+    ) -> Option<LoadBalancer> {
         self.entries(node, 0, &[]);
         if ty.http_port.is_none() {
             self.push(
@@ -473,7 +483,7 @@ impl Checker<'_> {
         })
     }
 
-    fn listener(&mut self, node: &Node, region: &str) -> Option<Listener> {
+    fn listener(&mut self, node: &Node, region: Option<&str>) -> Option<Listener> {
         self.entries(node, 1, &["certificate"]);
         self.no_children(node);
         let v = self.arg(node, 0, "a protocol (http or https)")?;
@@ -497,7 +507,7 @@ impl Checker<'_> {
                 let text = self.string(c, "certificate")?;
                 match units::arn(text) {
                     Ok(arn) if arn.service == "acm" && arn.resource.starts_with("certificate/") => {
-                        if arn.region != region {
+                        if let Some(region) = region.filter(|r| *r != arn.region) {
                             self.push(
                                 Diagnostic::error(Code::CertificateRegion, c.span, format!("the certificate is in {}, the stack in {region}", arn.region))
                                     .label("other region")

@@ -1,0 +1,220 @@
+//! Checker tests on whole stacks: resolution, defaults, environments.
+
+use std::path::Path;
+
+use super::{check_source, Files, Options};
+use crate::diag::Code;
+use crate::ir::{Event, Listener, Network, Program, RecipeOrigin};
+
+/// A file system where every user cookbook recipe exists.
+struct AllExist;
+
+impl Files for AllExist {
+    fn is_file(&self, _: &Path) -> bool {
+        true
+    }
+    fn is_dir(&self, _: &Path) -> bool {
+        true
+    }
+}
+
+fn program(src: &str) -> Program {
+    let opts = Options {
+        base_dir: Path::new("/stack"),
+        files: &AllExist,
+    };
+    let (p, diags) = check_source(src, &opts);
+    assert!(diags.is_empty(), "{diags:#?}");
+    p.expect("program")
+}
+
+fn codes(src: &str) -> Vec<Code> {
+    let opts = Options {
+        base_dir: Path::new("/stack"),
+        files: &AllExist,
+    };
+    check_source(src, &opts)
+        .1
+        .into_iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+const GOLDCAR: &str = include_str!("../../../../examples/goldcar/stack.kdl");
+const SHOP: &str = include_str!("../../../../examples/shop/stack.kdl");
+
+#[test]
+fn goldcar_resolves_as_designed() {
+    let p = program(GOLDCAR);
+    assert_eq!(p.name, "goldcar");
+    let envs: Vec<&str> = p.environments.iter().map(|e| e.env.as_str()).collect();
+    assert_eq!(envs, ["production", "test"]);
+    let prod = &p.environments[0];
+    let web = prod.layer("web").unwrap();
+    assert_eq!(web.instance_type.name, "t3.small");
+    assert_eq!(web.volumes[0].size_gib, 20);
+    let scaling = web.scaling.as_ref().unwrap();
+    assert_eq!((scaling.min, scaling.max), (2, 10));
+    assert_eq!(scaling.up.as_ref().unwrap().count, 2);
+    assert_eq!(scaling.down.as_ref().unwrap().period_secs, 900);
+    assert!(matches!(
+        web.load_balancer.as_ref().unwrap().listeners[0],
+        Listener::Https { .. }
+    ));
+    assert_eq!(
+        web.load_balancer
+            .as_ref()
+            .unwrap()
+            .health_check
+            .interval_secs,
+        15
+    );
+    let deploy: Vec<String> = web.recipes[&Event::Deploy]
+        .iter()
+        .map(|r| r.run_list_name())
+        .collect();
+    assert_eq!(
+        deploy,
+        [
+            "stackc_deploy::default",
+            "php_app::deploy",
+            "goldcar::cache_warm"
+        ]
+    );
+    assert_eq!(web.recipes[&Event::Deploy][2].origin, RecipeOrigin::User);
+    let cache = prod.layer("cache").unwrap();
+    assert_eq!(cache.on.as_deref(), Some("web"));
+    assert_eq!(
+        cache.instance_type.name, "t3.small",
+        "inherits the host's instance type"
+    );
+    assert_eq!(cache.attributes["memcached"]["memory"], 512);
+    assert!(cache.scaling.is_none());
+    let reports = prod.layer("reports").unwrap();
+    let schedule = reports.scaling.as_ref().unwrap().schedule.as_ref().unwrap();
+    assert_eq!(schedule.timezone, "Europe/Madrid");
+    assert_eq!(schedule.entries.len(), 2);
+    let app = &prod.apps[0];
+    assert_eq!(app.sites.len(), 2);
+    assert_eq!(app.sites[0].aliases, ["goldcar.example"]);
+    assert_eq!(app.secrets[0].ssm, "/goldcar/prod/db-password");
+    assert_eq!(app.database.as_ref().unwrap().port, 3306);
+    assert_eq!(prod.custom_json["goldcar"]["cache-ttl"], 300);
+}
+
+#[test]
+fn environments_overlay_the_stack() {
+    let p = program(GOLDCAR);
+    let test = p.environment("test").unwrap();
+    let web = test.layer("web").unwrap();
+    assert_eq!(web.instance_type.name, "t3.micro");
+    let scaling = web.scaling.as_ref().unwrap();
+    assert_eq!((scaling.min, scaling.max), (1, 2));
+    assert!(scaling.up.is_some(), "load rules not overridden are kept");
+    assert!(web.load_balancer.is_some());
+    assert_eq!(test.env_custom_json["goldcar"]["cache-ttl"], 5);
+    assert_eq!(
+        test.custom_json["goldcar"]["cache-ttl"], 300,
+        "merged at node JSON time, in order"
+    );
+    let hours = test.working_hours.as_ref().unwrap();
+    assert_eq!(hours.timezone, "Europe/Madrid");
+    assert_eq!(hours.days.len(), 5);
+    assert!(p.environments[0].working_hours.is_none());
+}
+
+#[test]
+fn shop_example_resolves() {
+    let p = program(SHOP);
+    let prod = &p.environments[0];
+    assert!(matches!(
+        prod.network,
+        Network::NewVpc {
+            zones: 3,
+            single_nat: true,
+            ..
+        }
+    ));
+    assert_eq!(prod.layer("api").unwrap().instance_type.arch, "arm64");
+    assert_eq!(
+        prod.layer("api").unwrap().attributes["nodejs_app"]["version"],
+        "22"
+    );
+    assert_eq!(
+        prod.layer("cache").unwrap().attributes["memcached"]["memory"],
+        1024
+    );
+    let storefront = prod.layer("storefront").unwrap();
+    assert_eq!(
+        storefront.attributes["static_web"]["cache_max_age_seconds"],
+        86400
+    );
+    assert_eq!(
+        prod.custom_json["shop"]["features"],
+        serde_json::json!(["checkout", "wishlist"])
+    );
+    let staging = p.environment("staging").unwrap();
+    assert!(
+        matches!(&staging.network, Network::NewVpc { cidr, zones: 2, .. } if cidr == "10.61.0.0/16")
+    );
+    assert_eq!(
+        staging.apps[0].secrets[0].ssm,
+        "/shop/staging/stripe-api-key"
+    );
+    assert_eq!(
+        staging.apps[0].database.as_ref().unwrap().adapter,
+        "postgresql"
+    );
+}
+
+#[test]
+fn defaults_fill_a_bare_layer() {
+    let p = program("stack s { region us-east-1; layer box type=custom }");
+    let s = &p.environments[0];
+    let layer = s.layer("box").unwrap();
+    assert_eq!(layer.instance_type.name, "t3.small");
+    assert_eq!(layer.scaling.as_ref().map(|s| (s.min, s.max)), Some((1, 1)));
+    assert_eq!(layer.log_retention_days, 30);
+    assert!(matches!(s.network, Network::NewVpc { zones: 2, .. }));
+    assert_eq!(s.os.name, "amazon-linux-2023");
+}
+
+#[test]
+fn every_error_of_a_file_is_reported_in_order() {
+    let src = r#"stack s {
+    region eu-west-9
+    layer web type=php-ap
+    layer db type=custom { instance-type t3.huge; scaling { instances min=3 max=1; } }
+}"#;
+    assert_eq!(
+        codes(src),
+        [
+            Code::UnknownRegion,
+            Code::UnknownLayerType,
+            Code::UnknownInstanceType,
+            Code::ScalingRange
+        ]
+    );
+}
+
+#[test]
+fn environment_layers_must_exist_or_be_new() {
+    let src = "stack s { region us-east-1; layer web type=custom; environment test { layer wbe { instance-type t3.micro; }; } }";
+    assert_eq!(codes(src), [Code::UnknownLayer]);
+    let src = "stack s { region us-east-1; layer web type=custom; environment test { layer extra type=custom; } }";
+    let p = program(src);
+    assert_eq!(p.environment("test").unwrap().layers.len(), 2);
+    assert_eq!(p.environments[0].layers.len(), 1);
+}
+
+#[test]
+fn colocation_rules_follow_opsworks() {
+    let ok = "stack s { region us-east-1; layer web type=php-app; layer cache type=memcached { on web; } }";
+    assert!(codes(ok).is_empty());
+    let java = "stack s { region us-east-1; layer app type=java-app; layer cache type=memcached { on app; } }";
+    assert_eq!(codes(java), [Code::IncompatibleLayers]);
+    let two_apps = "stack s { region us-east-1; layer web type=php-app; layer api type=nodejs-app { on web; } }";
+    assert_eq!(codes(two_apps), [Code::IncompatibleLayers]);
+    let ports = "stack s { region us-east-1; layer web type=php-app; layer edge type=custom { on web; }; layer lb type=haproxy { on edge; } }";
+    assert_eq!(codes(ports), [Code::ColocatedChain]);
+}

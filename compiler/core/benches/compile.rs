@@ -1,0 +1,154 @@
+//! Compile-time benchmark: generated stacks of 10 to 1,000 layers, each size
+//! in its own process so peak RSS is that size's. Prints a table; asserts nothing.
+//!
+//! Run: `cargo bench -p stackc-core --bench compile`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use stackc_core::check::{self, Files, Options};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Every user recipe exists: the benchmark measures the compiler, not the disk.
+struct AllExist;
+impl Files for AllExist {
+    fn is_file(&self, _: &Path) -> bool {
+        true
+    }
+    fn is_dir(&self, _: &Path) -> bool {
+        true
+    }
+}
+
+/// A stack with `n` layers of mixed types, an app per app-server layer, and a
+/// test environment overriding every tenth layer.
+fn generate(n: usize) -> String {
+    let mut s = String::from(
+        "stack bench {\n    region eu-west-1\n    cookbooks \"./cookbooks\"\n    notify \"ops@bench.example\"\n    network { vpc cidr=\"10.40.0.0/16\" zones=3; }\n    custom-json { bench { ttl 300; tags { - a; - b; } } }\n",
+    );
+    for i in 0..n {
+        let ty = ["php-app", "nodejs-app", "custom", "static-web"][i % 4];
+        let _ = write!(
+            s,
+            r#"    layer l{i} type={ty} {{
+        instance-type t3.small
+        volume "/data" size="20GiB"
+        recipes {{
+            setup site::setup_{i}
+            deploy site::deploy
+        }}
+        scaling {{
+            instances min=1 max=6
+            load {{
+                up cpu-above=70 for="5m" add=2
+                down cpu-below=20 for="15m" remove=1
+            }}
+            schedule timezone="Europe/Madrid" {{
+                at "mon-fri 07:00" min=2 max=6
+                at "mon-fri 21:00" min=1 max=2
+            }}
+        }}
+        logs "/var/log/l{i}/*.log" retention="30d"
+        alarm high-cpu metric=cpu above=90 for="10m"
+    }}
+"#
+        );
+        let app_type = ["php", "nodejs", "", "static"][i % 4];
+        if !app_type.is_empty() {
+            let _ = write!(
+                s,
+                "    app a{i} type={app_type} layer=l{i} {{\n        source git=\"https://git.example/a{i}.git\" revision=v1.0.{i}\n        site a{i}.bench.example alias=www.a{i}.bench.example root=public\n        env APP_ENV production\n        secret DB_PASSWORD ssm=\"/bench/a{i}/db\"\n    }}\n"
+            );
+        }
+    }
+    s.push_str("    environment test {\n        working-hours \"mon-fri 08:00-20:00\" timezone=\"Europe/Madrid\"\n");
+    for i in (0..n).step_by(10) {
+        let _ = writeln!(s, "        layer l{i} {{ instance-type t3.micro; scaling {{ instances min=1 max=2; }} }}");
+    }
+    s.push_str("    }\n}\n");
+    s
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Measures one size in this process and prints one table row.
+fn measure(n: usize) {
+    let src = generate(n);
+    let opts = Options { base_dir: Path::new("/bench"), files: &AllExist };
+    let runs = if n >= 1000 { 5 } else { 15 };
+    let mut parse = Vec::new();
+    let mut total = Vec::new();
+    let mut envs = 0;
+    PEAK.store(CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let doc = stackc_core::syntax::parse(&src).expect("generated stack parses");
+        parse.push(t.elapsed());
+        let (program, diags) = check::check(&doc, &opts);
+        total.push(t.elapsed());
+        assert!(diags.is_empty(), "generated stack has errors: {:?}", diags.first());
+        envs = program.expect("program").environments.len();
+    }
+    let heap = PEAK.load(Ordering::Relaxed);
+    println!(
+        "{n:>6} layers {:>8.1} KiB source {envs} envs   parse {:>9.2?}   parse+check {:>9.2?}   peak heap {:>7.1} MiB   peak RSS {:>7.1} MiB",
+        src.len() as f64 / 1024.0,
+        median(parse),
+        median(total),
+        heap as f64 / (1024.0 * 1024.0),
+        peak_rss_kib() as f64 / 1024.0,
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--size") {
+        let n = args.get(pos + 1).and_then(|s| s.parse().ok()).expect("--size N");
+        measure(n);
+        return;
+    }
+    println!("stackc compile benchmark (median of runs; each size in its own process)");
+    let exe = std::env::current_exe().expect("current exe");
+    for n in [10, 30, 100, 1000] {
+        let status = Command::new(&exe).args(["--size", &n.to_string()]).status().expect("run child");
+        assert!(status.success(), "size {n} failed");
+    }
+}

@@ -86,7 +86,10 @@ fn generate(n: usize) -> String {
     }
     s.push_str("    environment test {\n        working-hours \"mon-fri 08:00-20:00\" timezone=\"Europe/Madrid\"\n");
     for i in (0..n).step_by(10) {
-        let _ = writeln!(s, "        layer l{i} {{ instance-type t3.micro; scaling {{ instances min=1 max=2; }} }}");
+        let _ = writeln!(
+            s,
+            "        layer l{i} {{ instance-type t3.micro; scaling {{ instances min=1 max=2; }} }}"
+        );
     }
     s.push_str("    }\n}\n");
     s
@@ -112,7 +115,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// Measures one size in this process and prints one table row.
 fn measure(n: usize) {
     let src = generate(n);
-    let opts = Options { base_dir: Path::new("/bench"), files: &AllExist };
+    let opts = Options {
+        base_dir: Path::new("/bench"),
+        files: &AllExist,
+    };
     let runs = if n >= 1000 { 5 } else { 15 };
     let mut parse = Vec::new();
     let mut total = Vec::new();
@@ -124,7 +130,11 @@ fn measure(n: usize) {
         parse.push(t.elapsed());
         let (program, diags) = check::check(&doc, &opts);
         total.push(t.elapsed());
-        assert!(diags.is_empty(), "generated stack has errors: {:?}", diags.first());
+        assert!(
+            diags.is_empty(),
+            "generated stack has errors: {:?}",
+            diags.first()
+        );
         envs = program.expect("program").environments.len();
     }
     let heap = PEAK.load(Ordering::Relaxed);
@@ -141,14 +151,20 @@ fn measure(n: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--size") {
-        let n = args.get(pos + 1).and_then(|s| s.parse().ok()).expect("--size N");
+        let n = args
+            .get(pos + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--size N");
         measure(n);
         return;
     }
     println!("stackc compile benchmark (median of runs; each size in its own process)");
     let exe = std::env::current_exe().expect("current exe");
     for n in [10, 30, 100, 1000] {
-        let status = Command::new(&exe).args(["--size", &n.to_string()]).status().expect("run child");
+        let status = Command::new(&exe)
+            .args(["--size", &n.to_string()])
+            .status()
+            .expect("run child");
         assert!(status.success(), "size {n} failed");
     }
 }

@@ -158,9 +158,35 @@ pub fn parse(source: &str) -> Result<Document, Vec<Diagnostic>> {
             })
             .collect::<Vec<_>>()
     })?;
-    Ok(Document {
-        nodes: doc.nodes().iter().map(lower_node).collect(),
-    })
+    let mut nodes: Vec<Node> = doc.nodes().iter().map(lower_node).collect();
+    narrow_value_spans(source, &mut nodes);
+    Ok(Document { nodes })
+}
+
+/// Points property value spans at the value alone (after `=` and spaces), so
+/// labels sit under what is wrong rather than under `key=value`.
+fn narrow_value_spans(source: &str, nodes: &mut [Node]) {
+    let mut work: Vec<&mut Node> = nodes.iter_mut().collect();
+    while let Some(node) = work.pop() {
+        for prop in &mut node.props {
+            let entry_end = prop.value.span.offset + prop.value.span.len;
+            let key_end = prop.key_span.offset + prop.key_span.len;
+            let Some(between) = source.get(key_end..entry_end) else {
+                continue;
+            };
+            let Some(eq) = between.find('=') else {
+                continue;
+            };
+            let after = &between[eq + 1..];
+            let start = key_end + eq + 1 + (after.len() - after.trim_start().len());
+            if start < entry_end {
+                prop.value.span = Span::new(start, entry_end - start);
+            }
+        }
+        if let Some(children) = node.children.as_mut() {
+            work.extend(children.iter_mut());
+        }
+    }
 }
 
 fn clamp(span: Span, len: usize) -> Span {
@@ -318,6 +344,10 @@ mod tests {
         assert_eq!(a.props[0].key, "é");
         assert_eq!(a.props[0].key_span.offset, 2);
         assert_eq!(a.args[0].span.offset, 7);
+        assert_eq!(
+            (a.props[0].value.span.offset, a.props[0].value.span.len),
+            (5, 1)
+        );
         assert_eq!(a.kids()[0].name_span.offset, 15);
     }
 

@@ -1,0 +1,125 @@
+//! End-to-end tests of the `stackc` binary: exit codes, output formats, and
+//! the commands a user runs first.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn stackc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run stackc")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> String {
+    repo()
+        .join("examples")
+        .join(name)
+        .join("stack.kdl")
+        .display()
+        .to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stackc-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("stack.kdl");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn examples_check_clean() {
+    for name in ["goldcar", "minimal", "shop"] {
+        let out = stackc(&["check", &example(name)]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).starts_with("ok: "), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn user_errors_exit_1_with_coded_diagnostics() {
+    let path = temp_file(
+        "bad",
+        b"stack s {\n    region eu-west-1\n    layer web type=php-ap\n}\n",
+    );
+    let out = stackc(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("stackc::unknown_layer_type"), "{err}");
+    assert!(err.contains("did you mean `php-app`?"), "{err}");
+    assert!(
+        err.contains("stack.kdl:3:20"),
+        "points at line 3, column 20: {err}"
+    );
+    assert!(err.trim_end().ends_with("1 error"), "{err}");
+}
+
+#[test]
+fn json_diagnostics_are_one_object_per_line() {
+    let path = temp_file("json", b"stack s {\n    region eu-west-1\n    layer web type=custom { instance-typ t3.small; }\n    layer web type=custom\n}\n");
+    let out = stackc(&["check", "--message-format", "json", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    let codes: Vec<&str> = lines.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["stackc::unknown_node", "stackc::duplicate_name"]);
+    assert_eq!(lines[0]["line"], 3);
+    assert_eq!(lines[0]["column"], 29);
+    assert_eq!(lines[0]["severity"], "error");
+    assert_eq!(lines[0]["help"], "did you mean `instance-type`?");
+    assert!(lines[0]["file"].as_str().unwrap().ends_with("stack.kdl"));
+}
+
+#[test]
+fn missing_file_is_a_user_error() {
+    let out = stackc(&["check", "/nonexistent/stack.kdl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("stackc::read_failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn binary_input_is_reported_not_crashed_on() {
+    let path = temp_file("binary", b"stack s {\n  region \xff\xfe\x00\x01\n}");
+    let out = stackc(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("stackc::invalid_utf8"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(stackc(&["check", "--frobnicate"]).status.code(), Some(2));
+    assert_eq!(stackc(&["no-such-command"]).status.code(), Some(2));
+    assert_eq!(stackc(&["explain", "no_such_code"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_prints_the_long_text() {
+    let out = stackc(&["explain", "stackc::secret_literal"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("stackc::secret_literal: "), "{text}");
+    assert!(text.contains("ssm="), "{text}");
+    let list = String::from_utf8(stackc(&["explain"]).stdout).unwrap();
+    assert!(list.lines().count() > 50);
+}

@@ -1,1 +1,2 @@
 //! stackc core
+pub mod fmt;

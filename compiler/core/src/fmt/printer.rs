@@ -68,6 +68,8 @@ impl Printer {
 
     fn node(&mut self, node: &Node, depth: usize) {
         self.indent(depth);
+        // End-of-line comments on this line may keep their source column.
+        let first_line = node.starts_line.then_some(self.line_start);
         for c in &node.pre {
             self.comment(c);
             self.write(" ");
@@ -108,7 +110,7 @@ impl Printer {
                     if *slashdash {
                         self.write("/-");
                     }
-                    self.children(block, depth);
+                    self.children(block, depth, first_line);
                 }
             }
             space = true;
@@ -118,7 +120,7 @@ impl Printer {
             self.comment(c);
         }
         if let Some(c) = &node.eol {
-            self.eol(c);
+            self.eol(c, first_line);
         }
         self.newline();
     }
@@ -130,14 +132,14 @@ impl Printer {
     }
 
     /// `{` ... `}`; an empty block stays `{}`.
-    fn children(&mut self, block: &Block, depth: usize) {
+    fn children(&mut self, block: &Block, depth: usize, first_line: Option<usize>) {
         self.write("{");
         if block.items.is_empty() && block.open.is_empty() {
             self.write("}");
             return;
         }
         for c in &block.open {
-            self.eol(c);
+            self.eol(c, first_line);
         }
         self.newline();
         self.block(block, depth + 1);
@@ -145,12 +147,22 @@ impl Printer {
         self.write("}");
     }
 
-    /// A comment after code on the same line: `//` comments keep the
-    /// spaces the author put before them, block comments get one.
-    fn eol(&mut self, c: &Comment) {
+    /// A comment after code on the same line. A `//` comment keeps its
+    /// source column when it ends the first line of a node that began its
+    /// line in the source (so aligned comments stay aligned) and the code
+    /// still ends before it; otherwise it keeps the spaces the author put
+    /// before it. A block comment gets one space.
+    fn eol(&mut self, c: &Comment, first_line: Option<usize>) {
         if !self.at_line_start() {
-            let gap = if c.line { c.gap } else { 1 };
-            self.write(&" ".repeat(gap));
+            let col = self.col();
+            let pad = if !c.line {
+                1
+            } else if first_line == Some(self.line_start) && col < c.column {
+                c.column - col
+            } else {
+                c.gap
+            };
+            self.write(&" ".repeat(pad));
         }
         self.comment(c);
     }

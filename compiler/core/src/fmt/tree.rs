@@ -50,6 +50,9 @@ pub(super) struct Node {
     pub after: Vec<Comment>,
     /// `//` comment that ends the node's last line.
     pub eol: Option<Comment>,
+    /// The node (or a comment before it) was the first thing on its line
+    /// in the source.
+    pub starts_line: bool,
 }
 
 #[derive(Debug)]
@@ -211,8 +214,10 @@ impl<'a> Parser<'a> {
                     push(&mut block, Item::Comment(comment), &mut newlines);
                 }
                 Kind::Slashdash | Kind::Word | Kind::Str | Kind::LParen => {
+                    let starts_line = newlines > 0 || (!nested && block.items.is_empty());
                     let mut above = Vec::new();
                     let mut node = self.node(&mut above)?;
+                    node.starts_line = starts_line;
                     pre.append(&mut node.pre);
                     node.pre = std::mem::take(&mut pre);
                     for c in above {

@@ -58,17 +58,17 @@ pub(super) fn normalize_newlines(text: &str) -> String {
     out
 }
 
-/// The shortest canonical spelling of a string value: bare when KDL v2
-/// reads it back as the same identifier string, otherwise quoted with
-/// minimal escapes, or raw when that is strictly shorter.
+/// The canonical spelling of a string value: bare when KDL v2 reads it
+/// back as the same identifier string; otherwise quoted, unless quoting
+/// would need `\"` or `\\` escapes that a raw string (on one line)
+/// avoids.
 pub(super) fn spell(value: &str) -> String {
     if is_bare(value) {
-        return value.to_string();
-    }
-    let quoted = quote(value);
-    match raw(value) {
-        Some(raw) if raw.chars().count() < quoted.chars().count() => raw,
-        _ => quoted,
+        value.to_string()
+    } else if value.contains(['"', '\\']) {
+        raw(value).unwrap_or_else(|| quote(value))
+    } else {
+        quote(value)
     }
 }
 
@@ -116,7 +116,8 @@ fn raw(value: &str) -> Option<String> {
     let printable = value
         .chars()
         .all(|c| c != '\t' && c != '\u{08}' && c != '\u{0C}' && !needs_unicode_escape(c));
-    if value.is_empty() || value.starts_with('"') || !printable {
+    // A raw body may not be `"` nor start with `""` (it would read as `"""`).
+    if value.is_empty() || value == "\"" || value.starts_with("\"\"") || !printable {
         return None;
     }
     let mut hashes = "#".to_string();

@@ -179,7 +179,18 @@ impl<'a> Parser<'a> {
                 Kind::Eof => break,
                 Kind::RBrace if nested => break,
                 Kind::RBrace => return self.err("unexpected `}`"),
-                Kind::Ws | Kind::Semi | Kind::Bom | Kind::Escline => self.bump(),
+                Kind::Ws | Kind::Semi | Kind::Bom => self.bump(),
+                Kind::Escline => {
+                    // A line continuation between nodes continues nothing:
+                    // its newline does not count, its comment stays.
+                    self.bump();
+                    while self.kind() == Kind::Ws {
+                        self.bump();
+                    }
+                    if self.kind() == Kind::Newline {
+                        self.bump();
+                    }
+                }
                 Kind::Newline => {
                     newlines += 1;
                     self.bump();

@@ -31,10 +31,15 @@
 //!   annotation is `(type)` with no spaces, glued to what it annotates.
 //! - Strings (values, node names, property keys and type names) are bare
 //!   when KDL v2 reads the bare word back as the same string (`eu-west-1`,
-//!   `t3.small`, `goldcar::vhosts`); otherwise quoted with minimal
-//!   escapes, or written raw (`#"..."#`, fewest hashes) when that is
-//!   strictly shorter than the quoted form. Multi-line strings (`"""`,
-//!   `#"""`) are kept exactly as written.
+//!   `t3.small`, `goldcar::vhosts`, `ops@example.com`); otherwise quoted
+//!   (`"/srv"`, `"5m"`, `"two words"`, `"true"`, `"#x"`) with minimal
+//!   escapes: `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, and `\u{..}` for
+//!   other control, newline and invisible formatting characters. When the
+//!   quoted form would need `\"` or `\\` and the string fits raw on one
+//!   line, it is written raw with the fewest hashes (`#"C:\dir"#`). The
+//!   spelling depends on the value only, not on how it was written, except
+//!   for multi-line strings (`"""`, `#"""`), which are kept exactly as
+//!   written (newlines aside).
 //! - Numbers keep their written form, except that a `+` sign is dropped,
 //!   leading zeros are dropped (`007` → `7`) and a decimal exponent is
 //!   written `e5` / `e-5` (not `E+05`). Hex, octal and binary digits and
@@ -46,12 +51,17 @@
 //!   to the level of the nodes around it (a block comment's further lines
 //!   move by as many columns as its first line).
 //! - An end-of-line `//` comment stays at the end of its line, after its
-//!   node (or after the `{` or `}` it followed), with the spaces the author
-//!   put before it (at least one), so aligned comments stay aligned.
+//!   node (or after the `{` or `}` it followed). On the first line of a node
+//!   that began its line in the source, it keeps its source column when the
+//!   code still ends before it, so comments aligned in a column stay
+//!   aligned; elsewhere (after `}`, after a node that shared its line with
+//!   another) it keeps the spaces the author put before it. Always at least
+//!   one space.
 //! - Block comments between entries stay between them, one space on each
 //!   side. Comments at places with no room for them (inside a type
 //!   annotation, around `=`, between `/-` and what it comments out) move
-//!   just before the entry or node they were in.
+//!   just before the entry or node they were in (a `//` comment there goes
+//!   on its own line above the node, or after a ` \ ` continuation).
 //! - Slashdash comments (`/-`) keep what they comment out, formatted like
 //!   live code and glued to it: `/-node`, `/-key=value`, `/-{`.
 //!
@@ -62,11 +72,13 @@
 //! `kdl`'s own `autoformat` is not used: it drops comments between entries,
 //! end-of-line comments, slashdashed entries and children blocks and blank
 //! lines, and `kdl`'s parser keeps no trace of some comments at all (for
-//! example after a children block). Instead the text is checked with `kdl`,
-//! then split into lossless tokens ([`lexer`]), parsed into a small layout
-//! tree ([`tree`]) and printed ([`printer`]). The output is parsed again with
-//! `kdl` and compared with the input document; if they differ (a formatter
-//! bug), an error is returned instead of text with another meaning.
+//! example a block comment after a children block). Instead the text is
+//! checked with `kdl` (which decides what is valid KDL v2), then split into
+//! lossless tokens (`lexer`), parsed into a small layout tree (`tree`) with
+//! values in canonical spelling (`values`) and printed (`printer`). The
+//! output is parsed again with `kdl` and compared with the input document;
+//! if they differ (a formatter bug), an error is returned instead of text
+//! with another meaning.
 
 mod lexer;
 mod printer;

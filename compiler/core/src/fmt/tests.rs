@@ -242,6 +242,7 @@ fn newlines_become_lf() {
 #[test]
 fn byte_order_mark_is_dropped() {
     formats_to("\u{FEFF}a 1\n", "a 1\n");
+    formats_to("\u{FEFF}a // c\nbb // d", "a // c\nbb // d\n");
 }
 
 #[test]
@@ -636,6 +637,8 @@ proptest! {
         let out = fmt(&src);
         check(&src, &out);
         prop_assert_eq!(trailing_whitespace(&out), Vec::<&str>::new());
+        // Line endings do not matter.
+        prop_assert_eq!(fmt(&src.replace('\n', "\r\n")), out);
     }
 
     /// A string spelled bare reads back as the same string.

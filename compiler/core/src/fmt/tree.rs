@@ -140,6 +140,12 @@ impl<'a> Parser<'a> {
             .rfind(super::lexer::is_newline)
             .map_or(0, |at| {
                 at + self.src[at..].chars().next().map_or(1, char::len_utf8)
+            })
+            // A byte order mark takes no column.
+            .max(if self.src.starts_with('\u{FEFF}') {
+                3
+            } else {
+                0
             });
         let column = self.src[line_start..t.start].chars().count();
         let gap = match self.i.checked_sub(1).map(|i| self.toks[i]) {

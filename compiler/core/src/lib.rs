@@ -6,6 +6,7 @@ pub mod check;
 pub mod cookbooks;
 pub mod diag;
 pub mod emit;
+pub mod fmt;
 pub mod ir;
 pub mod stdlib;
 pub mod syntax;

@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,18 @@ pub fn run(cli: Cli) -> Status {
     let format = cli.message_format;
     match cli.command {
         Command::Check { file } => check::run(format, &file),
-        Command::Fmt { .. } => Status::Usage,
+        Command::Fmt {
+            file,
+            check,
+            stdout,
+        } => {
+            let mode = match (check, stdout) {
+                (true, _) => fmt::Mode::Check,
+                (_, true) => fmt::Mode::Stdout,
+                _ => fmt::Mode::Write,
+            };
+            fmt::run(format, &file, mode)
+        }
         Command::Explain { code } => explain::run(code.as_deref()),
     }
 }

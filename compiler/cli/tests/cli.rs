@@ -123,3 +123,39 @@ fn explain_prints_the_long_text() {
     let list = String::from_utf8(stackc(&["explain"]).stdout).unwrap();
     assert!(list.lines().count() > 50);
 }
+
+#[test]
+fn fmt_check_stdout_and_write() {
+    let messy =
+        b"stack s { region eu-west-1; layer web type=custom { instance-type   t3.small } }\n";
+    let path = temp_file("fmt", messy);
+    let p = path.to_str().unwrap();
+    let check = stackc(&["fmt", "--check", p]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("not in canonical form"),
+        "{}",
+        stderr(&check)
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        messy,
+        "--check writes nothing"
+    );
+    let printed = stackc(&["fmt", "--stdout", p]);
+    assert_eq!(printed.status.code(), Some(0));
+    let canonical = "stack s {\n    region eu-west-1\n    layer web type=custom {\n        instance-type t3.small\n    }\n}\n";
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), canonical);
+    assert_eq!(stackc(&["fmt", p]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), canonical);
+    assert_eq!(stackc(&["fmt", "--check", p]).status.code(), Some(0));
+    let broken = temp_file("fmt-broken", b"stack s { region \"eu-west-1 }\n");
+    assert_eq!(
+        stackc(&["fmt", broken.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        stackc(&["fmt", "--check", "--stdout", p]).status.code(),
+        Some(2)
+    );
+}

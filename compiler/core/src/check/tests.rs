@@ -218,3 +218,27 @@ fn colocation_rules_follow_opsworks() {
     let ports = "stack s { region us-east-1; layer web type=php-app; layer edge type=custom { on web; }; layer lb type=haproxy { on edge; } }";
     assert_eq!(codes(ports), [Code::ColocatedChain]);
 }
+
+#[test]
+fn fmt_is_a_fixed_point_and_keeps_the_meaning_of_every_example() {
+    for (name, src) in [
+        ("goldcar", GOLDCAR),
+        ("shop", SHOP),
+        (
+            "minimal",
+            include_str!("../../../../examples/minimal/stack.kdl"),
+        ),
+    ] {
+        let formatted = crate::fmt::format_source(src).unwrap();
+        assert_eq!(
+            crate::fmt::format_source(&formatted).unwrap(),
+            formatted,
+            "{name}: not a fixed point"
+        );
+        assert_eq!(
+            program(&formatted),
+            program(src),
+            "{name}: formatting changed the meaning"
+        );
+    }
+}

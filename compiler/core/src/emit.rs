@@ -14,6 +14,8 @@
 //!   STACKC_LOG_GROUP), fetches the bundle, installs `stackc-run` and runs
 //!   `stackc-run setup` then `stackc-run deploy`.
 
+pub mod manifest;
+
 use serde::Serialize;
 
 /// A file produced by the build, relative to `out/<stack>-<env>/`.

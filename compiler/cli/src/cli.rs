@@ -47,9 +47,43 @@ pub enum Command {
         #[arg(long)]
         stdout: bool,
     },
+    /// Compile the stack into CloudFormation, node JSON and a cookbook bundle
+    /// under OUT/<stack>-<env>/ (every environment unless --env).
+    Build {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// Build only this environment.
+        #[arg(long)]
+        env: Option<String>,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Template format.
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+        format: TemplateFormat,
+    },
     /// Explain a diagnostic code (`stackc explain unknown_node`).
     Explain {
         /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.
         code: Option<String>,
     },
+}
+
+/// CloudFormation template format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    /// template.json
+    Json,
+    /// template.yaml
+    Yaml,
+}
+
+impl From<TemplateFormat> for stackc_core::emit::Format {
+    fn from(f: TemplateFormat) -> Self {
+        match f {
+            TemplateFormat::Json => stackc_core::emit::Format::Json,
+            TemplateFormat::Yaml => stackc_core::emit::Format::Yaml,
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The commands, each in its own module, and their shared plumbing.
 
+mod build;
 mod check;
 mod explain;
 mod fmt;
@@ -41,6 +42,12 @@ pub fn run(cli: Cli) -> Status {
             fmt::run(format, &file, mode)
         }
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Build {
+            file,
+            env,
+            out,
+            format: template_format,
+        } => build::run(format, &file, env.as_deref(), &out, template_format.into()),
     }
 }
 

@@ -4,7 +4,6 @@
 //! Run: `cargo bench -p stackc-core --bench compile`
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,58 +42,6 @@ impl Files for AllExist {
     }
 }
 
-/// A stack with `n` layers of mixed types, an app per app-server layer, and a
-/// test environment overriding every tenth layer.
-fn generate(n: usize) -> String {
-    let mut s = String::from(
-        "stack bench {\n    region eu-west-1\n    cookbooks \"./cookbooks\"\n    notify \"ops@bench.example\"\n    network { vpc cidr=\"10.40.0.0/16\" zones=3; }\n    custom-json { bench { ttl 300; tags { - a; - b; } } }\n",
-    );
-    for i in 0..n {
-        let ty = ["php-app", "nodejs-app", "custom", "static-web"][i % 4];
-        let _ = write!(
-            s,
-            r#"    layer l{i} type={ty} {{
-        instance-type t3.small
-        volume "/data" size="20GiB"
-        recipes {{
-            setup site::setup_{i}
-            deploy site::deploy
-        }}
-        scaling {{
-            instances min=1 max=6
-            load {{
-                up cpu-above=70 for="5m" add=2
-                down cpu-below=20 for="15m" remove=1
-            }}
-            schedule timezone="Europe/Madrid" {{
-                at "mon-fri 07:00" min=2 max=6
-                at "mon-fri 21:00" min=1 max=2
-            }}
-        }}
-        logs "/var/log/l{i}/*.log" retention="30d"
-        alarm high-cpu metric=cpu above=90 for="10m"
-    }}
-"#
-        );
-        let app_type = ["php", "nodejs", "", "static"][i % 4];
-        if !app_type.is_empty() {
-            let _ = write!(
-                s,
-                "    app a{i} type={app_type} layer=l{i} {{\n        source git=\"https://git.example/a{i}.git\" revision=v1.0.{i}\n        site a{i}.bench.example alias=www.a{i}.bench.example root=public\n        env APP_ENV production\n        secret DB_PASSWORD ssm=\"/bench/a{i}/db\"\n    }}\n"
-            );
-        }
-    }
-    s.push_str("    environment test {\n        working-hours \"mon-fri 08:00-20:00\" timezone=\"Europe/Madrid\"\n");
-    for i in (0..n).step_by(10) {
-        let _ = writeln!(
-            s,
-            "        layer l{i} {{ instance-type t3.micro; scaling {{ instances min=1 max=2; }} }}"
-        );
-    }
-    s.push_str("    }\n}\n");
-    s
-}
-
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -114,7 +61,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// Measures one size in this process and prints one table row.
 fn measure(n: usize) {
-    let src = generate(n);
+    let src = stackc_core::generate::stack(n);
     let opts = Options {
         base_dir: Path::new("/bench"),
         files: &AllExist,

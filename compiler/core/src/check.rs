@@ -2,7 +2,7 @@
 //! reported in one run, one resolved `Stack` per environment.
 
 mod app;
-mod json;
+pub(crate) mod json;
 mod layer;
 mod overlay;
 mod read;
@@ -274,6 +274,7 @@ impl Checker<'_> {
         let mut description = None;
         let mut os = self.std.os.get("amazon-linux-2023").cloned();
         let mut cookbooks = None;
+        let mut cookbooks_span = Span::new(0, 0);
         let mut notify = Vec::new();
         let mut network = Some(Network::NewVpc {
             cidr: "10.0.0.0/16".into(),
@@ -305,6 +306,7 @@ impl Checker<'_> {
                     self.entries(node, 1, &[]);
                     self.no_children(node);
                     cookbooks = self.cookbooks_dir(node);
+                    cookbooks_span = node.args.first().map_or(node.name_span, |v| v.span);
                 }
                 "notify" => {
                     self.entries(node, usize::MAX, &[]);
@@ -338,6 +340,7 @@ impl Checker<'_> {
             description,
             os: os?,
             cookbooks,
+            cookbooks_span,
             notify,
             network: network?,
             custom_json,

@@ -14,7 +14,10 @@
 //!   STACKC_LOG_GROUP), fetches the bundle, installs `stackc-run` and runs
 //!   `stackc-run setup` then `stackc-run deploy`.
 
+pub mod bundle;
+pub mod cfn;
 pub mod manifest;
+pub mod node;
 
 use serde::Serialize;
 
@@ -46,4 +49,58 @@ pub enum Format {
     Json,
     /// `template.yaml`.
     Yaml,
+}
+
+use crate::diag::Diagnostic;
+use crate::ir::{Event, Stack};
+
+/// Path of the bundle in `out/<stack>-<env>/`.
+pub const BUNDLE: &str = "cookbooks.tar.gz";
+
+/// Builds every artifact of one environment: template(s), node JSON, the
+/// bundle, and last `manifest.json`. `user_cookbooks` are the files of the
+/// stack's cookbooks directory.
+pub fn build(
+    stack: &Stack,
+    user_cookbooks: &[bundle::CookbookFile],
+    format: Format,
+) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let diags = bundle::check_metadata(user_cookbooks, stack.cookbooks_span);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut out = cfn::emit(stack, format)?;
+
+    let mut entries = std::collections::BTreeMap::new();
+    for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
+        entries.insert(format!("cookbooks/{path}"), bytes);
+    }
+    for host in stack.layers.iter().filter(|l| l.has_instances()) {
+        for event in Event::ALL {
+            let json = node::node_json(stack, host, event);
+            let mut text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
+            text.push('\n');
+            let path = format!("nodes/{}/{}.json", host.name, event.name());
+            entries.insert(path.clone(), text.clone().into_bytes());
+            out.push(Artifact::new(path, text));
+        }
+    }
+    entries.insert("bin/stackc-run".into(), bundle::AGENT.as_bytes().to_vec());
+    out.push(Artifact::new(BUNDLE, bundle::tar_gz(&entries)));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let manifest = manifest::Manifest {
+        version: 1,
+        stack: stack.name.clone(),
+        env: stack.env.clone(),
+        stack_name: stack.qualified_name(),
+        region: stack.region.clone(),
+        template: cfn::root_path(format),
+        bundle: BUNDLE.into(),
+        files: out.iter().map(manifest::entry).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+    text.push('\n');
+    out.push(Artifact::new(manifest::FILE, text));
+    Ok(out)
 }

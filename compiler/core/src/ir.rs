@@ -91,6 +91,9 @@ pub struct Stack {
     pub os: crate::stdlib::Os,
     /// The stack's own cookbooks directory, resolved against the stack file.
     pub cookbooks: Option<PathBuf>,
+    /// Where the cookbooks directory is named (for diagnostics about it).
+    #[serde(skip)]
+    pub cookbooks_span: Span,
     /// E-mail addresses notified of alarms and failed lifecycle runs.
     pub notify: Vec<String>,
     /// Network placement.

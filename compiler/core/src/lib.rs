@@ -7,6 +7,7 @@ pub mod cookbooks;
 pub mod diag;
 pub mod emit;
 pub mod fmt;
+pub mod generate;
 pub mod ir;
 pub mod stdlib;
 pub mod syntax;

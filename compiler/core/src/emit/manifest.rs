@@ -58,7 +58,12 @@ impl Manifest {
         } else {
             file.rsplit_once('.').map_or("bin", |(_, e)| e)
         };
-        format!("{}/{}/{}.{ext}", self.stack, self.env, entry.sha256)
+        Manifest::key_for(&self.stack, &self.env, &entry.sha256, ext)
+    }
+
+    /// `<stack>/<env>/<sha256>.<ext>`.
+    pub fn key_for(stack: &str, env: &str, sha256: &str, ext: &str) -> String {
+        format!("{stack}/{env}/{sha256}.{ext}")
     }
 }
 

@@ -1,0 +1,248 @@
+//! CloudFormation: one stack per environment. Everything of the environment
+//! goes in one template unless it would pass CloudFormation's limits (500
+//! resources, 1 MB); then each instance group becomes a nested stack whose
+//! template the root references by its content-addressed S3 key.
+
+mod layer;
+mod network;
+mod shared;
+mod template;
+pub mod userdata;
+
+use serde_json::{json, Value};
+
+pub use shared::{bundle_parameter, group_name};
+use template::{get_att, pascal, r#ref, sub, Template};
+
+use super::manifest::{sha256_hex, Manifest};
+use super::{Artifact, Format};
+use crate::diag::Diagnostic;
+use crate::ir::{Layer, Stack};
+
+/// CloudFormation's resource limit per template.
+pub const MAX_RESOURCES: usize = 500;
+/// CloudFormation's template size limit (from S3).
+pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
+
+/// The root template's path in `out/<stack>-<env>/`.
+pub fn root_path(format: Format) -> String {
+    format!("template.{}", ext(format))
+}
+
+fn ext(format: Format) -> &'static str {
+    match format {
+        Format::Json => "json",
+        Format::Yaml => "yaml",
+    }
+}
+
+/// Serializes a template.
+pub fn serialize(value: &Value, format: Format) -> Vec<u8> {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(value).expect("JSON values serialize");
+            s.push('\n');
+            s.into_bytes()
+        }
+        Format::Yaml => serde_yaml_ng::to_string(value)
+            .expect("JSON values serialize as YAML")
+            .into_bytes(),
+    }
+}
+
+/// The templates of one environment: the root first, then nested ones.
+pub fn emit(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let single = whole(stack)?;
+    let bytes = serialize(&single.to_value(), format);
+    if single.resource_count() <= MAX_RESOURCES && bytes.len() <= MAX_TEMPLATE_BYTES {
+        return Ok(vec![Artifact::new(root_path(format), bytes)]);
+    }
+    split(stack, format)
+}
+
+fn groups(stack: &Stack) -> Vec<&Layer> {
+    stack.layers.iter().filter(|l| l.has_instances()).collect()
+}
+
+fn any_load_balancer(stack: &Stack) -> bool {
+    stack.layers.iter().any(|l| l.load_balancer.is_some())
+}
+
+/// The shared resources of the environment; returns the network refs.
+fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
+    t.parameter(
+        "ArtifactBucket",
+        "String",
+        "S3 bucket holding stackc artifacts (created by `stackc bootstrap`)",
+    );
+    t.parameter("BundleKey", "String", "S3 key of the cookbook bundle");
+    t.parameter("BundleSha256", "String", "sha256 of the cookbook bundle");
+    shared::key(t, stack);
+    let net = network::emit(t, stack, &get_att("Key", "Arn"));
+    shared::instances_security_group(t, stack, &net.vpc_id);
+    shared::topic(t, stack);
+    shared::bundle_pointer(t, stack);
+    if any_load_balancer(stack) {
+        shared::access_log_bucket(t, stack);
+    }
+    let names: Vec<&str> = groups(stack).iter().map(|l| l.name.as_str()).collect();
+    shared::lifecycle(t, stack, &names);
+    t.output("AlarmTopicArn", "SNS topic of alarms", r#ref("AlarmTopic"));
+    t.output(
+        "BundleParameterName",
+        "SSM parameter pointing at the cookbook bundle",
+        r#ref("BundleParameter"),
+    );
+    t.output(
+        "RunDocumentName",
+        "SSM document that runs a lifecycle event",
+        r#ref("RunDocument"),
+    );
+    net
+}
+
+fn description(stack: &Stack) -> String {
+    let what = stack.description.as_deref().unwrap_or("stack");
+    format!(
+        "stackc {} ({}): {what}. Generated from the stack file; do not edit.",
+        stack.qualified_name(),
+        stack.region
+    )
+}
+
+/// Everything in one template.
+fn whole(stack: &Stack) -> Result<Template, Vec<Diagnostic>> {
+    let mut t = Template::new(description(stack));
+    let net = common(&mut t, stack);
+    let shared = layer::Shared {
+        vpc_id: net.vpc_id.clone(),
+        public_subnets: json!(net.public_subnets),
+        private_subnets: json!(net.private_subnets),
+        key_arn: get_att("Key", "Arn"),
+        topic: r#ref("AlarmTopic"),
+        access_log_bucket: r#ref("AccessLogBucket"),
+        instances_security_group: get_att("InstancesSecurityGroup", "GroupId"),
+        group_depends_on: &["BundleParameter"],
+    };
+    let mut diags = Vec::new();
+    for host in groups(stack) {
+        if let Err(d) = layer::emit(&mut t, stack, host, &shared) {
+            diags.push(d);
+        }
+    }
+    if diags.is_empty() {
+        Ok(t)
+    } else {
+        Err(diags)
+    }
+}
+
+/// The root template with one nested stack per instance group.
+fn split(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let mut root = Template::new(description(stack));
+    let net = common(&mut root, stack);
+    let join_list = |list: &[Value]| json!({ "Fn::Join": [",", list] });
+    let mut nested_files = Vec::new();
+    let mut diags = Vec::new();
+    for host in groups(stack) {
+        let p = pascal(&host.name);
+        let has_lb = super::node::instance_layers(stack, host)
+            .iter()
+            .any(|l| l.load_balancer.is_some());
+        let mut t = Template::new(format!(
+            "stackc {}: instances of layer {} (nested). Generated; do not edit.",
+            stack.qualified_name(),
+            host.name
+        ));
+        t.parameter(
+            "ArtifactBucket",
+            "String",
+            "S3 bucket holding stackc artifacts",
+        );
+        t.parameter("VpcId", "AWS::EC2::VPC::Id", "VPC of the stack");
+        t.parameter(
+            "PrivateSubnets",
+            "List<AWS::EC2::Subnet::Id>",
+            "Subnets of the instances",
+        );
+        t.parameter("KeyArn", "String", "KMS key of the log groups");
+        t.parameter("AlarmTopic", "String", "SNS topic of alarms");
+        t.parameter(
+            "InstancesSecurityGroup",
+            "AWS::EC2::SecurityGroup::Id",
+            "Security group of every instance",
+        );
+        let mut params = json!({
+            "ArtifactBucket": r#ref("ArtifactBucket"),
+            "VpcId": net.vpc_id,
+            "PrivateSubnets": join_list(&net.private_subnets),
+            "KeyArn": get_att("Key", "Arn"),
+            "AlarmTopic": r#ref("AlarmTopic"),
+            "InstancesSecurityGroup": get_att("InstancesSecurityGroup", "GroupId"),
+        });
+        if has_lb {
+            t.parameter(
+                "PublicSubnets",
+                "List<AWS::EC2::Subnet::Id>",
+                "Subnets of the load balancers",
+            );
+            t.parameter(
+                "AccessLogBucket",
+                "String",
+                "Bucket of the load balancers' access logs",
+            );
+            params["PublicSubnets"] = join_list(&net.public_subnets);
+            params["AccessLogBucket"] = r#ref("AccessLogBucket");
+        }
+        let shared = layer::Shared {
+            vpc_id: r#ref("VpcId"),
+            public_subnets: r#ref("PublicSubnets"),
+            private_subnets: r#ref("PrivateSubnets"),
+            key_arn: r#ref("KeyArn"),
+            topic: r#ref("AlarmTopic"),
+            access_log_bucket: r#ref("AccessLogBucket"),
+            instances_security_group: r#ref("InstancesSecurityGroup"),
+            group_depends_on: &[],
+        };
+        if let Err(d) = layer::emit(&mut t, stack, host, &shared) {
+            diags.push(d);
+            continue;
+        }
+        let bytes = serialize(&t.to_value(), format);
+        let path = format!("layers/{}.{}", host.name, ext(format));
+        let key = Manifest::key_for(&stack.name, &stack.env, &sha256_hex(&bytes), ext(format));
+        root.resource(
+            &format!("{p}Stack"),
+            "AWS::CloudFormation::Stack",
+            json!({
+                "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
+                "Parameters": params,
+                "Tags": template::tags(&[("stackc:layer", &host.name)]),
+            }),
+        )
+        .depends_on(&["BundleParameter"]);
+        for l in super::node::instance_layers(stack, host) {
+            if l.load_balancer.is_some() {
+                let lp = pascal(&l.name);
+                root.output(
+                    &format!("{lp}LoadBalancerDnsName"),
+                    &format!("DNS name of the load balancer of layer {}", l.name),
+                    get_att(
+                        &format!("{p}Stack"),
+                        &format!("Outputs.{lp}LoadBalancerDnsName"),
+                    ),
+                );
+            }
+        }
+        nested_files.push(Artifact::new(path, bytes));
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut out = vec![Artifact::new(
+        root_path(format),
+        serialize(&root.to_value(), format),
+    )];
+    out.extend(nested_files);
+    Ok(out)
+}

@@ -1,0 +1,688 @@
+//! Resources of one instance group: a layer with instances of its own plus
+//! the layers that run `on` it. Security groups, the instance role and
+//! profile, the launch template with the bootstrap, the Auto Scaling group
+//! with lifecycle hooks, scaling policies and schedules, load balancers,
+//! alarms and log groups.
+
+use serde_json::{json, Value};
+
+use super::shared::{self, group_arn, group_name, SETUP_HOOK, SHUTDOWN_HOOK};
+use super::template::{assume_role, get_att, pascal, policy_document, r#ref, sub, tags, Template};
+use super::userdata;
+use crate::diag::Diagnostic;
+use crate::emit::node::{instance_layers, log_group};
+use crate::ir::{Comparison, Layer, LoadRule, Stack};
+use crate::stdlib::{self, Metric, MetricSource};
+use crate::units::Weekday;
+
+/// How layer resources reach the shared ones (directly in a single template,
+/// or through parameters in a nested one).
+pub struct Shared {
+    /// VPC id.
+    pub vpc_id: Value,
+    /// Public subnets (a list value).
+    pub public_subnets: Value,
+    /// Private subnets (a list value).
+    pub private_subnets: Value,
+    /// ARN of the KMS key for log groups.
+    pub key_arn: Value,
+    /// ARN of the alarm topic.
+    pub topic: Value,
+    /// Name of the access-log bucket.
+    pub access_log_bucket: Value,
+    /// Id of the security group every instance carries.
+    pub instances_security_group: Value,
+    /// Resources the Auto Scaling group waits for (the bundle pointer, when
+    /// it is in the same template).
+    pub group_depends_on: &'static [&'static str],
+}
+
+/// Adds every resource of the instance group of `host`.
+pub fn emit(
+    t: &mut Template,
+    stack: &Stack,
+    host: &Layer,
+    shared: &Shared,
+) -> Result<(), Diagnostic> {
+    let p = pascal(&host.name);
+    let layers = instance_layers(stack, host);
+    let group = group_name(stack, &host.name);
+
+    for layer in &layers {
+        t.resource(
+            &format!("{}LogGroup", pascal(&layer.name)),
+            "AWS::Logs::LogGroup",
+            json!({
+                "LogGroupName": log_group(stack, &layer.name),
+                "RetentionInDays": layer.log_retention_days,
+                "KmsKeyId": shared.key_arn,
+            }),
+        );
+    }
+
+    security(t, stack, host, &layers, shared);
+    role(t, stack, host, &layers);
+
+    let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"))?;
+    let os = &stack.os;
+    let ami = if host.instance_type.arch == "arm64" {
+        &os.ami_arm64
+    } else {
+        &os.ami_x86_64
+    };
+    let root_device = if os.family == "ubuntu" {
+        "/dev/sda1"
+    } else {
+        "/dev/xvda"
+    };
+    let mut disks = vec![json!({
+        "DeviceName": root_device,
+        "Ebs": { "VolumeSize": 20, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true },
+    })];
+    for (i, v) in host.volumes.iter().enumerate() {
+        disks.push(json!({
+            "DeviceName": format!("/dev/{}", userdata::volume_device(i)),
+            "Ebs": { "VolumeSize": v.size_gib, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true },
+        }));
+    }
+    let instance_tags = tags(&[
+        ("Name", &group),
+        ("stackc:stack", &stack.name),
+        ("stackc:env", &stack.env),
+        ("stackc:layer", &host.name),
+    ]);
+    t.resource(
+        &format!("{p}LaunchTemplate"),
+        "AWS::EC2::LaunchTemplate",
+        json!({
+            "LaunchTemplateData": {
+                "ImageId": format!("{{{{resolve:ssm:{ami}}}}}"),
+                "InstanceType": host.instance_type.name,
+                "IamInstanceProfile": { "Arn": get_att(&format!("{p}InstanceProfile"), "Arn") },
+                "SecurityGroupIds": [
+                    get_att(&format!("{p}SecurityGroup"), "GroupId"),
+                    shared.instances_security_group,
+                ],
+                "MetadataOptions": {
+                    "HttpEndpoint": "enabled",
+                    "HttpTokens": "required",
+                    "HttpPutResponseHopLimit": 1,
+                },
+                "Monitoring": { "Enabled": true },
+                "BlockDeviceMappings": disks,
+                "UserData": { "Fn::Base64": user_data },
+                "TagSpecifications": [
+                    { "ResourceType": "instance", "Tags": instance_tags },
+                    { "ResourceType": "volume", "Tags": instance_tags },
+                ],
+            },
+        }),
+    );
+
+    let scaling = host.scaling.as_ref();
+    let (min, max) = scaling.map(|s| (s.min, s.max)).unwrap_or((1, 1));
+    let target_groups: Vec<Value> = layers
+        .iter()
+        .filter(|l| l.load_balancer.is_some())
+        .map(|l| r#ref(&format!("{}TargetGroup", pascal(&l.name))))
+        .collect();
+    let mut asg = json!({
+        "AutoScalingGroupName": group,
+        "LaunchTemplate": {
+            "LaunchTemplateId": r#ref(&format!("{p}LaunchTemplate")),
+            "Version": get_att(&format!("{p}LaunchTemplate"), "LatestVersionNumber"),
+        },
+        "MinSize": min.to_string(),
+        "MaxSize": max.to_string(),
+        "VPCZoneIdentifier": shared.private_subnets,
+        "HealthCheckType": if target_groups.is_empty() { "EC2" } else { "ELB" },
+        "HealthCheckGracePeriod": 300,
+        "MetricsCollection": [{ "Granularity": "1Minute" }],
+        "LifecycleHookSpecificationList": [
+            {
+                "LifecycleHookName": SETUP_HOOK,
+                "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+                "HeartbeatTimeout": 1800,
+                "DefaultResult": "ABANDON",
+            },
+            {
+                "LifecycleHookName": SHUTDOWN_HOOK,
+                "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+                "HeartbeatTimeout": 600,
+                "DefaultResult": "CONTINUE",
+            },
+        ],
+        "Tags": [
+            { "Key": "Name", "Value": group, "PropagateAtLaunch": true },
+            { "Key": "stackc:stack", "Value": stack.name, "PropagateAtLaunch": true },
+            { "Key": "stackc:env", "Value": stack.env, "PropagateAtLaunch": true },
+            { "Key": "stackc:layer", "Value": host.name, "PropagateAtLaunch": true },
+        ],
+    });
+    if !target_groups.is_empty() {
+        asg["TargetGroupARNs"] = json!(target_groups);
+    }
+    let min_in_service = if min >= max {
+        max.saturating_sub(1)
+    } else {
+        min
+    };
+    let res = t
+        .resource(&format!("{p}AutoScalingGroup"), "AWS::AutoScaling::AutoScalingGroup", asg)
+        .depends_on(shared.group_depends_on)
+        .attribute(
+            "UpdatePolicy",
+            json!({
+                "AutoScalingRollingUpdate": {
+                    "MinInstancesInService": min_in_service,
+                    "MaxBatchSize": 1,
+                    "PauseTime": "PT30M",
+                    "WaitOnResourceSignals": true,
+                    "SuspendProcesses": ["HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification", "ScheduledActions"],
+                },
+                "AutoScalingScheduledAction": { "IgnoreUnmodifiedGroupSizeProperties": true },
+            }),
+        );
+    if min > 0 {
+        res.attribute(
+            "CreationPolicy",
+            json!({ "ResourceSignal": { "Count": min, "Timeout": "PT30M" } }),
+        );
+    }
+
+    for layer in &layers {
+        if layer.load_balancer.is_some() {
+            load_balancer(t, stack, host, layer, shared);
+        }
+    }
+    if let Some(s) = scaling {
+        if let Some(up) = &s.up {
+            load_rule(t, stack, host, up, true);
+        }
+        if let Some(down) = &s.down {
+            load_rule(t, stack, host, down, false);
+        }
+        if let Some(schedule) = &s.schedule {
+            for (i, e) in schedule.entries.iter().enumerate() {
+                t.resource(
+                    &format!("{p}Schedule{}", i + 1),
+                    "AWS::AutoScaling::ScheduledAction",
+                    json!({
+                        "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+                        "MinSize": e.min,
+                        "MaxSize": e.max,
+                        "Recurrence": cron(e.at.minute, e.at.hour, &e.days),
+                        "TimeZone": schedule.timezone,
+                    }),
+                );
+            }
+        }
+    }
+    if let Some(wh) = &stack.working_hours {
+        t.resource(
+            &format!("{p}WorkingHoursStart"),
+            "AWS::AutoScaling::ScheduledAction",
+            json!({
+                "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+                "MinSize": min,
+                "MaxSize": max,
+                "Recurrence": cron(wh.start.minute, wh.start.hour, &wh.days),
+                "TimeZone": wh.timezone,
+            }),
+        );
+        t.resource(
+            &format!("{p}WorkingHoursStop"),
+            "AWS::AutoScaling::ScheduledAction",
+            json!({
+                "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+                "MinSize": 0,
+                "MaxSize": 0,
+                "DesiredCapacity": 0,
+                "Recurrence": cron(wh.end.minute, wh.end.hour, &wh.days),
+                "TimeZone": wh.timezone,
+            }),
+        );
+    }
+    for layer in &layers {
+        alarms(t, stack, host, layer, shared);
+    }
+
+    t.output(
+        &format!("{p}AutoScalingGroupName"),
+        &format!("Auto Scaling group of layer {}", host.name),
+        r#ref(&format!("{p}AutoScalingGroup")),
+    );
+    for layer in &layers {
+        let lp = pascal(&layer.name);
+        t.output(
+            &format!("{lp}LogGroupName"),
+            &format!("Log group of layer {}", layer.name),
+            r#ref(&format!("{lp}LogGroup")),
+        );
+        if layer.load_balancer.is_some() {
+            t.output(
+                &format!("{lp}LoadBalancerDnsName"),
+                &format!("DNS name of the load balancer of layer {}", layer.name),
+                get_att(&format!("{lp}LoadBalancer"), "DNSName"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The instance security group and its ingress rules: the load balancer on
+/// the app port, the stack's instances on the layers' other ports. Nothing
+/// from anywhere else; no SSH (Session Manager replaces it).
+fn security(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared: &Shared) {
+    let p = pascal(&host.name);
+    let sg = format!("{p}SecurityGroup");
+    t.resource(
+        &sg,
+        "AWS::EC2::SecurityGroup",
+        json!({
+            "GroupDescription": format!("stackc {}: instances of layer {}", stack.qualified_name(), host.name),
+            "VpcId": shared.vpc_id,
+            "Tags": tags(&[("Name", &group_name(stack, &host.name))]),
+        }),
+    );
+    let mut internal: Vec<u16> = Vec::new();
+    for layer in layers {
+        let lp = pascal(&layer.name);
+        let lb_port = layer.load_balancer.as_ref().and(layer.http_port);
+        if let Some(port) = lb_port {
+            t.resource(
+                &format!("{lp}LoadBalancerIngress"),
+                "AWS::EC2::SecurityGroupIngress",
+                json!({
+                    "GroupId": get_att(&sg, "GroupId"),
+                    "SourceSecurityGroupId": get_att(&format!("{lp}LoadBalancerSecurityGroup"), "GroupId"),
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "Description": format!("load balancer of layer {} to port {port}", layer.name),
+                }),
+            );
+        }
+        for &port in &layer.ports {
+            if Some(port) != lb_port && !internal.contains(&port) {
+                internal.push(port);
+            }
+        }
+    }
+    for port in internal {
+        t.resource(
+            &format!("{p}Port{port}Ingress"),
+            "AWS::EC2::SecurityGroupIngress",
+            json!({
+                "GroupId": get_att(&sg, "GroupId"),
+                "SourceSecurityGroupId": shared.instances_security_group,
+                "IpProtocol": "tcp",
+                "FromPort": port,
+                "ToPort": port,
+                "Description": format!("instances of the stack to port {port}"),
+            }),
+        );
+    }
+}
+
+/// The instance role: only what the agent and the CloudWatch agent need,
+/// scoped to this environment's artifacts, parameters, logs and group.
+fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
+    let p = pascal(&host.name);
+    let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    let mut statements = vec![
+        json!({
+            "Sid": "ReadOwnArtifacts",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{ArtifactBucket}}/{}/{}/*", stack.name, stack.env)),
+        }),
+        json!({
+            "Sid": "ReadBundlePointer",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": sub(&format!(
+                "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{}",
+                shared::bundle_parameter(stack)
+            )),
+        }),
+    ];
+    let secrets: Vec<Value> = stack
+        .apps
+        .iter()
+        .filter(|a| names.contains(&a.layer.as_str()))
+        .flat_map(|a| a.secrets.iter())
+        .map(|s| {
+            sub(&format!(
+                "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{}",
+                s.ssm.trim_start_matches('/')
+            ))
+        })
+        .collect();
+    if !secrets.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadOwnSecrets",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+            "Resource": secrets,
+        }));
+        statements.push(json!({
+            "Sid": "DecryptSecretsThroughSsm",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": { "StringEquals": { "kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com") } },
+        }));
+    }
+    statements.push(json!({
+        "Sid": "WriteOwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        "Resource": layers.iter().map(|l| get_att(&format!("{}LogGroup", pascal(&l.name)), "Arn")).collect::<Vec<_>>(),
+    }));
+    statements.push(json!({
+        "Sid": "PutAgentMetrics",
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": { "StringEquals": { "cloudwatch:namespace": "CWAgent" } },
+    }));
+    statements.push(json!({
+        "Sid": "CompleteOwnLifecycleActions",
+        "Effect": "Allow",
+        "Action": "autoscaling:CompleteLifecycleAction",
+        "Resource": group_arn(stack, &host.name),
+    }));
+    statements.push(json!({
+        "Sid": "SignalRollingUpdates",
+        "Effect": "Allow",
+        "Action": "cloudformation:SignalResource",
+        "Resource": sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*"),
+    }));
+    statements.push(json!({
+        "Sid": "DescribeTheFleet",
+        "Effect": "Allow",
+        "Action": ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
+        "Resource": "*",
+    }));
+    t.resource(
+        &format!("{p}InstanceRole"),
+        "AWS::IAM::Role",
+        json!({
+            "Description": format!("stackc {}: instances of layer {}", stack.qualified_name(), host.name),
+            "AssumeRolePolicyDocument": assume_role("ec2.amazonaws.com"),
+            "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
+            "Policies": [{ "PolicyName": "stackc-instance", "PolicyDocument": policy_document(statements) }],
+        }),
+    )
+    .skip_checks(&[(
+        "CKV_AWS_111",
+        "PutMetricData has no resource-level permissions; it is limited to the CWAgent namespace by condition",
+    )]);
+    t.resource(
+        &format!("{p}InstanceProfile"),
+        "AWS::IAM::InstanceProfile",
+        json!({ "Roles": [r#ref(&format!("{p}InstanceRole"))] }),
+    );
+}
+
+/// An application load balancer in front of `layer`, running on the
+/// instances of `host`.
+fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: &Shared) {
+    let Some(lb) = &layer.load_balancer else {
+        return;
+    };
+    let lp = pascal(&layer.name);
+    let port = layer.http_port.unwrap_or(80);
+    let https = lb.certificate();
+    let mut ingress = vec![json!({
+        "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0",
+        "Description": if https.is_some() { "HTTP from anywhere, redirected to HTTPS" } else { "HTTP from anywhere" },
+    })];
+    if https.is_some() {
+        ingress.push(json!({
+            "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0",
+            "Description": "HTTPS from anywhere",
+        }));
+    }
+    t.resource(
+        &format!("{lp}LoadBalancerSecurityGroup"),
+        "AWS::EC2::SecurityGroup",
+        json!({
+            "GroupDescription": format!("stackc {}: load balancer of layer {}", stack.qualified_name(), layer.name),
+            "VpcId": shared.vpc_id,
+            "SecurityGroupIngress": ingress,
+            "SecurityGroupEgress": [{
+                "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                "DestinationSecurityGroupId": get_att(&format!("{}SecurityGroup", pascal(&host.name)), "GroupId"),
+                "Description": format!("to the instances of layer {} on port {port}", host.name),
+            }],
+            "Tags": tags(&[("Name", &format!("{}-lb", group_name(stack, &layer.name)))]),
+        }),
+    )
+    .skip_checks(&[
+        ("CKV_AWS_260", "a public load balancer accepts HTTP on port 80 (redirected to HTTPS when a certificate is given)"),
+    ]);
+    t.resource(
+        &format!("{lp}LoadBalancer"),
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        json!({
+            "Type": "application",
+            "Scheme": "internet-facing",
+            "Subnets": shared.public_subnets,
+            "SecurityGroups": [get_att(&format!("{lp}LoadBalancerSecurityGroup"), "GroupId")],
+            "LoadBalancerAttributes": [
+                { "Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true" },
+                { "Key": "access_logs.s3.enabled", "Value": "true" },
+                { "Key": "access_logs.s3.bucket", "Value": shared.access_log_bucket },
+                { "Key": "access_logs.s3.prefix", "Value": format!("{}/{}", stack.qualified_name(), layer.name) },
+            ],
+            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env), ("stackc:layer", &layer.name)]),
+        }),
+    )
+    .skip_checks(&[(
+        "CKV_AWS_150",
+        "deletion protection would keep `stackc destroy` from removing test environments",
+    )]);
+    let hc = &lb.health_check;
+    t.resource(
+        &format!("{lp}TargetGroup"),
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        json!({
+            "VpcId": shared.vpc_id,
+            "Protocol": "HTTP",
+            "Port": port,
+            "TargetType": "instance",
+            "HealthCheckProtocol": "HTTP",
+            "HealthCheckPath": hc.path,
+            "HealthCheckIntervalSeconds": hc.interval_secs,
+            "HealthyThresholdCount": hc.healthy,
+            "UnhealthyThresholdCount": hc.unhealthy,
+            "TargetGroupAttributes": [{ "Key": "deregistration_delay.timeout_seconds", "Value": "30" }],
+            "Tags": tags(&[("stackc:layer", &layer.name)]),
+        }),
+    );
+    let forward =
+        json!([{ "Type": "forward", "TargetGroupArn": r#ref(&format!("{lp}TargetGroup")) }]);
+    match https {
+        Some(certificate) => {
+            t.resource(
+                &format!("{lp}HttpsListener"),
+                "AWS::ElasticLoadBalancingV2::Listener",
+                json!({
+                    "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
+                    "Port": 443,
+                    "Protocol": "HTTPS",
+                    "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                    "Certificates": [{ "CertificateArn": certificate }],
+                    "DefaultActions": forward,
+                }),
+            );
+            t.resource(
+                &format!("{lp}HttpListener"),
+                "AWS::ElasticLoadBalancingV2::Listener",
+                json!({
+                    "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
+                    "Port": 80,
+                    "Protocol": "HTTP",
+                    "DefaultActions": [{
+                        "Type": "redirect",
+                        "RedirectConfig": { "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301" },
+                    }],
+                }),
+            )
+            .skip_checks(&[("CKV_AWS_2", "this listener only redirects HTTP to HTTPS")]);
+        }
+        None => {
+            t.resource(
+                &format!("{lp}HttpListener"),
+                "AWS::ElasticLoadBalancingV2::Listener",
+                json!({
+                    "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
+                    "Port": 80,
+                    "Protocol": "HTTP",
+                    "DefaultActions": forward,
+                }),
+            )
+            .skip_checks(&[
+                ("CKV_AWS_2", "the stack file asks for `listener http` only; add `listener https certificate=...` for TLS"),
+                ("CKV_AWS_103", "no TLS on a plain HTTP listener"),
+            ]);
+        }
+    }
+}
+
+/// A load rule: an alarm on the group's metric and a step scaling policy.
+fn load_rule(t: &mut Template, stack: &Stack, host: &Layer, rule: &LoadRule, up: bool) {
+    let p = pascal(&host.name);
+    let dir = if up { "Up" } else { "Down" };
+    let policy = format!("{p}Scale{dir}Policy");
+    let step = if up {
+        json!({ "MetricIntervalLowerBound": 0, "ScalingAdjustment": rule.count })
+    } else {
+        json!({ "MetricIntervalUpperBound": 0, "ScalingAdjustment": -i64::from(rule.count) })
+    };
+    t.resource(
+        &policy,
+        "AWS::AutoScaling::ScalingPolicy",
+        json!({
+            "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+            "PolicyType": "StepScaling",
+            "AdjustmentType": "ChangeInCapacity",
+            "EstimatedInstanceWarmup": 300,
+            "StepAdjustments": [step],
+        }),
+    );
+    let (period, evaluations) = periods(rule.period_secs);
+    t.resource(
+        &format!("{p}Scale{dir}Alarm"),
+        "AWS::CloudWatch::Alarm",
+        json!({
+            "AlarmDescription": format!(
+                "stackc {}: scale layer {} {} when {} is {} {} for {}s",
+                stack.qualified_name(), host.name, if up { "up" } else { "down" },
+                rule.metric.name, if up { "above" } else { "below" }, rule.threshold, rule.period_secs
+            ),
+            "Namespace": rule.metric.namespace,
+            "MetricName": rule.metric.metric_name,
+            "Statistic": rule.metric.statistic,
+            "Dimensions": [{ "Name": "AutoScalingGroupName", "Value": r#ref(&format!("{p}AutoScalingGroup")) }],
+            "Period": period,
+            "EvaluationPeriods": evaluations,
+            "Threshold": rule.threshold,
+            "ComparisonOperator": if up { "GreaterThanThreshold" } else { "LessThanThreshold" },
+            "AlarmActions": [r#ref(&policy)],
+        }),
+    );
+}
+
+/// Period and number of evaluation periods for a duration.
+fn periods(secs: u64) -> (u64, u64) {
+    let period = 60;
+    (period, secs.div_ceil(period).max(1))
+}
+
+/// The layer's own alarms, and defaults for load-balanced layers
+/// (unhealthy hosts, 5xx) unless the stack file sets one on that metric.
+fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: &Shared) {
+    let lp = pascal(&layer.name);
+    let mut all: Vec<(String, &Metric, Comparison, f64, u64)> = layer
+        .alarms
+        .iter()
+        .map(|a| {
+            (
+                a.name.clone(),
+                &a.metric,
+                a.comparison,
+                a.threshold,
+                a.period_secs,
+            )
+        })
+        .collect();
+    if layer.load_balancer.is_some() {
+        let std = stdlib::get();
+        for (name, metric, threshold) in [
+            ("unhealthy-hosts", "unhealthy-hosts", 0.0),
+            ("errors-5xx", "target-5xx", 10.0),
+        ] {
+            let Some(m) = std.metric(metric) else {
+                continue;
+            };
+            if !layer
+                .alarms
+                .iter()
+                .any(|a| a.metric.name == metric || a.name == name)
+            {
+                all.push((name.to_string(), m, Comparison::Above, threshold, 300));
+            }
+        }
+    }
+    for (name, metric, comparison, threshold, secs) in all {
+        let dimensions = match metric.source {
+            MetricSource::Instance => json!([{
+                "Name": "AutoScalingGroupName",
+                "Value": r#ref(&format!("{}AutoScalingGroup", pascal(&host.name))),
+            }]),
+            MetricSource::LoadBalancer => json!([
+                { "Name": "LoadBalancer", "Value": get_att(&format!("{lp}LoadBalancer"), "LoadBalancerFullName") },
+                { "Name": "TargetGroup", "Value": get_att(&format!("{lp}TargetGroup"), "TargetGroupFullName") },
+            ]),
+        };
+        let (period, evaluations) = periods(secs);
+        t.resource(
+            &format!("{lp}{}Alarm", pascal(&name)),
+            "AWS::CloudWatch::Alarm",
+            json!({
+                "AlarmDescription": format!(
+                    "stackc {}: layer {}: {} {} {} for {}s",
+                    stack.qualified_name(), layer.name, metric.name,
+                    if comparison == Comparison::Above { "above" } else { "below" }, threshold, secs
+                ),
+                "Namespace": metric.namespace,
+                "MetricName": metric.metric_name,
+                "Statistic": metric.statistic,
+                "Dimensions": dimensions,
+                "Period": period,
+                "EvaluationPeriods": evaluations,
+                "Threshold": threshold,
+                "ComparisonOperator": if comparison == Comparison::Above { "GreaterThanThreshold" } else { "LessThanThreshold" },
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [shared.topic],
+                "OKActions": [shared.topic],
+            }),
+        );
+    }
+}
+
+/// A cron recurrence: minute, hour, any day of month and month, the days.
+fn cron(minute: u8, hour: u8, days: &[Weekday]) -> String {
+    let days = if days.len() == 7 {
+        "*".to_string()
+    } else {
+        days.iter()
+            .map(|d| d.cron().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!("{minute} {hour} * * {days}")
+}

@@ -1,0 +1,247 @@
+//! The VPC stackc creates: public and private subnets per zone, an internet
+//! gateway, NAT gateways (one per zone or a single one) and routes, plus VPC
+//! flow logs to an encrypted log group.
+
+use serde_json::{json, Value};
+
+use super::template::{assume_role, get_att, policy_document, r#ref, tags, Template};
+use crate::ir::{Network, Stack};
+
+/// How the rest of the template reaches the network.
+pub struct NetworkRefs {
+    /// The VPC id.
+    pub vpc_id: Value,
+    /// Public subnet ids (load balancers, NAT).
+    pub public_subnets: Vec<Value>,
+    /// Private subnet ids (instances).
+    pub private_subnets: Vec<Value>,
+}
+
+/// Splits `cidr` into `count` equal subnets, the smallest power of two that
+/// fits; returns them in order.
+pub fn split_cidr(cidr: &str, count: usize) -> Vec<String> {
+    let (addr, prefix) = cidr.split_once('/').unwrap_or((cidr, "16"));
+    let base: u32 = addr
+        .parse::<std::net::Ipv4Addr>()
+        .map(u32::from)
+        .unwrap_or(0);
+    let prefix: u32 = prefix.parse().unwrap_or(16);
+    let bits = (count.max(1) as u32).next_power_of_two().trailing_zeros();
+    let sub_prefix = prefix + bits;
+    let size = 1u32 << (32 - sub_prefix);
+    (0..count as u32)
+        .map(|i| {
+            let net = std::net::Ipv4Addr::from(base + i * size);
+            format!("{net}/{sub_prefix}")
+        })
+        .collect()
+}
+
+/// Adds the network resources (for `vpc cidr=`) and returns the references.
+pub fn emit(t: &mut Template, stack: &Stack, key_arn: &Value) -> NetworkRefs {
+    match &stack.network {
+        Network::Existing {
+            vpc_id,
+            public_subnets,
+            private_subnets,
+        } => NetworkRefs {
+            vpc_id: json!(vpc_id),
+            public_subnets: public_subnets.iter().map(|s| json!(s)).collect(),
+            private_subnets: private_subnets.iter().map(|s| json!(s)).collect(),
+        },
+        Network::NewVpc {
+            cidr,
+            zones,
+            single_nat,
+        } => new_vpc(t, stack, cidr, usize::from(*zones), *single_nat, key_arn),
+    }
+}
+
+fn new_vpc(
+    t: &mut Template,
+    stack: &Stack,
+    cidr: &str,
+    zones: usize,
+    single_nat: bool,
+    key_arn: &Value,
+) -> NetworkRefs {
+    let qualified = stack.qualified_name();
+    t.resource(
+        "Vpc",
+        "AWS::EC2::VPC",
+        json!({
+            "CidrBlock": cidr,
+            "EnableDnsHostnames": true,
+            "EnableDnsSupport": true,
+            "Tags": tags(&[("Name", &qualified)]),
+        }),
+    );
+    // Flow logs: rejected and accepted traffic, kept like the layers' logs.
+    t.resource(
+        "VpcFlowLogGroup",
+        "AWS::Logs::LogGroup",
+        json!({
+            "LogGroupName": format!("/stackc/{qualified}/vpc-flow-logs"),
+            "RetentionInDays": 90,
+            "KmsKeyId": key_arn,
+        }),
+    );
+    t.resource(
+        "VpcFlowLogRole",
+        "AWS::IAM::Role",
+        json!({
+            "AssumeRolePolicyDocument": assume_role("vpc-flow-logs.amazonaws.com"),
+            "Policies": [{
+                "PolicyName": "flow-logs",
+                "PolicyDocument": policy_document(vec![json!({
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [get_att("VpcFlowLogGroup", "Arn")],
+                })]),
+            }],
+        }),
+    );
+    t.resource(
+        "VpcFlowLog",
+        "AWS::EC2::FlowLog",
+        json!({
+            "ResourceId": r#ref("Vpc"),
+            "ResourceType": "VPC",
+            "TrafficType": "ALL",
+            "LogDestinationType": "cloud-watch-logs",
+            "LogGroupName": r#ref("VpcFlowLogGroup"),
+            "DeliverLogsPermissionArn": get_att("VpcFlowLogRole", "Arn"),
+        }),
+    );
+    t.resource(
+        "InternetGateway",
+        "AWS::EC2::InternetGateway",
+        json!({ "Tags": tags(&[("Name", &qualified)]) }),
+    );
+    t.resource(
+        "InternetGatewayAttachment",
+        "AWS::EC2::VPCGatewayAttachment",
+        json!({ "VpcId": r#ref("Vpc"), "InternetGatewayId": r#ref("InternetGateway") }),
+    );
+    t.resource(
+        "PublicRouteTable",
+        "AWS::EC2::RouteTable",
+        json!({ "VpcId": r#ref("Vpc"), "Tags": tags(&[("Name", &format!("{qualified}-public"))]) }),
+    );
+    t.resource(
+        "PublicRoute",
+        "AWS::EC2::Route",
+        json!({
+            "RouteTableId": r#ref("PublicRouteTable"),
+            "DestinationCidrBlock": "0.0.0.0/0",
+            "GatewayId": r#ref("InternetGateway"),
+        }),
+    )
+    .depends_on(&["InternetGatewayAttachment"]);
+
+    let blocks = split_cidr(cidr, zones * 2);
+    let mut refs = NetworkRefs {
+        vpc_id: r#ref("Vpc"),
+        public_subnets: Vec::new(),
+        private_subnets: Vec::new(),
+    };
+    for zone in 0..zones {
+        let n = zone + 1;
+        let az = json!({ "Fn::Select": [zone, { "Fn::GetAZs": "" }] });
+        let public = format!("PublicSubnet{n}");
+        let private = format!("PrivateSubnet{n}");
+        t.resource(
+            &public,
+            "AWS::EC2::Subnet",
+            json!({
+                "VpcId": r#ref("Vpc"),
+                "CidrBlock": blocks[zone],
+                "AvailabilityZone": az,
+                "MapPublicIpOnLaunch": false,
+                "Tags": tags(&[("Name", &format!("{qualified}-public-{n}"))]),
+            }),
+        );
+        t.resource(
+            &format!("{public}RouteTableAssociation"),
+            "AWS::EC2::SubnetRouteTableAssociation",
+            json!({ "SubnetId": r#ref(&public), "RouteTableId": r#ref("PublicRouteTable") }),
+        );
+        t.resource(
+            &private,
+            "AWS::EC2::Subnet",
+            json!({
+                "VpcId": r#ref("Vpc"),
+                "CidrBlock": blocks[zones + zone],
+                "AvailabilityZone": az,
+                "MapPublicIpOnLaunch": false,
+                "Tags": tags(&[("Name", &format!("{qualified}-private-{n}"))]),
+            }),
+        );
+        if !single_nat || zone == 0 {
+            t.resource(
+                &format!("NatEip{n}"),
+                "AWS::EC2::EIP",
+                json!({ "Domain": "vpc", "Tags": tags(&[("Name", &format!("{qualified}-nat-{n}"))]) }),
+            )
+            .depends_on(&["InternetGatewayAttachment"]);
+            t.resource(
+                &format!("NatGateway{n}"),
+                "AWS::EC2::NatGateway",
+                json!({
+                    "AllocationId": get_att(&format!("NatEip{n}"), "AllocationId"),
+                    "SubnetId": r#ref(&public),
+                    "Tags": tags(&[("Name", &format!("{qualified}-nat-{n}"))]),
+                }),
+            );
+        }
+        let nat = if single_nat { 1 } else { n };
+        t.resource(
+            &format!("PrivateRouteTable{n}"),
+            "AWS::EC2::RouteTable",
+            json!({ "VpcId": r#ref("Vpc"), "Tags": tags(&[("Name", &format!("{qualified}-private-{n}"))]) }),
+        );
+        t.resource(
+            &format!("PrivateRoute{n}"),
+            "AWS::EC2::Route",
+            json!({
+                "RouteTableId": r#ref(&format!("PrivateRouteTable{n}")),
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "NatGatewayId": r#ref(&format!("NatGateway{nat}")),
+            }),
+        );
+        t.resource(
+            &format!("{private}RouteTableAssociation"),
+            "AWS::EC2::SubnetRouteTableAssociation",
+            json!({
+                "SubnetId": r#ref(&private),
+                "RouteTableId": r#ref(&format!("PrivateRouteTable{n}")),
+            }),
+        );
+        refs.public_subnets.push(r#ref(&public));
+        refs.private_subnets.push(r#ref(&private));
+    }
+    refs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnets_split_the_range_evenly() {
+        assert_eq!(
+            split_cidr("10.40.0.0/16", 4),
+            [
+                "10.40.0.0/18",
+                "10.40.64.0/18",
+                "10.40.128.0/18",
+                "10.40.192.0/18"
+            ]
+        );
+        assert_eq!(split_cidr("10.0.0.0/24", 6)[5], "10.0.0.160/27");
+        assert_eq!(
+            split_cidr("10.0.0.0/16", 2),
+            ["10.0.0.0/17", "10.0.128.0/17"]
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! Resources of the whole environment: the KMS key for logs and the alarm
+//! topic, the topic and its e-mail subscriptions, the bundle pointer, the
+//! access-log bucket, the lifecycle SSM documents and the EventBridge rules
+//! that run `configure` and `shutdown`.
+
+use serde_json::{json, Value};
+
+use super::template::{assume_role, get_att, policy_document, r#ref, sub, tags, Template};
+use crate::ir::Stack;
+
+/// Name of the launch lifecycle hook the bootstrap completes.
+pub const SETUP_HOOK: &str = "stackc-setup";
+/// Name of the terminate lifecycle hook the shutdown runbook completes.
+pub const SHUTDOWN_HOOK: &str = "stackc-shutdown";
+
+/// Elastic Load Balancing's log-delivery account per region (regions opened
+/// before August 2022); newer regions use the service principal.
+const ELB_LOG_ACCOUNTS: &[(&str, &str)] = &[
+    ("af-south-1", "098369216593"),
+    ("ap-east-1", "754344448648"),
+    ("ap-northeast-1", "582318560864"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-south-1", "718504428378"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-southeast-3", "589379963580"),
+    ("ca-central-1", "985666609251"),
+    ("eu-central-1", "054676820928"),
+    ("eu-north-1", "897822967062"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-west-3", "009996457667"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+];
+
+/// The Auto Scaling group name of a layer with instances.
+pub fn group_name(stack: &Stack, layer: &str) -> String {
+    format!("{}-{}", stack.qualified_name(), layer)
+}
+
+/// The SSM parameter holding the bundle pointer.
+pub fn bundle_parameter(stack: &Stack) -> String {
+    format!("/stackc/{}/bundle", stack.qualified_name())
+}
+
+/// ARN pattern of an Auto Scaling group of the stack.
+pub fn group_arn(stack: &Stack, layer: &str) -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:autoscaling:${{AWS::Region}}:${{AWS::AccountId}}:autoScalingGroup:*:autoScalingGroupName/{}",
+        group_name(stack, layer)
+    ))
+}
+
+/// Adds the KMS key used by log groups and the alarm topic.
+pub fn key(t: &mut Template, stack: &Stack) {
+    t.resource(
+        "Key",
+        "AWS::KMS::Key",
+        json!({
+            "Description": format!("stackc {}: log groups and alarm topic", stack.qualified_name()),
+            "EnableKeyRotation": true,
+            "KeyPolicy": policy_document(vec![
+                json!({
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }),
+                json!({
+                    "Sid": "LogGroupsOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": { "Service": sub("logs.${AWS::Region}.amazonaws.com") },
+                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    "Resource": "*",
+                    "Condition": { "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+                    } },
+                }),
+                json!({
+                    "Sid": "AlarmsPublishToTheTopic",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudwatch.amazonaws.com" },
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } },
+                }),
+            ]),
+            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+        }),
+    )
+    .attribute("DeletionPolicy", json!("Retain"))
+    .attribute("UpdateReplacePolicy", json!("Retain"));
+}
+
+/// Adds the alarm topic and one e-mail subscription per `notify` address.
+pub fn topic(t: &mut Template, stack: &Stack) {
+    t.resource(
+        "AlarmTopic",
+        "AWS::SNS::Topic",
+        json!({
+            "DisplayName": format!("stackc {}", stack.qualified_name()),
+            "KmsMasterKeyId": r#ref("Key"),
+            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+        }),
+    );
+    for (i, email) in stack.notify.iter().enumerate() {
+        t.resource(
+            &format!("AlarmTopicSubscription{}", i + 1),
+            "AWS::SNS::Subscription",
+            json!({ "TopicArn": r#ref("AlarmTopic"), "Protocol": "email", "Endpoint": email }),
+        );
+    }
+}
+
+/// Adds the SSM parameter that points instances at the current bundle.
+pub fn bundle_pointer(t: &mut Template, stack: &Stack) {
+    t.resource(
+        "BundleParameter",
+        "AWS::SSM::Parameter",
+        json!({
+            "Name": bundle_parameter(stack),
+            "Type": "String",
+            "Description": "stackc: the cookbook bundle instances run (bucket, key, sha256)",
+            "Value": sub(r#"{"bucket":"${ArtifactBucket}","key":"${BundleKey}","sha256":"${BundleSha256}"}"#),
+        }),
+    );
+}
+
+/// Adds the bucket that receives the load balancers' access logs.
+pub fn access_log_bucket(t: &mut Template, stack: &Stack) {
+    t.resource(
+        "AccessLogBucket",
+        "AWS::S3::Bucket",
+        json!({
+            "BucketEncryption": { "ServerSideEncryptionConfiguration": [
+                { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }
+            ] },
+            "VersioningConfiguration": { "Status": "Enabled" },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": true, "BlockPublicPolicy": true,
+                "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+            },
+            "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
+            "LifecycleConfiguration": { "Rules": [{
+                "Id": "expire-access-logs",
+                "Status": "Enabled",
+                "ExpirationInDays": 90,
+                "NoncurrentVersionExpiration": { "NoncurrentDays": 30 },
+                "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 },
+            }] },
+            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+        }),
+    )
+    .attribute("DeletionPolicy", json!("Retain"))
+    .attribute("UpdateReplacePolicy", json!("Retain"))
+    .skip_checks(&[
+        (
+            "CKV_AWS_18",
+            "this bucket receives access logs; logging it would log itself",
+        ),
+        (
+            "CKV_AWS_145",
+            "load balancer access logs support only SSE-S3 (AES256) encryption",
+        ),
+    ]);
+    let writer = match ELB_LOG_ACCOUNTS.iter().find(|(r, _)| *r == stack.region) {
+        Some((_, account)) => {
+            json!({ "AWS": sub(&format!("arn:${{AWS::Partition}}:iam::{account}:root")) })
+        }
+        None => json!({ "Service": "logdelivery.elasticloadbalancing.amazonaws.com" }),
+    };
+    t.resource(
+        "AccessLogBucketPolicy",
+        "AWS::S3::BucketPolicy",
+        json!({
+            "Bucket": r#ref("AccessLogBucket"),
+            "PolicyDocument": policy_document(vec![
+                json!({
+                    "Sid": "LoadBalancersWriteLogs",
+                    "Effect": "Allow",
+                    "Principal": writer,
+                    "Action": "s3:PutObject",
+                    "Resource": sub("${AccessLogBucket.Arn}/*/AWSLogs/${AWS::AccountId}/*"),
+                }),
+                json!({
+                    "Sid": "TlsOnly",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [get_att("AccessLogBucket", "Arn"), sub("${AccessLogBucket.Arn}/*")],
+                    "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                }),
+            ]),
+        }),
+    );
+}
+
+/// Adds the security group every instance of the stack carries; layers
+/// admit their internal ports from it.
+pub fn instances_security_group(t: &mut Template, stack: &Stack, vpc_id: &Value) {
+    t.resource(
+        "InstancesSecurityGroup",
+        "AWS::EC2::SecurityGroup",
+        json!({
+            "GroupDescription": format!("stackc {}: every instance of the stack", stack.qualified_name()),
+            "VpcId": vpc_id,
+            "Tags": tags(&[("Name", &format!("{}-instances", stack.qualified_name()))]),
+        }),
+    );
+}
+
+/// Adds the lifecycle plumbing: the Run Command document that runs an event
+/// on an instance, the shutdown runbook, and the EventBridge rules.
+/// `groups` are the layers with instances of their own.
+pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
+    t.resource(
+        "RunDocument",
+        "AWS::SSM::Document",
+        json!({
+            "DocumentType": "Command",
+            "DocumentFormat": "JSON",
+            "UpdateMethod": "NewVersion",
+            "Content": {
+                "schemaVersion": "2.2",
+                "description": "stackc: run a lifecycle event on this instance (stackc-run)",
+                "parameters": {
+                    "event": { "type": "String", "allowedValues": [
+                        "setup", "configure", "deploy", "undeploy", "rollback", "shutdown",
+                        "execute_recipes", "update_cookbooks"
+                    ] },
+                    "app": { "type": "String", "default": "", "allowedPattern": "^[a-z0-9-]*$" },
+                    "recipes": { "type": "String", "default": "", "allowedPattern": "^[A-Za-z0-9_:,.-]*$" },
+                },
+                "mainSteps": [{
+                    "action": "aws:runShellScript",
+                    "name": "stackcRun",
+                    "inputs": {
+                        "timeoutSeconds": "3600",
+                        "runCommand": [
+                            "set -eu",
+                            "args=('{{ event }}')",
+                            "if [ -n '{{ app }}' ]; then args+=(--app '{{ app }}'); fi",
+                            "if [ -n '{{ recipes }}' ]; then args+=(--recipes '{{ recipes }}'); fi",
+                            "exec /usr/local/bin/stackc-run \"${args[@]}\"",
+                        ],
+                    },
+                }],
+            },
+            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+        }),
+    );
+
+    let group_names: Vec<String> = groups.iter().map(|g| group_name(stack, g)).collect();
+    let group_arns: Vec<Value> = groups.iter().map(|g| group_arn(stack, g)).collect();
+    let document_arn =
+        sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/${RunDocument}");
+    let instances_of_stack = json!({
+        "Effect": "Allow",
+        "Action": "ssm:SendCommand",
+        "Resource": sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"),
+        "Condition": { "StringEquals": {
+            "ssm:resourceTag/stackc:stack": stack.name,
+            "ssm:resourceTag/stackc:env": stack.env,
+        } },
+    });
+
+    t.resource(
+        "ShutdownRunbookRole",
+        "AWS::IAM::Role",
+        json!({
+            "AssumeRolePolicyDocument": assume_role("ssm.amazonaws.com"),
+            "Policies": [{
+                "PolicyName": "stackc-shutdown",
+                "PolicyDocument": policy_document(vec![
+                    json!({ "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": document_arn }),
+                    instances_of_stack.clone(),
+                    json!({
+                        "Effect": "Allow",
+                        "Action": ["ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation", "ssm:DescribeInstanceInformation"],
+                        "Resource": "*",
+                    }),
+                    json!({
+                        "Effect": "Allow",
+                        "Action": "autoscaling:CompleteLifecycleAction",
+                        "Resource": group_arns,
+                    }),
+                ]),
+            }],
+        }),
+    );
+    t.resource(
+        "ShutdownRunbook",
+        "AWS::SSM::Document",
+        json!({
+            "DocumentType": "Automation",
+            "DocumentFormat": "JSON",
+            "UpdateMethod": "NewVersion",
+            "Content": {
+                "schemaVersion": "0.3",
+                "description": "stackc: run the shutdown event on a terminating instance, then let it go",
+                "assumeRole": get_att("ShutdownRunbookRole", "Arn"),
+                "parameters": {
+                    "InstanceId": { "type": "String" },
+                    "AutoScalingGroupName": { "type": "String" },
+                    "LifecycleHookName": { "type": "String" },
+                    "LifecycleActionToken": { "type": "String" },
+                },
+                "mainSteps": [
+                    {
+                        "name": "runShutdown",
+                        "action": "aws:runCommand",
+                        "timeoutSeconds": 540,
+                        "onFailure": "step:completeLifecycleAction",
+                        "nextStep": "completeLifecycleAction",
+                        "inputs": {
+                            "DocumentName": r#ref("RunDocument"),
+                            "InstanceIds": ["{{ InstanceId }}"],
+                            "Parameters": { "event": ["shutdown"] },
+                        },
+                    },
+                    {
+                        "name": "completeLifecycleAction",
+                        "action": "aws:executeAwsApi",
+                        "isEnd": true,
+                        "inputs": {
+                            "Service": "autoscaling",
+                            "Api": "CompleteLifecycleAction",
+                            "AutoScalingGroupName": "{{ AutoScalingGroupName }}",
+                            "LifecycleHookName": "{{ LifecycleHookName }}",
+                            "LifecycleActionToken": "{{ LifecycleActionToken }}",
+                            "LifecycleActionResult": "CONTINUE",
+                            "InstanceId": "{{ InstanceId }}",
+                        },
+                    },
+                ],
+            },
+            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+        }),
+    );
+
+    let runbook_arn = sub(
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:$DEFAULT",
+    );
+    t.resource(
+        "LifecycleEventsRole",
+        "AWS::IAM::Role",
+        json!({
+            "AssumeRolePolicyDocument": assume_role("events.amazonaws.com"),
+            "Policies": [{
+                "PolicyName": "stackc-lifecycle-events",
+                "PolicyDocument": policy_document(vec![
+                    json!({ "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": document_arn }),
+                    instances_of_stack,
+                    json!({
+                        "Effect": "Allow",
+                        "Action": "ssm:StartAutomationExecution",
+                        "Resource": sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:*"),
+                    }),
+                    json!({
+                        "Effect": "Allow",
+                        "Action": "iam:PassRole",
+                        "Resource": get_att("ShutdownRunbookRole", "Arn"),
+                        "Condition": { "StringEquals": { "iam:PassedToService": "ssm.amazonaws.com" } },
+                    }),
+                ]),
+            }],
+        }),
+    );
+    t.resource(
+        "ConfigureRule",
+        "AWS::Events::Rule",
+        json!({
+            "Description": format!("stackc {}: run configure on every instance when one enters or leaves service", stack.qualified_name()),
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.autoscaling"],
+                "detail-type": ["EC2 Instance Launch Successful", "EC2 Instance Terminate Successful"],
+                "detail": { "AutoScalingGroupName": group_names },
+            },
+            "Targets": [{
+                "Id": "configure",
+                "Arn": document_arn,
+                "RoleArn": get_att("LifecycleEventsRole", "Arn"),
+                "Input": r#"{"event":["configure"]}"#,
+                "RunCommandParameters": { "RunCommandTargets": [
+                    { "Key": "tag:stackc:stack", "Values": [stack.name] },
+                    { "Key": "tag:stackc:env", "Values": [stack.env] },
+                ] },
+            }],
+        }),
+    );
+    t.resource(
+        "ShutdownRule",
+        "AWS::Events::Rule",
+        json!({
+            "Description": format!("stackc {}: run shutdown on an instance before it terminates", stack.qualified_name()),
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.autoscaling"],
+                "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
+                "detail": {
+                    "AutoScalingGroupName": group_names,
+                    "LifecycleHookName": [SHUTDOWN_HOOK],
+                },
+            },
+            "Targets": [{
+                "Id": "shutdown",
+                "Arn": runbook_arn,
+                "RoleArn": get_att("LifecycleEventsRole", "Arn"),
+                "InputTransformer": {
+                    "InputPathsMap": {
+                        "instance": "$.detail.EC2InstanceId",
+                        "group": "$.detail.AutoScalingGroupName",
+                        "hook": "$.detail.LifecycleHookName",
+                        "token": "$.detail.LifecycleActionToken",
+                    },
+                    "InputTemplate": r#"{"InstanceId":[<instance>],"AutoScalingGroupName":[<group>],"LifecycleHookName":[<hook>],"LifecycleActionToken":[<token>]}"#,
+                },
+            }],
+        }),
+    );
+}

@@ -1,0 +1,169 @@
+//! A CloudFormation template under construction, and small builders for the
+//! intrinsic functions it uses. Resources keep insertion order, which is
+//! deterministic, so the output is byte-stable.
+
+use serde_json::{json, Map, Value};
+
+/// A template being built.
+#[derive(Debug, Default)]
+pub struct Template {
+    description: String,
+    parameters: Map<String, Value>,
+    resources: Map<String, Value>,
+    outputs: Map<String, Value>,
+}
+
+impl Template {
+    /// An empty template with a description.
+    pub fn new(description: impl Into<String>) -> Self {
+        Template {
+            description: description.into(),
+            ..Template::default()
+        }
+    }
+
+    /// Adds a parameter.
+    pub fn parameter(&mut self, id: &str, ty: &str, description: &str) {
+        self.parameters.insert(
+            id.to_string(),
+            json!({ "Type": ty, "Description": description }),
+        );
+    }
+
+    /// Adds a resource and returns it for further settings.
+    pub fn resource(&mut self, id: &str, ty: &str, properties: Value) -> Resource<'_> {
+        self.resources.insert(
+            id.to_string(),
+            json!({ "Type": ty, "Properties": properties }),
+        );
+        Resource(
+            self.resources
+                .get_mut(id)
+                .and_then(Value::as_object_mut)
+                .expect("just inserted"),
+        )
+    }
+
+    /// Adds an output, exported as `<stack name>-<id>`.
+    pub fn output(&mut self, id: &str, description: &str, value: Value) {
+        self.outputs.insert(
+            id.to_string(),
+            json!({ "Description": description, "Value": value }),
+        );
+    }
+
+    /// Number of resources.
+    pub fn resource_count(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// The template as JSON.
+    pub fn to_value(&self) -> Value {
+        let mut t = Map::new();
+        t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+        t.insert("Description".into(), json!(self.description));
+        if !self.parameters.is_empty() {
+            t.insert("Parameters".into(), Value::Object(self.parameters.clone()));
+        }
+        t.insert("Resources".into(), Value::Object(self.resources.clone()));
+        if !self.outputs.is_empty() {
+            t.insert("Outputs".into(), Value::Object(self.outputs.clone()));
+        }
+        Value::Object(t)
+    }
+}
+
+/// A resource just added, for optional attributes.
+pub struct Resource<'a>(&'a mut Map<String, Value>);
+
+impl Resource<'_> {
+    /// Sets `DependsOn`.
+    pub fn depends_on(self, ids: &[&str]) -> Self {
+        if !ids.is_empty() {
+            self.0.insert("DependsOn".into(), json!(ids));
+        }
+        self
+    }
+
+    /// Records checkov checks that do not apply, each with the reason.
+    pub fn skip_checks(self, checks: &[(&str, &str)]) -> Self {
+        let skips: Vec<Value> = checks
+            .iter()
+            .map(|(id, comment)| json!({ "id": id, "comment": comment }))
+            .collect();
+        self.0
+            .insert("Metadata".into(), json!({ "checkov": { "skip": skips } }));
+        self
+    }
+
+    /// Sets a top-level attribute (`UpdatePolicy`, `DeletionPolicy`, ...).
+    pub fn attribute(self, key: &str, value: Value) -> Self {
+        self.0.insert(key.into(), value);
+        self
+    }
+}
+
+/// `{"Ref": id}`.
+pub fn r#ref(id: &str) -> Value {
+    json!({ "Ref": id })
+}
+
+/// `{"Fn::GetAtt": [id, attr]}`.
+pub fn get_att(id: &str, attr: &str) -> Value {
+    json!({ "Fn::GetAtt": [id, attr] })
+}
+
+/// `{"Fn::Sub": text}`.
+pub fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+/// `web-api` → `WebApi`: a layer or alarm name as part of a logical id.
+pub fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Resource tags.
+pub fn tags(pairs: &[(&str, &str)]) -> Value {
+    Value::Array(
+        pairs
+            .iter()
+            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+            .collect(),
+    )
+}
+
+/// An IAM policy document.
+pub fn policy_document(statements: Vec<Value>) -> Value {
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// A trust policy for a service principal.
+pub fn assume_role(service: &str) -> Value {
+    policy_document(vec![json!({
+        "Effect": "Allow",
+        "Principal": { "Service": service },
+        "Action": "sts:AssumeRole",
+    })])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_case_ids() {
+        assert_eq!(pascal("web"), "Web");
+        assert_eq!(pascal("web-api"), "WebApi");
+        assert_eq!(pascal("errors-5xx"), "Errors5xx");
+    }
+}

@@ -1,0 +1,257 @@
+//! Node JSON: the merged attribute tree one Chef run receives, per instance
+//! group (a layer with instances of its own, plus the layers `on` it) and
+//! lifecycle event. The shape is documented in `docs/node-json.md`; OpsWorks'
+//! Chef 11.10 field names are kept so OpsWorks cookbooks read it unchanged.
+
+use serde_json::{json, Map, Value};
+
+use crate::check::json::deep_merge;
+use crate::ir::{App, Database, Event, Layer, Source, Stack};
+
+/// Where each app is deployed to on the instance.
+pub const DEPLOY_ROOT: &str = "/srv/www";
+/// Releases kept on an instance (OpsWorks' default).
+pub const KEEP_RELEASES: u32 = 5;
+/// Directory the agent writes resolved secrets to.
+pub const SECRETS_DIR: &str = "/etc/stackc/secrets";
+
+/// The layers that run on the instances of `host`, in declared order
+/// (`host` itself included).
+pub fn instance_layers<'a>(stack: &'a Stack, host: &Layer) -> Vec<&'a Layer> {
+    stack
+        .layers
+        .iter()
+        .filter(|l| l.name == host.name || l.on.as_deref() == Some(host.name.as_str()))
+        .collect()
+}
+
+/// The layer whose instances carry `layer` (itself unless it is `on` another).
+pub fn host_of<'a>(stack: &'a Stack, layer: &'a Layer) -> &'a Layer {
+    layer
+        .on
+        .as_deref()
+        .and_then(|h| stack.layer(h))
+        .unwrap_or(layer)
+}
+
+/// The CloudWatch Logs group of a layer.
+pub fn log_group(stack: &Stack, layer: &str) -> String {
+    format!("/stackc/{}/{}", stack.qualified_name(), layer)
+}
+
+/// The run list of an event on the instances of `host`: each layer's
+/// recipes, layer by layer, first occurrence kept.
+pub fn run_list(stack: &Stack, host: &Layer, event: Event) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for layer in instance_layers(stack, host) {
+        for recipe in layer.recipes.get(&event).into_iter().flatten() {
+            let name = recipe.run_list_name();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// The node JSON of `event` on the instances of `host` (a layer with
+/// instances of its own).
+pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
+    let layers = instance_layers(stack, host);
+    let layer_names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    let apps: Vec<&App> = stack
+        .apps
+        .iter()
+        .filter(|a| layer_names.contains(&a.layer.as_str()))
+        .collect();
+
+    let mut opsworks_layers = Map::new();
+    for layer in &stack.layers {
+        opsworks_layers.insert(
+            layer.name.clone(),
+            json!({
+                "id": layer.name,
+                "name": layer.name,
+                "type": layer.type_name,
+                "port": layer.http_port.or(layer.ports.first().copied()),
+                "host": host_of(stack, layer).name,
+                "instances": {},
+            }),
+        );
+    }
+
+    let mut deploy = Map::new();
+    for app in &apps {
+        deploy.insert(app.name.clone(), deploy_entry(stack, app, &layer_names));
+    }
+
+    let mut log_groups = Map::new();
+    let mut log_files = Map::new();
+    for layer in &layers {
+        log_groups.insert(layer.name.clone(), json!(log_group(stack, &layer.name)));
+        log_files.insert(layer.name.clone(), json!(layer.logs));
+    }
+
+    let mut tree = json!({
+        "opsworks": {
+            "activity": event.name(),
+            "sent_at": null,
+            "deployment": null,
+            "agent_version": concat!("stackc ", env!("CARGO_PKG_VERSION")),
+            "stack": {
+                "id": stack.qualified_name(),
+                "name": stack.name,
+                "env": stack.env,
+                "region": stack.region,
+                "vpc_id": null,
+                "elb-load-balancers": [],
+                "rds_instances": [],
+            },
+            "layers": opsworks_layers,
+            "instance": {
+                "layers": layer_names,
+                "instance_type": host.instance_type.name,
+                "architecture": host.instance_type.arch,
+                "region": stack.region,
+            },
+            "applications": apps.iter().map(|a| json!({
+                "name": a.name,
+                "slug_name": a.name,
+                "application_type": a.app_type,
+            })).collect::<Vec<_>>(),
+        },
+        "deploy": deploy,
+        "stackc": {
+            "stack": stack.name,
+            "env": stack.env,
+            "region": stack.region,
+            "host_layer": host.name,
+            "layers": layer_names,
+            "os": stack.os.name,
+            "os_family": stack.os.family,
+            "timezone": "UTC",
+            "log_groups": log_groups,
+            "log_files": log_files,
+            "secrets_dir": SECRETS_DIR,
+            "metrics_namespace": "CWAgent",
+        },
+    });
+
+    for layer in &layers {
+        deep_merge(&mut tree, &layer.attributes);
+    }
+    deep_merge(&mut tree, &stack.custom_json);
+    deep_merge(&mut tree, &stack.env_custom_json);
+
+    let recipes = run_list(stack, host, event);
+    let obj = tree.as_object_mut().expect("the tree is an object");
+    obj.insert(
+        "run_list".into(),
+        json!(recipes
+            .iter()
+            .map(|r| format!("recipe[{r}]"))
+            .collect::<Vec<_>>()),
+    );
+    obj.insert(
+        "opsworks_custom_cookbooks".into(),
+        json!({ "enabled": true, "recipes": recipes }),
+    );
+    tree
+}
+
+/// `deploy.<app>` as OpsWorks Chef 11.10 shaped it, plus `layer`, `sites`
+/// and `secrets` (SSM parameter names, never values).
+fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
+    let amazon = stack.os.family == "amazon";
+    let group = match app.app_type.as_str() {
+        "php" => {
+            if amazon {
+                "apache"
+            } else {
+                "www-data"
+            }
+        }
+        "static" => {
+            if amazon {
+                "nginx"
+            } else {
+                "www-data"
+            }
+        }
+        _ => "deploy",
+    };
+    let (scm_type, repository, revision) = match &app.source {
+        Source::Git { url, revision } => ("git", url.as_str(), Some(revision.as_str())),
+        Source::S3 { url } => ("s3", url.as_str(), None),
+        Source::Http { url } => ("archive", url.as_str(), None),
+    };
+    let mut domains = Vec::new();
+    for site in &app.sites {
+        domains.push(site.domain.clone());
+        domains.extend(site.aliases.iter().cloned());
+    }
+    let env: Map<String, Value> = app.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let secrets: Map<String, Value> = app
+        .secrets
+        .iter()
+        .map(|s| (s.name.clone(), json!(s.ssm)))
+        .collect();
+    let memcached = stack
+        .layers
+        .iter()
+        .find(|l| l.type_name == "memcached")
+        .map(|m| {
+            let local = instance_layers.contains(&m.name.as_str());
+            json!({
+                "host": if local { json!("127.0.0.1") } else { Value::Null },
+                "port": m.ports.first().copied().unwrap_or(11211),
+                "layer": m.name,
+            })
+        })
+        .unwrap_or_else(|| json!({ "host": null, "port": 11211 }));
+    json!({
+        "application": app.name,
+        "application_type": app.app_type,
+        "layer": app.layer,
+        "domains": domains,
+        "sites": app.sites.iter().map(|s| json!({
+            "domain": s.domain,
+            "aliases": s.aliases,
+            "document_root": s.root,
+        })).collect::<Vec<_>>(),
+        "document_root": app.sites.first().map(|s| s.root.as_str()),
+        "deploy_to": format!("{DEPLOY_ROOT}/{}", app.name),
+        "user": "deploy",
+        "group": group,
+        "keep_releases": KEEP_RELEASES,
+        "scm": {
+            "scm_type": scm_type,
+            "repository": repository,
+            "revision": revision,
+            "user": null,
+            "password": null,
+            "ssh_key": null,
+        },
+        "environment_variables": env.clone(),
+        "environment": env,
+        "secrets": secrets,
+        "ssl_support": false,
+        "database": app.database.as_ref().map(database).unwrap_or_else(|| json!({})),
+        "memcached": memcached,
+        "symlinks": { "system": "public/system", "pids": "tmp/pids", "log": "log" },
+        "symlink_before_migrate": {},
+    })
+}
+
+fn database(db: &Database) -> Value {
+    json!({
+        "adapter": db.adapter,
+        "host": db.host,
+        "port": db.port,
+        "database": db.name,
+        "username": db.user,
+        "password": null,
+        "password_secret": db.password_secret,
+        "reconnect": true,
+    })
+}

@@ -63,6 +63,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
         format: TemplateFormat,
     },
+    /// Print the node JSON a Chef run of a layer and event receives (like
+    /// `opsworks-agent-cli get_json`), with sample instances.
+    NodeJson {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The layer.
+        #[arg(long)]
+        layer: String,
+        /// The event: setup, configure, deploy, undeploy, rollback, shutdown.
+        #[arg(long)]
+        event: String,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// Instances per layer as JSON: {"web": [{"id", "private_ip", "availability_zone"}]}.
+        #[arg(long)]
+        instances: Option<PathBuf>,
+    },
     /// Explain a diagnostic code (`stackc explain unknown_node`).
     Explain {
         /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.

@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod explain;
 mod fmt;
+mod node_json;
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,20 @@ pub fn run(cli: Cli) -> Status {
             fmt::run(format, &file, mode)
         }
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::NodeJson {
+            file,
+            layer,
+            event,
+            env,
+            instances,
+        } => node_json::run(
+            format,
+            &file,
+            &layer,
+            &event,
+            env.as_deref(),
+            instances.as_deref(),
+        ),
         Command::Build {
             file,
             env,

@@ -1,6 +1,6 @@
 //! Printing diagnostics in the chosen format.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 
 use stackc_core::diag::{self, Diagnostic};
 
@@ -16,8 +16,21 @@ pub fn print(format: MessageFormat, diags: &[Diagnostic], file: &str, source: &s
         }
         MessageFormat::Json => {
             for d in diags {
-                println!("{}", d.to_json(file, source));
+                stdout(&format!("{}\n", d.to_json(file, source)));
             }
         }
+    }
+}
+
+/// Writes to stdout. A closed pipe (`stackc explain | head`) ends the
+/// process quietly instead of panicking; other write errors are reported.
+pub fn stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
     }
 }

@@ -434,3 +434,145 @@ fn golden_templates() {
         }
     }
 }
+
+#[test]
+fn golden_node_json() {
+    for e in EXAMPLES {
+        let out = build(e, &[]);
+        for env in std::fs::read_dir(&out).unwrap() {
+            let env = env.unwrap().path();
+            for (rel, bytes) in tree(&env.join("nodes")) {
+                let env_name = env.file_name().unwrap().to_string_lossy().into_owned();
+                let name = format!("{env_name}__{}", rel.replace(['/', '.'], "_"));
+                let text = String::from_utf8(bytes).unwrap();
+                // Secrets are references, never values.
+                assert!(!text.contains("password\": \"") || text.contains("password\": null"));
+                insta::with_settings!({
+                    snapshot_path => repo().join("golden/nodes"),
+                    prepend_module_to_snapshot => false,
+                }, {
+                    insta::assert_snapshot!(name, text);
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn node_json_command_prints_the_run_of_a_layer_with_instances() {
+    let file = repo().join("examples/goldcar/stack.kdl");
+    let o = stackc(
+        &[
+            "node-json",
+            file.to_str().unwrap(),
+            "--layer",
+            "cache",
+            "--event",
+            "configure",
+            "--env",
+            "test",
+        ],
+        &repo(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("runs on the instances of `web`"));
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["opsworks"]["activity"], "configure");
+    assert_eq!(json["stackc"]["env"], "test");
+    assert_eq!(
+        json["goldcar"]["cache-ttl"], 5,
+        "the environment's custom JSON wins"
+    );
+    assert_eq!(json["goldcar"]["currency"], "EUR", "the stack's stays");
+    let run_list: Vec<&str> = json["run_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        run_list,
+        [
+            "recipe[stackc_base::configure]",
+            "recipe[php_app::configure]",
+            "recipe[goldcar::vhosts]",
+            "recipe[memcached::configure]",
+        ]
+    );
+    assert_eq!(
+        json["opsworks"]["instance"]["layers"],
+        serde_json::json!(["web", "cache"])
+    );
+    assert_eq!(json["deploy"]["rentals"]["memcached"]["host"], "127.0.0.1");
+    assert_eq!(
+        json["deploy"]["rentals"]["secrets"]["DB_PASSWORD"],
+        "/goldcar/prod/db-password"
+    );
+    let web = json["opsworks"]["layers"]["web"]["instances"]
+        .as_object()
+        .unwrap();
+    assert_eq!(web.len(), 1, "test runs one web instance (min=1)");
+
+    // Given instances replace the samples.
+    let dir = scratch("instances");
+    let instances = dir.join("instances.json");
+    std::fs::write(
+        &instances,
+        r#"{"web": [{"id": "i-0abc", "private_ip": "10.40.3.7", "availability_zone": "eu-west-1b"}]}"#,
+    )
+    .unwrap();
+    let o = stackc(
+        &[
+            "node-json",
+            file.to_str().unwrap(),
+            "--layer",
+            "web",
+            "--event",
+            "deploy",
+            "--instances",
+            instances.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["opsworks"]["instance"]["hostname"], "web-0abc");
+    assert_eq!(
+        json["opsworks"]["layers"]["web"]["instances"]["web-0abc"]["private_ip"],
+        "10.40.3.7"
+    );
+    assert_eq!(
+        json["opsworks"]["layers"]["reports"]["instances"],
+        serde_json::json!({})
+    );
+
+    let bad = stackc(
+        &[
+            "node-json",
+            file.to_str().unwrap(),
+            "--layer",
+            "web",
+            "--event",
+            "boot",
+        ],
+        &repo(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = stackc(
+        &[
+            "node-json",
+            file.to_str().unwrap(),
+            "--layer",
+            "db",
+            "--event",
+            "setup",
+        ],
+        &repo(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("layers: web, cache, reports"));
+}

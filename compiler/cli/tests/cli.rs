@@ -159,3 +159,37 @@ fn fmt_check_stdout_and_write() {
         Some(2)
     );
 }
+
+#[test]
+fn readme_lists_every_diagnostic_code_and_command() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let out = stackc(&["explain"]);
+    let list = String::from_utf8(out.stdout).unwrap();
+    for line in list.lines() {
+        let code = line.split_whitespace().next().unwrap();
+        assert!(readme.contains(&format!("`{code}`")), "README lacks {code}");
+    }
+    // The two set-up commands come first.
+    let first_block = readme.split("```").nth(1).unwrap();
+    assert_eq!(
+        first_block.trim(),
+        "sh\ncargo run --release -p stackc -- build examples/goldcar/stack.kdl\n./scripts/test"
+    );
+    let help = String::from_utf8(stackc(&["--help"]).stdout).unwrap();
+    for line in help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+    {
+        let Some(cmd) = line.split_whitespace().next() else {
+            break;
+        };
+        if cmd == "help" {
+            continue;
+        }
+        assert!(
+            readme.contains(&format!("`stackc {cmd}")),
+            "README lacks the command {cmd}"
+        );
+    }
+}

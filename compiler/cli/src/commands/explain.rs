@@ -7,13 +7,18 @@ use super::Status;
 pub fn run(code: Option<&str>) -> Status {
     let Some(name) = code else {
         for c in Code::ALL {
-            println!("{:<36} {}", c.name(), c.title());
+            crate::output::stdout(&format!("{:<36} {}\n", c.name(), c.title()));
         }
         return Status::Ok;
     };
     match Code::lookup(name) {
         Some(c) => {
-            println!("{}: {}\n\n{}", c.name(), c.title(), c.explanation());
+            crate::output::stdout(&format!(
+                "{}: {}\n\n{}\n",
+                c.name(),
+                c.title(),
+                c.explanation()
+            ));
             Status::Ok
         }
         None => {

@@ -58,7 +58,7 @@ pub fn run(format: MessageFormat, path: &Path, mode: Mode) -> Status {
     let changed = canonical != text;
     match mode {
         Mode::Stdout => {
-            print!("{canonical}");
+            crate::output::stdout(&canonical);
             Status::Ok
         }
         Mode::Check if changed => {

@@ -3,6 +3,8 @@
 //! lifecycle event. The shape is documented in `docs/node-json.md`; OpsWorks'
 //! Chef 11.10 field names are kept so OpsWorks cookbooks read it unchanged.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::check::json::deep_merge;
@@ -254,4 +256,108 @@ fn database(db: &Database) -> Value {
         "password_secret": db.password_secret,
         "reconnect": true,
     })
+}
+
+/// An instance for offline node JSON (`stackc node-json --instances`):
+/// what the agent reads from EC2 on a real instance.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct SampleInstance {
+    /// EC2 instance id.
+    pub id: String,
+    /// Private IPv4 address.
+    pub private_ip: String,
+    /// Availability zone.
+    pub availability_zone: String,
+}
+
+/// Sample instances per host layer: `min` of each group (at least one), in
+/// the stack's first two zones, with addresses from the documentation range.
+pub fn sample_instances(stack: &Stack) -> BTreeMap<String, Vec<SampleInstance>> {
+    let mut out = BTreeMap::new();
+    for (li, layer) in stack
+        .layers
+        .iter()
+        .filter(|l| l.has_instances())
+        .enumerate()
+    {
+        let count = layer.scaling.as_ref().map_or(1, |s| s.min.max(1)).min(4);
+        let list = (0..count)
+            .map(|n| SampleInstance {
+                id: format!("i-{:08x}{:09x}", li + 1, n + 1),
+                private_ip: format!("10.0.{}.{}", li + 1, n + 10),
+                availability_zone: format!(
+                    "{}{}",
+                    stack.region,
+                    if n % 2 == 0 { 'a' } else { 'b' }
+                ),
+            })
+            .collect();
+        out.insert(layer.name.clone(), list);
+    }
+    out
+}
+
+/// Merges instances into a node JSON as the agent does on the instance:
+/// each layer lists the instances of its host group; `opsworks.instance` is
+/// `this` (the first instance of the tree's host layer when `None`).
+pub fn with_instances(
+    mut tree: Value,
+    instances: &BTreeMap<String, Vec<SampleInstance>>,
+    this: Option<&str>,
+) -> Value {
+    let host = tree["stackc"]["host_layer"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let instance_type = tree["opsworks"]["instance"]["instance_type"].clone();
+    let region = tree["stackc"]["region"].clone();
+    let hostname = |host: &str, id: &str| format!("{host}-{}", id.trim_start_matches("i-"));
+    let entry = |i: &SampleInstance| {
+        json!({
+            "aws_instance_id": i.id,
+            "private_ip": i.private_ip,
+            "private_dns_name": format!("ip-{}.{}.compute.internal", i.private_ip.replace('.', "-"), region.as_str().unwrap_or_default()),
+            "availability_zone": i.availability_zone,
+            "instance_type": instance_type,
+            "region": region,
+            "status": "online",
+        })
+    };
+    if let Some(layers) = tree["opsworks"]["layers"].as_object_mut() {
+        for layer in layers.values_mut() {
+            let group = layer["host"].as_str().unwrap_or_default().to_string();
+            let mut map = Map::new();
+            for i in instances.get(&group).into_iter().flatten() {
+                map.insert(hostname(&group, &i.id), entry(i));
+            }
+            layer["instances"] = Value::Object(map);
+        }
+    }
+    let own = instances.get(&host).into_iter().flatten();
+    let me = match this {
+        Some(id) => own.clone().find(|i| i.id == id),
+        None => own.clone().next(),
+    };
+    if let Some(me) = me {
+        let obj = &mut tree["opsworks"]["instance"];
+        let mut e = entry(me);
+        e["id"] = json!(me.id);
+        e["hostname"] = json!(hostname(&host, &me.id));
+        deep_merge(obj, &e);
+    }
+    // memcached on another layer: its first online instance.
+    let cache = tree["opsworks"]["layers"]
+        .as_object()
+        .and_then(|l| l.values().find(|l| l["type"] == "memcached"))
+        .and_then(|l| l["instances"].as_object())
+        .and_then(|i| i.values().next())
+        .map(|i| i["private_ip"].clone());
+    if let (Some(cache), Some(apps)) = (cache, tree["deploy"].as_object_mut()) {
+        for app in apps.values_mut() {
+            if app["memcached"]["host"].is_null() {
+                app["memcached"]["host"] = cache.clone();
+            }
+        }
+    }
+    tree
 }

@@ -1,0 +1,316 @@
+//! The instance agent `stackc-run`, run here against a real goldcar bundle
+//! with `aws`, `curl` (IMDS) and `cinc-solo` replaced by small scripts that
+//! answer as EC2, Auto Scaling, SSM and S3 would. Checks the merged node
+//! JSON, secrets handling, the lock and exit codes, and shellcheck.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("STACKC_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{tool} is required; ./scripts/test installs it"
+        );
+        eprintln!("note: {tool} missing, skipping");
+    }
+    found
+}
+
+fn script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+struct Instance {
+    root: PathBuf,
+}
+
+const SECRET: &str = "s3cr3t-value-never-logged";
+
+impl Instance {
+    /// A fake instance of goldcar-production's web layer.
+    fn new(name: &str) -> Instance {
+        let root = std::env::temp_dir().join(format!("stackc-agent-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let bin = root.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let out = root.join("out");
+        let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args([
+                "build",
+                "examples/goldcar/stack.kdl",
+                "--env",
+                "production",
+                "--out",
+            ])
+            .arg(&out)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let manifest: Value = serde_json::from_slice(
+            &std::fs::read(out.join("goldcar-production/manifest.json")).unwrap(),
+        )
+        .unwrap();
+        let sha = manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "cookbooks.tar.gz")
+            .unwrap()["sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        std::fs::write(root.join("bundle.sha"), &sha).unwrap();
+        std::fs::write(
+            root.join("instance.env"),
+            "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP=/stackc/goldcar-production/web\n",
+        )
+        .unwrap();
+        let r = root.display();
+        script(
+            &bin.join("aws"),
+            &format!(
+                r#"#!/bin/bash
+echo "$*" >> {r}/aws.calls
+case "$1 $2" in
+  "ssm get-parameter") echo "{{\"bucket\":\"artifacts\",\"key\":\"goldcar/production/$(cat {r}/bundle.sha).tar.gz\",\"sha256\":\"$(cat {r}/bundle.sha)\"}}" ;;
+  "s3 cp") cp {r}/out/goldcar-production/cookbooks.tar.gz "${{@: -1}}" ;;
+  "ec2 describe-instances") cat <<'JSON'
+[{{"InstanceId":"i-0abc","PrivateIpAddress":"10.40.2.10","PrivateDnsName":"ip-10-40-2-10","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"InstanceId":"i-0def","PrivateIpAddress":"10.40.3.11","PrivateDnsName":"ip-10-40-3-11","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"InstanceId":"i-0boot","PrivateIpAddress":"10.40.3.12","PrivateDnsName":"ip-10-40-3-12","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"InstanceId":"i-0rep","PrivateIpAddress":"10.40.4.20","PrivateDnsName":"ip-10-40-4-20","InstanceType":"t3.medium","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"reports"}}]}}]
+JSON
+  ;;
+  "autoscaling describe-auto-scaling-instances") echo '[{{"id":"i-0abc","state":"InService"}},{{"id":"i-0def","state":"InService"}},{{"id":"i-0boot","state":"Pending:Wait"}},{{"id":"i-0rep","state":"InService"}}]' ;;
+  "ssm get-parameters") echo '{{"Parameters":[{{"Name":"/goldcar/prod/db-password","Value":"{SECRET}"}}],"InvalidParameters":[]}}' ;;
+  *) echo "unexpected aws call: $*" >&2; exit 1 ;;
+esac
+"#
+            ),
+        );
+        script(
+            &bin.join("curl"),
+            r#"#!/bin/bash
+for a in "$@"; do last=$a; done
+case "$last" in
+  */api/token) echo token ;;
+  */instance-id) echo i-0abc ;;
+  */placement/availability-zone) echo eu-west-1a ;;
+  */local-ipv4) echo 10.40.2.10 ;;
+  */instance-type) echo t3.small ;;
+  *) exit 22 ;;
+esac
+"#,
+        );
+        script(
+            &bin.join("cinc-solo"),
+            &format!(
+                r#"#!/bin/bash
+while [ $# -gt 0 ]; do
+  case "$1" in -j) cp "$2" {r}/ran.json; shift 2 ;; -o) echo "$2" > {r}/ran.run_list; shift 2 ;; *) shift ;; esac
+done
+echo "Cinc Client finished"
+exit "${{CINC_EXIT:-0}}"
+"#
+            ),
+        );
+        Instance { root }
+    }
+
+    fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.root.join("bin").display(),
+            std::env::var("PATH").unwrap()
+        );
+        let mut cmd = Command::new("bash");
+        cmd.arg(repo().join("stdlib/agent/stackc-run"))
+            .args(args)
+            .env("PATH", path)
+            .env("STACKC_STATE_DIR", self.root.join("state"))
+            .env("STACKC_LOG_DIR", self.root.join("log"))
+            .env("STACKC_SECRETS_DIR", self.root.join("secrets"))
+            .env("STACKC_INSTANCE_ENV", self.root.join("instance.env"))
+            .env("STACKC_BIN_DIR", self.root.join("bin"))
+            .env("STACKC_IMDS", "http://imds.invalid");
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root.join(rel)).unwrap_or_default()
+    }
+}
+
+fn all_text_under(dir: &Path) -> String {
+    let mut s = String::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                s += &all_text_under(&p);
+            } else if let Ok(t) = std::fs::read(&p) {
+                s += &String::from_utf8_lossy(&t);
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn agent_is_shellcheck_clean() {
+    if !have("shellcheck") {
+        return;
+    }
+    let o = Command::new("shellcheck")
+        .arg(repo().join("stdlib/agent/stackc-run"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn deploy_merges_live_instances_and_resolves_secrets_privately() {
+    if !have("jq") || !have("flock") {
+        return;
+    }
+    let i = Instance::new("deploy");
+    let o = i.run(&["deploy", "--app", "rentals"], &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("deploy succeeded"), "{stderr}");
+
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(json["opsworks"]["activity"], "deploy");
+    assert!(json["opsworks"]["sent_at"].as_u64().unwrap() > 1_700_000_000);
+    assert_eq!(json["opsworks"]["instance"]["hostname"], "web-0abc");
+    assert_eq!(json["opsworks"]["instance"]["private_ip"], "10.40.2.10");
+    let web = json["opsworks"]["layers"]["web"]["instances"]
+        .as_object()
+        .unwrap();
+    let mut names: Vec<&String> = web.keys().collect();
+    names.sort();
+    // Online instances and this one; the instance still in setup is left out.
+    assert_eq!(names, ["web-0abc", "web-0def"]);
+    assert_eq!(web["web-0def"]["private_ip"], "10.40.3.11");
+    assert_eq!(
+        json["opsworks"]["layers"]["cache"]["instances"],
+        json["opsworks"]["layers"]["web"]["instances"],
+        "cache runs on web's instances"
+    );
+    assert_eq!(
+        json["opsworks"]["layers"]["reports"]["instances"]["reports-0rep"]["status"],
+        "online"
+    );
+    assert_eq!(
+        i.read("ran.run_list").trim(),
+        "recipe[stackc_deploy::default],recipe[php_app::deploy],recipe[goldcar::cache_warm]"
+    );
+
+    let secrets = i.root.join("secrets/rentals.json");
+    let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let values: Value = serde_json::from_str(&i.read("secrets/rentals.json")).unwrap();
+    assert_eq!(values["DB_PASSWORD"], SECRET);
+    // The value is nowhere else: not in the node JSON, the logs, or the output.
+    for place in [
+        all_text_under(&i.root.join("state")),
+        all_text_under(&i.root.join("log")),
+        i.read("ran.json"),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr.into_owned(),
+    ] {
+        assert!(!place.contains(SECRET));
+    }
+
+    // get-json prints the last run's tree.
+    let o = i.run(&["get-json"], &[]);
+    let last: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(last["opsworks"]["activity"], "deploy");
+
+    // A second run reuses the bundle: one download in all.
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let downloads = i
+        .read("aws.calls")
+        .lines()
+        .filter(|l| l.starts_with("s3 cp"))
+        .count();
+    assert_eq!(downloads, 1);
+    assert!(i
+        .read("ran.run_list")
+        .contains("recipe[memcached::configure]"));
+}
+
+#[test]
+fn failures_are_reported_with_their_exit_code() {
+    if !have("jq") || !have("flock") {
+        return;
+    }
+    let i = Instance::new("fail");
+    let o = i.run(&["setup"], &[("CINC_EXIT", "3")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("setup failed with exit code 3"));
+
+    // A bundle that does not match its sha256 is refused.
+    std::fs::write(i.root.join("bundle.sha"), "0".repeat(64)).unwrap();
+    let o = i.run(&["deploy"], &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not match sha256"));
+
+    // Usage errors exit 2.
+    assert_eq!(i.run(&["boot"], &[]).status.code(), Some(2));
+    assert_eq!(i.run(&["execute_recipes"], &[]).status.code(), Some(2));
+}
+
+#[test]
+fn execute_recipes_runs_exactly_the_named_recipes() {
+    if !have("jq") || !have("flock") {
+        return;
+    }
+    let i = Instance::new("exec");
+    let o = i.run(
+        &[
+            "execute_recipes",
+            "--recipes",
+            "goldcar::vhosts,php_app::configure",
+        ],
+        &[],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        i.read("ran.run_list").trim(),
+        "recipe[goldcar::vhosts],recipe[php_app::configure]"
+    );
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(json["opsworks"]["activity"], "execute_recipes");
+}

@@ -1,0 +1,7 @@
+#
+# Cookbook:: haproxy
+# Recipe:: shutdown
+
+service 'haproxy' do
+  action :stop
+end

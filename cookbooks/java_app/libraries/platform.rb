@@ -1,0 +1,28 @@
+#
+# Cookbook:: java_app
+# Library:: platform
+#
+# JDK and Tomcat package names per platform.
+
+module JavaApp
+  module Platform
+    def java_package
+      v = node['java_app']['version']
+      platform_family?('debian') ? "openjdk-#{v}-jre-headless" : "java-#{v}-amazon-corretto-headless"
+    end
+
+    def tomcat_name
+      if platform_family?('debian')
+        node['platform_version'].to_f >= 24.04 ? 'tomcat10' : 'tomcat9'
+      else
+        'tomcat9'
+      end
+    end
+
+    def tomcat?
+      node['java_app']['server'] == 'tomcat'
+    end
+  end
+end
+
+Chef::DSL::Recipe.include(JavaApp::Platform)

@@ -1,0 +1,9 @@
+name 'memcached'
+maintainer 'stackc'
+license 'Apache-2.0'
+description 'memcached with memory and connections from the layer'
+version '1.0.0'
+chef_version '>= 18.0'
+supports 'amazon'
+supports 'ubuntu'
+

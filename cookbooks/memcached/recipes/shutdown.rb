@@ -1,0 +1,7 @@
+#
+# Cookbook:: memcached
+# Recipe:: shutdown
+
+service 'memcached' do
+  action :stop
+end

@@ -1,0 +1,9 @@
+name 'stackc_base'
+maintainer 'stackc'
+license 'Apache-2.0'
+description 'stackc base: packages, hostname, time zone, CloudWatch agent (layer logs, memory and load metrics), log rotation'
+version '1.0.0'
+chef_version '>= 18.0'
+supports 'amazon'
+supports 'ubuntu'
+

@@ -1,0 +1,51 @@
+#
+# Cookbook:: stackc_deploy
+# Library:: helpers
+#
+# What the deploy recipes share: which apps run on this instance, where their
+# releases live, and the environment file they read.
+
+require 'json'
+
+module StackcDeploy
+  module Helpers
+    # The apps of node['deploy'] whose layer runs on this instance, as
+    # [name, attributes] pairs; `types` restricts to application types.
+    def stackc_apps(types = nil)
+      layers = Array(node.dig('stackc', 'layers'))
+      (node['deploy'] || {}).select do |_name, app|
+        layers.include?(app['layer']) && (types.nil? || Array(types).include?(app['application_type']))
+      end.sort_by { |name, _| name }
+    end
+
+    # Release directories of an app, oldest first.
+    def stackc_releases(app)
+      dir = ::File.join(app['deploy_to'], 'releases')
+      return [] unless ::File.directory?(dir)
+      ::Dir.children(dir).sort.map { |r| ::File.join(dir, r) }
+    end
+
+    # The release `current` points at, if any.
+    def stackc_current_release(app)
+      link = ::File.join(app['deploy_to'], 'current')
+      ::File.symlink?(link) ? ::File.realpath(link) : nil
+    end
+
+    # Environment variables of an app: its literal ones plus the secrets the
+    # agent resolved into /etc/stackc/secrets/<app>.json (absent: none).
+    def stackc_environment(name, app)
+      env = (app['environment_variables'] || {}).to_h
+      path = ::File.join(node['stackc']['secrets_dir'], "#{name}.json")
+      env = env.merge(JSON.parse(::File.read(path))) if ::File.exist?(path)
+      env
+    end
+
+    # `KEY="value"` lines for systemd's EnvironmentFile and shells.
+    def stackc_env_lines(env)
+      env.sort.map { |k, v| "#{k}=\"#{v.to_s.gsub('\\', '\\\\\\\\').gsub('"', '\\"')}\"" }.join("\n") + "\n"
+    end
+  end
+end
+
+Chef::DSL::Recipe.include(StackcDeploy::Helpers)
+Chef::Resource.include(StackcDeploy::Helpers)

@@ -1,0 +1,122 @@
+#
+# Cookbook:: stackc_deploy
+# Recipe:: default (deploy)
+#
+# For each app of this instance: a new release under
+# <deploy_to>/releases/<timestamp> from git, S3 or an HTTP archive, the shared
+# directories linked in, <deploy_to>/shared/.env (0600) with the environment
+# and secrets, then `current` switched to it and old releases pruned. The
+# layer type's deploy recipe (php_app::deploy, ...) then reloads services.
+
+release_name = Time.now.utc.strftime(node['stackc_deploy']['release_format'])
+
+stackc_apps.each do |name, app|
+  deploy_to = app['deploy_to']
+  owner = app['user'] || 'deploy'
+  owner_group = app['group'] || owner
+  release = ::File.join(deploy_to, 'releases', release_name)
+  scm = app['scm'] || {}
+
+  group owner_group do
+    system true
+  end
+
+  user owner do
+    system true
+    gid owner_group
+    home deploy_to
+    shell '/sbin/nologin'
+    manage_home false
+  end
+
+  [deploy_to, "#{deploy_to}/releases", "#{deploy_to}/shared"].each do |dir|
+    directory dir do
+      owner owner
+      group owner_group
+      mode '0755'
+    end
+  end
+  %w(log pids system config).each do |sub|
+    directory "#{deploy_to}/shared/#{sub}" do
+      owner owner
+      group owner_group
+      mode '0750'
+    end
+  end
+
+  case scm['scm_type']
+  when 'git'
+    git release do
+      repository scm['repository']
+      revision scm['revision'] || 'HEAD'
+      user owner
+      group owner_group
+      depth 1
+      action :export
+    end
+  when 's3', 'archive'
+    archive = ::File.join(Chef::Config[:file_cache_path], "#{name}-#{release_name}.tar.gz")
+    if scm['scm_type'] == 's3'
+      execute "download #{name} from #{scm['repository']}" do
+        command ['aws', 's3', 'cp', '--only-show-errors', scm['repository'], archive]
+        creates archive
+      end
+    else
+      remote_file archive do
+        source scm['repository']
+        mode '0600'
+      end
+    end
+    directory release do
+      owner owner
+      group owner_group
+      mode '0755'
+    end
+    archive_file "unpack #{name}" do
+      path archive
+      destination release
+      owner owner
+      group owner_group
+      overwrite true
+    end
+  else
+    raise "app #{name}: unknown scm_type #{scm['scm_type'].inspect}"
+  end
+
+  (app['symlinks'] || {}).each do |shared, target|
+    directory ::File.dirname(::File.join(release, target)) do
+      owner owner
+      group owner_group
+      recursive true
+    end
+    link ::File.join(release, target) do
+      to ::File.join(deploy_to, 'shared', shared)
+      owner owner
+      group owner_group
+    end
+  end
+
+  file "#{deploy_to}/shared/.env" do
+    content lazy { stackc_env_lines(stackc_environment(name, app)) }
+    owner owner
+    group owner_group
+    mode '0600'
+    sensitive true
+  end
+
+  link ::File.join(release, '.env') do
+    to "#{deploy_to}/shared/.env"
+  end
+
+  link "#{deploy_to}/current" do
+    to release
+  end
+
+  ruby_block "keep the #{app['keep_releases'] || 5} newest releases of #{name}" do
+    block do
+      keep = (app['keep_releases'] || 5).to_i
+      old = stackc_releases(app)[0...-keep] || []
+      old.each { |dir| FileUtils.rm_rf(dir) unless dir == stackc_current_release(app) }
+    end
+  end
+end

@@ -226,6 +226,33 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
         "recipe[stackc_deploy::default],recipe[php_app::deploy],recipe[goldcar::cache_warm]"
     );
 
+    // The agent's merge of the three bundle parts equals stackc's own tree.
+    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args([
+            "node-json",
+            "examples/goldcar/stack.kdl",
+            "--layer",
+            "web",
+            "--event",
+            "deploy",
+        ])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let expected: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "deploy",
+        "stackc",
+        "php_app",
+        "memcached",
+        "goldcar",
+        "run_list",
+        "opsworks_custom_cookbooks",
+    ] {
+        assert_eq!(json[key], expected[key], "{key}");
+    }
+    assert_eq!(json["opsworks"]["stack"], expected["opsworks"]["stack"]);
+
     let secrets = i.root.join("secrets/rentals.json");
     let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

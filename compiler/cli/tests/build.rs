@@ -435,24 +435,40 @@ fn golden_templates() {
     }
 }
 
+/// The merged node JSON (what a Chef run receives before live data) of
+/// every example, environment, instance group and event.
 #[test]
 fn golden_node_json() {
+    use stackc_core::check::{check_source, Options, RealFiles};
+    use stackc_core::emit::node;
+    use stackc_core::ir::Event;
     for e in EXAMPLES {
-        let out = build(e, &[]);
-        for env in std::fs::read_dir(&out).unwrap() {
-            let env = env.unwrap().path();
-            for (rel, bytes) in tree(&env.join("nodes")) {
-                let env_name = env.file_name().unwrap().to_string_lossy().into_owned();
-                let name = format!("{env_name}__{}", rel.replace(['/', '.'], "_"));
-                let text = String::from_utf8(bytes).unwrap();
-                // Secrets are references, never values.
-                assert!(!text.contains("password\": \"") || text.contains("password\": null"));
-                insta::with_settings!({
-                    snapshot_path => repo().join("golden/nodes"),
-                    prepend_module_to_snapshot => false,
-                }, {
-                    insta::assert_snapshot!(name, text);
-                });
+        let dir = repo().join("examples").join(e);
+        let source = std::fs::read_to_string(dir.join("stack.kdl")).unwrap();
+        let opts = Options {
+            base_dir: &dir,
+            files: &RealFiles,
+        };
+        let (program, diags) = check_source(&source, &opts);
+        assert!(diags.is_empty(), "{diags:?}");
+        for stack in &program.unwrap().environments {
+            for host in stack.layers.iter().filter(|l| l.has_instances()) {
+                for event in Event::ALL {
+                    let json = node::node_json(stack, host, event);
+                    let text = serde_json::to_string_pretty(&json).unwrap();
+                    // Secrets are references, never values.
+                    for app in json["deploy"].as_object().unwrap().values() {
+                        assert!(app["database"].get("password").is_none_or(Value::is_null));
+                    }
+                    let name =
+                        format!("{}__{}_{}", stack.qualified_name(), host.name, event.name());
+                    insta::with_settings!({
+                        snapshot_path => repo().join("golden/nodes"),
+                        prepend_module_to_snapshot => false,
+                    }, {
+                        insta::assert_snapshot!(name, text);
+                    });
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use stackc_core::check::{self, Files, Options};
+use stackc_core::emit::{self, bundle::CookbookFile};
 
 struct Counting;
 
@@ -67,9 +68,19 @@ fn measure(n: usize) {
         files: &AllExist,
     };
     let runs = if n >= 1000 { 5 } else { 15 };
+    let cookbook: Vec<CookbookFile> = stackc_core::generate::cookbook(n)
+        .into_iter()
+        .map(|(path, text)| CookbookFile {
+            path,
+            bytes: text.into_bytes(),
+        })
+        .collect();
     let mut parse = Vec::new();
     let mut total = Vec::new();
+    let mut built = Vec::new();
     let mut envs = 0;
+    let mut resources = 0;
+    let mut files = 0;
     PEAK.store(CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
     for _ in 0..runs {
         let t = Instant::now();
@@ -82,14 +93,28 @@ fn measure(n: usize) {
             "generated stack has errors: {:?}",
             diags.first()
         );
-        envs = program.expect("program").environments.len();
+        let program = program.expect("program");
+        envs = program.environments.len();
+        let artifacts = emit::build(&program.environments[0], &cookbook, emit::Format::Json)
+            .expect("generated stack builds");
+        built.push(t.elapsed());
+        files = artifacts.len();
+        resources = artifacts
+            .iter()
+            .filter(|a| a.path.starts_with("template.") || a.path.starts_with("layers/"))
+            .map(|a| {
+                let t: serde_json::Value = serde_json::from_slice(&a.bytes).expect("template JSON");
+                t["Resources"].as_object().map_or(0, |r| r.len())
+            })
+            .sum();
     }
     let heap = PEAK.load(Ordering::Relaxed);
     println!(
-        "{n:>6} layers {:>8.1} KiB source {envs} envs   parse {:>9.2?}   parse+check {:>9.2?}   peak heap {:>7.1} MiB   peak RSS {:>7.1} MiB",
+        "{n:>6} layers {:>8.1} KiB source {envs} envs   parse {:>9.2?}   parse+check {:>9.2?}   build one env {:>9.2?} ({resources} resources, {files} files)   peak heap {:>7.1} MiB   peak RSS {:>7.1} MiB",
         src.len() as f64 / 1024.0,
         median(parse),
         median(total),
+        median(built),
         heap as f64 / (1024.0 * 1024.0),
         peak_rss_kib() as f64 / 1024.0,
     );
@@ -105,7 +130,7 @@ fn main() {
         measure(n);
         return;
     }
-    println!("stackc compile benchmark (median of runs; each size in its own process)");
+    println!("stackc compile benchmark: parse, check and build (template, node JSON, bundle) of generated stacks; median of runs, each size in its own process");
     let exe = std::env::current_exe().expect("current exe");
     for n in [10, 30, 100, 1000] {
         let status = Command::new(&exe)

@@ -3,8 +3,10 @@
 //!
 //! Contract between the emitters and the instance:
 //! - The bundle `cookbooks.tar.gz` holds `cookbooks/<name>/...` (built-in
-//!   cookbooks overlaid by the stack's), `nodes/<layer>/<event>.json` and
-//!   `bin/stackc-run` (the agent).
+//!   cookbooks overlaid by the stack's), the node JSON in three parts that
+//!   the agent merges (`nodes/stack.json`; `nodes/<layer>/<event>.json` per
+//!   instance group and event; `nodes/custom.json`, merged last; see
+//!   docs/node-json.md) and `bin/stackc-run` (the agent).
 //! - The template takes parameters `ArtifactBucket`, `BundleKey` and
 //!   `BundleSha256`, and stores them as JSON `{"bucket","key","sha256"}` in
 //!   the SSM parameter `/stackc/<stack>-<env>/bundle`, so a new bundle changes
@@ -75,14 +77,18 @@ pub fn build(
     for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
         entries.insert(format!("cookbooks/{path}"), bytes);
     }
+    let mut node_file = |path: String, json: &serde_json::Value| {
+        let mut text = serde_json::to_string_pretty(json).expect("JSON values serialize");
+        text.push('\n');
+        entries.insert(path.clone(), text.clone().into_bytes());
+        out.push(Artifact::new(path, text));
+    };
+    node_file("nodes/stack.json".into(), &node::stack_part(stack));
+    node_file("nodes/custom.json".into(), &node::custom_part(stack));
     for host in stack.layers.iter().filter(|l| l.has_instances()) {
         for event in Event::ALL {
-            let json = node::node_json(stack, host, event);
-            let mut text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
-            text.push('\n');
             let path = format!("nodes/{}/{}.json", host.name, event.name());
-            entries.insert(path.clone(), text.clone().into_bytes());
-            out.push(Artifact::new(path, text));
+            node_file(path, &node::group_part(stack, host, event));
         }
     }
     entries.insert("bin/stackc-run".into(), bundle::AGENT.as_bytes().to_vec());

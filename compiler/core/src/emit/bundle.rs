@@ -137,7 +137,7 @@ fn metadata_field(text: &str, field: &str) -> Option<String> {
 pub fn tar_gz(entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     let gz = GzBuilder::new()
         .mtime(0)
-        .write(Vec::new(), Compression::best());
+        .write(Vec::new(), Compression::default());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     for (path, bytes) in entries {

@@ -56,17 +56,9 @@ pub fn run_list(stack: &Stack, host: &Layer, event: Event) -> Vec<String> {
     out
 }
 
-/// The node JSON of `event` on the instances of `host` (a layer with
-/// instances of its own).
-pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
-    let layers = instance_layers(stack, host);
-    let layer_names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-    let apps: Vec<&App> = stack
-        .apps
-        .iter()
-        .filter(|a| layer_names.contains(&a.layer.as_str()))
-        .collect();
-
+/// The part of the node JSON every instance group and event shares:
+/// `opsworks.stack` and `opsworks.layers` (bundle file `nodes/stack.json`).
+pub fn stack_part(stack: &Stack) -> Value {
     let mut opsworks_layers = Map::new();
     for layer in &stack.layers {
         opsworks_layers.insert(
@@ -81,6 +73,41 @@ pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
             }),
         );
     }
+    json!({
+        "opsworks": {
+            "stack": {
+                "id": stack.qualified_name(),
+                "name": stack.name,
+                "env": stack.env,
+                "region": stack.region,
+                "vpc_id": null,
+                "elb-load-balancers": [],
+                "rds_instances": [],
+            },
+            "layers": opsworks_layers,
+        },
+    })
+}
+
+/// The custom JSON of the stack with the environment's merged over it
+/// (bundle file `nodes/custom.json`), merged last.
+pub fn custom_part(stack: &Stack) -> Value {
+    let mut custom = stack.custom_json.clone();
+    deep_merge(&mut custom, &stack.env_custom_json);
+    custom
+}
+
+/// The part of the node JSON of `event` on the instances of `host` (bundle
+/// file `nodes/<host>/<event>.json`): the activity, the instance, its apps,
+/// the layers' type attributes and the run list.
+pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
+    let layers = instance_layers(stack, host);
+    let layer_names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    let apps: Vec<&App> = stack
+        .apps
+        .iter()
+        .filter(|a| layer_names.contains(&a.layer.as_str()))
+        .collect();
 
     let mut deploy = Map::new();
     for app in &apps {
@@ -100,16 +127,6 @@ pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
             "sent_at": null,
             "deployment": null,
             "agent_version": concat!("stackc ", env!("CARGO_PKG_VERSION")),
-            "stack": {
-                "id": stack.qualified_name(),
-                "name": stack.name,
-                "env": stack.env,
-                "region": stack.region,
-                "vpc_id": null,
-                "elb-load-balancers": [],
-                "rds_instances": [],
-            },
-            "layers": opsworks_layers,
             "instance": {
                 "layers": layer_names,
                 "instance_type": host.instance_type.name,
@@ -138,13 +155,9 @@ pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
             "metrics_namespace": "CWAgent",
         },
     });
-
     for layer in &layers {
         deep_merge(&mut tree, &layer.attributes);
     }
-    deep_merge(&mut tree, &stack.custom_json);
-    deep_merge(&mut tree, &stack.env_custom_json);
-
     let recipes = run_list(stack, host, event);
     let obj = tree.as_object_mut().expect("the tree is an object");
     obj.insert(
@@ -159,6 +172,29 @@ pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
         json!({ "enabled": true, "recipes": recipes }),
     );
     tree
+}
+
+/// Merges the three parts in DESIGN.md's order (stack data, layer
+/// attributes, custom JSON; objects deep-merged, arrays replaced); the run
+/// list of the group part always wins. The agent does the same with jq.
+pub fn merge_parts(stack_part: &Value, group_part: &Value, custom_part: &Value) -> Value {
+    let mut tree = stack_part.clone();
+    deep_merge(&mut tree, group_part);
+    deep_merge(&mut tree, custom_part);
+    for key in ["run_list", "opsworks_custom_cookbooks"] {
+        tree[key] = group_part[key].clone();
+    }
+    tree
+}
+
+/// The whole node JSON of `event` on the instances of `host` (a layer with
+/// instances of its own), as a Chef run receives it before live data.
+pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
+    merge_parts(
+        &stack_part(stack),
+        &group_part(stack, host, event),
+        &custom_part(stack),
+    )
 }
 
 /// `deploy.<app>` as OpsWorks Chef 11.10 shaped it, plus `layer`, `sites`

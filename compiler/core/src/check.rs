@@ -392,7 +392,13 @@ impl Checker<'_> {
     fn cookbooks_dir(&mut self, node: &Node) -> Option<PathBuf> {
         let v = self.arg(node, 0, "a directory")?;
         let text = self.string(v, "cookbooks directory")?;
-        let path = self.opts.base_dir.join(text);
+        let path: PathBuf = self
+            .opts
+            .base_dir
+            .join(text)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
         if self.opts.files.is_dir(&path) {
             Some(path)
         } else {
@@ -442,7 +448,7 @@ impl Checker<'_> {
             seen = true;
             network = self.vpc(kid);
         }
-        if !seen {
+        if !seen && node.children.is_some() {
             self.push(
                 Diagnostic::error(Code::MissingNode, node.name_span, "`network` needs a `vpc`")
                     .help("write `vpc cidr=\"10.0.0.0/16\" zones=2` or `vpc id=vpc-... public-subnets=... private-subnets=...`"),

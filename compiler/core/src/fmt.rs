@@ -100,6 +100,24 @@ use miette::Severity;
 /// or produce text that means something else, that is reported as an error
 /// too, rather than returning the wrong text.)
 pub fn format_source(source: &str) -> Result<String, KdlError> {
+    // kdl-rs recurses per block level; refuse what would overflow the stack.
+    if let Some(span) = crate::syntax::too_deep(source) {
+        let input = Arc::new(source.to_string());
+        return Err(KdlError {
+            input: input.clone(),
+            diagnostics: vec![KdlDiagnostic {
+                input,
+                span: (span.offset, span.len).into(),
+                message: Some(format!(
+                    "blocks are nested more than {} levels deep",
+                    crate::syntax::MAX_DEPTH
+                )),
+                label: Some("too deep from here".into()),
+                help: Some("a stack file needs a handful of levels; flatten this structure".into()),
+                severity: miette::Severity::Error,
+            }],
+        });
+    }
     let before = KdlDocument::parse(source)?;
     let toks = lexer::tokenize(source).map_err(|e| internal(source, e.offset, e.message))?;
     let layout = tree::parse(source, &toks).map_err(|e| internal(source, e.offset, e.message))?;

@@ -145,18 +145,46 @@ pub fn parse(source: &str) -> Result<Document, Vec<Diagnostic>> {
         )]);
     }
     let doc = kdl::KdlDocument::parse_v2(source).map_err(|e| {
-        e.diagnostics
-            .into_iter()
-            .map(|d| {
-                let message = d.message.unwrap_or_else(|| "invalid KDL".into());
-                let span = clamp(Span::from(d.span), source.len());
+        let mut out: Vec<Diagnostic> = Vec::new();
+        for d in e.diagnostics {
+            let message = d.message.unwrap_or_else(|| "invalid KDL".into());
+            let span = clamp(Span::from(d.span), source.len());
+            let unclosed = message.contains("closing '}'") || message.contains("Closing '}'");
+            // kdl-rs reports an unclosed block twice (the block, then the
+            // document); one report is enough.
+            if unclosed && out.iter().any(|o: &Diagnostic| o.message.contains("'}'")) {
+                continue;
+            }
+            // One report per line: kdl-rs often explains one mistake twice.
+            let line = crate::diag::line_column(source, span.offset).0;
+            if out
+                .iter()
+                .any(|o| crate::diag::line_column(source, o.span.offset).0 == line)
+            {
+                continue;
+            }
+            let line_text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            let message = match bad_escape(without_comment(line_text)) {
+                Some(escape) => format!("invalid escape `{escape}` in a string"),
+                None => message,
+            };
+            let help = if unclosed {
+                Some(
+                    "every `{` needs a matching `}`; the block opened here is never closed"
+                        .to_string(),
+                )
+            } else {
+                kdl_hint(source, span)
+            };
+            out.push(
                 Diagnostic::error(Code::KdlSyntax, span, message)
                     .label(d.label.unwrap_or_else(|| "here".into()))
-                    .help(kdl_hint(source, span).or(d.help).unwrap_or_else(|| {
+                    .help(help.or(d.help).unwrap_or_else(|| {
                         "`stackc explain kdl_syntax` lists the common KDL v2 mistakes".into()
-                    }))
-            })
-            .collect::<Vec<_>>()
+                    })),
+            );
+        }
+        out
     })?;
     let mut nodes: Vec<Node> = doc.nodes().iter().map(lower_node).collect();
     narrow_value_spans(source, &mut nodes);
@@ -204,8 +232,13 @@ fn kdl_hint(source: &str, span: Span) -> Option<String> {
     let line_end = source[span.offset..]
         .find('\n')
         .map_or(source.len(), |i| span.offset + i);
-    source[line_start..line_end]
-        .split(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';'))
+    let line = without_comment(&source[line_start..line_end]);
+    if let Some(escape) = bad_escape(line) {
+        return Some(format!(
+            "`{escape}` is not a KDL escape; use \\n \\t \\r \\\\ \\\" \\b \\f \\s or \\u{{...}}, or a raw string #\"...\"#"
+        ));
+    }
+    line.split(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';'))
         .filter(|w| !w.starts_with('"') && !w.starts_with('#'))
         .find_map(|word| {
             let (key, value) = match word.split_once('=') {
@@ -231,9 +264,45 @@ fn kdl_hint(source: &str, span: Span) -> Option<String> {
         })
 }
 
+/// The line without a trailing `//` comment (one outside quotes).
+fn without_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let mut quoted = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quoted => i += 1,
+            b'"' => quoted = !quoted,
+            b'/' if !quoted && bytes.get(i + 1) == Some(&b'/') => return &line[..i],
+            _ => {}
+        }
+        i += 1;
+    }
+    line
+}
+
+/// The first invalid escape (`\q`) inside a quoted string of the line.
+fn bad_escape(line: &str) -> Option<String> {
+    let mut quoted = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => match chars.next() {
+                Some('n' | 't' | 'r' | '\\' | '"' | 'b' | 'f' | 's' | 'u') => {}
+                Some(c) if c.is_whitespace() => {}
+                Some(other) => return Some(format!("\\{other}")),
+                None => {}
+            },
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Finds the first `{` that opens a block deeper than `MAX_DEPTH`, skipping
 /// strings and comments; errs on the side of counting.
-fn too_deep(source: &str) -> Option<Span> {
+pub(crate) fn too_deep(source: &str) -> Option<Span> {
     let bytes = source.as_bytes();
     let mut depth = 0usize;
     let mut comment_depth = 0usize;

@@ -186,7 +186,8 @@ impl Checker<'_> {
                     node.name_span,
                     format!("`{}` needs `{key}=`", node.name),
                 )
-                .label(format!("`{key}=` missing")),
+                .label(format!("`{key}=` missing"))
+                .help(format!("add `{key}=...` to this `{}` node", node.name)),
             );
         }
         v
@@ -232,7 +233,12 @@ impl Checker<'_> {
                 format!("{what} must be {expected}, not {}", v.type_name()),
             )
             .label(format!("expected {expected}"))
-            .maybe_help(help),
+            .help(help.unwrap_or_else(|| match expected {
+                "a string" => "write the value in quotes, e.g. \"value\"".to_string(),
+                "an integer" => "write a whole number without quotes, e.g. 2".to_string(),
+                "a number" => "write a number without quotes, e.g. 70 or 1.5".to_string(),
+                other => format!("write {other}"),
+            })),
         );
     }
 
@@ -247,7 +253,8 @@ impl Checker<'_> {
                         v.span,
                         format!("{what} must be between {min} and {max}, not {i}"),
                     )
-                    .label("out of range"),
+                    .label("out of range")
+                    .help(format!("use a value from {min} to {max}")),
                 );
                 None
             }
@@ -284,7 +291,8 @@ impl Checker<'_> {
                     v.span,
                     format!("{what} must be between {min} and {max}, not {n}"),
                 )
-                .label("out of range"),
+                .label("out of range")
+                .help(format!("use a value from {min} to {max}")),
             );
             return None;
         }

@@ -81,6 +81,7 @@ fn measure(n: usize) {
     let mut envs = 0;
     let mut resources = 0;
     let mut files = 0;
+    let mut out_bytes = 0;
     PEAK.store(CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
     for _ in 0..runs {
         let t = Instant::now();
@@ -99,6 +100,7 @@ fn measure(n: usize) {
             .expect("generated stack builds");
         built.push(t.elapsed());
         files = artifacts.len();
+        out_bytes = artifacts.iter().map(|a| a.bytes.len()).sum::<usize>();
         resources = artifacts
             .iter()
             .filter(|a| a.path.starts_with("template.") || a.path.starts_with("layers/"))
@@ -110,11 +112,12 @@ fn measure(n: usize) {
     }
     let heap = PEAK.load(Ordering::Relaxed);
     println!(
-        "{n:>6} layers {:>8.1} KiB source {envs} envs   parse {:>9.2?}   parse+check {:>9.2?}   build one env {:>9.2?} ({resources} resources, {files} files)   peak heap {:>7.1} MiB   peak RSS {:>7.1} MiB",
+        "{n:>6} layers {:>8.1} KiB source {envs} envs   parse {:>9.2?}   parse+check {:>9.2?}   build one env {:>9.2?} ({resources} resources, {files} files, {:.1} MiB)   peak heap {:>7.1} MiB   peak RSS {:>7.1} MiB",
         src.len() as f64 / 1024.0,
         median(parse),
         median(total),
         median(built),
+        out_bytes as f64 / (1024.0 * 1024.0),
         heap as f64 / (1024.0 * 1024.0),
         peak_rss_kib() as f64 / 1024.0,
     );

@@ -1,6 +1,8 @@
 //! Source text to AST: UTF-8 and size checks, a nesting guard, the KDL v2
 //! parse, and a small owned tree with spans that later stages read.
 
+mod fast;
+
 use crate::diag::{Code, Diagnostic, Span};
 
 /// Files above this size are refused (a real stack is kilobytes).
@@ -144,6 +146,14 @@ pub fn parse(source: &str) -> Result<Document, Vec<Diagnostic>> {
             "a stack file needs a handful of levels; flatten this structure",
         )]);
     }
+    if let Some(nodes) = fast::parse(source) {
+        return Ok(Document { nodes });
+    }
+    parse_with_kdl(source)
+}
+
+/// Parses with kdl-rs, the reference: every syntax error is reported.
+pub fn parse_with_kdl(source: &str) -> Result<Document, Vec<Diagnostic>> {
     let doc = kdl::KdlDocument::parse_v2(source).map_err(|e| {
         let mut out: Vec<Diagnostic> = Vec::new();
         for d in e.diagnostics {

@@ -53,9 +53,11 @@ pub fn serialize(value: &Value, format: Format) -> Vec<u8> {
 /// The templates of one environment: the root first, then nested ones.
 pub fn emit(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let single = whole(stack)?;
-    let bytes = serialize(&single.to_value(), format);
-    if single.resource_count() <= MAX_RESOURCES && bytes.len() <= MAX_TEMPLATE_BYTES {
-        return Ok(vec![Artifact::new(root_path(format), bytes)]);
+    if single.resource_count() <= MAX_RESOURCES {
+        let bytes = serialize(&single.into_value(), format);
+        if bytes.len() <= MAX_TEMPLATE_BYTES {
+            return Ok(vec![Artifact::new(root_path(format), bytes)]);
+        }
     }
     split(stack, format)
 }
@@ -208,7 +210,7 @@ fn split(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>
             diags.push(d);
             continue;
         }
-        let bytes = serialize(&t.to_value(), format);
+        let bytes = serialize(&t.into_value(), format);
         let path = format!("layers/{}.{}", host.name, ext(format));
         let key = Manifest::key_for(&stack.name, &stack.env, &sha256_hex(&bytes), ext(format));
         root.resource(
@@ -241,7 +243,7 @@ fn split(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>
     }
     let mut out = vec![Artifact::new(
         root_path(format),
-        serialize(&root.to_value(), format),
+        serialize(&root.into_value(), format),
     )];
     out.extend(nested_files);
     Ok(out)

@@ -58,16 +58,16 @@ impl Template {
     }
 
     /// The template as JSON.
-    pub fn to_value(&self) -> Value {
+    pub fn into_value(self) -> Value {
         let mut t = Map::new();
         t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
         t.insert("Description".into(), json!(self.description));
         if !self.parameters.is_empty() {
-            t.insert("Parameters".into(), Value::Object(self.parameters.clone()));
+            t.insert("Parameters".into(), Value::Object(self.parameters));
         }
-        t.insert("Resources".into(), Value::Object(self.resources.clone()));
+        t.insert("Resources".into(), Value::Object(self.resources));
         if !self.outputs.is_empty() {
-            t.insert("Outputs".into(), Value::Object(self.outputs.clone()));
+            t.insert("Outputs".into(), Value::Object(self.outputs));
         }
         Value::Object(t)
     }

@@ -392,6 +392,8 @@ pub enum Source {
         url: String,
         /// Branch, tag or commit.
         revision: String,
+        /// The app secret holding an SSH deploy key, for private repositories.
+        ssh_key_secret: Option<String>,
     },
     /// An archive in S3.
     S3 {

@@ -31,13 +31,16 @@ module StackcDeploy
       ::File.symlink?(link) ? ::File.realpath(link) : nil
     end
 
-    # Environment variables of an app: its literal ones plus the secrets the
-    # agent resolved into /etc/stackc/secrets/<app>.json (absent: none).
-    def stackc_environment(name, app)
-      env = (app['environment_variables'] || {}).to_h
+    # The secrets the agent resolved for an app into
+    # /etc/stackc/secrets/<app>.json (absent: none).
+    def stackc_secrets(name)
       path = ::File.join(node['stackc']['secrets_dir'], "#{name}.json")
-      env = env.merge(JSON.parse(::File.read(path))) if ::File.exist?(path)
-      env
+      ::File.exist?(path) ? JSON.parse(::File.read(path)) : {}
+    end
+
+    # Environment variables of an app: its literal ones plus its secrets.
+    def stackc_environment(name, app)
+      (app['environment_variables'] || {}).to_h.merge(stackc_secrets(name))
     end
 
     # `KEY="value"` lines for systemd's EnvironmentFile and shells.

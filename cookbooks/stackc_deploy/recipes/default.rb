@@ -46,12 +46,40 @@ stackc_apps.each do |name, app|
 
   case scm['scm_type']
   when 'git'
+    # A private repository over SSH: the key is the app secret named by
+    # `ssh-key-secret=` (or OpsWorks' scm.ssh_key), written to a 0600 file only.
+    ssh_key = scm['ssh_key'].to_s
+    ssh_key = stackc_secrets(name)[scm['ssh_key_secret']].to_s if ssh_key.empty? && scm['ssh_key_secret']
+    ssh_wrapper = nil
+    unless ssh_key.empty?
+      key_file = "#{deploy_to}/.ssh/deploy_key"
+      ssh_wrapper = "#{deploy_to}/.ssh/git-ssh"
+      directory "#{deploy_to}/.ssh" do
+        owner owner
+        group owner_group
+        mode '0700'
+      end
+      file key_file do
+        content ssh_key
+        owner owner
+        group owner_group
+        mode '0600'
+        sensitive true
+      end
+      file ssh_wrapper do
+        content "#!/bin/sh\nexec ssh -i #{key_file} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new \"$@\"\n"
+        owner owner
+        group owner_group
+        mode '0700'
+      end
+    end
     git release do
       repository scm['repository']
       revision scm['revision'] || 'HEAD'
       user owner
       group owner_group
       depth 1
+      ssh_wrapper ssh_wrapper unless ssh_wrapper.nil?
       action :export
     end
   when 's3', 'archive'

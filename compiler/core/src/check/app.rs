@@ -127,6 +127,13 @@ impl Checker<'_> {
             Some(d) => Some(self.database(d, &secrets)?),
             None => None,
         };
+        let key = kids
+            .iter()
+            .find(|k| k.name == "source")
+            .and_then(|k| k.prop("ssh-key-secret"));
+        if let (Some(v), Some(Source::Git { ssh_key_secret, .. })) = (key, source.as_mut()) {
+            *ssh_key_secret = Some(self.secret_ref(v, "ssh-key-secret", &secrets)?);
+        }
         Some(App {
             name: name?,
             app_type: app_type?,
@@ -137,6 +144,33 @@ impl Checker<'_> {
             secrets: secrets.into_iter().map(|(s, _)| s).collect(),
             database,
         })
+    }
+
+    /// A property naming one of the app's secrets.
+    fn secret_ref(
+        &mut self,
+        v: &crate::syntax::Value,
+        what: &str,
+        secrets: &[(Secret, Span)],
+    ) -> Option<String> {
+        let s = self.string(v, what)?;
+        if secrets.iter().any(|(x, _)| x.name == s) {
+            return Some(s.to_string());
+        }
+        let names: Vec<&str> = secrets.iter().map(|(x, _)| x.name.as_str()).collect();
+        self.push(
+            Diagnostic::error(
+                Code::UnknownSecret,
+                v.span,
+                format!("the app has no secret `{s}`"),
+            )
+            .label("unknown secret")
+            .help(match crate::diag::suggest(s, names.iter().copied()) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => format!("declare it in the app: `secret {s} ssm=\"/path/to/parameter\"`"),
+            }),
+        );
+        None
     }
 
     fn app_fits_layer(&mut self, app_type: &str, layer: &str, span: Span, layers: &[Layer]) {
@@ -175,7 +209,11 @@ impl Checker<'_> {
 
     fn source(&mut self, node: &Node) -> Option<Source> {
         const KINDS: &[&str] = &["git", "s3", "http"];
-        self.entries(node, 0, &["git", "s3", "http", "revision"]);
+        self.entries(
+            node,
+            0,
+            &["git", "s3", "http", "revision", "ssh-key-secret"],
+        );
         self.no_children(node);
         let given: Vec<_> = node
             .props
@@ -206,14 +244,23 @@ impl Checker<'_> {
             return None;
         }
         if first.key != "git" {
-            if let Some(r) = node.prop("revision") {
+            if let Some(p) = node
+                .props
+                .iter()
+                .find(|p| p.key == "revision" || p.key == "ssh-key-secret")
+            {
+                let help = if p.key == "revision" {
+                    "an archive is versioned by its key or URL"
+                } else {
+                    "archives are fetched with the instance role (s3=) or over HTTPS (http=); remove it"
+                };
                 self.push(
                     Diagnostic::error(
                         Code::UnknownProperty,
-                        r.span,
-                        "`revision=` applies to git sources only",
+                        p.value.span,
+                        format!("`{}=` applies to git sources only", p.key),
                     )
-                    .help("an archive is versioned by its key or URL"),
+                    .help(help),
                 );
                 return None;
             }
@@ -253,7 +300,11 @@ impl Checker<'_> {
                     Some(v) => self.string(v, "revision")?.to_string(),
                     None => "main".into(),
                 };
-                Source::Git { url, revision }
+                Source::Git {
+                    url,
+                    revision,
+                    ssh_key_secret: None,
+                }
             }
             "s3" => Source::S3 { url },
             _ => Source::Http { url },
@@ -400,30 +451,7 @@ impl Checker<'_> {
         };
         let password_secret = match node.prop("password-secret") {
             None => None,
-            Some(v) => {
-                let s = self.string(v, "password-secret")?;
-                if !secrets.iter().any(|(x, _)| x.name == s) {
-                    let names: Vec<&str> = secrets.iter().map(|(x, _)| x.name.as_str()).collect();
-                    self.push(
-                        Diagnostic::error(
-                            Code::UnknownSecret,
-                            v.span,
-                            format!("the app has no secret `{s}`"),
-                        )
-                        .label("unknown secret")
-                        .help(
-                            match crate::diag::suggest(s, names.iter().copied()) {
-                                Some(n) => format!("did you mean `{n}`?"),
-                                None => format!(
-                                "declare it in the app: `secret {s} ssm=\"/path/to/parameter\"`"
-                            ),
-                            },
-                        ),
-                    );
-                    return None;
-                }
-                Some(s.to_string())
-            }
+            Some(v) => Some(self.secret_ref(v, "password-secret", secrets)?),
         };
         Some(Database {
             host: host?,

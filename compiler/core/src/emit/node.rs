@@ -218,10 +218,19 @@ fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
         }
         _ => "deploy",
     };
-    let (scm_type, repository, revision) = match &app.source {
-        Source::Git { url, revision } => ("git", url.as_str(), Some(revision.as_str())),
-        Source::S3 { url } => ("s3", url.as_str(), None),
-        Source::Http { url } => ("archive", url.as_str(), None),
+    let (scm_type, repository, revision, key_secret) = match &app.source {
+        Source::Git {
+            url,
+            revision,
+            ssh_key_secret,
+        } => (
+            "git",
+            url.as_str(),
+            Some(revision.as_str()),
+            ssh_key_secret.as_deref(),
+        ),
+        Source::S3 { url } => ("s3", url.as_str(), None, None),
+        Source::Http { url } => ("archive", url.as_str(), None, None),
     };
     let mut domains = Vec::new();
     for site in &app.sites {
@@ -269,6 +278,7 @@ fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
             "user": null,
             "password": null,
             "ssh_key": null,
+            "ssh_key_secret": key_secret,
         },
         "environment_variables": env.clone(),
         "environment": env,

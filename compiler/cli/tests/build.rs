@@ -592,3 +592,56 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("layers: web, cache, reports"));
 }
+
+#[test]
+fn several_apps_on_one_layer_get_host_rules() {
+    let dir = scratch("hosts");
+    std::fs::write(
+        dir.join("stack.kdl"),
+        r#"stack hosts {
+    region eu-west-1
+    layer web type=php-app {
+        load-balancer {
+            listener https certificate="arn:aws:acm:eu-west-1:123456789012:certificate/abc"
+        }
+    }
+    app shop type=php layer=web {
+        source git="https://git.example/shop.git"
+        site shop.example alias=www.shop.example root=public
+    }
+    app blog type=php layer=web {
+        source git="https://git.example/blog.git"
+        site blog.example a.blog.example b.blog.example c.blog.example d.blog.example e.blog.example
+    }
+}
+"#,
+    )
+    .unwrap();
+    let o = stackc(&["build"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let file = dir.join("out/hosts-production/template.json");
+    let t = load(&file);
+    let r = &t["Resources"];
+    assert_eq!(
+        r["WebHttpsListener"]["Properties"]["DefaultActions"][0]["Type"],
+        "fixed-response"
+    );
+    let shop = &r["WebShopHostRule"]["Properties"];
+    assert_eq!(shop["Priority"], 1);
+    assert_eq!(
+        shop["Conditions"][0]["HostHeaderConfig"]["Values"],
+        serde_json::json!(["shop.example", "www.shop.example"])
+    );
+    // Six names: two rules of at most five.
+    assert_eq!(r["WebBlogHostRule"]["Properties"]["Priority"], 2);
+    assert_eq!(
+        r["WebBlogHostRule2"]["Properties"]["Conditions"][0]["HostHeaderConfig"]["Values"],
+        serde_json::json!(["e.blog.example"])
+    );
+    cfn_lint(&[file]);
+}

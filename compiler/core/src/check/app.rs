@@ -326,7 +326,9 @@ impl Checker<'_> {
                     match units::domain(word) {
                         Ok(()) => aliases.push(word.to_string()),
                         Err(m) => self.push(
-                            Diagnostic::error(Code::BadDomain, a.span, m).label("invalid alias"),
+                            Diagnostic::error(Code::BadDomain, a.span, m)
+                                .label("invalid alias")
+                                .help("write aliases as host names: `site example.com alias=\"www.example.com,shop.example.com\"`"),
                         ),
                     }
                 }

@@ -504,6 +504,63 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
     );
     let forward =
         json!([{ "Type": "forward", "TargetGroupArn": r#ref(&format!("{lp}TargetGroup")) }]);
+    // Several apps on one layer: the listener answers only their host names,
+    // one rule per app (five names per rule, the load balancer's limit).
+    let sites: Vec<(&str, Vec<&str>)> = stack
+        .apps
+        .iter()
+        .filter(|a| a.layer == layer.name && !a.sites.is_empty())
+        .map(|a| {
+            let names = a
+                .sites
+                .iter()
+                .flat_map(|s| {
+                    std::iter::once(s.domain.as_str()).chain(s.aliases.iter().map(String::as_str))
+                })
+                .collect();
+            (a.name.as_str(), names)
+        })
+        .collect();
+    let by_host = sites.len() >= 2;
+    let default_action = if by_host {
+        json!([{
+            "Type": "fixed-response",
+            "FixedResponseConfig": {
+                "StatusCode": "404",
+                "ContentType": "text/plain",
+                "MessageBody": "no site of this name here",
+            },
+        }])
+    } else {
+        forward.clone()
+    };
+    let serving_listener = format!(
+        "{lp}{}Listener",
+        if https.is_some() { "Https" } else { "Http" }
+    );
+    if by_host {
+        let mut priority = 1;
+        for (app, names) in &sites {
+            for (i, chunk) in names.chunks(5).enumerate() {
+                let suffix = if i == 0 {
+                    String::new()
+                } else {
+                    (i + 1).to_string()
+                };
+                t.resource(
+                    &format!("{lp}{}HostRule{suffix}", pascal(app)),
+                    "AWS::ElasticLoadBalancingV2::ListenerRule",
+                    json!({
+                        "ListenerArn": r#ref(&serving_listener),
+                        "Priority": priority,
+                        "Conditions": [{ "Field": "host-header", "HostHeaderConfig": { "Values": chunk } }],
+                        "Actions": forward,
+                    }),
+                );
+                priority += 1;
+            }
+        }
+    }
     match https {
         Some(certificate) => {
             t.resource(
@@ -515,7 +572,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
                     "Protocol": "HTTPS",
                     "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
                     "Certificates": [{ "CertificateArn": certificate }],
-                    "DefaultActions": forward,
+                    "DefaultActions": default_action,
                 }),
             );
             t.resource(
@@ -541,7 +598,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
                     "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
                     "Port": 80,
                     "Protocol": "HTTP",
-                    "DefaultActions": forward,
+                    "DefaultActions": default_action,
                 }),
             )
             .skip_checks(&[

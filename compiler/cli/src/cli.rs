@@ -82,6 +82,79 @@ pub enum Command {
         #[arg(long)]
         instances: Option<PathBuf>,
     },
+    /// Create (or update) the artifact bucket stackc deploys from, once per
+    /// account and region.
+    Bootstrap {
+        /// AWS region (default: AWS_REGION).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Build, upload the artifacts, show the plan and apply it.
+    Deploy {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output directory of the build.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// AWS region (default: the stack file's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Apply without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Do not run configure on the running instances when the cookbooks changed.
+        #[arg(long)]
+        no_converge: bool,
+    },
+    /// Show what a deploy would change, without changing anything.
+    Diff {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output directory of the build.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// AWS region (default: the stack file's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Delete an environment's stack (the artifact bucket is kept).
+    Destroy {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// AWS region (default: the stack file's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Delete without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Explain a diagnostic code (`stackc explain unknown_node`).
     Explain {
         /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.

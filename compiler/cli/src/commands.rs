@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod cloud;
 mod explain;
 mod fmt;
 mod node_json;
@@ -21,8 +22,9 @@ pub enum Status {
     /// The user's input has errors (diagnostics printed).
     UserError = 1,
     /// The command line is wrong.
-    #[allow(dead_code)]
     Usage = 2,
+    /// Ctrl-C.
+    Interrupted = 130,
 }
 
 /// Runs the command.
@@ -56,6 +58,76 @@ pub fn run(cli: Cli) -> Status {
             &event,
             env.as_deref(),
             instances.as_deref(),
+        ),
+        Command::Bootstrap {
+            region,
+            profile,
+            yes,
+        } => cloud::bootstrap(
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
+            yes,
+        ),
+        Command::Deploy {
+            file,
+            env,
+            out,
+            region,
+            profile,
+            yes,
+            no_converge,
+        } => cloud::run(
+            format,
+            &file,
+            env.as_deref(),
+            &out,
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
+            cloud::Action::Deploy,
+            yes,
+            !no_converge,
+        ),
+        Command::Diff {
+            file,
+            env,
+            out,
+            region,
+            profile,
+        } => cloud::run(
+            format,
+            &file,
+            env.as_deref(),
+            &out,
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
+            cloud::Action::Diff,
+            true,
+            false,
+        ),
+        Command::Destroy {
+            file,
+            env,
+            region,
+            profile,
+            yes,
+        } => cloud::run(
+            format,
+            &file,
+            env.as_deref(),
+            Path::new("out"),
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
+            cloud::Action::Destroy,
+            yes,
+            false,
         ),
         Command::Build {
             file,

@@ -103,6 +103,7 @@ pub fn build(
         region: stack.region.clone(),
         template: cfn::root_path(format),
         bundle: BUNDLE.into(),
+        layers: stack.layers.iter().map(|l| l.name.clone()).collect(),
         files: out.iter().map(manifest::entry).collect(),
     };
     let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");

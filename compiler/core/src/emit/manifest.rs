@@ -26,6 +26,9 @@ pub struct Manifest {
     pub template: String,
     /// Path of the cookbook bundle.
     pub bundle: String,
+    /// The stack's layers, in source order (deploy groups its plan by them).
+    #[serde(default)]
+    pub layers: Vec<String>,
     /// Every artifact but the manifest, sorted by path.
     pub files: Vec<Entry>,
 }
@@ -101,6 +104,7 @@ mod tests {
             region: "eu-west-1".into(),
             template: "template.json".into(),
             bundle: "cookbooks.tar.gz".into(),
+            layers: vec!["web".into()],
             files: vec![entry(&Artifact::new("cookbooks.tar.gz", b"x".to_vec()))],
         };
         let e = &m.files[0];

@@ -1,0 +1,336 @@
+//! [`Cloud`] on the AWS SDK: the standard credential chain, `--profile`,
+//! `--region`, and `AWS_ENDPOINT_URL` (S3 path-style when it is set, as local
+//! doubles need). Errors are classified for the user.
+
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
+
+use crate::cloud::{
+    Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource,
+};
+
+/// The SDK clients deploy uses.
+pub struct Aws {
+    cfn: aws_sdk_cloudformation::Client,
+    s3: aws_sdk_s3::Client,
+    ssm: aws_sdk_ssm::Client,
+    region: String,
+}
+
+impl Aws {
+    /// Loads configuration from the standard chain.
+    pub async fn connect(region: &str, profile: Option<&str>) -> Aws {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8));
+        if let Some(p) = profile {
+            loader = loader.profile_name(p);
+        }
+        let config = loader.load().await;
+        let endpoint = std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|e| !e.is_empty());
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(endpoint.is_some())
+            .build();
+        Aws {
+            cfn: aws_sdk_cloudformation::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            region: region.to_string(),
+        }
+    }
+}
+
+/// Classifies an SDK error by its code and message.
+fn classify<E, R>(err: aws_sdk_cloudformation::error::SdkError<E, R>) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = err.code().unwrap_or_default().to_string();
+    let message = err
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let text = format!("{code} {message}");
+    if text.contains("CredentialsNotLoaded")
+        || text.contains("no credentials")
+        || text.contains("No credentials")
+        || text.contains("failed to load credentials")
+    {
+        CloudError::NoCredentials(DisplayErrorContext(&err).to_string())
+    } else if code.contains("ExpiredToken") || code == "RequestExpired" {
+        CloudError::ExpiredToken(message)
+    } else if code.contains("AccessDenied")
+        || code == "UnauthorizedOperation"
+        || code == "AuthorizationError"
+    {
+        CloudError::AccessDenied(message)
+    } else if code.contains("Throttl") || message.contains("Rate exceeded") {
+        CloudError::Throttled(message)
+    } else if message.contains("_IN_PROGRESS state")
+        || message.contains("is in ") && message.contains("_IN_PROGRESS")
+    {
+        CloudError::InProgress(message)
+    } else if message.contains("does not exist") || code == "NotFound" || code == "NoSuchKey" {
+        CloudError::NotFound(message)
+    } else if code.is_empty() {
+        CloudError::Other(DisplayErrorContext(&err).to_string())
+    } else {
+        CloudError::Other(format!("{code}: {message}"))
+    }
+}
+
+impl Cloud for Aws {
+    async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, CloudError> {
+        match self.cfn.describe_stacks().stack_name(name).send().await {
+            Ok(out) => Ok(out.stacks().first().map(|s| StackInfo {
+                status: s
+                    .stack_status()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: s.stack_status_reason().map(str::to_string),
+                outputs: s
+                    .outputs()
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.output_key().unwrap_or_default().to_string(),
+                            o.output_value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+                parameters: s
+                    .parameters()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.parameter_key().unwrap_or_default().to_string(),
+                            p.parameter_value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+            })),
+            Err(e) => match classify(e) {
+                CloudError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn physical_id(
+        &self,
+        stack: &str,
+        logical_id: &str,
+    ) -> Result<Option<String>, CloudError> {
+        match self
+            .cfn
+            .describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id(logical_id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .stack_resource_detail()
+                .and_then(|d| d.physical_resource_id())
+                .map(str::to_string)),
+            Err(e) => match classify(e) {
+                CloudError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, CloudError> {
+        match self.s3.head_object().bucket(bucket).key(key).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                    return Ok(false);
+                }
+                match classify(e) {
+                    CloudError::NotFound(_) => Ok(false),
+                    other => Err(other),
+                }
+            }
+        }
+    }
+
+    async fn put_object(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), CloudError> {
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    fn template_url(&self, bucket: &str, key: &str) -> String {
+        // CloudFormation reads templates from S3 itself; local doubles
+        // resolve this form internally too.
+        format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region)
+    }
+
+    async fn create_change_set(&self, r: &ChangeSetRequest) -> Result<String, CloudError> {
+        let mut req = self
+            .cfn
+            .create_change_set()
+            .stack_name(&r.stack)
+            .change_set_name(&r.name)
+            .change_set_type(if r.create {
+                ChangeSetType::Create
+            } else {
+                ChangeSetType::Update
+            })
+            .capabilities(Capability::CapabilityIam);
+        req = match &r.template {
+            TemplateSource::Url(u) => req.template_url(u),
+            TemplateSource::Body(b) => req.template_body(b),
+        };
+        for (k, v) in &r.parameters {
+            req = req.parameters(
+                Parameter::builder()
+                    .parameter_key(k)
+                    .parameter_value(v)
+                    .build(),
+            );
+        }
+        for (k, v) in &r.tags {
+            req = req.tags(Tag::builder().key(k).value(v).build());
+        }
+        let out = req.send().await.map_err(classify)?;
+        Ok(out.id().unwrap_or(&r.name).to_string())
+    }
+
+    async fn describe_change_set(&self, stack: &str, id: &str) -> Result<ChangeSet, CloudError> {
+        let mut changes = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .cfn
+                .describe_change_set()
+                .stack_name(stack)
+                .change_set_name(id)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            for c in out.changes() {
+                if let Some(rc) = c.resource_change() {
+                    changes.push(Change {
+                        action: rc
+                            .action()
+                            .map(|a| a.as_str().to_string())
+                            .unwrap_or_default(),
+                        logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+                        resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                        replacement: rc.replacement().map(|x| x.as_str().to_string()),
+                    });
+                }
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(ChangeSet {
+                    status: out
+                        .status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    reason: out.status_reason().map(str::to_string),
+                    changes,
+                });
+            }
+        }
+    }
+
+    async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
+        self.cfn
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
+        self.cfn
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    async fn stack_events(&self, stack: &str) -> Result<Vec<StackEvent>, CloudError> {
+        let out = self
+            .cfn
+            .describe_stack_events()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out
+            .stack_events()
+            .iter()
+            .map(|e| StackEvent {
+                id: e.event_id().unwrap_or_default().to_string(),
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: e.resource_type().unwrap_or_default().to_string(),
+                status: e
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: e.resource_status_reason().map(str::to_string),
+                time: e.timestamp().map_or(0, |t| t.secs()),
+            })
+            .collect())
+    }
+
+    async fn delete_stack(&self, stack: &str) -> Result<(), CloudError> {
+        self.cfn
+            .delete_stack()
+            .stack_name(stack)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    async fn run_event(
+        &self,
+        document: &str,
+        stack: &str,
+        env: &str,
+        event: &str,
+    ) -> Result<Option<String>, CloudError> {
+        use aws_sdk_ssm::types::Target;
+        let out = self
+            .ssm
+            .send_command()
+            .document_name(document)
+            .targets(
+                Target::builder()
+                    .key("tag:stackc:stack")
+                    .values(stack)
+                    .build(),
+            )
+            .targets(Target::builder().key("tag:stackc:env").values(env).build())
+            .parameters("event", vec![event.to_string()])
+            .comment(format!("stackc {event}"))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out
+            .command()
+            .and_then(|c| c.command_id())
+            .map(str::to_string))
+    }
+}

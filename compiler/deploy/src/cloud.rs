@@ -1,0 +1,200 @@
+//! What deploy needs from AWS, as a small trait with plain data types, so
+//! the flows can run against the real SDK (`crate::aws`) or against canned
+//! responses in tests.
+
+use std::fmt;
+
+/// A stack as `describe-stacks` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackInfo {
+    /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`, ...
+    pub status: String,
+    /// Why it is in that status, when CloudFormation says.
+    pub reason: Option<String>,
+    /// Outputs by key.
+    pub outputs: Vec<(String, String)>,
+    /// Parameters by key.
+    pub parameters: Vec<(String, String)>,
+}
+
+impl StackInfo {
+    /// A parameter's value.
+    pub fn parameter(&self, key: &str) -> Option<&str> {
+        self.parameters
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True while CloudFormation is still working on the stack. A stack
+    /// `REVIEW_IN_PROGRESS` only waits for its first change set.
+    pub fn in_progress(&self) -> bool {
+        self.status.ends_with("_IN_PROGRESS") && self.status != "REVIEW_IN_PROGRESS"
+    }
+
+    /// An output's value.
+    pub fn output(&self, key: &str) -> Option<&str> {
+        self.outputs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where a change set's template comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// A template uploaded to S3.
+    Url(String),
+    /// A small template passed inline.
+    Body(String),
+}
+
+/// A change set to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSetRequest {
+    /// Stack name.
+    pub stack: String,
+    /// Change set name.
+    pub name: String,
+    /// True to create the stack, false to update it.
+    pub create: bool,
+    /// The template.
+    pub template: TemplateSource,
+    /// Parameters.
+    pub parameters: Vec<(String, String)>,
+    /// Stack tags.
+    pub tags: Vec<(String, String)>,
+}
+
+/// One change of a change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `Add`, `Modify`, `Remove`.
+    pub action: String,
+    /// Logical id.
+    pub logical_id: String,
+    /// `AWS::EC2::LaunchTemplate`, ...
+    pub resource_type: String,
+    /// `True`, `False`, `Conditional` (modifications only).
+    pub replacement: Option<String>,
+}
+
+/// A change set as `describe-change-set` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `FAILED`.
+    pub status: String,
+    /// Why, when it failed.
+    pub reason: Option<String>,
+    /// The changes.
+    pub changes: Vec<Change>,
+}
+
+/// A stack event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackEvent {
+    /// Unique id.
+    pub id: String,
+    /// Logical id of the resource (the stack's name for the stack itself).
+    pub logical_id: String,
+    /// Resource type.
+    pub resource_type: String,
+    /// `CREATE_IN_PROGRESS`, `CREATE_FAILED`, ...
+    pub status: String,
+    /// Why, when CloudFormation says.
+    pub reason: Option<String>,
+    /// Seconds since the epoch.
+    pub time: i64,
+}
+
+/// An AWS call that failed, classified for the message the user sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloudError {
+    /// No credentials found in the standard chain.
+    NoCredentials(String),
+    /// The session token expired.
+    ExpiredToken(String),
+    /// IAM refused the call.
+    AccessDenied(String),
+    /// AWS kept throttling after retries.
+    Throttled(String),
+    /// The stack is being changed by someone else.
+    InProgress(String),
+    /// The thing does not exist.
+    NotFound(String),
+    /// Anything else, with AWS's message.
+    Other(String),
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloudError::NoCredentials(m) => write!(
+                f,
+                "no AWS credentials found ({m})\nhelp: set AWS_PROFILE or pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            ),
+            CloudError::ExpiredToken(m) => write!(
+                f,
+                "the AWS session has expired ({m})\nhelp: log in again (`aws sso login` or refresh your temporary credentials) and rerun"
+            ),
+            CloudError::AccessDenied(m) => write!(
+                f,
+                "access denied: {m}\nhelp: the identity running stackc needs CloudFormation, S3 (the artifact bucket), IAM (pass role) and SSM permissions; see README \"Deploying to a real account\""
+            ),
+            CloudError::Throttled(m) => write!(
+                f,
+                "AWS kept throttling the requests, even after retries ({m})\nhelp: wait a minute and rerun; nothing was left half done"
+            ),
+            CloudError::InProgress(m) => write!(
+                f,
+                "the stack is being changed by another operation ({m})\nhelp: wait for it to finish (`stackc status`) and rerun"
+            ),
+            CloudError::NotFound(m) => write!(f, "not found: {m}"),
+            CloudError::Other(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for CloudError {}
+
+/// The AWS calls deploy makes.
+#[allow(async_fn_in_trait)]
+pub trait Cloud {
+    /// The stack, or `None` when it does not exist.
+    async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, CloudError>;
+    /// The physical id of a stack's resource (when outputs are missing).
+    async fn physical_id(
+        &self,
+        stack: &str,
+        logical_id: &str,
+    ) -> Result<Option<String>, CloudError>;
+    /// True when the object exists.
+    async fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, CloudError>;
+    /// Uploads an object.
+    async fn put_object(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), CloudError>;
+    /// The URL CloudFormation reads an uploaded template from.
+    fn template_url(&self, bucket: &str, key: &str) -> String;
+    /// Creates a change set; returns its id.
+    async fn create_change_set(&self, request: &ChangeSetRequest) -> Result<String, CloudError>;
+    /// Describes a change set (all pages of changes).
+    async fn describe_change_set(&self, stack: &str, id: &str) -> Result<ChangeSet, CloudError>;
+    /// Deletes a change set.
+    async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError>;
+    /// Executes a change set.
+    async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError>;
+    /// The stack's events, newest first (one page is enough to follow).
+    async fn stack_events(&self, stack: &str) -> Result<Vec<StackEvent>, CloudError>;
+    /// Deletes a stack.
+    async fn delete_stack(&self, stack: &str) -> Result<(), CloudError>;
+    /// Runs the stack's lifecycle document with `event` on its running
+    /// instances (by tags); returns the command id, `None` when there is no
+    /// instance to run on.
+    async fn run_event(
+        &self,
+        document: &str,
+        stack: &str,
+        env: &str,
+        event: &str,
+    ) -> Result<Option<String>, CloudError>;
+}

@@ -1,0 +1,628 @@
+//! The flows: bootstrap, deploy (upload, change set, plan, confirm, execute,
+//! follow, converge), diff and destroy. Generic over [`Cloud`] so tests run
+//! them against moto and against canned responses; everything the user sees
+//! goes through [`Ui`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use stackc_core::emit::manifest::{self, Manifest};
+
+use crate::cloud::{ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource};
+use crate::plan;
+
+/// The CloudFormation stack that holds the artifact bucket.
+pub const BOOTSTRAP_STACK: &str = "stackc-bootstrap";
+
+/// How a flow talks to the user.
+pub struct Ui<'a> {
+    /// Where messages go (stderr in the CLI).
+    pub out: &'a mut dyn Write,
+    /// Asks a yes/no question; `None` when there is no terminal to ask on.
+    pub confirm: &'a mut dyn FnMut(&str) -> Option<bool>,
+}
+
+impl Ui<'_> {
+    fn say(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+}
+
+/// Settings of a flow.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Do not ask before changing anything.
+    pub yes: bool,
+    /// Pause between polls of CloudFormation.
+    pub poll: Duration,
+    /// After an update that changed the bundle, run configure on the fleet.
+    pub converge: bool,
+}
+
+impl Options {
+    fn default_quick() -> Options {
+        Options {
+            poll: Duration::from_millis(200),
+            ..Options::default()
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            yes: false,
+            poll: Duration::from_secs(5),
+            converge: true,
+        }
+    }
+}
+
+/// Calls `f` again while AWS throttles (the SDK already retried), with
+/// doubling pauses, up to five times.
+async fn retry<T, F, Fut>(opts: &Options, mut f: F) -> Result<T, CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CloudError>>,
+{
+    let mut pause = opts.poll.max(Duration::from_millis(1));
+    let mut tries = 0;
+    loop {
+        match f().await {
+            Err(CloudError::Throttled(_)) if tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// What a flow did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to change: no change set executed.
+    UpToDate {
+        /// Objects uploaded (0 when nothing changed).
+        uploaded: usize,
+    },
+    /// The change set was executed and succeeded.
+    Applied {
+        /// Objects uploaded.
+        uploaded: usize,
+        /// Final stack status.
+        status: String,
+    },
+    /// The plan only (diff).
+    Planned,
+    /// The user said no.
+    Declined,
+    /// The stack is gone.
+    Destroyed,
+}
+
+/// Why a flow stopped.
+#[derive(Debug)]
+pub enum DeployError {
+    /// An AWS call failed.
+    Cloud(CloudError),
+    /// The built artifacts cannot be read.
+    Artifacts(String),
+    /// `stackc bootstrap` has not been run in this account and region.
+    NotBootstrapped(String),
+    /// Confirmation was needed and there is no terminal.
+    NeedsConfirmation,
+    /// The change set could not be created.
+    ChangeSetFailed(String),
+    /// The stack operation failed; the summary was printed.
+    Failed {
+        /// Final stack status.
+        status: String,
+    },
+}
+
+impl fmt::Display for DeployError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeployError::Cloud(e) => write!(f, "{e}"),
+            DeployError::Artifacts(m) => write!(f, "{m}\nhelp: run `stackc build` first"),
+            DeployError::NotBootstrapped(region) => write!(
+                f,
+                "there is no artifact bucket in {region} (stack `{BOOTSTRAP_STACK}` not found)\nhelp: run `stackc bootstrap --region {region}` once per account and region"
+            ),
+            DeployError::NeedsConfirmation => write!(
+                f,
+                "refusing to change the stack without confirmation: there is no terminal to ask on\nhelp: review the plan with `stackc diff`, then rerun with --yes"
+            ),
+            DeployError::ChangeSetFailed(m) => write!(f, "CloudFormation refused the change set: {m}"),
+            DeployError::Failed { status } => write!(f, "the stack operation failed; the stack is {status}"),
+        }
+    }
+}
+
+impl std::error::Error for DeployError {}
+
+impl From<CloudError> for DeployError {
+    fn from(e: CloudError) -> Self {
+        DeployError::Cloud(e)
+    }
+}
+
+/// The artifacts of one environment as `stackc build` wrote them.
+pub struct Artifacts {
+    /// `out/<stack>-<env>/`.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+}
+
+impl Artifacts {
+    /// Reads `dir/manifest.json` and checks every file against it.
+    pub fn load(dir: &Path) -> Result<Artifacts, DeployError> {
+        let path = dir.join(manifest::FILE);
+        let text = std::fs::read(&path)
+            .map_err(|e| DeployError::Artifacts(format!("cannot read {}: {e}", path.display())))?;
+        let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| {
+            DeployError::Artifacts(format!("{} is not a stackc manifest: {e}", path.display()))
+        })?;
+        for entry in &manifest.files {
+            let bytes = std::fs::read(dir.join(&entry.path)).map_err(|e| {
+                DeployError::Artifacts(format!(
+                    "cannot read {}: {e}",
+                    dir.join(&entry.path).display()
+                ))
+            })?;
+            if manifest::sha256_hex(&bytes) != entry.sha256 {
+                return Err(DeployError::Artifacts(format!(
+                    "{} changed after the build (its sha256 no longer matches the manifest)",
+                    dir.join(&entry.path).display()
+                )));
+            }
+        }
+        Ok(Artifacts {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    fn entry(&self, path: &str) -> Result<&manifest::Entry, DeployError> {
+        self.manifest
+            .entry(path)
+            .ok_or_else(|| DeployError::Artifacts(format!("the manifest lists no {path}")))
+    }
+}
+
+/// The bootstrap template: the artifact bucket, encrypted, versioned,
+/// TLS-only, private, with old artifacts expiring.
+pub fn bootstrap_template() -> String {
+    let t = serde_json::json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "stackc bootstrap: the bucket stackc uploads templates and cookbook bundles to",
+        "Resources": {
+            "ArtifactBucket": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "BucketEncryption": { "ServerSideEncryptionConfiguration": [
+                        { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms" }, "BucketKeyEnabled": true }
+                    ] },
+                    "VersioningConfiguration": { "Status": "Enabled" },
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": true, "BlockPublicPolicy": true,
+                        "IgnorePublicAcls": true, "RestrictPublicBuckets": true
+                    },
+                    "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
+                    "LifecycleConfiguration": { "Rules": [{
+                        "Id": "expire-old-artifacts",
+                        "Status": "Enabled",
+                        "NoncurrentVersionExpiration": { "NoncurrentDays": 30 },
+                        "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 }
+                    }] }
+                },
+                "Metadata": { "checkov": { "skip": [
+                    { "id": "CKV_AWS_18", "comment": "artifacts are content-addressed build outputs; CloudTrail data events cover access" }
+                ] } }
+            },
+            "ArtifactBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": { "Ref": "ArtifactBucket" },
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                        "Sid": "TlsOnly",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [
+                            { "Fn::GetAtt": ["ArtifactBucket", "Arn"] },
+                            { "Fn::Sub": "${ArtifactBucket.Arn}/*" }
+                        ],
+                        "Condition": { "Bool": { "aws:SecureTransport": "false" } }
+                    }] }
+                }
+            }
+        },
+        "Outputs": {
+            "ArtifactBucket": { "Description": "stackc artifact bucket", "Value": { "Ref": "ArtifactBucket" } }
+        }
+    });
+    serde_json::to_string_pretty(&t).expect("JSON serializes")
+}
+
+fn change_set_name() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("stackc-{secs}")
+}
+
+/// Creates the bootstrap stack, or updates it; idempotent.
+pub async fn bootstrap<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    region: &str,
+) -> Result<Outcome, DeployError> {
+    let existing = cloud.describe_stack(BOOTSTRAP_STACK).await?;
+    let request = ChangeSetRequest {
+        stack: BOOTSTRAP_STACK.into(),
+        name: change_set_name(),
+        create: existing.is_none(),
+        template: TemplateSource::Body(bootstrap_template()),
+        parameters: Vec::new(),
+        tags: vec![("stackc:role".into(), "artifacts".into())],
+    };
+    let outcome = apply(cloud, ui, opts, &request, &[], 0, false).await?;
+    let bucket = artifact_bucket(cloud, region).await?;
+    ui.say(&format!("artifact bucket: {bucket}"));
+    Ok(outcome)
+}
+
+/// The artifact bucket of this account and region.
+pub async fn artifact_bucket<C: Cloud>(cloud: &C, region: &str) -> Result<String, DeployError> {
+    let info = cloud
+        .describe_stack(BOOTSTRAP_STACK)
+        .await?
+        .ok_or_else(|| DeployError::NotBootstrapped(region.to_string()))?;
+    if let Some(bucket) = info.output("ArtifactBucket") {
+        return Ok(bucket.to_string());
+    }
+    cloud
+        .physical_id(BOOTSTRAP_STACK, "ArtifactBucket")
+        .await?
+        .ok_or_else(|| DeployError::NotBootstrapped(region.to_string()))
+}
+
+/// Uploads every artifact under its content-addressed key, skipping keys
+/// already present; returns how many were uploaded.
+pub async fn upload<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    bucket: &str,
+    artifacts: &Artifacts,
+) -> Result<usize, DeployError> {
+    let mut uploaded = 0;
+    for entry in &artifacts.manifest.files {
+        let key = artifacts.manifest.key(entry);
+        if retry(&Options::default_quick(), || {
+            cloud.object_exists(bucket, &key)
+        })
+        .await?
+        {
+            continue;
+        }
+        let bytes = std::fs::read(artifacts.dir.join(&entry.path))
+            .map_err(|e| DeployError::Artifacts(format!("cannot read {}: {e}", entry.path)))?;
+        cloud.put_object(bucket, &key, bytes).await?;
+        uploaded += 1;
+    }
+    ui.say(&format!(
+        "artifacts: {uploaded} uploaded, {} already in s3://{bucket}",
+        artifacts.manifest.files.len() - uploaded
+    ));
+    Ok(uploaded)
+}
+
+fn stack_request(
+    artifacts: &Artifacts,
+    bucket: &str,
+    template_url: String,
+    create: bool,
+) -> Result<ChangeSetRequest, DeployError> {
+    let m = &artifacts.manifest;
+    let bundle = artifacts.entry(&m.bundle)?;
+    Ok(ChangeSetRequest {
+        stack: m.stack_name.clone(),
+        name: change_set_name(),
+        create,
+        template: TemplateSource::Url(template_url),
+        parameters: vec![
+            ("ArtifactBucket".into(), bucket.to_string()),
+            ("BundleKey".into(), m.key(bundle)),
+            ("BundleSha256".into(), bundle.sha256.clone()),
+        ],
+        tags: vec![
+            ("stackc:stack".into(), m.stack.clone()),
+            ("stackc:env".into(), m.env.clone()),
+        ],
+    })
+}
+
+/// `stackc deploy`: upload, plan, confirm, execute, follow, converge.
+pub async fn deploy<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+) -> Result<Outcome, DeployError> {
+    let m = &artifacts.manifest;
+    let bucket = artifact_bucket(cloud, &m.region).await?;
+    let existing = retry(opts, || cloud.describe_stack(&m.stack_name)).await?;
+    if let Some(info) = &existing {
+        if info.in_progress() {
+            return Err(
+                CloudError::InProgress(format!("{} is {}", m.stack_name, info.status)).into(),
+            );
+        }
+        if info.status == "ROLLBACK_COMPLETE" {
+            return Err(DeployError::ChangeSetFailed(format!(
+                "{} failed to create and was rolled back; it cannot be updated\nhelp: delete it with `stackc destroy --env {}`, then deploy again",
+                m.stack_name, m.env
+            )));
+        }
+    }
+    let uploaded = upload(cloud, ui, &bucket, artifacts).await?;
+    let template = artifacts.entry(&m.template)?;
+    let url = cloud.template_url(&bucket, &m.key(template));
+    let create = existing
+        .as_ref()
+        .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
+    let request = stack_request(artifacts, &bucket, url, create)?;
+    let bundle_changed = existing
+        .as_ref()
+        .and_then(|i| i.parameter("BundleSha256"))
+        .is_some_and(|old| Some(old) != request.parameters.get(2).map(|(_, v)| v.as_str()));
+    let outcome = apply(cloud, ui, opts, &request, &m.layers, uploaded, false).await?;
+    if let Outcome::Applied { .. } = outcome {
+        if bundle_changed && opts.converge {
+            converge(cloud, ui, m).await?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// `stackc diff`: the plan, and the change set deleted.
+pub async fn diff<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+) -> Result<Outcome, DeployError> {
+    let m = &artifacts.manifest;
+    let bucket = artifact_bucket(cloud, &m.region).await?;
+    let existing = cloud.describe_stack(&m.stack_name).await?;
+    upload(cloud, ui, &bucket, artifacts).await?;
+    let template = artifacts.entry(&m.template)?;
+    let url = cloud.template_url(&bucket, &m.key(template));
+    let create = existing
+        .as_ref()
+        .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
+    let request = stack_request(artifacts, &bucket, url, create)?;
+    apply(cloud, ui, opts, &request, &m.layers, 0, true).await
+}
+
+async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<(), DeployError> {
+    let Some(info) = cloud.describe_stack(&m.stack_name).await? else {
+        return Ok(());
+    };
+    let document = match info.output("RunDocumentName") {
+        Some(d) => d.to_string(),
+        None => match cloud.physical_id(&m.stack_name, "RunDocument").await? {
+            Some(d) => d,
+            None => return Ok(()),
+        },
+    };
+    match cloud.run_event(&document, &m.stack, &m.env, "configure").await? {
+        Some(id) => ui.say(&format!(
+            "the cookbooks changed: configure sent to the running instances (command {id}); it fetches the new bundle first"
+        )),
+        None => ui.say("the cookbooks changed; no instance is running yet, new ones boot with the new bundle"),
+    }
+    Ok(())
+}
+
+/// Deletes a change set that will not run; for a stack that never existed,
+/// also the empty stack (`REVIEW_IN_PROGRESS`) CloudFormation made for it.
+async fn discard<C: Cloud>(
+    cloud: &C,
+    request: &ChangeSetRequest,
+    id: &str,
+) -> Result<(), CloudError> {
+    cloud.delete_change_set(&request.stack, id).await?;
+    if request.create {
+        cloud.delete_stack(&request.stack).await?;
+    }
+    Ok(())
+}
+
+/// Creates the change set, shows the plan, and unless `plan_only` asks and
+/// executes it, following the stack until it settles.
+async fn apply<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    request: &ChangeSetRequest,
+    layers: &[String],
+    uploaded: usize,
+    plan_only: bool,
+) -> Result<Outcome, DeployError> {
+    let stack = request.stack.as_str();
+    let id = cloud.create_change_set(request).await?;
+    let set = loop {
+        let set = retry(opts, || cloud.describe_change_set(stack, &id)).await?;
+        if !matches!(set.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
+            break set;
+        }
+        tokio::time::sleep(opts.poll).await;
+    };
+    if set.status == "FAILED" {
+        let reason = set.reason.clone().unwrap_or_default();
+        let _ = discard(cloud, request, &id).await;
+        if reason.contains("didn't contain changes")
+            || reason.contains("No updates are to be performed")
+        {
+            ui.say(&format!("{stack} is up to date; nothing to do"));
+            return Ok(Outcome::UpToDate { uploaded });
+        }
+        return Err(DeployError::ChangeSetFailed(reason));
+    }
+    if set.changes.is_empty() {
+        let _ = discard(cloud, request, &id).await;
+        ui.say(&format!("{stack} is up to date; nothing to do"));
+        return Ok(Outcome::UpToDate { uploaded });
+    }
+    ui.say(&plan::render(stack, request.create, &set.changes, layers));
+    if plan_only {
+        discard(cloud, request, &id).await?;
+        return Ok(Outcome::Planned);
+    }
+    if !opts.yes {
+        match (ui.confirm)(&format!("Apply this plan to {stack}?")) {
+            Some(true) => {}
+            Some(false) => {
+                discard(cloud, request, &id).await?;
+                ui.say("nothing changed");
+                return Ok(Outcome::Declined);
+            }
+            None => {
+                discard(cloud, request, &id).await?;
+                return Err(DeployError::NeedsConfirmation);
+            }
+        }
+    }
+    let seen: HashSet<String> = cloud
+        .stack_events(stack)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    cloud.execute_change_set(stack, &id).await?;
+    let status = follow(cloud, ui, opts, stack, seen).await?;
+    if status.ends_with("_COMPLETE") && !status.contains("ROLLBACK") {
+        ui.say(&format!("{stack}: {status}"));
+        Ok(Outcome::Applied { uploaded, status })
+    } else {
+        Err(DeployError::Failed { status })
+    }
+}
+
+/// Prints the stack's new events, oldest first, until the stack settles;
+/// on failure prints every failed resource and the rollback outcome.
+pub async fn follow<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    stack: &str,
+    mut seen: HashSet<String>,
+) -> Result<String, DeployError> {
+    let mut failed: Vec<StackEvent> = Vec::new();
+    loop {
+        let info: Option<StackInfo> = retry(opts, || cloud.describe_stack(stack)).await?;
+        let mut fresh: Vec<StackEvent> = retry(opts, || cloud.stack_events(stack))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !seen.contains(&e.id))
+            .collect();
+        fresh.reverse();
+        for e in fresh {
+            seen.insert(e.id.clone());
+            let reason = e
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            ui.say(&format!(
+                "  {:<28} {:<40} {}{reason}",
+                e.status, e.logical_id, e.resource_type
+            ));
+            if e.status.ends_with("_FAILED") && e.logical_id != stack {
+                failed.push(e);
+            }
+        }
+        let status = match info {
+            None => "DELETE_COMPLETE".to_string(),
+            // Right after execution the stack may still say REVIEW_IN_PROGRESS.
+            Some(i) if !i.status.ends_with("_IN_PROGRESS") => i.status,
+            Some(_) => {
+                tokio::time::sleep(opts.poll).await;
+                continue;
+            }
+        };
+        if !failed.is_empty() {
+            ui.say(&format!("{} resource(s) failed:", failed.len()));
+            for e in &failed {
+                ui.say(&format!(
+                    "  {} ({}): {}",
+                    e.logical_id,
+                    e.resource_type,
+                    e.reason.as_deref().unwrap_or("no reason given")
+                ));
+            }
+        }
+        match status.as_str() {
+            "UPDATE_ROLLBACK_COMPLETE" => ui.say(&format!("{stack} rolled back: it runs the previous version, nothing is lost")),
+            "ROLLBACK_COMPLETE" => ui.say(&format!("{stack} could not be created and was rolled back; delete it with `stackc destroy` before deploying again")),
+            s if s.ends_with("_FAILED") => ui.say(&format!("{stack} is {s}: CloudFormation could not roll back; see the events above and the AWS console")),
+            _ => {}
+        }
+        return Ok(status);
+    }
+}
+
+/// `stackc destroy`: asks, deletes the stack, follows until it is gone. The
+/// artifact bucket is kept.
+pub async fn destroy<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    stack: &str,
+) -> Result<Outcome, DeployError> {
+    let Some(info) = cloud.describe_stack(stack).await? else {
+        ui.say(&format!("{stack} does not exist; nothing to destroy"));
+        return Ok(Outcome::Destroyed);
+    };
+    if info.in_progress() {
+        return Err(CloudError::InProgress(format!("{stack} is {}", info.status)).into());
+    }
+    if !opts.yes {
+        match (ui.confirm)(&format!("Delete {stack} and every resource in it? Logs, the access-log bucket and the KMS key are kept.")) {
+            Some(true) => {}
+            Some(false) => {
+                ui.say("nothing deleted");
+                return Ok(Outcome::Declined);
+            }
+            None => return Err(DeployError::NeedsConfirmation),
+        }
+    }
+    let seen: HashSet<String> = cloud
+        .stack_events(stack)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    cloud.delete_stack(stack).await?;
+    let status = follow(cloud, ui, opts, stack, seen).await?;
+    if status == "DELETE_COMPLETE" {
+        ui.say(&format!("{stack} deleted; the artifact bucket is kept"));
+        Ok(Outcome::Destroyed)
+    } else {
+        Err(DeployError::Failed { status })
+    }
+}

@@ -1,0 +1,9 @@
+//! stackc-deploy: puts built artifacts on AWS and operates the fleet.
+//! Reads `out/<stack>-<env>/manifest.json` and the files it lists; never the
+//! stack file. AWS sits behind the [`cloud::Cloud`] trait.
+#![warn(missing_docs)]
+
+pub mod aws;
+pub mod cloud;
+pub mod deploy;
+pub mod plan;

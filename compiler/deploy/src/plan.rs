@@ -1,0 +1,165 @@
+//! A change set as a plan people read: per layer, what is added, changed
+//! (and whether it is replaced) or removed.
+
+use std::fmt::Write as _;
+
+use crate::cloud::Change;
+
+/// `web` → `Web`, as logical ids spell layer names.
+fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The layer a logical id belongs to (the longest matching name), if any.
+fn layer_of<'a>(logical_id: &str, layers: &'a [String]) -> Option<&'a str> {
+    layers
+        .iter()
+        .filter(|l| {
+            let p = pascal(l);
+            logical_id.starts_with(&p)
+                && logical_id[p.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        .max_by_key(|l| l.len())
+        .map(String::as_str)
+}
+
+/// Renders the plan of `changes` for `stack`; `layers` groups the lines.
+pub fn render(stack: &str, create: bool, changes: &[Change], layers: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Plan for {stack} ({}):",
+        if create { "new stack" } else { "update" }
+    );
+    let mut groups: Vec<(String, Vec<&Change>)> = Vec::new();
+    for c in changes {
+        let group = layer_of(&c.logical_id, layers)
+            .map(|l| format!("layer {l}"))
+            .unwrap_or_else(|| "stack".into());
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, v)) => v.push(c),
+            None => groups.push((group, vec![c])),
+        }
+    }
+    groups.sort_by(|a, b| (a.0 != "stack", &a.0).cmp(&(b.0 != "stack", &b.0)));
+    let width = changes
+        .iter()
+        .map(|c| c.logical_id.len())
+        .max()
+        .unwrap_or(0);
+    let (mut add, mut modify, mut replace, mut remove) = (0, 0, 0, 0);
+    for (group, mut items) in groups {
+        let _ = writeln!(out, "  {group}");
+        items.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+        for c in items {
+            let (mark, note) = match c.action.as_str() {
+                "Add" => {
+                    add += 1;
+                    ("+", String::new())
+                }
+                "Remove" => {
+                    remove += 1;
+                    ("-", String::new())
+                }
+                _ => {
+                    modify += 1;
+                    let r = match c.replacement.as_deref() {
+                        Some("True") => {
+                            replace += 1;
+                            "replaced"
+                        }
+                        Some("Conditional") => {
+                            replace += 1;
+                            "may be replaced"
+                        }
+                        _ => "in place",
+                    };
+                    ("~", format!("  ({r})"))
+                }
+            };
+            let _ = writeln!(
+                out,
+                "    {mark} {:<width$}  {}{note}",
+                c.logical_id, c.resource_type
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{add} to add, {modify} to change ({replace} replaced or possibly replaced), {remove} to remove."
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: &str, id: &str, ty: &str, replacement: Option<&str>) -> Change {
+        Change {
+            action: action.into(),
+            logical_id: id.into(),
+            resource_type: ty.into(),
+            replacement: replacement.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn groups_by_layer_and_says_what_is_replaced() {
+        let layers = vec![
+            "web".to_string(),
+            "web-api".to_string(),
+            "reports".to_string(),
+        ];
+        let changes = vec![
+            change(
+                "Modify",
+                "WebLaunchTemplate",
+                "AWS::EC2::LaunchTemplate",
+                Some("False"),
+            ),
+            change(
+                "Modify",
+                "WebAutoScalingGroup",
+                "AWS::AutoScaling::AutoScalingGroup",
+                Some("Conditional"),
+            ),
+            change(
+                "Add",
+                "WebApiTargetGroup",
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                None,
+            ),
+            change(
+                "Remove",
+                "ReportsSchedule2",
+                "AWS::AutoScaling::ScheduledAction",
+                None,
+            ),
+            change(
+                "Modify",
+                "BundleParameter",
+                "AWS::SSM::Parameter",
+                Some("False"),
+            ),
+            change(
+                "Modify",
+                "WebSecurityGroup",
+                "AWS::EC2::SecurityGroup",
+                Some("True"),
+            ),
+        ];
+        insta::assert_snapshot!(render("goldcar-production", false, &changes, &layers));
+    }
+}

@@ -1,0 +1,376 @@
+//! Deploy's failure paths with canned AWS answers (moto models neither
+//! stack events nor rollbacks): what the user reads for a failed create, a
+//! failed update, streamed events, throttling, access denied and a stack
+//! already being changed.
+
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use stackc_core::emit::manifest::{self, Manifest};
+use stackc_deploy::cloud::{
+    Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo,
+};
+use stackc_deploy::deploy::{self, Artifacts, Options, Ui, BOOTSTRAP_STACK};
+
+/// Answers scripted per call; the last answer of a script repeats.
+#[derive(Default)]
+struct Fake {
+    stack: RefCell<VecDeque<Result<Option<StackInfo>, CloudError>>>,
+    events: RefCell<VecDeque<Vec<StackEvent>>>,
+    change_set: RefCell<Option<ChangeSet>>,
+    create_error: RefCell<Option<CloudError>>,
+    objects: RefCell<HashSet<String>>,
+    calls: RefCell<Vec<String>>,
+}
+
+fn next<T: Clone>(q: &RefCell<VecDeque<T>>) -> T {
+    let mut q = q.borrow_mut();
+    if q.len() > 1 {
+        q.pop_front().unwrap()
+    } else {
+        q.front().cloned().expect("scripted")
+    }
+}
+
+fn info(status: &str) -> Option<StackInfo> {
+    Some(StackInfo {
+        status: status.into(),
+        reason: None,
+        outputs: vec![("RunDocumentName".into(), "goldcar-run".into())],
+        parameters: vec![("BundleSha256".into(), "old".into())],
+    })
+}
+
+fn event(id: u32, logical: &str, ty: &str, status: &str, reason: Option<&str>) -> StackEvent {
+    StackEvent {
+        id: format!("e{id}"),
+        logical_id: logical.into(),
+        resource_type: ty.into(),
+        status: status.into(),
+        reason: reason.map(str::to_string),
+        time: i64::from(id),
+    }
+}
+
+impl Cloud for Fake {
+    async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, CloudError> {
+        self.calls.borrow_mut().push(format!("describe {name}"));
+        if name == BOOTSTRAP_STACK {
+            return Ok(Some(StackInfo {
+                status: "CREATE_COMPLETE".into(),
+                reason: None,
+                outputs: vec![("ArtifactBucket".into(), "artifacts-123".into())],
+                parameters: vec![],
+            }));
+        }
+        next(&self.stack)
+    }
+    async fn physical_id(&self, _: &str, _: &str) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
+    async fn object_exists(&self, _: &str, key: &str) -> Result<bool, CloudError> {
+        Ok(self.objects.borrow().contains(key))
+    }
+    async fn put_object(&self, _: &str, key: &str, _: Vec<u8>) -> Result<(), CloudError> {
+        self.objects.borrow_mut().insert(key.to_string());
+        self.calls.borrow_mut().push(format!("put {key}"));
+        Ok(())
+    }
+    fn template_url(&self, bucket: &str, key: &str) -> String {
+        format!("https://{bucket}.s3.eu-west-1.amazonaws.com/{key}")
+    }
+    async fn create_change_set(&self, r: &ChangeSetRequest) -> Result<String, CloudError> {
+        self.calls
+            .borrow_mut()
+            .push(format!("create change set (create: {})", r.create));
+        match self.create_error.borrow_mut().take() {
+            Some(e) => Err(e),
+            None => Ok("cs-1".into()),
+        }
+    }
+    async fn describe_change_set(&self, _: &str, _: &str) -> Result<ChangeSet, CloudError> {
+        Ok(self.change_set.borrow().clone().expect("scripted"))
+    }
+    async fn delete_change_set(&self, _: &str, _: &str) -> Result<(), CloudError> {
+        self.calls.borrow_mut().push("delete change set".into());
+        Ok(())
+    }
+    async fn execute_change_set(&self, _: &str, _: &str) -> Result<(), CloudError> {
+        self.calls.borrow_mut().push("execute".into());
+        Ok(())
+    }
+    async fn stack_events(&self, _: &str) -> Result<Vec<StackEvent>, CloudError> {
+        Ok(next(&self.events))
+    }
+    async fn delete_stack(&self, _: &str) -> Result<(), CloudError> {
+        Ok(())
+    }
+    async fn run_event(
+        &self,
+        document: &str,
+        _: &str,
+        _: &str,
+        event: &str,
+    ) -> Result<Option<String>, CloudError> {
+        self.calls
+            .borrow_mut()
+            .push(format!("run {event} with {document}"));
+        Ok(Some("cmd-1".into()))
+    }
+}
+
+fn artifacts() -> Artifacts {
+    let dir: PathBuf = std::env::temp_dir().join(format!(
+        "stackc-canned-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        ("template.json", b"{}".to_vec()),
+        ("cookbooks.tar.gz", b"new bundle".to_vec()),
+    ];
+    for (p, b) in &files {
+        std::fs::write(dir.join(p), b).unwrap();
+    }
+    let m = Manifest {
+        version: 1,
+        stack: "goldcar".into(),
+        env: "production".into(),
+        stack_name: "goldcar-production".into(),
+        region: "eu-west-1".into(),
+        template: "template.json".into(),
+        bundle: "cookbooks.tar.gz".into(),
+        layers: vec!["web".into(), "reports".into()],
+        files: files
+            .iter()
+            .map(|(p, b)| manifest::entry(&stackc_core::emit::Artifact::new(*p, b.clone())))
+            .collect(),
+    };
+    std::fs::write(dir.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+    Artifacts::load(&dir).unwrap()
+}
+
+fn changes() -> ChangeSet {
+    ChangeSet {
+        status: "CREATE_COMPLETE".into(),
+        reason: None,
+        changes: vec![
+            Change {
+                action: "Add".into(),
+                logical_id: "WebAutoScalingGroup".into(),
+                resource_type: "AWS::AutoScaling::AutoScalingGroup".into(),
+                replacement: None,
+            },
+            Change {
+                action: "Modify".into(),
+                logical_id: "BundleParameter".into(),
+                resource_type: "AWS::SSM::Parameter".into(),
+                replacement: Some("False".into()),
+            },
+        ],
+    }
+}
+
+/// Runs deploy; returns what the user saw and the result.
+async fn run(fake: &Fake) -> String {
+    let mut out = Vec::new();
+    let mut no_terminal = |_: &str| None;
+    let result = {
+        let mut ui = Ui {
+            out: &mut out,
+            confirm: &mut no_terminal,
+        };
+        let opts = Options {
+            yes: true,
+            poll: Duration::ZERO,
+            converge: true,
+        };
+        deploy::deploy(fake, &mut ui, &opts, &artifacts()).await
+    };
+    let mut text = String::from_utf8(out).unwrap();
+    match result {
+        Ok(outcome) => text += &format!("=> {outcome:?}\n"),
+        Err(e) => text += &format!("=> error: {e}\n"),
+    }
+    text
+}
+
+#[tokio::test]
+async fn failed_create_is_rolled_back_and_every_failure_is_shown() {
+    let fake = Fake::default();
+    fake.stack.borrow_mut().extend([
+        Ok(None),
+        Ok(info("CREATE_IN_PROGRESS")),
+        Ok(info("ROLLBACK_IN_PROGRESS")),
+        Ok(info("ROLLBACK_COMPLETE")),
+    ]);
+    fake.events.borrow_mut().extend([
+        vec![],
+        vec![event(2, "WebLaunchTemplate", "AWS::EC2::LaunchTemplate", "CREATE_COMPLETE", None), event(1, "goldcar-production", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", Some("User Initiated"))],
+        vec![
+            event(4, "goldcar-production", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", Some("The following resource(s) failed to create: [WebAutoScalingGroup]. Rollback requested by user.")),
+            event(3, "WebAutoScalingGroup", "AWS::AutoScaling::AutoScalingGroup", "CREATE_FAILED", Some("You have requested more vCPU capacity than your current vCPU limit of 8 allows")),
+            event(2, "WebLaunchTemplate", "AWS::EC2::LaunchTemplate", "CREATE_COMPLETE", None),
+            event(1, "goldcar-production", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", Some("User Initiated")),
+        ],
+    ]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    insta::assert_snapshot!(run(&fake).await);
+}
+
+#[tokio::test]
+async fn failed_update_rolls_back_to_the_previous_version() {
+    let fake = Fake::default();
+    fake.stack.borrow_mut().extend([
+        Ok(info("UPDATE_COMPLETE")),
+        Ok(info("UPDATE_ROLLBACK_IN_PROGRESS")),
+        Ok(info("UPDATE_ROLLBACK_COMPLETE")),
+    ]);
+    fake.events.borrow_mut().extend([
+        vec![event(
+            1,
+            "goldcar-production",
+            "AWS::CloudFormation::Stack",
+            "UPDATE_COMPLETE",
+            None,
+        )],
+        vec![
+            event(
+                3,
+                "WebTargetGroup",
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "UPDATE_FAILED",
+                Some("Health check interval must be greater than the timeout"),
+            ),
+            event(
+                2,
+                "goldcar-production",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+            event(
+                1,
+                "goldcar-production",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_COMPLETE",
+                None,
+            ),
+        ],
+    ]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    let text = run(&fake).await;
+    assert!(
+        !fake.calls.borrow().iter().any(|c| c.starts_with("run ")),
+        "no converge after a failed update"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn events_stream_in_order_once_each_and_the_fleet_converges() {
+    let fake = Fake::default();
+    fake.stack.borrow_mut().extend([
+        Ok(info("UPDATE_COMPLETE")),
+        Ok(info("UPDATE_IN_PROGRESS")),
+        Ok(info("UPDATE_IN_PROGRESS")),
+        Ok(info("UPDATE_COMPLETE")),
+    ]);
+    let e1 = event(
+        2,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "UPDATE_IN_PROGRESS",
+        Some("User Initiated"),
+    );
+    let e2 = event(
+        3,
+        "BundleParameter",
+        "AWS::SSM::Parameter",
+        "UPDATE_IN_PROGRESS",
+        None,
+    );
+    let e3 = event(
+        4,
+        "BundleParameter",
+        "AWS::SSM::Parameter",
+        "UPDATE_COMPLETE",
+        None,
+    );
+    let e4 = event(
+        5,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "UPDATE_COMPLETE",
+        None,
+    );
+    let old = event(
+        1,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "CREATE_COMPLETE",
+        None,
+    );
+    fake.events.borrow_mut().extend([
+        vec![old.clone()],
+        vec![e1.clone(), old.clone()],
+        vec![e3.clone(), e2.clone(), e1.clone(), old.clone()],
+        vec![e4, e3, e2, e1, old],
+    ]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    let text = run(&fake).await;
+    assert!(fake
+        .calls
+        .borrow()
+        .contains(&"run configure with goldcar-run".to_string()));
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn throttling_is_retried_until_it_passes() {
+    let fake = Fake::default();
+    fake.stack.borrow_mut().extend([
+        Err(CloudError::Throttled("Rate exceeded".into())),
+        Err(CloudError::Throttled("Rate exceeded".into())),
+        Ok(info("UPDATE_COMPLETE")),
+        Ok(info("UPDATE_COMPLETE")),
+    ]);
+    fake.events.borrow_mut().extend([vec![]]);
+    *fake.change_set.borrow_mut() = Some(ChangeSet {
+        status: "FAILED".into(),
+        reason: Some("The submitted information didn't contain changes. Submit different information to create a change set.".into()),
+        changes: vec![],
+    });
+    let text = run(&fake).await;
+    assert!(text.contains("=> UpToDate"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn access_denied_says_what_is_missing() {
+    let fake = Fake::default();
+    fake.stack.borrow_mut().extend([Ok(None)]);
+    fake.events.borrow_mut().extend([vec![]]);
+    *fake.create_error.borrow_mut() = Some(CloudError::AccessDenied(
+        "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudformation:CreateChangeSet".into(),
+    ));
+    insta::assert_snapshot!(run(&fake).await);
+}
+
+#[tokio::test]
+async fn a_stack_being_changed_is_left_alone() {
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("UPDATE_IN_PROGRESS"))]);
+    let text = run(&fake).await;
+    assert!(!fake
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| c.starts_with("put ") || c.starts_with("create")));
+    insta::assert_snapshot!(text);
+}

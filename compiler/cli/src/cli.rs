@@ -155,6 +155,74 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The stack's status and outputs, and each layer's instances with
+    /// OpsWorks-style states.
+    Status {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// AWS region (default: the stack file's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a lifecycle event on the running instances: setup, configure,
+    /// deploy, undeploy, rollback; `run recipes R[,R] --layer L`; `run update-cookbooks`.
+    Run {
+        /// setup, configure, deploy, undeploy, rollback, recipes or update-cookbooks.
+        event: String,
+        /// The recipes (for `recipes`), else the stack file.
+        first: Option<String>,
+        /// The stack file (after the recipes).
+        second: Option<String>,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// Only the instances of this layer.
+        #[arg(long)]
+        layer: Option<String>,
+        /// Only this app (deploy, undeploy, rollback), on its layer.
+        #[arg(long)]
+        app: Option<String>,
+        /// AWS region (default: the stack file's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Lifecycle and layer logs from CloudWatch Logs.
+    Logs {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// Only this layer.
+        #[arg(long)]
+        layer: Option<String>,
+        /// How far back (30m, 2h, 1d).
+        #[arg(long, default_value = "1h")]
+        since: String,
+        /// Keep printing new lines.
+        #[arg(long)]
+        follow: bool,
+        /// AWS region (default: the stack file's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+    },
     /// Explain a diagnostic code (`stackc explain unknown_node`).
     Explain {
         /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.

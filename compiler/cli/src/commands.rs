@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod cloud;
 mod explain;
+mod fleet;
 mod fmt;
 mod node_json;
 
@@ -128,6 +129,64 @@ pub fn run(cli: Cli) -> Status {
             cloud::Action::Destroy,
             yes,
             false,
+        ),
+        Command::Status {
+            file,
+            env,
+            region,
+            profile,
+            json,
+        } => fleet::status(
+            format,
+            &file,
+            env.as_deref(),
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
+            json,
+        ),
+        Command::Run {
+            event,
+            first,
+            second,
+            env,
+            layer,
+            app,
+            region,
+            profile,
+        } => fleet::run(
+            format,
+            &event,
+            first.as_deref(),
+            second.as_deref(),
+            env.as_deref(),
+            layer.as_deref(),
+            app.as_deref(),
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
+        ),
+        Command::Logs {
+            file,
+            env,
+            layer,
+            since,
+            follow,
+            region,
+            profile,
+        } => fleet::logs(
+            format,
+            &file,
+            env.as_deref(),
+            layer.as_deref(),
+            &since,
+            follow,
+            &cloud::Target {
+                region: region.as_deref(),
+                profile: profile.as_deref(),
+            },
         ),
         Command::Build {
             file,

@@ -8,12 +8,16 @@ use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
 use crate::cloud::{
     Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource,
 };
+use crate::fleet::{Fleet, Instance, Invocation, LogEvent};
 
 /// The SDK clients deploy uses.
 pub struct Aws {
     cfn: aws_sdk_cloudformation::Client,
     s3: aws_sdk_s3::Client,
     ssm: aws_sdk_ssm::Client,
+    asg: aws_sdk_autoscaling::Client,
+    ec2: aws_sdk_ec2::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
     region: String,
 }
 
@@ -37,6 +41,9 @@ impl Aws {
             cfn: aws_sdk_cloudformation::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             ssm: aws_sdk_ssm::Client::new(&config),
+            asg: aws_sdk_autoscaling::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             region: region.to_string(),
         }
     }
@@ -332,5 +339,173 @@ impl Cloud for Aws {
             .command()
             .and_then(|c| c.command_id())
             .map(str::to_string))
+    }
+}
+
+impl Fleet for Aws {
+    async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError> {
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let out = self
+            .asg
+            .describe_auto_scaling_groups()
+            .set_auto_scaling_group_names(Some(groups.to_vec()))
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut instances: Vec<Instance> = Vec::new();
+        for g in out.auto_scaling_groups() {
+            for i in g.instances() {
+                instances.push(Instance {
+                    id: i.instance_id().unwrap_or_default().to_string(),
+                    group: g.auto_scaling_group_name().unwrap_or_default().to_string(),
+                    lifecycle: i
+                        .lifecycle_state()
+                        .map(|l| l.as_str().to_string())
+                        .unwrap_or_default(),
+                    zone: i.availability_zone().unwrap_or_default().to_string(),
+                    private_ip: None,
+                });
+            }
+        }
+        if !instances.is_empty() {
+            let ids: Vec<String> = instances.iter().map(|i| i.id.clone()).collect();
+            let out = self
+                .ec2
+                .describe_instances()
+                .set_instance_ids(Some(ids))
+                .send()
+                .await
+                .map_err(classify)?;
+            for r in out.reservations() {
+                for e in r.instances() {
+                    if let Some(i) = instances
+                        .iter_mut()
+                        .find(|i| Some(i.id.as_str()) == e.instance_id())
+                    {
+                        i.private_ip = e.private_ip_address().map(str::to_string);
+                    }
+                }
+            }
+        }
+        instances.sort_by(|a, b| (&a.group, &a.id).cmp(&(&b.group, &b.id)));
+        Ok(instances)
+    }
+
+    async fn tagged(&self, tags: &[(String, String)]) -> Result<Vec<String>, CloudError> {
+        use aws_sdk_ec2::types::Filter;
+        let mut req = self.ec2.describe_instances().filters(
+            Filter::builder()
+                .name("instance-state-name")
+                .values("running")
+                .build(),
+        );
+        for (k, v) in tags {
+            req = req.filters(Filter::builder().name(format!("tag:{k}")).values(v).build());
+        }
+        let out = req.send().await.map_err(classify)?;
+        let mut ids: Vec<String> = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .filter_map(|i| i.instance_id().map(str::to_string))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    async fn send(
+        &self,
+        document: &str,
+        instances: &[String],
+        parameters: &[(String, String)],
+    ) -> Result<String, CloudError> {
+        let mut req = self
+            .ssm
+            .send_command()
+            .document_name(document)
+            .set_instance_ids(Some(instances.to_vec()))
+            .comment("stackc run");
+        for (k, v) in parameters {
+            req = req.parameters(k, vec![v.clone()]);
+        }
+        let out = req.send().await.map_err(classify)?;
+        Ok(out
+            .command()
+            .and_then(|c| c.command_id())
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    async fn invocation(&self, command: &str, instance: &str) -> Result<Invocation, CloudError> {
+        match self
+            .ssm
+            .get_command_invocation()
+            .command_id(command)
+            .instance_id(instance)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Invocation {
+                instance: instance.to_string(),
+                status: out
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                output: [out.standard_output_content(), out.standard_error_content()]
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }),
+            Err(e) => match classify(e) {
+                CloudError::Other(m) if m.contains("InvocationDoesNotExist") => Ok(Invocation {
+                    instance: instance.to_string(),
+                    status: "Pending".into(),
+                    output: String::new(),
+                }),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn logs(&self, groups: &[String], since_ms: i64) -> Result<Vec<LogEvent>, CloudError> {
+        let mut events = Vec::new();
+        for g in groups {
+            let mut token: Option<String> = None;
+            loop {
+                let out = match self
+                    .logs
+                    .filter_log_events()
+                    .log_group_name(g)
+                    .start_time(since_ms)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                {
+                    Ok(o) => o,
+                    Err(e) => match classify(e) {
+                        CloudError::NotFound(_) => break,
+                        other => return Err(other),
+                    },
+                };
+                for e in out.events() {
+                    events.push(LogEvent {
+                        group: g.clone(),
+                        stream: e.log_stream_name().unwrap_or_default().to_string(),
+                        time: e.timestamp().unwrap_or_default(),
+                        message: e.message().unwrap_or_default().trim_end().to_string(),
+                    });
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() || out.events().is_empty() {
+                    break;
+                }
+            }
+        }
+        events.sort_by_key(|e| e.time);
+        Ok(events)
     }
 }

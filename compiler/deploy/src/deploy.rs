@@ -416,16 +416,7 @@ pub async fn diff<C: Cloud>(
 }
 
 async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<(), DeployError> {
-    let Some(info) = cloud.describe_stack(&m.stack_name).await? else {
-        return Ok(());
-    };
-    let document = match info.output("RunDocumentName") {
-        Some(d) => d.to_string(),
-        None => match cloud.physical_id(&m.stack_name, "RunDocument").await? {
-            Some(d) => d,
-            None => return Ok(()),
-        },
-    };
+    let document = stackc_core::emit::cfn::run_document_for(&m.stack_name);
     match cloud.run_event(&document, &m.stack, &m.env, "configure").await? {
         Some(id) => ui.say(&format!(
             "the cookbooks changed: configure sent to the running instances (command {id}); it fetches the new bundle first"

@@ -6,4 +6,5 @@
 pub mod aws;
 pub mod cloud;
 pub mod deploy;
+pub mod fleet;
 pub mod plan;

@@ -11,7 +11,7 @@ pub mod userdata;
 
 use serde_json::{json, Value};
 
-pub use shared::{bundle_parameter, group_name};
+pub use shared::{bundle_parameter, group_name, run_document_for, run_document_name};
 use template::{get_att, pascal, r#ref, sub, Template};
 
 use super::manifest::{sha256_hex, Manifest};

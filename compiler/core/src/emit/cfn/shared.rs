@@ -50,6 +50,16 @@ pub fn bundle_parameter(stack: &Stack) -> String {
     format!("/stackc/{}/bundle", stack.qualified_name())
 }
 
+/// The SSM document that runs a lifecycle event (`stackc run` sends it).
+pub fn run_document_name(stack: &Stack) -> String {
+    run_document_for(&stack.qualified_name())
+}
+
+/// The run document of the CloudFormation stack `<stack>-<env>`.
+pub fn run_document_for(stack_name: &str) -> String {
+    format!("{stack_name}-run")
+}
+
 /// ARN pattern of an Auto Scaling group of the stack.
 pub fn group_arn(stack: &Stack, layer: &str) -> Value {
     sub(&format!(
@@ -93,7 +103,8 @@ pub fn key(t: &mut Template, stack: &Stack) {
                     "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } },
                 }),
             ]),
-            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+            // No resource tags: `stackc deploy` tags the stack, and
+            // CloudFormation propagates stack tags to the key.
         }),
     )
     .attribute("DeletionPolicy", json!("Retain"))
@@ -225,6 +236,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "RunDocument",
         "AWS::SSM::Document",
         json!({
+            "Name": run_document_name(stack),
             "DocumentType": "Command",
             "DocumentFormat": "JSON",
             "UpdateMethod": "NewVersion",

@@ -1,0 +1,272 @@
+//! `stackc status`, `run` and `logs`: the running fleet of an environment.
+
+use std::path::Path;
+use std::time::Duration;
+
+use stackc_core::ir::Stack;
+use stackc_deploy::aws::Aws;
+use stackc_deploy::cloud::Cloud;
+use stackc_deploy::fleet::{self, Fleet};
+
+use super::{build::environments, check::load, cloud::Target, Status};
+use crate::cli::MessageFormat;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+fn stack_of<'p>(
+    program: &'p stackc_core::ir::Program,
+    env: Option<&str>,
+) -> Result<&'p Stack, Status> {
+    environments(program, Some(env.unwrap_or("production"))).map(|s| s[0])
+}
+
+fn groups(stack: &Stack) -> Vec<(String, String)> {
+    stack
+        .layers
+        .iter()
+        .filter(|l| l.has_instances())
+        .map(|l| {
+            (
+                l.name.clone(),
+                stackc_core::emit::cfn::group_name(stack, &l.name),
+            )
+        })
+        .collect()
+}
+
+fn fail(e: impl std::fmt::Display) -> Status {
+    eprintln!("error: {e}");
+    Status::UserError
+}
+
+pub fn status(
+    format: MessageFormat,
+    path: &Path,
+    env: Option<&str>,
+    target: &Target,
+    json: bool,
+) -> Status {
+    let (_, program) = match load(format, path) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let stack = match stack_of(&program, env) {
+        Ok(s) => s,
+        Err(s) => return s,
+    };
+    let region = target.region.unwrap_or(&stack.region).to_string();
+    let name = stack.qualified_name();
+    let groups = groups(stack);
+    runtime().block_on(async {
+        let aws = Aws::connect(&region, target.profile).await;
+        let info = match aws.describe_stack(&name).await {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                eprintln!("{name} is not deployed (`stackc deploy --env {}` creates it)", stack.env);
+                return Status::UserError;
+            }
+            Err(e) => return fail(e),
+        };
+        let names: Vec<String> = groups.iter().map(|(_, g)| g.clone()).collect();
+        let instances = match aws.instances(&names).await {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        let per_layer: Vec<(String, Vec<fleet::Instance>)> = groups
+            .iter()
+            .map(|(layer, group)| {
+                (
+                    layer.clone(),
+                    instances.iter().filter(|i| &i.group == group).cloned().collect(),
+                )
+            })
+            .collect();
+        if json {
+            let value = serde_json::json!({
+                "stack": name,
+                "status": info.status,
+                "outputs": info.outputs.iter().cloned().collect::<std::collections::BTreeMap<String, String>>(),
+                "layers": per_layer.iter().map(|(l, i)| serde_json::json!({
+                    "layer": l,
+                    "instances": i.iter().map(|x| serde_json::json!({
+                        "id": x.id, "state": x.state(), "lifecycle": x.lifecycle,
+                        "zone": x.zone, "private_ip": x.private_ip,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            crate::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON serializes")));
+        } else {
+            crate::output::stdout(&fleet::render_status(&name, &info.status, &info.outputs, &per_layer));
+        }
+        Status::Ok
+    })
+}
+
+/// `stackc run`: EVENT is a lifecycle event, `recipes` or `update-cookbooks`.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    format: MessageFormat,
+    event: &str,
+    first: Option<&str>,
+    second: Option<&str>,
+    env: Option<&str>,
+    layer: Option<&str>,
+    app: Option<&str>,
+    target: &Target,
+) -> Status {
+    let (agent_event, recipes, file) = match event {
+        "setup" | "configure" | "deploy" | "undeploy" | "rollback" => (event, None, first),
+        "update-cookbooks" => ("update_cookbooks", None, first),
+        "recipes" => match first {
+            Some(r) => ("execute_recipes", Some(r), second),
+            None => {
+                eprintln!("error: name the recipes: `stackc run recipes cookbook::recipe[,...] --layer L`");
+                return Status::Usage;
+            }
+        },
+        other => {
+            eprintln!("error: `{other}` is not something stackc runs; use setup, configure, deploy, undeploy, rollback, recipes or update-cookbooks");
+            return Status::Usage;
+        }
+    };
+    let path = Path::new(file.unwrap_or("stack.kdl"));
+    let (_, program) = match load(format, path) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let stack = match stack_of(&program, env) {
+        Ok(s) => s,
+        Err(s) => return s,
+    };
+    // The layer whose instances run it: --layer, or the app's layer.
+    let layer_name = match (layer, app) {
+        (Some(l), _) => Some(l.to_string()),
+        (None, Some(a)) => match stack.apps.iter().find(|x| x.name == a) {
+            Some(x) => Some(x.layer.clone()),
+            None => {
+                eprintln!("error: stack `{}` has no app `{a}`", stack.name);
+                return Status::Usage;
+            }
+        },
+        _ => None,
+    };
+    let host = match &layer_name {
+        None => None,
+        Some(l) => match stack.layer(l) {
+            Some(layer) => Some(stackc_core::emit::node::host_of(stack, layer).name.clone()),
+            None => {
+                let names: Vec<&str> = stack.layers.iter().map(|l| l.name.as_str()).collect();
+                eprintln!(
+                    "error: stack `{}` has no layer `{l}`; layers: {}",
+                    stack.name,
+                    names.join(", ")
+                );
+                return Status::Usage;
+            }
+        },
+    };
+    let mut tags = vec![
+        ("stackc:stack".to_string(), stack.name.clone()),
+        ("stackc:env".to_string(), stack.env.clone()),
+    ];
+    if let Some(h) = host {
+        tags.push(("stackc:layer".into(), h));
+    }
+    let mut params = vec![("event".to_string(), agent_event.to_string())];
+    if let Some(a) = app {
+        params.push(("app".into(), a.to_string()));
+    }
+    if let Some(r) = recipes {
+        params.push(("recipes".into(), r.to_string()));
+    }
+    let region = target.region.unwrap_or(&stack.region).to_string();
+    let name = stack.qualified_name();
+    runtime().block_on(async {
+        let aws = Aws::connect(&region, target.profile).await;
+        match aws.describe_stack(&name).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return fail(format!("{name} is not deployed")),
+            Err(e) => return fail(e),
+        }
+        let document = stackc_core::emit::cfn::run_document_for(&name);
+        let mut err = std::io::stderr();
+        match fleet::run_and_wait(&aws, &mut err, &document, &tags, &params, Duration::from_secs(3)).await {
+            Ok(true) => Status::Ok,
+            Ok(false) => {
+                eprintln!("error: {event} failed on some instances; `stackc logs --layer ...` shows their runs");
+                Status::UserError
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+pub fn logs(
+    format: MessageFormat,
+    path: &Path,
+    env: Option<&str>,
+    layer: Option<&str>,
+    since: &str,
+    follow: bool,
+    target: &Target,
+) -> Status {
+    let Ok(since_secs) = stackc_core::units::duration_secs(since) else {
+        eprintln!("error: `{since}` is not a duration; write e.g. --since 30m, 2h or 1d");
+        return Status::Usage;
+    };
+    let (_, program) = match load(format, path) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let stack = match stack_of(&program, env) {
+        Ok(s) => s,
+        Err(s) => return s,
+    };
+    let layers: Vec<&str> = match layer {
+        Some(l) if stack.layer(l).is_none() => {
+            eprintln!("error: stack `{}` has no layer `{l}`", stack.name);
+            return Status::Usage;
+        }
+        Some(l) => vec![l],
+        None => stack.layers.iter().map(|l| l.name.as_str()).collect(),
+    };
+    let groups: Vec<String> = layers
+        .iter()
+        .map(|l| stackc_core::emit::node::log_group(stack, l))
+        .collect();
+    let region = target.region.unwrap_or(&stack.region).to_string();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let mut from = now_ms - (since_secs as i64) * 1000;
+    runtime().block_on(async {
+        let aws = Aws::connect(&region, target.profile).await;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let events = match aws.logs(&groups, from).await {
+                Ok(e) => e,
+                Err(e) => return fail(e),
+            };
+            for e in events {
+                if seen.insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone())) {
+                    let layer = e.group.rsplit('/').next().unwrap_or_default();
+                    crate::output::stdout(&format!("{layer} {} {}\n", e.stream, e.message));
+                    from = from.max(e.time);
+                }
+            }
+            if !follow {
+                return Status::Ok;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = tokio::signal::ctrl_c() => return Status::Ok,
+            }
+        }
+    })
+}

@@ -171,6 +171,28 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
         stderr(&o)
     );
 
+    // A recipe edited on disk reaches the fleet in one command.
+    let recipe = dir.join("cookbooks/goldcar/recipes/vhosts.rb");
+    let text = std::fs::read_to_string(&recipe).unwrap();
+    std::fs::write(&recipe, text + "\nlog 'edited'\n").unwrap();
+    let o = stackc(
+        &endpoint,
+        &dir,
+        &["run", "recipes", "goldcar::vhosts", "--layer", "web"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("published to the fleet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stackc(&endpoint, &dir, &["run", "update-cookbooks"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !stderr(&o).contains("published"),
+        "published once: {}",
+        stderr(&o)
+    );
     // moto cannot delete a VPC it made while instances use it; destroy is
     // tested on a stack in an existing VPC below.
 }

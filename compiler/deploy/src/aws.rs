@@ -471,6 +471,29 @@ impl Fleet for Aws {
         }
     }
 
+    async fn bundle_pointer(&self, parameter: &str) -> Result<Option<String>, CloudError> {
+        match self.ssm.get_parameter().name(parameter).send().await {
+            Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
+            Err(e) => match classify(e) {
+                CloudError::NotFound(_) => Ok(None),
+                CloudError::Other(m) if m.contains("ParameterNotFound") => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn set_bundle_pointer(&self, parameter: &str, value: &str) -> Result<(), CloudError> {
+        self.ssm
+            .put_parameter()
+            .name(parameter)
+            .value(value)
+            .overwrite(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
     async fn logs(&self, groups: &[String], since_ms: i64) -> Result<Vec<LogEvent>, CloudError> {
         let mut events = Vec::new();
         for g in groups {

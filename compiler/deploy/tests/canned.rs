@@ -325,7 +325,7 @@ async fn events_stream_in_order_once_each_and_the_fleet_converges() {
     assert!(fake
         .calls
         .borrow()
-        .contains(&"run configure with goldcar-run".to_string()));
+        .contains(&"run configure with goldcar-production-run".to_string()));
     insta::assert_snapshot!(text);
 }
 

@@ -136,7 +136,7 @@ pub fn run(
         }
     };
     let path = Path::new(file.unwrap_or("stack.kdl"));
-    let (_, program) = match load(format, path) {
+    let (source, program) = match load(format, path) {
         Ok(x) => x,
         Err(s) => return s,
     };
@@ -187,8 +187,37 @@ pub fn run(
     }
     let region = target.region.unwrap_or(&stack.region).to_string();
     let name = stack.qualified_name();
+    // Recipes as they are on disk: build, and publish the bundle if it changed.
+    let built = if matches!(event, "recipes" | "update-cookbooks") {
+        let artifacts = match super::build::artifacts(
+            format,
+            &source.name(),
+            &source.text,
+            stack,
+            stackc_core::emit::Format::Json,
+        ) {
+            Ok(a) => a,
+            Err(s) => return s,
+        };
+        match super::build::write(Path::new("out"), stack, &artifacts) {
+            Ok(dir) => Some(dir),
+            Err(e) => return fail(format!("cannot write out/: {e}")),
+        }
+    } else {
+        None
+    };
     runtime().block_on(async {
         let aws = Aws::connect(&region, target.profile).await;
+        if let Some(dir) = &built {
+            let published = async {
+                let artifacts = stackc_deploy::deploy::Artifacts::load(dir)?;
+                let bucket = stackc_deploy::deploy::artifact_bucket(&aws, &region).await?;
+                fleet::publish_bundle(&aws, &mut std::io::stderr(), &artifacts, &bucket).await
+            };
+            if let Err(e) = published.await {
+                return fail(e);
+            }
+        }
         match aws.describe_stack(&name).await {
             Ok(Some(_)) => {}
             Ok(None) => return fail(format!("{name} is not deployed")),

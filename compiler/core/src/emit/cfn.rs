@@ -11,7 +11,9 @@ pub mod userdata;
 
 use serde_json::{json, Value};
 
-pub use shared::{bundle_parameter, group_name, run_document_for, run_document_name};
+pub use shared::{
+    bundle_parameter, bundle_parameter_for, group_name, run_document_for, run_document_name,
+};
 use template::{get_att, pascal, r#ref, sub, Template};
 
 use super::manifest::{sha256_hex, Manifest};

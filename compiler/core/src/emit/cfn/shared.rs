@@ -47,7 +47,12 @@ pub fn group_name(stack: &Stack, layer: &str) -> String {
 
 /// The SSM parameter holding the bundle pointer.
 pub fn bundle_parameter(stack: &Stack) -> String {
-    format!("/stackc/{}/bundle", stack.qualified_name())
+    bundle_parameter_for(&stack.qualified_name())
+}
+
+/// The bundle pointer of the CloudFormation stack `<stack>-<env>`.
+pub fn bundle_parameter_for(stack_name: &str) -> String {
+    format!("/stackc/{stack_name}/bundle")
 }
 
 /// The SSM document that runs a lifecycle event (`stackc run` sends it).

@@ -23,6 +23,9 @@ pub struct Ui<'a> {
     pub out: &'a mut dyn Write,
     /// Asks a yes/no question; `None` when there is no terminal to ask on.
     pub confirm: &'a mut dyn FnMut(&str) -> Option<bool>,
+    /// Draw a progress bar on the terminal while following a stack
+    /// (events then print above it instead of to `out`).
+    pub progress: bool,
 }
 
 impl Ui<'_> {
@@ -503,7 +506,7 @@ async fn apply<C: Cloud>(
         .map(|e| e.id)
         .collect();
     cloud.execute_change_set(stack, &id).await?;
-    let status = follow(cloud, ui, opts, stack, seen).await?;
+    let status = follow(cloud, ui, opts, stack, seen, set.changes.len() as u64).await?;
     if status.ends_with("_COMPLETE") && !status.contains("ROLLBACK") {
         ui.say(&format!("{stack}: {status}"));
         Ok(Outcome::Applied { uploaded, status })
@@ -520,9 +523,11 @@ pub async fn follow<C: Cloud>(
     opts: &Options,
     stack: &str,
     mut seen: HashSet<String>,
+    total: u64,
 ) -> Result<String, DeployError> {
+    let bar = ui.progress.then(|| progress_bar(total));
     let mut failed: Vec<StackEvent> = Vec::new();
-    loop {
+    let status = loop {
         let info: Option<StackInfo> = retry(opts, || cloud.describe_stack(stack)).await?;
         let mut fresh: Vec<StackEvent> = retry(opts, || cloud.stack_events(stack))
             .await
@@ -538,42 +543,73 @@ pub async fn follow<C: Cloud>(
                 .as_deref()
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
-            ui.say(&format!(
+            let line = format!(
                 "  {:<28} {:<40} {}{reason}",
                 e.status, e.logical_id, e.resource_type
-            ));
+            );
+            match &bar {
+                Some(b) => {
+                    b.println(&line);
+                    if e.logical_id != stack && e.status.ends_with("_COMPLETE") {
+                        b.inc(1);
+                    }
+                    b.set_message(format!("{} {}", e.logical_id, e.status));
+                }
+                None => ui.say(&line),
+            }
             if e.status.ends_with("_FAILED") && e.logical_id != stack {
                 failed.push(e);
             }
         }
-        let status = match info {
-            None => "DELETE_COMPLETE".to_string(),
+        match info {
+            None => break "DELETE_COMPLETE".to_string(),
             // Right after execution the stack may still say REVIEW_IN_PROGRESS.
-            Some(i) if !i.status.ends_with("_IN_PROGRESS") => i.status,
-            Some(_) => {
-                tokio::time::sleep(opts.poll).await;
-                continue;
-            }
-        };
-        if !failed.is_empty() {
-            ui.say(&format!("{} resource(s) failed:", failed.len()));
-            for e in &failed {
-                ui.say(&format!(
-                    "  {} ({}): {}",
-                    e.logical_id,
-                    e.resource_type,
-                    e.reason.as_deref().unwrap_or("no reason given")
-                ));
-            }
+            Some(i) if !i.status.ends_with("_IN_PROGRESS") => break i.status,
+            Some(_) => tokio::time::sleep(opts.poll).await,
         }
-        match status.as_str() {
-            "UPDATE_ROLLBACK_COMPLETE" => ui.say(&format!("{stack} rolled back: it runs the previous version, nothing is lost")),
-            "ROLLBACK_COMPLETE" => ui.say(&format!("{stack} could not be created and was rolled back; delete it with `stackc destroy` before deploying again")),
-            s if s.ends_with("_FAILED") => ui.say(&format!("{stack} is {s}: CloudFormation could not roll back; see the events above and the AWS console")),
-            _ => {}
-        }
-        return Ok(status);
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
+    if !failed.is_empty() {
+        ui.say(&format!("{} resource(s) failed:", failed.len()));
+        for e in &failed {
+            ui.say(&format!(
+                "  {} ({}): {}",
+                e.logical_id,
+                e.resource_type,
+                e.reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+    }
+    match status.as_str() {
+        "UPDATE_ROLLBACK_COMPLETE" => ui.say(&format!("{stack} rolled back: it runs the previous version, nothing is lost")),
+        "ROLLBACK_COMPLETE" => ui.say(&format!("{stack} could not be created and was rolled back; delete it with `stackc destroy` before deploying again")),
+        s if s.ends_with("_FAILED") => ui.say(&format!("{stack} is {s}: CloudFormation could not roll back; see the events above and the AWS console")),
+        _ => {}
+    }
+    Ok(status)
+}
+
+/// A progress bar over the resources of a change set (a spinner when the
+/// count is unknown), drawn on stderr.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let (bar, template) = if total > 0 {
+        (
+            indicatif::ProgressBar::new(total),
+            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg}",
+        )
+    } else {
+        (
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} {elapsed_precise} {msg}",
+        )
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 /// `stackc destroy`: asks, deletes the stack, follows until it is gone. The
@@ -609,7 +645,7 @@ pub async fn destroy<C: Cloud>(
         .map(|e| e.id)
         .collect();
     cloud.delete_stack(stack).await?;
-    let status = follow(cloud, ui, opts, stack, seen).await?;
+    let status = follow(cloud, ui, opts, stack, seen, 0).await?;
     if status == "DELETE_COMPLETE" {
         ui.say(&format!("{stack} deleted; the artifact bucket is kept"));
         Ok(Outcome::Destroyed)

@@ -182,6 +182,7 @@ async fn run(fake: &Fake) -> String {
         let mut ui = Ui {
             out: &mut out,
             confirm: &mut no_terminal,
+            progress: false,
         };
         let opts = Options {
             yes: true,

@@ -88,6 +88,7 @@ pub fn bootstrap(target: &Target, yes: bool) -> Status {
         let mut ui = Ui {
             out: &mut err,
             confirm: &mut ask,
+            progress: std::io::stderr().is_terminal(),
         };
         deploy::bootstrap(&aws, &mut ui, &opts, &region).await
     })
@@ -138,6 +139,7 @@ pub fn run(
             let mut ui = Ui {
                 out: &mut err,
                 confirm: &mut ask,
+                progress: std::io::stderr().is_terminal(),
             };
             deploy::destroy(&aws, &mut ui, &opts, &stack_name).await
         });
@@ -166,6 +168,7 @@ pub fn run(
         let mut ui = Ui {
             out: &mut err,
             confirm: &mut ask,
+            progress: std::io::stderr().is_terminal(),
         };
         match action {
             Action::Diff => deploy::diff(&aws, &mut ui, &opts, &artifacts).await,

@@ -7,23 +7,10 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use stackc_core::check::{check_source, Files, Options};
+use stackc_core::check::{check_source, AllExist, Options};
 use stackc_core::diag::{Code, Diagnostic};
 use stackc_core::{fmt, syntax};
 use stackc_tests::repo_root;
-
-/// Every cookbook directory and recipe exists, so mutations reach the
-/// deeper checks.
-struct AllExist;
-
-impl Files for AllExist {
-    fn is_file(&self, _: &Path) -> bool {
-        true
-    }
-    fn is_dir(&self, _: &Path) -> bool {
-        true
-    }
-}
 
 fn run(bytes: &[u8]) -> Vec<Diagnostic> {
     let text = match syntax::decode(bytes) {

@@ -3,33 +3,14 @@
 //! answer as EC2, Auto Scaling, SSM and S3 would. Checks the merged node
 //! JSON, secrets handling, the lock and exit codes, and shellcheck.
 
+mod common;
+use common::{have, repo};
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("STACKC_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{tool} is required; ./scripts/test installs it"
-        );
-        eprintln!("note: {tool} missing, skipping");
-    }
-    found
-}
 
 fn script(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();

@@ -4,17 +4,13 @@
 //! runs and checkouts, security defaults hold, and a 60-layer stack splits
 //! into nested stacks. Golden copies of the templates live in golden/cfn.
 
+mod common;
+use common::{copy_dir, have, repo};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn stackc(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stackc"))
@@ -57,22 +53,16 @@ fn build(example: &str, extra: &[&str]) -> PathBuf {
 
 const EXAMPLES: [&str; 3] = ["goldcar", "minimal", "shop"];
 
-/// A tool from the test venv or PATH; None (with a note) when absent,
-/// a failure when STACKC_REQUIRE_TOOLS=1 (the README test command sets it).
+/// A tool from the test venv or PATH (see `common::have`).
 fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
+    if !have(name) {
+        return None;
+    }
+    std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join(name))
             .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("STACKC_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} is required; run the tests with ./scripts/test, which installs it"
-        );
-        eprintln!("note: {name} not found, skipping its check (./scripts/test installs it)");
-    }
-    found
+    })
 }
 
 fn templates(dir: &Path) -> Vec<PathBuf> {
@@ -214,19 +204,6 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     walk(dir, dir, &mut out);
     out.sort();
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
 }
 
 #[test]

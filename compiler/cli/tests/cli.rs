@@ -1,7 +1,10 @@
 //! End-to-end tests of the `stackc` binary: exit codes, output formats, and
 //! the commands a user runs first.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::repo;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn stackc(args: &[&str]) -> Output {
@@ -10,10 +13,6 @@ fn stackc(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("run stackc")
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn example(name: &str) -> String {

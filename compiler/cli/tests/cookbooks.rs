@@ -3,17 +3,13 @@
 //! every field OpsWorks' own Chef 11.10 cookbooks read (../shared/OPSWORKS.md
 //! §1), so they run on stackc unchanged.
 
+mod common;
+use common::{have, repo};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -32,21 +28,6 @@ fn cookbook_dirs() -> Vec<PathBuf> {
         dirs.push(repo().join("examples").join(e).join("cookbooks"));
     }
     dirs
-}
-
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("STACKC_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{tool} is required; ./scripts/test installs it"
-        );
-        eprintln!("note: {tool} missing, skipping");
-    }
-    ok
 }
 
 #[test]

@@ -2,15 +2,11 @@
 //! local AWS double (moto on 127.0.0.1, started by ./scripts/test, which
 //! sets STACKC_TEST_AWS_ENDPOINT and fake credentials).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{copy_dir, repo};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::{Command, Output};
 
 fn endpoint() -> Option<String> {
     let e = std::env::var("STACKC_TEST_AWS_ENDPOINT").ok();
@@ -46,19 +42,6 @@ fn stackc(endpoint: &str, dir: &Path, args: &[&str]) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
 }
 
 #[test]

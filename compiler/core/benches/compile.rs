@@ -9,7 +9,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use stackc_core::check::{self, Files, Options};
+// Every user recipe exists: the benchmark measures the compiler, not the disk.
+use stackc_core::check::{self, AllExist, Options};
 use stackc_core::emit::{self, bundle::CookbookFile};
 
 struct Counting;
@@ -31,17 +32,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-/// Every user recipe exists: the benchmark measures the compiler, not the disk.
-struct AllExist;
-impl Files for AllExist {
-    fn is_file(&self, _: &Path) -> bool {
-        true
-    }
-    fn is_dir(&self, _: &Path) -> bool {
-        true
-    }
-}
 
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")

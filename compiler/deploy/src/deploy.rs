@@ -355,13 +355,20 @@ fn stack_request(
     })
 }
 
-/// `stackc deploy`: upload, plan, confirm, execute, follow, converge.
-pub async fn deploy<C: Cloud>(
+/// What deploy and diff share: the stack as it is, the artifacts uploaded,
+/// and the change set to ask for.
+struct Prepared {
+    existing: Option<StackInfo>,
+    uploaded: usize,
+    request: ChangeSetRequest,
+}
+
+async fn prepare<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     opts: &Options,
     artifacts: &Artifacts,
-) -> Result<Outcome, DeployError> {
+) -> Result<Prepared, DeployError> {
     let m = &artifacts.manifest;
     let bucket = artifact_bucket(cloud, &m.region).await?;
     let existing = retry(opts, || cloud.describe_stack(&m.stack_name)).await?;
@@ -385,11 +392,28 @@ pub async fn deploy<C: Cloud>(
         .as_ref()
         .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
     let request = stack_request(artifacts, &bucket, url, create)?;
-    let bundle_changed = existing
+    Ok(Prepared {
+        existing,
+        uploaded,
+        request,
+    })
+}
+
+/// `stackc deploy`: upload, plan, confirm, execute, follow, converge.
+pub async fn deploy<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+) -> Result<Outcome, DeployError> {
+    let m = &artifacts.manifest;
+    let p = prepare(cloud, ui, opts, artifacts).await?;
+    let bundle_changed = p
+        .existing
         .as_ref()
         .and_then(|i| i.parameter("BundleSha256"))
-        .is_some_and(|old| Some(old) != request.parameters.get(2).map(|(_, v)| v.as_str()));
-    let outcome = apply(cloud, ui, opts, &request, &m.layers, uploaded, false).await?;
+        .is_some_and(|old| Some(old) != p.request.parameters.get(2).map(|(_, v)| v.as_str()));
+    let outcome = apply(cloud, ui, opts, &p.request, &m.layers, p.uploaded, false).await?;
     if let Outcome::Applied { .. } = outcome {
         if bundle_changed && opts.converge {
             converge(cloud, ui, m).await?;
@@ -405,17 +429,17 @@ pub async fn diff<C: Cloud>(
     opts: &Options,
     artifacts: &Artifacts,
 ) -> Result<Outcome, DeployError> {
-    let m = &artifacts.manifest;
-    let bucket = artifact_bucket(cloud, &m.region).await?;
-    let existing = cloud.describe_stack(&m.stack_name).await?;
-    upload(cloud, ui, &bucket, artifacts).await?;
-    let template = artifacts.entry(&m.template)?;
-    let url = cloud.template_url(&bucket, &m.key(template));
-    let create = existing
-        .as_ref()
-        .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
-    let request = stack_request(artifacts, &bucket, url, create)?;
-    apply(cloud, ui, opts, &request, &m.layers, 0, true).await
+    let p = prepare(cloud, ui, opts, artifacts).await?;
+    apply(
+        cloud,
+        ui,
+        opts,
+        &p.request,
+        &artifacts.manifest.layers,
+        0,
+        true,
+    )
+    .await
 }
 
 async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<(), DeployError> {

@@ -31,7 +31,8 @@ fn confirm(question: &str) -> Option<bool> {
     Some(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+/// The async runtime the AWS commands run on.
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -8,16 +8,13 @@ use stackc_deploy::aws::Aws;
 use stackc_deploy::cloud::Cloud;
 use stackc_deploy::fleet::{self, Fleet};
 
-use super::{build::environments, check::load, cloud::Target, Status};
+use super::{
+    build::environments,
+    check::load,
+    cloud::{runtime, Target},
+    Status,
+};
 use crate::cli::MessageFormat;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
-}
 
 fn stack_of<'p>(
     program: &'p stackc_core::ir::Program,

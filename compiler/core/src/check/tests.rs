@@ -2,21 +2,9 @@
 
 use std::path::Path;
 
-use super::{check_source, Files, Options};
+use super::{check_source, AllExist, Options};
 use crate::diag::Code;
 use crate::ir::{Event, Listener, Network, Program, RecipeOrigin};
-
-/// A file system where every user cookbook recipe exists.
-struct AllExist;
-
-impl Files for AllExist {
-    fn is_file(&self, _: &Path) -> bool {
-        true
-    }
-    fn is_dir(&self, _: &Path) -> bool {
-        true
-    }
-}
 
 fn program(src: &str) -> Program {
     let opts = Options {

@@ -60,41 +60,78 @@ use crate::ir::{Event, Stack};
 pub const BUNDLE: &str = "cookbooks.tar.gz";
 
 /// Builds every artifact of one environment: template(s), node JSON, the
-/// bundle, and last `manifest.json`. `user_cookbooks` are the files of the
-/// stack's cookbooks directory.
+/// bundle, and last `manifest.json`, sorted by path with the manifest last.
+/// `user_cookbooks` are the files of the stack's cookbooks directory.
 pub fn build(
     stack: &Stack,
     user_cookbooks: &[bundle::CookbookFile],
     format: Format,
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    build_into(stack, user_cookbooks, format, &mut |a| out.push(a))?;
+    out.sort_by(|a, b| {
+        (a.path == manifest::FILE, &a.path).cmp(&(b.path == manifest::FILE, &b.path))
+    });
+    Ok(out)
+}
+
+/// Builds the artifacts of one environment and hands each to `sink` as soon
+/// as it is made (`manifest.json` last), so a build keeps little in memory.
+pub fn build_into(
+    stack: &Stack,
+    user_cookbooks: &[bundle::CookbookFile],
+    format: Format,
+    sink: &mut dyn FnMut(Artifact),
+) -> Result<(), Vec<Diagnostic>> {
     let diags = bundle::check_metadata(user_cookbooks, stack.cookbooks_span);
     if !diags.is_empty() {
         return Err(diags);
     }
-    let mut out = cfn::emit(stack, format)?;
-
-    let mut entries = std::collections::BTreeMap::new();
-    for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
-        entries.insert(format!("cookbooks/{path}"), bytes);
-    }
-    let mut node_file = |path: String, json: &serde_json::Value| {
-        let mut text = serde_json::to_string_pretty(json).expect("JSON values serialize");
-        text.push('\n');
-        entries.insert(path.clone(), text.clone().into_bytes());
-        out.push(Artifact::new(path, text));
+    let mut files: Vec<manifest::Entry> = Vec::new();
+    let mut emit = |a: Artifact| {
+        files.push(manifest::entry(&a));
+        sink(a);
     };
-    node_file("nodes/stack.json".into(), &node::stack_part(stack));
-    node_file("nodes/custom.json".into(), &node::custom_part(stack));
+    cfn::emit_into(stack, format, &mut emit)?;
+
+    // The bundle, in path order: bin/, cookbooks/, nodes/.
+    let mut tar = bundle::TarGz::new();
+    tar.append("bin/stackc-run", bundle::AGENT.as_bytes());
+    for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
+        tar.append(&format!("cookbooks/{path}"), &bytes);
+    }
+    enum Part<'a> {
+        Stack,
+        Custom,
+        Group(&'a crate::ir::Layer, Event),
+    }
+    let mut parts: Vec<(String, Part)> = vec![
+        ("nodes/stack.json".into(), Part::Stack),
+        ("nodes/custom.json".into(), Part::Custom),
+    ];
     for host in stack.layers.iter().filter(|l| l.has_instances()) {
         for event in Event::ALL {
-            let path = format!("nodes/{}/{}.json", host.name, event.name());
-            node_file(path, &node::group_part(stack, host, event));
+            parts.push((
+                format!("nodes/{}/{}.json", host.name, event.name()),
+                Part::Group(host, event),
+            ));
         }
     }
-    entries.insert("bin/stackc-run".into(), bundle::AGENT.as_bytes().to_vec());
-    out.push(Artifact::new(BUNDLE, bundle::tar_gz(&entries)));
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, part) in parts {
+        let json = match part {
+            Part::Stack => node::stack_part(stack),
+            Part::Custom => node::custom_part(stack),
+            Part::Group(host, event) => node::group_part(stack, host, event),
+        };
+        let mut text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
+        text.push('\n');
+        tar.append(&path, text.as_bytes());
+        emit(Artifact::new(path, text));
+    }
+    emit(Artifact::new(BUNDLE, tar.finish()));
 
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = manifest::Manifest {
         version: 1,
         stack: stack.name.clone(),
@@ -104,10 +141,10 @@ pub fn build(
         template: cfn::root_path(format),
         bundle: BUNDLE.into(),
         layers: stack.layers.iter().map(|l| l.name.clone()).collect(),
-        files: out.iter().map(manifest::entry).collect(),
+        files,
     };
     let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
     text.push('\n');
-    out.push(Artifact::new(manifest::FILE, text));
-    Ok(out)
+    sink(Artifact::new(manifest::FILE, text));
+    Ok(())
 }

@@ -73,14 +73,27 @@ pub fn read_cookbooks(dir: Option<&Path>) -> std::io::Result<Vec<CookbookFile>> 
     Ok(out)
 }
 
-/// Builds the artifacts of one environment, printing diagnostics.
-pub fn artifacts(
+/// What a build wrote.
+pub struct Built {
+    /// `out/<stack>-<env>/`.
+    pub dir: PathBuf,
+    /// Files written.
+    pub files: usize,
+    /// Bytes written.
+    pub bytes: usize,
+}
+
+/// Builds one environment into `out/<stack>-<env>/`, writing each artifact
+/// as it is made into a fresh directory that replaces the old one only once
+/// everything is written. Prints diagnostics and I/O errors.
+pub fn build_to_dir(
     format: MessageFormat,
     file_name: &str,
     source: &str,
     stack: &Stack,
     template_format: Format,
-) -> Result<Vec<Artifact>, Status> {
+    out: &Path,
+) -> Result<Built, Status> {
     let user = read_cookbooks(stack.cookbooks.as_deref()).map_err(|e| {
         eprintln!(
             "error: cannot read the cookbooks directory {}: {e}",
@@ -92,32 +105,49 @@ pub fn artifacts(
         );
         Status::UserError
     })?;
-    emit::build(stack, &user, template_format).map_err(|diags| {
-        output::print(format, &diags, file_name, source);
-        Status::UserError
-    })
-}
-
-/// Writes the artifacts to `out/<stack>-<env>/`, replacing what was there
-/// only once everything is written.
-pub fn write(out: &Path, stack: &Stack, artifacts: &[Artifact]) -> std::io::Result<PathBuf> {
     let dir = out.join(stack.qualified_name());
     let tmp = out.join(format!(".{}.tmp", stack.qualified_name()));
+    let io_error = |e: std::io::Error| {
+        eprintln!("error: cannot write {}: {e}", dir.display());
+        Status::UserError
+    };
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
+        std::fs::remove_dir_all(&tmp).map_err(io_error)?;
     }
-    for a in artifacts {
-        let path = tmp.join(&a.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+    std::fs::create_dir_all(&tmp).map_err(io_error)?;
+    let mut failed: Option<std::io::Error> = None;
+    let (mut files, mut bytes) = (0, 0);
+    let built = emit::build_into(stack, &user, template_format, &mut |a: Artifact| {
+        if failed.is_some() {
+            return;
         }
-        std::fs::write(&path, &a.bytes)?;
+        let path = tmp.join(&a.path);
+        let result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, &a.bytes));
+        match result {
+            Ok(()) => {
+                files += 1;
+                bytes += a.bytes.len();
+            }
+            Err(e) => failed = Some(e),
+        }
+    });
+    if let Err(diags) = built {
+        let _ = std::fs::remove_dir_all(&tmp);
+        output::print(format, &diags, file_name, source);
+        return Err(Status::UserError);
+    }
+    if let Some(e) = failed {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(io_error(e));
     }
     if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
+        std::fs::remove_dir_all(&dir).map_err(io_error)?;
     }
-    std::fs::rename(&tmp, &dir)?;
-    Ok(dir)
+    std::fs::rename(&tmp, &dir).map_err(io_error)?;
+    Ok(Built { dir, files, bytes })
 }
 
 pub fn run(
@@ -137,33 +167,26 @@ pub fn run(
     };
     let mut status = Status::Ok;
     for stack in stacks {
-        let artifacts = match artifacts(format, &file.name(), &file.text, stack, template_format) {
-            Ok(a) => a,
-            Err(s) => {
-                status = s;
-                continue;
-            }
-        };
-        match write(out, stack, &artifacts) {
-            Ok(dir) => {
+        match build_to_dir(
+            format,
+            &file.name(),
+            &file.text,
+            stack,
+            template_format,
+            out,
+        ) {
+            Ok(built) => {
                 if format == MessageFormat::Human {
-                    let bytes: usize = artifacts.iter().map(|a| a.bytes.len()).sum();
                     eprintln!(
                         "built {} → {} ({} files, {} bytes)",
                         stack.qualified_name(),
-                        dir.display(),
-                        artifacts.len(),
-                        bytes
+                        built.dir.display(),
+                        built.files,
+                        built.bytes
                     );
                 }
             }
-            Err(e) => {
-                eprintln!(
-                    "error: cannot write {}: {e}",
-                    out.join(stack.qualified_name()).display()
-                );
-                status = Status::UserError;
-            }
+            Err(s) => status = s,
         }
     }
     status

@@ -8,7 +8,7 @@ use stackc_core::emit::Format;
 use stackc_deploy::aws::Aws;
 use stackc_deploy::deploy::{self, Artifacts, DeployError, Options, Outcome, Ui};
 
-use super::build::{artifacts, environments, write};
+use super::build::{build_to_dir, environments};
 use super::{check::load, Status};
 use crate::cli::MessageFormat;
 
@@ -145,16 +145,9 @@ pub fn run(
             deploy::destroy(&aws, &mut ui, &opts, &stack_name).await
         });
     }
-    let built = match artifacts(format, &file.name(), &file.text, stack, Format::Json) {
-        Ok(a) => a,
+    let dir = match build_to_dir(format, &file.name(), &file.text, stack, Format::Json, out) {
+        Ok(b) => b.dir,
         Err(status) => return status,
-    };
-    let dir = match write(out, stack, &built) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: cannot write {}: {e}", out.display());
-            return Status::UserError;
-        }
     };
     let what = if action == Action::Deploy {
         "the deployment"

@@ -186,19 +186,16 @@ pub fn run(
     let name = stack.qualified_name();
     // Recipes as they are on disk: build, and publish the bundle if it changed.
     let built = if matches!(event, "recipes" | "update-cookbooks") {
-        let artifacts = match super::build::artifacts(
+        match super::build::build_to_dir(
             format,
             &source.name(),
             &source.text,
             stack,
             stackc_core::emit::Format::Json,
+            Path::new("out"),
         ) {
-            Ok(a) => a,
+            Ok(b) => Some(b.dir),
             Err(s) => return s,
-        };
-        match super::build::write(Path::new("out"), stack, &artifacts) {
-            Ok(dir) => Some(dir),
-            Err(e) => return fail(format!("cannot write out/: {e}")),
         }
     } else {
         None

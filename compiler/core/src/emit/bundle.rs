@@ -132,15 +132,37 @@ fn metadata_field(text: &str, field: &str) -> Option<String> {
     })
 }
 
-/// Writes the bundle: `entries` (path → bytes) as a deterministic tar.gz.
-/// Paths under `bin/` are executable.
-pub fn tar_gz(entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
-    let gz = GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), Compression::default());
-    let mut tar = tar::Builder::new(gz);
-    tar.mode(tar::HeaderMode::Deterministic);
-    for (path, bytes) in entries {
+/// A deterministic tar.gz written entry by entry, in path order. Paths
+/// under `bin/` are executable.
+pub struct TarGz {
+    tar: tar::Builder<flate2::write::GzEncoder<Vec<u8>>>,
+    last: Option<String>,
+}
+
+impl Default for TarGz {
+    fn default() -> Self {
+        TarGz::new()
+    }
+}
+
+impl TarGz {
+    /// An empty archive.
+    pub fn new() -> TarGz {
+        let gz = GzBuilder::new()
+            .mtime(0)
+            .write(Vec::new(), Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        tar.mode(tar::HeaderMode::Deterministic);
+        TarGz { tar, last: None }
+    }
+
+    /// Adds a file; paths must come in increasing order.
+    pub fn append(&mut self, path: &str, bytes: &[u8]) {
+        debug_assert!(
+            self.last.as_deref().is_none_or(|l| l < path),
+            "tar entries out of order: {path}"
+        );
+        self.last = Some(path.to_string());
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(if path.starts_with("bin/") {
@@ -152,15 +174,30 @@ pub fn tar_gz(entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
         header.set_uid(0);
         header.set_gid(0);
         header.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut header, path, bytes.as_slice())
+        self.tar
+            .append_data(&mut header, path, bytes)
             .expect("writing a tar to memory cannot fail");
     }
-    let gz = tar
-        .into_inner()
-        .expect("writing a tar to memory cannot fail");
-    let mut bytes = gz.finish().expect("writing gzip to memory cannot fail");
-    bytes.flush().expect("flushing a Vec cannot fail");
-    bytes
+
+    /// The compressed archive.
+    pub fn finish(self) -> Vec<u8> {
+        let gz = self
+            .tar
+            .into_inner()
+            .expect("writing a tar to memory cannot fail");
+        let mut bytes = gz.finish().expect("writing gzip to memory cannot fail");
+        bytes.flush().expect("flushing a Vec cannot fail");
+        bytes
+    }
+}
+
+/// Writes the bundle: `entries` (path → bytes) as a deterministic tar.gz.
+pub fn tar_gz(entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let mut t = TarGz::new();
+    for (path, bytes) in entries {
+        t.append(path, bytes);
+    }
+    t.finish()
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ use crate::ir::{Layer, Stack};
 
 /// CloudFormation's resource limit per template.
 pub const MAX_RESOURCES: usize = 500;
+/// Up to this many instance groups a single template is tried first.
+const WHOLE_FIRST: usize = 50;
 /// CloudFormation's template size limit (from S3).
 pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 
@@ -54,14 +56,10 @@ pub fn serialize(value: &Value, format: Format) -> Vec<u8> {
 
 /// The templates of one environment: the root first, then nested ones.
 pub fn emit(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-    let single = whole(stack)?;
-    if single.resource_count() <= MAX_RESOURCES {
-        let bytes = serialize(&single.into_value(), format);
-        if bytes.len() <= MAX_TEMPLATE_BYTES {
-            return Ok(vec![Artifact::new(root_path(format), bytes)]);
-        }
-    }
-    split(stack, format)
+    let mut out = Vec::new();
+    emit_into(stack, format, &mut |a| out.push(a))?;
+    out.sort_by_key(|a| a.path != root_path(format));
+    Ok(out)
 }
 
 fn groups(stack: &Stack) -> Vec<&Layer> {
@@ -141,12 +139,34 @@ fn whole(stack: &Stack) -> Result<Template, Vec<Diagnostic>> {
     }
 }
 
-/// The root template with one nested stack per instance group.
-fn split(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+/// Hands the templates to `sink` as they are made. Each instance group is
+/// built as a nested template; while the running total of resources fits
+/// CloudFormation's limit they are held, and if the whole environment fits
+/// (count and size) one template is made instead. Past the limit nested
+/// templates go to `sink` at once, so memory stays flat however many
+/// layers there are.
+pub fn emit_into(
+    stack: &Stack,
+    format: Format,
+    sink: &mut dyn FnMut(Artifact),
+) -> Result<(), Vec<Diagnostic>> {
+    // A stack of a few dozen groups is small: try one template first.
+    if groups(stack).len() <= WHOLE_FIRST {
+        let single = whole(stack)?;
+        if single.resource_count() <= MAX_RESOURCES {
+            let bytes = serialize(&single.into_value(), format);
+            if bytes.len() <= MAX_TEMPLATE_BYTES {
+                sink(Artifact::new(root_path(format), bytes));
+                return Ok(());
+            }
+        }
+    }
     let mut root = Template::new(description(stack));
     let net = common(&mut root, stack);
     let join_list = |list: &[Value]| json!({ "Fn::Join": [",", list] });
-    let mut nested_files = Vec::new();
+    let mut total = root.resource_count();
+    let mut held: Vec<Artifact> = Vec::new();
+    let mut splitting = false;
     let mut diags = Vec::new();
     for host in groups(stack) {
         let p = pascal(&host.name);
@@ -212,6 +232,7 @@ fn split(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>
             diags.push(d);
             continue;
         }
+        total += t.resource_count();
         let bytes = serialize(&t.into_value(), format);
         let path = format!("layers/{}.{}", host.name, ext(format));
         let key = Manifest::key_for(&stack.name, &stack.env, &sha256_hex(&bytes), ext(format));
@@ -238,15 +259,35 @@ fn split(stack: &Stack, format: Format) -> Result<Vec<Artifact>, Vec<Diagnostic>
                 );
             }
         }
-        nested_files.push(Artifact::new(path, bytes));
+        let nested = Artifact::new(path, bytes);
+        if !splitting && total > MAX_RESOURCES {
+            splitting = true;
+            for a in held.drain(..) {
+                sink(a);
+            }
+        }
+        if splitting {
+            sink(nested);
+        } else {
+            held.push(nested);
+        }
     }
     if !diags.is_empty() {
         return Err(diags);
     }
-    let mut out = vec![Artifact::new(
+    if !splitting {
+        let bytes = serialize(&whole(stack)?.into_value(), format);
+        if bytes.len() <= MAX_TEMPLATE_BYTES {
+            sink(Artifact::new(root_path(format), bytes));
+            return Ok(());
+        }
+        for a in held {
+            sink(a);
+        }
+    }
+    sink(Artifact::new(
         root_path(format),
         serialize(&root.into_value(), format),
-    )];
-    out.extend(nested_files);
-    Ok(out)
+    ));
+    Ok(())
 }

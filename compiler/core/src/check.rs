@@ -214,8 +214,8 @@ impl Checker<'_> {
         env_name: &str,
     ) -> Option<Stack> {
         let mut env_json = serde_json::Value::Object(Default::default());
-        let nodes = match env {
-            None => base.to_vec(),
+        let nodes: std::borrow::Cow<[Node]> = match env {
+            None => std::borrow::Cow::Borrowed(base),
             Some(env) => {
                 let kids = self.children(env);
                 self.singletons(kids, STACK_SINGLETONS);
@@ -233,7 +233,7 @@ impl Checker<'_> {
                         _ => self.unknown_node(kid, "`environment`", STACK_NODES),
                     }
                 }
-                overlay::overlay(base, &over)
+                std::borrow::Cow::Owned(overlay::overlay(base, &over))
             }
         };
         self.stack(name, &nodes, env_name, env_json)

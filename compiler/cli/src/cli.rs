@@ -119,7 +119,8 @@ pub enum Command {
         #[arg(long)]
         no_converge: bool,
     },
-    /// Show what a deploy would change, without changing anything.
+    /// Show what a deploy would change, without changing anything; with
+    /// `--against OTHER`, what differs between two environments (offline).
     Diff {
         /// The stack file.
         #[arg(default_value = "stack.kdl")]
@@ -127,6 +128,9 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
+        /// Compare the environment with this one instead of with AWS.
+        #[arg(long, value_name = "OTHER")]
+        against: Option<String>,
         /// Output directory of the build.
         #[arg(long, default_value = "out")]
         out: PathBuf,

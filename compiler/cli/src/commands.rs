@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod cloud;
+mod envdiff;
 mod explain;
 mod fleet;
 mod fmt;
@@ -95,6 +96,13 @@ pub fn run(cli: Cli) -> Status {
         Command::Diff {
             file,
             env,
+            against: Some(against),
+            ..
+        } => envdiff::run(format, &file, env.as_deref(), &against),
+        Command::Diff {
+            file,
+            env,
+            against: None,
             out,
             region,
             profile,

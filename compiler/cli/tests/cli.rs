@@ -192,3 +192,39 @@ fn readme_lists_every_diagnostic_code_and_command() {
         );
     }
 }
+
+#[test]
+fn diff_against_compares_two_environments_offline() {
+    let out = stackc(&[
+        "diff",
+        &example("goldcar"),
+        "--env",
+        "test",
+        "--against",
+        "production",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "goldcar-test compared with goldcar-production (5 differences)
+  stack
+    ~ working-hours: always on -> mon-fri 08:00-20:00 (Europe/Madrid)
+  layer web
+    ~ instance-type: t3.small -> t3.micro
+    ~ min: 2 -> 1
+    ~ max: 10 -> 2
+  custom-json
+    ~ goldcar.cache-ttl: 300 -> 5
+"
+    );
+    let unknown = stackc(&[
+        "diff",
+        &example("goldcar"),
+        "--env",
+        "test",
+        "--against",
+        "prod",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("has no environment `prod`; it has: production, test"));
+}

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cookbooks;
 pub mod diag;
 pub mod emit;
+pub mod envdiff;
 pub mod fmt;
 pub mod generate;
 pub mod ir;

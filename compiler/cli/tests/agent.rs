@@ -80,6 +80,7 @@ case "$1 $2" in
 JSON
   ;;
   "autoscaling describe-auto-scaling-instances") echo '[{{"id":"i-0abc","state":"InService"}},{{"id":"i-0def","state":"InService"}},{{"id":"i-0boot","state":"Pending:Wait"}},{{"id":"i-0rep","state":"InService"}}]' ;;
+  "ec2 create-tags") if [ -n "${{TAGS_FAIL:-}}" ]; then echo "AccessDenied" >&2; exit 254; fi ;;
   "ssm get-parameters") echo '{{"Parameters":[{{"Name":"/goldcar/prod/db-password","Value":"{SECRET}"}}],"InvalidParameters":[]}}' ;;
   *) echo "unexpected aws call: $*" >&2; exit 1 ;;
 esac
@@ -283,12 +284,34 @@ fn failures_are_reported_with_their_exit_code() {
     let o = i.run(&["setup"], &[("CINC_EXIT", "3")]);
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("setup failed with exit code 3"));
+    // The outcome is tagged on the instance for `stackc status` (setup_failed).
+    let tagged = |what: &str| {
+        i.read("aws.calls").lines().any(|l| {
+            l.starts_with("ec2 create-tags --region eu-west-1 --resources i-0abc --tags Key=stackc:last-run,Value=")
+                && l.contains(what)
+        })
+    };
+    assert!(tagged("Value=setup failed 20"), "{}", i.read("aws.calls"));
+    // Tagging is best effort: a refused tag does not change the run's code.
+    let o = i.run(&["setup"], &[("CINC_EXIT", "0"), ("TAGS_FAIL", "1")]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("could not record the outcome of setup"));
 
     // A bundle that does not match its sha256 is refused.
     std::fs::write(i.root.join("bundle.sha"), "0".repeat(64)).unwrap();
     let o = i.run(&["deploy"], &[]);
     assert_ne!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not match sha256"));
+    assert!(tagged("Value=deploy failed 20"), "{}", i.read("aws.calls"));
+    assert!(
+        !i.read("ran.json").contains("\"activity\": \"deploy\""),
+        "cinc must not run"
+    );
 
     // Usage errors exit 2.
     assert_eq!(i.run(&["boot"], &[]).status.code(), Some(2));
@@ -321,4 +344,7 @@ fn execute_recipes_runs_exactly_the_named_recipes() {
     );
     let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
     assert_eq!(json["opsworks"]["activity"], "execute_recipes");
+    assert!(i
+        .read("aws.calls")
+        .contains("Key=stackc:last-run,Value=execute_recipes succeeded 20"));
 }

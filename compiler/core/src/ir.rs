@@ -443,3 +443,143 @@ pub struct Database {
     /// `mysql` or `postgresql`.
     pub adapter: String,
 }
+
+/// Whether an environment with working hours is up, and when that changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursState {
+    /// Inside the working hours (layers at their minimum).
+    pub open: bool,
+    /// When the scheduled actions next stop (if open) or start the stack, in
+    /// the hours' time zone.
+    pub next_change: chrono::DateTime<chrono_tz::Tz>,
+}
+
+impl WorkingHours {
+    /// The state at `now`, as the Auto Scaling scheduled actions produce it:
+    /// started at `start` and stopped at `end` on each of `days`, local time.
+    /// `None` only when the time zone is unknown (the checker rejects that).
+    pub fn state_at(&self, now: chrono::DateTime<chrono::Utc>) -> Option<HoursState> {
+        use chrono::{Datelike, Duration, TimeZone};
+        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
+        let local_now = now.with_timezone(&tz);
+        // A time that does not exist locally (inside a spring-forward gap)
+        // is taken as the same wall time an hour later.
+        let at = |date: chrono::NaiveDate, t: TimeOfDay| {
+            let naive = date.and_hms_opt(u32::from(t.hour), u32::from(t.minute), 0)?;
+            (0..4).find_map(|h| {
+                tz.from_local_datetime(&(naive + Duration::hours(h)))
+                    .earliest()
+            })
+        };
+        let works = |date: chrono::NaiveDate| {
+            let idx = date.weekday().num_days_from_monday() as usize;
+            self.days.iter().any(|d| *d as usize == idx)
+        };
+        let today = local_now.date_naive();
+        if works(today) {
+            let (open, close) = (at(today, self.start)?, at(today, self.end)?);
+            if open <= local_now && local_now < close {
+                return Some(HoursState {
+                    open: true,
+                    next_change: close,
+                });
+            }
+        }
+        (0..=7)
+            .map(|d| today + Duration::days(d))
+            .filter(|date| works(*date))
+            .filter_map(|date| at(date, self.start))
+            .find(|open| *open > local_now)
+            .map(|next_change| HoursState {
+                open: false,
+                next_change,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn madrid() -> WorkingHours {
+        let (days, start, end) = crate::units::working_hours("mon-fri 08:00-20:00").unwrap();
+        WorkingHours {
+            days,
+            start,
+            end,
+            timezone: "Europe/Madrid".into(),
+        }
+    }
+
+    fn state(h: &WorkingHours, utc: (i32, u32, u32, u32, u32)) -> (bool, String) {
+        let now = Utc
+            .with_ymd_and_hms(utc.0, utc.1, utc.2, utc.3, utc.4, 0)
+            .unwrap();
+        let s = h.state_at(now).expect("known zone");
+        (
+            s.open,
+            s.next_change.format("%a %Y-%m-%d %H:%M %Z").to_string(),
+        )
+    }
+
+    #[test]
+    fn open_during_working_hours_until_closing_time() {
+        // Tuesday 11:00 in Madrid (CET, UTC+1).
+        assert_eq!(
+            state(&madrid(), (2026, 11, 24, 10, 0)),
+            (true, "Tue 2026-11-24 20:00 CET".into())
+        );
+        // Exactly at opening time it is open; at closing time it is closed.
+        assert!(state(&madrid(), (2026, 11, 24, 7, 0)).0);
+        assert_eq!(
+            state(&madrid(), (2026, 11, 24, 19, 0)),
+            (false, "Wed 2026-11-25 08:00 CET".into())
+        );
+    }
+
+    #[test]
+    fn closed_at_night_and_over_the_weekend() {
+        // Monday 07:00 local: opens the same morning.
+        assert_eq!(
+            state(&madrid(), (2026, 11, 30, 6, 0)),
+            (false, "Mon 2026-11-30 08:00 CET".into())
+        );
+        // Friday 20:30 local: next opening is Monday.
+        assert_eq!(
+            state(&madrid(), (2026, 11, 27, 19, 30)),
+            (false, "Mon 2026-11-30 08:00 CET".into())
+        );
+        // Sunday noon.
+        assert_eq!(
+            state(&madrid(), (2026, 11, 29, 11, 0)),
+            (false, "Mon 2026-11-30 08:00 CET".into())
+        );
+    }
+
+    #[test]
+    fn local_time_follows_daylight_saving() {
+        // Friday 2026-03-27 is CET (UTC+1); Monday 2026-03-30 is CEST (UTC+2).
+        let s = madrid()
+            .state_at(Utc.with_ymd_and_hms(2026, 3, 27, 20, 0, 0).unwrap())
+            .unwrap();
+        assert!(!s.open);
+        assert_eq!(
+            s.next_change.with_timezone(&Utc),
+            Utc.with_ymd_and_hms(2026, 3, 30, 6, 0, 0).unwrap()
+        );
+        // An opening time inside the spring-forward gap (02:30 on 2026-03-29)
+        // still opens that day, an hour later by the wall clock.
+        let (days, start, end) = crate::units::working_hours("sun 02:30-05:00").unwrap();
+        let gap = WorkingHours {
+            days,
+            start,
+            end,
+            timezone: "Europe/Madrid".into(),
+        };
+        assert_eq!(
+            state(&gap, (2026, 3, 28, 23, 0)),
+            (false, "Sun 2026-03-29 03:30 CEST".into())
+        );
+    }
+}

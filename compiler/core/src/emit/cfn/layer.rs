@@ -400,6 +400,16 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "Resource": sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*"),
     }));
     statements.push(json!({
+        "Sid": "RecordLifecycleRunsOnItself",
+        "Effect": "Allow",
+        "Action": "ec2:CreateTags",
+        "Resource": sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"),
+        "Condition": {
+            "StringEquals": { "aws:ARN": "${ec2:SourceInstanceARN}" },
+            "ForAllValues:StringEquals": { "aws:TagKeys": ["stackc:last-run"] },
+        },
+    }));
+    statements.push(json!({
         "Sid": "DescribeTheFleet",
         "Effect": "Allow",
         "Action": ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],

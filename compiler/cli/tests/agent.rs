@@ -291,6 +291,14 @@ fn failures_are_reported_with_their_exit_code() {
                 && l.contains(what)
         })
     };
+    // First `started` (running_setup while it runs), then the outcome.
+    let calls = i.read("aws.calls");
+    let started = calls.find("Value=setup started 20");
+    let failed = calls.find("Value=setup failed 20");
+    assert!(
+        started.is_some() && failed.is_some() && started < failed,
+        "{calls}"
+    );
     assert!(tagged("Value=setup failed 20"), "{}", i.read("aws.calls"));
     // Tagging is best effort: a refused tag does not change the run's code.
     let o = i.run(&["setup"], &[("CINC_EXIT", "0"), ("TAGS_FAIL", "1")]);
@@ -300,7 +308,7 @@ fn failures_are_reported_with_their_exit_code() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("could not record the outcome of setup"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("could not record setup succeeded"));
 
     // A bundle that does not match its sha256 is refused.
     std::fs::write(i.root.join("bundle.sha"), "0".repeat(64)).unwrap();

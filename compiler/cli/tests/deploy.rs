@@ -100,7 +100,57 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     assert!(out.contains("online"), "{out}");
     let o = stackc(&endpoint, &dir, &["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json["layers"][0]["instances"].as_array().unwrap().len(), 2);
+    let web = json["layers"][0]["instances"].as_array().unwrap();
+    assert_eq!(web.len(), 2);
+    let first = web[0]["id"].as_str().unwrap().to_string();
+
+    // Each instance boots with the bootstrap in its user data, and the
+    // load balancer's target group holds the web instances.
+    let seen = python(
+        &endpoint,
+        "eu-west-1",
+        &format!(
+            r#"import base64
+data = ec2.describe_instance_attribute(InstanceId="{first}", Attribute="userData")["UserData"]["Value"]
+print(base64.b64decode(data).decode().splitlines()[0])
+print("bundle parameter named:", "/stackc/goldcar-production/bundle" in base64.b64decode(data).decode())
+elb = session.client("elbv2")
+for tg in elb.describe_target_groups()["TargetGroups"]:
+    print(tg["TargetGroupName"], len(elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])["TargetHealthDescriptions"]))
+"#
+        ),
+    );
+    let mut lines = seen.lines();
+    assert_eq!(lines.next(), Some("#!/bin/bash"), "{seen}");
+    assert_eq!(lines.next(), Some("bundle parameter named: True"), "{seen}");
+    let targets: Vec<&str> = lines.collect();
+    assert_eq!(targets.len(), 1, "one target group (web): {seen}");
+    assert!(
+        targets[0].ends_with(" 2"),
+        "both web instances registered: {seen}"
+    );
+
+    // The agent records each run's outcome in a tag; a failed setup shows.
+    python(
+        &endpoint,
+        "eu-west-1",
+        &format!(
+            r#"ec2.create_tags(Resources=["{first}"], Tags=[{{"Key": "stackc:last-run", "Value": "setup failed 2026-12-02T01:00:00Z"}}])"#
+        ),
+    );
+    let o = stackc(&endpoint, &dir, &["status"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let line = out.lines().find(|l| l.contains(&first)).unwrap();
+    assert!(line.contains("setup_failed"), "{out}");
+    assert!(
+        line.ends_with("last run: setup failed 2026-12-02T01:00:00Z"),
+        "{out}"
+    );
+    assert!(out.contains("no lifecycle run yet"), "{out}");
+    let o = stackc(&endpoint, &dir, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["layers"][0]["instances"][0]["state"], "setup_failed");
+    assert_eq!(json["working_hours"], serde_json::Value::Null);
 
     // run deploy goes to the web layer's instances only.
     let o = stackc(&endpoint, &dir, &["run", "deploy", "--layer", "web"]);
@@ -180,15 +230,16 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     // tested on a stack in an existing VPC below.
 }
 
-/// A VPC with two public and two private subnets, made in moto with boto3
-/// (which moto's venv has).
-fn existing_vpc(endpoint: &str) -> (String, String, String) {
+/// Runs a boto3 script (moto's venv has boto3) against the double, with
+/// `session` and its `ec2` client bound; returns what it printed.
+fn python(endpoint: &str, region: &str, body: &str) -> String {
     let script = format!(
         r#"import boto3
-ec2 = boto3.client("ec2", endpoint_url="{endpoint}", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-ids = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{{i}}.0/24", AvailabilityZone="us-east-1" + "ab"[i % 2])["Subnet"]["SubnetId"] for i in range(4)]
-print(vpc, ",".join(ids[:2]), ",".join(ids[2:]))
+session = boto3.Session(region_name="{region}", aws_access_key_id="t", aws_secret_access_key="t")
+_client = session.client
+session.client = lambda name: _client(name, endpoint_url="{endpoint}")
+ec2 = session.client("ec2")
+{body}
 "#
     );
     let o = Command::new("python3")
@@ -196,7 +247,18 @@ print(vpc, ",".join(ids[:2]), ",".join(ids[2:]))
         .output()
         .expect("python3");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// A VPC with two public and two private subnets, made in moto.
+fn existing_vpc(endpoint: &str) -> (String, String, String) {
+    let text = python(
+        endpoint,
+        "us-east-1",
+        r#"vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+ids = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone="us-east-1" + "ab"[i % 2])["Subnet"]["SubnetId"] for i in range(4)]
+print(vpc, ",".join(ids[:2]), ",".join(ids[2:]))"#,
+    );
     let mut parts = text.split_whitespace().map(str::to_string);
     (
         parts.next().unwrap(),

@@ -191,7 +191,7 @@ fn stack_view(stack: &Stack) -> Value {
         "network": network,
         "notify": stack.notify,
         "working-hours": match &stack.working_hours {
-            Some(w) => format!("{} {}-{} ({})", days(&w.days), w.start, w.end, w.timezone),
+            Some(w) => w.to_string(),
             None => "always on".to_string(),
         },
     });

@@ -454,6 +454,14 @@ pub struct HoursState {
     pub next_change: chrono::DateTime<chrono_tz::Tz>,
 }
 
+impl std::fmt::Display for WorkingHours {
+    /// `mon-fri 08:00-20:00 (Europe/Madrid)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let days = crate::envdiff::days(&self.days);
+        write!(f, "{days} {}-{} ({})", self.start, self.end, self.timezone)
+    }
+}
+
 impl WorkingHours {
     /// The state at `now`, as the Auto Scaling scheduled actions produce it:
     /// started at `start` and stopped at `end` on each of `days`, local time.

@@ -366,6 +366,7 @@ impl Fleet for Aws {
                         .unwrap_or_default(),
                     zone: i.availability_zone().unwrap_or_default().to_string(),
                     private_ip: None,
+                    last_run: None,
                 });
             }
         }
@@ -385,6 +386,12 @@ impl Fleet for Aws {
                         .find(|i| Some(i.id.as_str()) == e.instance_id())
                     {
                         i.private_ip = e.private_ip_address().map(str::to_string);
+                        i.last_run = e
+                            .tags()
+                            .iter()
+                            .find(|t| t.key() == Some(crate::fleet::LAST_RUN_TAG))
+                            .and_then(|t| t.value())
+                            .map(str::to_string);
                     }
                 }
             }

@@ -20,12 +20,30 @@ pub struct Instance {
     pub zone: String,
     /// Private IPv4 address, when known.
     pub private_ip: Option<String>,
+    /// The outcome of the last lifecycle run, as the agent on the instance
+    /// records it in its `stackc:last-run` tag: `<event> succeeded|failed
+    /// <UTC time>`.
+    pub last_run: Option<String>,
 }
 
+/// The EC2 tag in which the agent records each lifecycle run's outcome.
+pub const LAST_RUN_TAG: &str = "stackc:last-run";
+
 impl Instance {
-    /// The OpsWorks-style state of the instance.
+    /// The OpsWorks-style state of the instance: from its Auto Scaling
+    /// lifecycle state and its last run. While the launch waits on the
+    /// lifecycle hook it is `booting` until the agent starts setup, then
+    /// `running_setup`; an instance whose setup failed is `setup_failed`
+    /// until it is gone (its launch is abandoned, so Auto Scaling is about
+    /// to replace it).
     pub fn state(&self) -> &'static str {
-        opsworks_state(&self.lifecycle)
+        let last = self.last_run.as_deref().unwrap_or("");
+        match opsworks_state(&self.lifecycle) {
+            "terminated" => "terminated",
+            _ if last.starts_with("setup failed") => "setup_failed",
+            "running_setup" if last.is_empty() => "booting",
+            state => state,
+        }
     }
 }
 
@@ -141,29 +159,86 @@ pub async fn run_and_wait<F: Fleet>(
     Ok(ok)
 }
 
+/// Where an environment's working hours stand at `now`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HoursNow {
+    /// The hours as the stack file writes them, with the time zone.
+    pub hours: String,
+    /// Inside the hours (layers at their minimum).
+    pub open: bool,
+    /// When the stack next stops (if open) or starts, in the hours' time
+    /// zone, RFC 3339.
+    pub next_change: String,
+}
+
+impl HoursNow {
+    /// The state of `hours` at `now`; `None` for an unknown time zone (the
+    /// checker rejects those, so only a hand-made IR has one).
+    pub fn at(
+        hours: &stackc_core::ir::WorkingHours,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<HoursNow> {
+        let state = hours.state_at(now)?;
+        Some(HoursNow {
+            hours: hours.to_string(),
+            open: state.open,
+            next_change: state.next_change.to_rfc3339(),
+        })
+    }
+
+    /// `open, stops Tue 2026-11-24 20:00 CET` or `closed, starts ...`.
+    fn describe(&self) -> String {
+        let when = chrono::DateTime::parse_from_rfc3339(&self.next_change)
+            .map(|t| t.format("%a %Y-%m-%d %H:%M %:z").to_string())
+            .unwrap_or_else(|_| self.next_change.clone());
+        if self.open {
+            format!("open, stops {when}")
+        } else {
+            format!("closed (layers at 0), starts {when}")
+        }
+    }
+}
+
+/// What `stackc status` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport<'a> {
+    /// `<stack>-<env>`.
+    pub stack: &'a str,
+    /// CloudFormation stack status.
+    pub status: &'a str,
+    /// Stack outputs.
+    pub outputs: &'a [(String, String)],
+    /// Working hours of the environment, if it has any.
+    pub hours: Option<HoursNow>,
+    /// Instances per layer.
+    pub layers: &'a [(String, Vec<Instance>)],
+}
+
 /// Renders `stackc status` for people.
-pub fn render_status(
-    stack: &str,
-    status: &str,
-    outputs: &[(String, String)],
-    layers: &[(String, Vec<Instance>)],
-) -> String {
+pub fn render_status(report: &StatusReport<'_>) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{stack}: {status}");
-    for (k, v) in outputs {
+    let _ = writeln!(s, "{}: {}", report.stack, report.status);
+    for (k, v) in report.outputs {
         let _ = writeln!(s, "  {k} = {v}");
     }
-    for (layer, instances) in layers {
+    if let Some(h) = &report.hours {
+        let _ = writeln!(s, "working hours {}: {}", h.hours, h.describe());
+    }
+    for (layer, instances) in report.layers {
         let _ = writeln!(s, "layer {layer}: {} instance(s)", instances.len());
         for i in instances {
-            let _ = writeln!(
-                s,
-                "  {:<20} {:<14} {:<12} {}",
+            let line = format!(
+                "  {:<20} {:<14} {:<12} {:<15} {}",
                 i.id,
                 i.state(),
                 i.zone,
-                i.private_ip.as_deref().unwrap_or("-")
+                i.private_ip.as_deref().unwrap_or("-"),
+                i.last_run
+                    .as_deref()
+                    .map(|r| format!("last run: {r}"))
+                    .unwrap_or_else(|| "no lifecycle run yet".to_string())
             );
+            let _ = writeln!(s, "{}", line.trim_end());
         }
     }
     s
@@ -229,5 +304,82 @@ mod tests {
         assert_eq!(opsworks_state("Terminating:Wait"), "shutting_down");
         assert_eq!(opsworks_state("Terminated"), "terminated");
         assert_eq!(opsworks_state("Pending"), "pending");
+    }
+
+    fn instance(lifecycle: &str, last_run: Option<&str>) -> Instance {
+        Instance {
+            id: "i-0123456789abcdef0".into(),
+            group: "shop-production-web".into(),
+            lifecycle: lifecycle.into(),
+            zone: "eu-west-1a".into(),
+            private_ip: Some("10.0.1.10".into()),
+            last_run: last_run.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_failed_setup_shows_as_setup_failed_until_the_instance_is_gone() {
+        let failed = Some("setup failed 2026-12-02T01:00:00Z");
+        assert_eq!(instance("Pending:Wait", None).state(), "booting");
+        let running = Some("setup started 2026-12-02T00:58:00Z");
+        assert_eq!(instance("Pending:Wait", running).state(), "running_setup");
+        assert_eq!(instance("Pending:Wait", failed).state(), "setup_failed");
+        assert_eq!(instance("Terminating:Wait", failed).state(), "setup_failed");
+        assert_eq!(instance("Terminated", failed).state(), "terminated");
+        // Only setup's failure changes the state; a failed deploy leaves the
+        // instance online (OpsWorks did the same) and shows in the last run.
+        let deploy = Some("deploy failed 2026-12-02T01:00:00Z");
+        assert_eq!(instance("InService", deploy).state(), "online");
+        let ok = Some("setup succeeded 2026-12-02T01:00:00Z");
+        assert_eq!(instance("InService", ok).state(), "online");
+    }
+
+    fn madrid() -> stackc_core::ir::WorkingHours {
+        let (days, start, end) = stackc_core::units::working_hours("mon-fri 08:00-20:00").unwrap();
+        stackc_core::ir::WorkingHours {
+            days,
+            start,
+            end,
+            timezone: "Europe/Madrid".into(),
+        }
+    }
+
+    #[test]
+    fn status_says_when_the_stack_next_stops_or_starts() {
+        use chrono::TimeZone;
+        let outputs = vec![("WebLoadBalancerDns".to_string(), "web.example".to_string())];
+        let layers = vec![(
+            "web".to_string(),
+            vec![instance(
+                "InService",
+                Some("configure succeeded 2026-12-02T09:00:00Z"),
+            )],
+        )];
+        // Wednesday 10:00 UTC = 11:00 in Madrid: open until 20:00 CET.
+        let wednesday = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+        let report = StatusReport {
+            stack: "shop-test",
+            status: "UPDATE_COMPLETE",
+            outputs: &outputs,
+            hours: HoursNow::at(&madrid(), wednesday),
+            layers: &layers,
+        };
+        assert_eq!(
+            render_status(&report),
+            "shop-test: UPDATE_COMPLETE\n  \
+             WebLoadBalancerDns = web.example\n\
+             working hours mon-fri 08:00-20:00 (Europe/Madrid): open, stops Wed 2026-12-02 20:00 +01:00\n\
+             layer web: 1 instance(s)\n  \
+             i-0123456789abcdef0  online         eu-west-1a   10.0.1.10       last run: configure succeeded 2026-12-02T09:00:00Z\n"
+        );
+        // Friday 21:00 in Madrid: closed until Monday 08:00.
+        let friday = chrono::Utc.with_ymd_and_hms(2026, 12, 4, 20, 0, 0).unwrap();
+        let h = HoursNow::at(&madrid(), friday).unwrap();
+        assert!(!h.open);
+        assert_eq!(h.next_change, "2026-12-07T08:00:00+01:00");
+        assert_eq!(
+            h.describe(),
+            "closed (layers at 0), starts Mon 2026-12-07 08:00 +01:00"
+        );
     }
 }

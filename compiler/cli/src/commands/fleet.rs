@@ -84,22 +84,34 @@ pub fn status(
                 )
             })
             .collect();
+        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+        let hours = stack
+            .working_hours
+            .as_ref()
+            .and_then(|h| fleet::HoursNow::at(h, now));
         if json {
             let value = serde_json::json!({
                 "stack": name,
                 "status": info.status,
                 "outputs": info.outputs.iter().cloned().collect::<std::collections::BTreeMap<String, String>>(),
+                "working_hours": hours,
                 "layers": per_layer.iter().map(|(l, i)| serde_json::json!({
                     "layer": l,
                     "instances": i.iter().map(|x| serde_json::json!({
                         "id": x.id, "state": x.state(), "lifecycle": x.lifecycle,
-                        "zone": x.zone, "private_ip": x.private_ip,
+                        "zone": x.zone, "private_ip": x.private_ip, "last_run": x.last_run,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
             crate::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON serializes")));
         } else {
-            crate::output::stdout(&fleet::render_status(&name, &info.status, &info.outputs, &per_layer));
+            crate::output::stdout(&fleet::render_status(&fleet::StatusReport {
+                stack: &name,
+                status: &info.status,
+                outputs: &info.outputs,
+                hours,
+                layers: &per_layer,
+            }));
         }
         Status::Ok
     })

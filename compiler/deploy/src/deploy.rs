@@ -522,13 +522,7 @@ async fn apply<C: Cloud>(
             }
         }
     }
-    let seen: HashSet<String> = cloud
-        .stack_events(stack)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let seen = seen_events(cloud, stack).await;
     cloud.execute_change_set(stack, &id).await?;
     let status = follow(cloud, ui, opts, stack, seen, set.changes.len() as u64).await?;
     if status.ends_with("_COMPLETE") && !status.contains("ROLLBACK") {
@@ -537,6 +531,18 @@ async fn apply<C: Cloud>(
     } else {
         Err(DeployError::Failed { status })
     }
+}
+
+/// The ids of the events the stack already has, so following it shows only
+/// what happens from now on.
+async fn seen_events<C: Cloud>(cloud: &C, stack: &str) -> HashSet<String> {
+    cloud
+        .stack_events(stack)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.id)
+        .collect()
 }
 
 /// Prints the stack's new events, oldest first, until the stack settles;
@@ -661,13 +667,7 @@ pub async fn destroy<C: Cloud>(
             None => return Err(DeployError::NeedsConfirmation),
         }
     }
-    let seen: HashSet<String> = cloud
-        .stack_events(stack)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let seen = seen_events(cloud, stack).await;
     cloud.delete_stack(stack).await?;
     let status = follow(cloud, ui, opts, stack, seen, 0).await?;
     if status == "DELETE_COMPLETE" {

@@ -14,6 +14,8 @@ mod tests;
 pub use markdown::markdown;
 pub use svg::svg;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::Artifact;
 use crate::envdiff::{days, duration};
 use crate::ir::{App, Layer, Listener, LoadRule, Network, Program, Scaling, Source, Stack};
@@ -49,81 +51,122 @@ struct Group<'a> {
     colocated: Vec<&'a Layer>,
 }
 
-fn groups(stack: &Stack) -> Vec<Group<'_>> {
-    stack
-        .layers
-        .iter()
-        .filter(|l| host_of(stack, l).name == l.name)
-        .map(|host| Group {
-            host,
-            colocated: stack
-                .layers
-                .iter()
-                .filter(|l| l.name != host.name && host_of(stack, l).name == host.name)
-                .collect(),
-        })
-        .collect()
-}
-
-/// The layer whose instances carry `layer`: the layer it is `on`, or itself.
-fn host_of<'a>(stack: &'a Stack, layer: &'a Layer) -> &'a Layer {
-    match layer.on.as_deref().and_then(|h| stack.layer(h)) {
-        Some(host) if host.on.is_none() => host,
-        _ => layer,
-    }
-}
-
 /// A layer that instances of another group use: `from` (a host layer)
 /// reaches `to` (any layer) for `why`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Link<'a> {
     from: &'a str,
     to: &'a str,
     why: &'static str,
 }
 
-/// Which groups use a layer on other instances: every app's memcached is
-/// the stack's first memcached layer (as in the node JSON; static sites
-/// left out, they run no code), and an haproxy layer balances the app
-/// server layers. Links within one group are left out: the layers share the
-/// instances.
-fn links(stack: &Stack) -> Vec<Link<'_>> {
-    let mut out: Vec<Link> = Vec::new();
-    if let Some(cache) = stack.layers.iter().find(|l| l.type_name == "memcached") {
-        let cache_host = host_of(stack, cache).name.as_str();
-        for app in stack.apps.iter().filter(|a| uses_memcached(a)) {
-            let Some(layer) = stack.layer(&app.layer) else {
-                continue;
+/// Who runs where and who uses whom, worked out once per environment.
+struct Topology<'a> {
+    /// Layer name → the layer whose instances carry it.
+    hosts: BTreeMap<&'a str, &'a Layer>,
+    groups: Vec<Group<'a>>,
+    links: Vec<Link<'a>>,
+}
+
+impl<'a> Topology<'a> {
+    fn new(stack: &'a Stack) -> Topology<'a> {
+        let mut by_name: BTreeMap<&str, &Layer> = BTreeMap::new();
+        for l in &stack.layers {
+            by_name.entry(l.name.as_str()).or_insert(l);
+        }
+        let mut hosts: BTreeMap<&str, &Layer> = BTreeMap::new();
+        for l in &stack.layers {
+            let host = match l.on.as_deref().and_then(|h| by_name.get(h)) {
+                Some(h) if h.on.is_none() => h,
+                _ => l,
             };
-            let from = host_of(stack, layer).name.as_str();
-            let link = Link {
-                from,
-                to: cache.name.as_str(),
-                why: "memcached",
-            };
-            if from != cache_host && !out.contains(&link) {
-                out.push(link);
+            hosts.entry(l.name.as_str()).or_insert(host);
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+        for l in &stack.layers {
+            if hosts.get(l.name.as_str()).is_some_and(|h| h.name == l.name)
+                && !index.contains_key(l.name.as_str())
+            {
+                index.insert(l.name.as_str(), groups.len());
+                groups.push(Group {
+                    host: l,
+                    colocated: Vec::new(),
+                });
             }
         }
-    }
-    for proxy in stack.layers.iter().filter(|l| l.type_name == "haproxy") {
-        let from = host_of(stack, proxy).name.as_str();
-        for backend in stack
-            .layers
-            .iter()
-            .filter(|l| APP_SERVER_TYPES.contains(&l.type_name.as_str()))
-        {
-            let link = Link {
-                from,
-                to: backend.name.as_str(),
-                why: "haproxy backend",
-            };
-            if host_of(stack, backend).name != from && !out.contains(&link) {
-                out.push(link);
+        for l in &stack.layers {
+            let host = hosts
+                .get(l.name.as_str())
+                .map_or(l.name.as_str(), |h| h.name.as_str());
+            if host != l.name {
+                if let Some(&i) = index.get(host) {
+                    groups[i].colocated.push(l);
+                }
             }
         }
+        let mut t = Topology {
+            hosts,
+            groups,
+            links: Vec::new(),
+        };
+        t.links = t.find_links(stack);
+        t
     }
-    out
+
+    /// The layer whose instances carry `layer`: the layer it is `on`, or itself.
+    fn host_of(&self, layer: &'a Layer) -> &'a Layer {
+        self.hosts
+            .get(layer.name.as_str())
+            .copied()
+            .unwrap_or(layer)
+    }
+
+    /// Which groups use a layer on other instances: every app's memcached
+    /// is the stack's first memcached layer (as in the node JSON; static
+    /// sites left out, they run no code), and an haproxy layer balances the
+    /// app server layers. Links within one group are left out: the layers
+    /// share the instances.
+    fn find_links(&self, stack: &'a Stack) -> Vec<Link<'a>> {
+        let mut out: Vec<Link> = Vec::new();
+        let mut seen: BTreeSet<Link> = BTreeSet::new();
+        let mut push = |link: Link<'a>| {
+            if seen.insert(link.clone()) {
+                out.push(link);
+            }
+        };
+        let host_name = |name: &str| self.hosts.get(name).map(|h| h.name.as_str());
+        if let Some(cache) = stack.layers.iter().find(|l| l.type_name == "memcached") {
+            let cache_host = self.host_of(cache).name.as_str();
+            for app in stack.apps.iter().filter(|a| uses_memcached(a)) {
+                match host_name(&app.layer) {
+                    Some(from) if from != cache_host => push(Link {
+                        from,
+                        to: cache.name.as_str(),
+                        why: "memcached",
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        for proxy in stack.layers.iter().filter(|l| l.type_name == "haproxy") {
+            let from = self.host_of(proxy).name.as_str();
+            for backend in stack
+                .layers
+                .iter()
+                .filter(|l| APP_SERVER_TYPES.contains(&l.type_name.as_str()))
+            {
+                if self.host_of(backend).name != from {
+                    push(Link {
+                        from,
+                        to: backend.name.as_str(),
+                        why: "haproxy backend",
+                    });
+                }
+            }
+        }
+        out
+    }
 }
 
 /// True unless the app is a static site (which runs no code to use a cache).

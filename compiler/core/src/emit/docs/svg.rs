@@ -10,7 +10,7 @@
 
 mod render;
 
-use super::{bounds, groups, links, listeners, scaling_kind, Group};
+use super::{bounds, listeners, scaling_kind, Group, Topology};
 use crate::ir::{App, Network, Stack};
 
 const CHAR_W: i64 = 8;
@@ -228,13 +228,13 @@ fn app_card(app: &App) -> Card {
 
 impl Diagram {
     fn new(stack: &Stack) -> Diagram {
-        let groups = groups(stack);
+        let topo = Topology::new(stack);
         let mut databases: Vec<Card> = Vec::new();
         let mut db_keys: Vec<String> = Vec::new();
         let mut db_edges = Vec::new();
         let mut lb_labels = Vec::new();
         let mut rows: Vec<Row> = Vec::new();
-        for group in &groups {
+        for group in &topo.groups {
             let host = group.host;
             let lb = host.load_balancer.as_ref().map(|lb| {
                 let mut lines = listeners(&lb.listeners);
@@ -281,7 +281,8 @@ impl Diagram {
             .iter()
             .any(|r| r.lb.is_some())
             .then(|| Card::new("internet".into(), "internet", "internet", Vec::new()));
-        let links = links(stack)
+        let links = topo
+            .links
             .iter()
             .map(|l| (layer_id(l.from), layer_id(l.to)))
             .collect();

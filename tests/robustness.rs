@@ -2,7 +2,8 @@
 //! examples, pathological nesting and huge files give diagnostics, never a
 //! panic, and every diagnostic points inside the file. The formatter is
 //! checked on the same inputs: it never panics and its output is a fixed
-//! point.
+//! point. Those that check clean are documented (`stackc docs`) without a
+//! panic.
 
 use std::path::Path;
 
@@ -21,7 +22,7 @@ fn run(bytes: &[u8]) -> Vec<Diagnostic> {
         base_dir: Path::new("/stack"),
         files: &AllExist,
     };
-    let (_, diags) = check_source(text, &opts);
+    let (program, diags) = check_source(text, &opts);
     for d in &diags {
         assert!(
             d.span.offset + d.span.len <= text.len(),
@@ -29,6 +30,11 @@ fn run(bytes: &[u8]) -> Vec<Diagnostic> {
             d,
             text.len()
         );
+    }
+    if let Some(p) = program.filter(|_| !stackc_core::diag::has_errors(&diags)) {
+        for stack in &p.environments {
+            stackc_core::emit::docs::emit(&p, stack);
+        }
     }
     if let Ok(formatted) = fmt::format_source(text) {
         let again = fmt::format_source(&formatted).expect("formatted output parses");

@@ -63,6 +63,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
         format: TemplateFormat,
     },
+    /// Write an architecture page and diagram per environment (every one
+    /// unless --env): OUT/<stack>-<env>.md and OUT/<stack>-<env>.svg.
+    Docs {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// Document only this environment.
+        #[arg(long)]
+        env: Option<String>,
+        /// Output directory.
+        #[arg(long, default_value = "out/docs")]
+        out: PathBuf,
+    },
     /// Print the node JSON a Chef run of a layer and event receives (like
     /// `opsworks-agent-cli get_json`), with sample instances.
     NodeJson {

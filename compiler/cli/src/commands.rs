@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod cloud;
+mod docs;
 mod envdiff;
 mod explain;
 mod fleet;
@@ -202,6 +203,7 @@ pub fn run(cli: Cli) -> Status {
             out,
             format: template_format,
         } => build::run(format, &file, env.as_deref(), &out, template_format.into()),
+        Command::Docs { file, env, out } => docs::run(format, &file, env.as_deref(), &out),
     }
 }
 

@@ -228,3 +228,94 @@ fn diff_against_compares_two_environments_offline() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("has no environment `prod`; it has: production, test"));
 }
+
+#[test]
+fn docs_writes_a_page_and_a_diagram_per_environment() {
+    use stackc_core::check::{check_source, Options, RealFiles};
+    use stackc_core::emit::docs;
+
+    let out = std::env::temp_dir().join(format!("stackc-cli-{}-docs", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let o = stackc(&["docs", &example("goldcar"), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("documented goldcar-test → "),
+        "{}",
+        stderr(&o)
+    );
+
+    // The files are the core's output, and nothing else.
+    let dir = repo().join("examples/goldcar");
+    let source = std::fs::read_to_string(dir.join("stack.kdl")).unwrap();
+    let opts = Options {
+        base_dir: &dir,
+        files: &RealFiles,
+    };
+    let program = check_source(&source, &opts).0.unwrap();
+    let mut expected = Vec::new();
+    for stack in &program.environments {
+        for a in docs::emit(&program, stack) {
+            assert_eq!(
+                std::fs::read(out.join(&a.path)).unwrap(),
+                a.bytes,
+                "{}",
+                a.path
+            );
+            expected.push(a.path);
+        }
+    }
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    expected.sort();
+    assert_eq!(written, expected);
+    assert_eq!(
+        expected,
+        [
+            "goldcar-production.md",
+            "goldcar-production.svg",
+            "goldcar-test.md",
+            "goldcar-test.svg"
+        ]
+    );
+
+    // README shows docs/goldcar.svg: it must be what `stackc docs` draws.
+    assert_eq!(
+        std::fs::read_to_string(repo().join("docs/goldcar.svg")).unwrap(),
+        std::fs::read_to_string(out.join("goldcar-production.svg")).unwrap(),
+        "docs/goldcar.svg is stale: run `stackc docs examples/goldcar/stack.kdl --env production --out out/docs` and copy out/docs/goldcar-production.svg to docs/goldcar.svg"
+    );
+
+    // One environment; an unknown one is a usage error; an unwritable
+    // directory a user error that names it.
+    let one = out.join("one");
+    let o = stackc(&[
+        "docs",
+        &example("goldcar"),
+        "--env",
+        "test",
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(&one).unwrap().count(), 2);
+    assert!(one.join("goldcar-test.svg").is_file());
+    let o = stackc(&["docs", &example("goldcar"), "--env", "prod"]);
+    assert_eq!(o.status.code(), Some(2));
+    let blocked = out.join("goldcar-production.md").join("sub");
+    let o = stackc(&[
+        "docs",
+        &example("goldcar"),
+        "--out",
+        blocked.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("error: cannot create {}", blocked.display())),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}

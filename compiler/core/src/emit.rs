@@ -1,5 +1,6 @@
 //! Artifacts of one environment: CloudFormation template(s), the cookbook
-//! bundle, node JSON, and the manifest. Emitters read only the IR.
+//! bundle, node JSON, and the manifest; and its documentation (`docs`).
+//! Emitters read only the IR.
 //!
 //! Contract between the emitters and the instance:
 //! - The bundle `cookbooks.tar.gz` holds `cookbooks/<name>/...` (built-in
@@ -18,6 +19,7 @@
 
 pub mod bundle;
 pub mod cfn;
+pub mod docs;
 pub mod manifest;
 pub mod node;
 

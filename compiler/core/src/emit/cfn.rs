@@ -11,6 +11,7 @@ pub mod userdata;
 
 use serde_json::{json, Value};
 
+pub use layer::layer_alarms;
 pub use shared::{
     bundle_parameter, bundle_parameter_for, group_name, run_document_for, run_document_name,
 };

@@ -11,8 +11,8 @@ use super::template::{assume_role, get_att, pascal, policy_document, r#ref, sub,
 use super::userdata;
 use crate::diag::Diagnostic;
 use crate::emit::node::{instance_layers, log_group};
-use crate::ir::{Comparison, Layer, LoadRule, Stack};
-use crate::stdlib::{self, Metric, MetricSource};
+use crate::ir::{Alarm, Comparison, Layer, LoadRule, Stack};
+use crate::stdlib::{self, MetricSource};
 use crate::units::Weekday;
 
 /// How layer resources reach the shared ones (directly in a single template,
@@ -669,23 +669,11 @@ fn periods(secs: u64) -> (u64, u64) {
     (period, secs.div_ceil(period).max(1))
 }
 
-/// The layer's own alarms, and defaults for load-balanced layers
-/// (unhealthy hosts, 5xx) unless the stack file sets one on that metric.
-fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: &Shared) {
-    let lp = pascal(&layer.name);
-    let mut all: Vec<(String, &Metric, Comparison, f64, u64)> = layer
-        .alarms
-        .iter()
-        .map(|a| {
-            (
-                a.name.clone(),
-                &a.metric,
-                a.comparison,
-                a.threshold,
-                a.period_secs,
-            )
-        })
-        .collect();
+/// A layer's alarms: its own, then the defaults of a load-balanced layer
+/// (unhealthy hosts, 5xx) unless it sets one on that metric or of that name.
+/// The flag is true for a default.
+pub fn layer_alarms(layer: &Layer) -> Vec<(Alarm, bool)> {
+    let mut all: Vec<(Alarm, bool)> = layer.alarms.iter().map(|a| (a.clone(), false)).collect();
     if layer.load_balancer.is_some() {
         let std = stdlib::get();
         for (name, metric, threshold) in [
@@ -700,11 +688,34 @@ fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: 
                 .iter()
                 .any(|a| a.metric.name == metric || a.name == name)
             {
-                all.push((name.to_string(), m, Comparison::Above, threshold, 300));
+                all.push((
+                    Alarm {
+                        name: name.to_string(),
+                        metric: m.clone(),
+                        comparison: Comparison::Above,
+                        threshold,
+                        period_secs: 300,
+                    },
+                    true,
+                ));
             }
         }
     }
-    for (name, metric, comparison, threshold, secs) in all {
+    all
+}
+
+/// The layer's alarms (see [`layer_alarms`]).
+fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: &Shared) {
+    let lp = pascal(&layer.name);
+    let all = layer_alarms(layer);
+    for (alarm, _) in all {
+        let Alarm {
+            name,
+            metric,
+            comparison,
+            threshold,
+            period_secs: secs,
+        } = alarm;
         let dimensions = match metric.source {
             MetricSource::Instance => json!([{
                 "Name": "AutoScalingGroupName",

@@ -117,6 +117,10 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("user_data_too_large", "found while building templates"),
     ("bad_cookbook", "found while building the bundle: emit::bundle tests"),
     ("port_conflict", "no two stdlib types that may share an instance listen on one port; kept for new layer types"),
+    ("import_missing_file", "stackc import opsworks: tests/import_opsworks.rs"),
+    ("import_bad_json", "stackc import opsworks: tests/import_opsworks.rs"),
+    ("import_wrong_shape", "stackc import opsworks: tests/import_opsworks.rs"),
+    ("import_stack_count", "stackc import opsworks: tests/import_opsworks.rs"),
 ];
 
 #[test]

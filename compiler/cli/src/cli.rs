@@ -240,10 +240,34 @@ pub enum Command {
         #[arg(long)]
         profile: Option<String>,
     },
+    /// Write a stack file from another tool's description of a fleet.
+    Import {
+        /// Where the description comes from.
+        #[command(subcommand)]
+        from: ImportSource,
+    },
     /// Explain a diagnostic code (`stackc explain unknown_node`).
     Explain {
         /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.
         code: Option<String>,
+    },
+}
+
+/// What `stackc import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Print a stack file made from an OpsWorks stack's saved `aws opsworks
+    /// describe-*` output.
+    ///
+    /// DIR holds describe-stacks.json and describe-layers.json, and when
+    /// present describe-apps.json, describe-instances.json,
+    /// describe-load-based-auto-scaling.json,
+    /// describe-time-based-auto-scaling.json and
+    /// describe-elastic-load-balancers.json. The stack file goes to stdout,
+    /// a warning for everything not carried over exactly to stderr.
+    Opsworks {
+        /// The directory holding the describe-*.json files.
+        dir: PathBuf,
     },
 }
 

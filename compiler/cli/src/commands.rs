@@ -8,13 +8,14 @@ mod envdiff;
 mod explain;
 mod fleet;
 mod fmt;
+mod import;
 mod node_json;
 
 use std::path::{Path, PathBuf};
 
 use stackc_core::diag::{Code, Diagnostic, Span};
 
-use crate::cli::{Cli, Command, MessageFormat};
+use crate::cli::{Cli, Command, ImportSource, MessageFormat};
 use crate::output;
 
 /// Process exit status.
@@ -48,6 +49,9 @@ pub fn run(cli: Cli) -> Status {
             fmt::run(format, &file, mode)
         }
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Import {
+            from: ImportSource::Opsworks { dir },
+        } => import::opsworks(format, &dir),
         Command::NodeJson {
             file,
             layer,

@@ -318,4 +318,96 @@ fn docs_writes_a_page_and_a_diagram_per_environment() {
         stderr(&o)
     );
     let _ = std::fs::remove_dir_all(&out);
+
+fn import_opsworks_prints_a_stack_file_and_warnings() {
+    let dir = repo().join("tests/fixtures/opsworks/goldcar");
+    let out = stackc(&["import", "opsworks", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let kdl = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(kdl.contains("stack goldcar-prod {"), "{kdl}");
+    assert!(kdl.contains("layer memcached type=memcached {"), "{kdl}");
+    let err = stderr(&out);
+    assert!(
+        err.lines().all(|l| l.starts_with("warning: ") || l.ends_with("review them before `stackc check`")),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: app \"rentals\": create the SSM SecureString parameters /goldcar-prod/rentals/DB_PASSWORD"),
+        "{err}"
+    );
+
+    // The output checks once the cookbooks are in place, and is formatted.
+    let work = std::env::temp_dir().join(format!("stackc-cli-{}-import", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    for recipe in [
+        "php_extensions",
+        "vhosts",
+        "cache_warm",
+        "report_tools",
+        "report_jobs",
+        "flush_reports",
+    ] {
+        let cb = work.join("cookbooks/goldcar");
+        std::fs::create_dir_all(cb.join("recipes")).unwrap();
+        std::fs::write(cb.join("metadata.rb"), "name 'goldcar'\nversion '1.0.0'\n").unwrap();
+        std::fs::write(cb.join("recipes").join(format!("{recipe}.rb")), "log 'x'\n").unwrap();
+    }
+    let stack = work.join("stack.kdl");
+    std::fs::write(&stack, &kdl).unwrap();
+    let check = stackc(&["check", stack.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let fmt = stackc(&["fmt", "--check", stack.to_str().unwrap()]);
+    assert_eq!(fmt.status.code(), Some(0), "{}", stderr(&fmt));
+    let _ = std::fs::remove_dir_all(&work);
+
+    // JSON warnings are objects on stderr; stdout stays the stack file.
+    let out = stackc(&[
+        "import",
+        "opsworks",
+        "--message-format",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout.clone()).unwrap(), kdl);
+    for line in stderr(&out).lines() {
+        let w: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
+        assert_eq!(w["severity"], "warning");
+    }
+}
+
+#[test]
+fn import_opsworks_errors_and_usage() {
+    let dir = std::env::temp_dir().join(format!("stackc-cli-{}-import-bad", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("describe-stacks.json"), "{\"Stacks\": [}").unwrap();
+    let out = stackc(&["import", "opsworks", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("stackc::import_bad_json"), "{err}");
+    assert!(err.contains("describe-stacks.json:1:13"), "{err}");
+    assert!(err.contains("stackc::import_missing_file"), "{err}");
+    assert!(err.contains("describe-layers.json is missing"), "{err}");
+
+    std::fs::write(dir.join("describe-layers.json"), b"\xff\xfe{\x00").unwrap();
+    let err = stderr(&stackc(&["import", "opsworks", dir.to_str().unwrap()]));
+    assert!(err.contains("UTF-16"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let out = stackc(&["import", "opsworks", "/nonexistent/opsworks"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("stackc::read_failed"),
+        "{}",
+        stderr(&out)
+    );
+
+    assert_eq!(stackc(&["import"]).status.code(), Some(2));
+    assert_eq!(stackc(&["import", "opsworks"]).status.code(), Some(2));
+    assert_eq!(
+        stackc(&["import", "chef-server", "x"]).status.code(),
+        Some(2)
+    );
 }

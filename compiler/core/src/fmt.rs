@@ -85,6 +85,8 @@ mod printer;
 mod tree;
 mod values;
 
+pub(crate) use values::spell;
+
 #[cfg(test)]
 mod tests;
 

@@ -62,7 +62,7 @@ pub(super) fn normalize_newlines(text: &str) -> String {
 /// back as the same identifier string; otherwise quoted, unless quoting
 /// would need `\"` or `\\` escapes that a raw string (on one line)
 /// avoids.
-pub(super) fn spell(value: &str) -> String {
+pub(crate) fn spell(value: &str) -> String {
     if is_bare(value) {
         value.to_string()
     } else if value.contains(['"', '\\']) {

@@ -318,7 +318,9 @@ fn docs_writes_a_page_and_a_diagram_per_environment() {
         stderr(&o)
     );
     let _ = std::fs::remove_dir_all(&out);
+}
 
+#[test]
 fn import_opsworks_prints_a_stack_file_and_warnings() {
     let dir = repo().join("tests/fixtures/opsworks/goldcar");
     let out = stackc(&["import", "opsworks", dir.to_str().unwrap()]);

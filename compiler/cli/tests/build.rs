@@ -290,6 +290,30 @@ fn security_defaults_hold_in_every_template() {
     }
 }
 
+/// The statement of this Sid in a role's inline policy.
+fn statement<'t>(role: &'t Value, sid: &str) -> Option<&'t Value> {
+    role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == sid)
+}
+
+#[test]
+fn an_app_from_s3_is_readable_by_its_layer_only() {
+    let out = build("shop", &["--env", "production"]);
+    let t = load(&out.join("shop-production/template.json"));
+    let r = &t["Resources"];
+    let read = statement(&r["StorefrontInstanceRole"], "ReadAppSources")
+        .expect("storefront reads its archive");
+    assert_eq!(read["Action"], "s3:GetObject");
+    assert_eq!(
+        read["Resource"],
+        serde_json::json!([{ "Fn::Sub": "arn:${AWS::Partition}:s3:::shop-example-releases/storefront/2026-11-20.tar.gz" }])
+    );
+    assert!(statement(&r["ApiInstanceRole"], "ReadAppSources").is_none());
+}
+
 #[test]
 fn goldcar_has_the_architecture_of_the_stack_file() {
     let out = build("goldcar", &[]);

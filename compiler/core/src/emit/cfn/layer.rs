@@ -374,6 +374,29 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
             "Condition": { "StringEquals": { "kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com") } },
         }));
     }
+    // Apps fetched from S3: that object only (read with the instance role).
+    let sources: Vec<Value> = stack
+        .apps
+        .iter()
+        .filter(|a| names.contains(&a.layer.as_str()))
+        .filter_map(|a| match &a.source {
+            crate::ir::Source::S3 { url } => url.strip_prefix("s3://"),
+            _ => None,
+        })
+        // `${` in a key would read as a Sub variable: `${!` is its literal.
+        .map(|object| {
+            let object = object.replace("${", "${!");
+            sub(&format!("arn:${{AWS::Partition}}:s3:::{object}"))
+        })
+        .collect();
+    if !sources.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadAppSources",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": sources,
+        }));
+    }
     statements.push(json!({
         "Sid": "WriteOwnLogs",
         "Effect": "Allow",

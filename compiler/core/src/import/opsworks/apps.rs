@@ -199,7 +199,7 @@ fn source(cx: &mut Ctx, subject: &str, src: Option<&Source>) -> Result<(Node, bo
                 return Err(format!("`{url}` is not an S3 object URL stackc can read"));
             };
             if filtered(&src.username) {
-                cx.warn(subject, "the access key OpsWorks used for the archive is not imported: instances fetch s3= sources with their instance role, which needs s3:GetObject on the object");
+                cx.warn(subject, "the access key OpsWorks used for the archive is not imported: instances fetch s3= sources with their instance role, which stackc allows to read that object (a bucket encrypted with a customer-managed KMS key must also let the role decrypt)");
             }
             Ok((Node::new("source").ps("s3", s3), false))
         }

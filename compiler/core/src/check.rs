@@ -157,11 +157,7 @@ impl Checker<'_> {
                 self.unknown_node(kid, "`stack`", STACK_NODES);
             }
         }
-        let base: Vec<Node> = kids
-            .iter()
-            .filter(|k| k.name != "environment")
-            .cloned()
-            .collect();
+        let base: Vec<&Node> = kids.iter().filter(|k| k.name != "environment").collect();
         let envs: Vec<&Node> = kids.iter().filter(|k| k.name == "environment").collect();
 
         let mut env_names: Vec<(String, Span)> = Vec::new();
@@ -209,12 +205,15 @@ impl Checker<'_> {
     fn environment(
         &mut self,
         name: Option<&str>,
-        base: &[Node],
+        base: &[&Node],
         env: Option<&Node>,
         env_name: &str,
     ) -> Option<Stack> {
         let mut env_json = serde_json::Value::Object(Default::default());
-        let nodes: std::borrow::Cow<[Node]> = match env {
+        // The stack's nodes are borrowed; only the nodes an environment
+        // overrides are copied (merged).
+        let merged;
+        let nodes: std::borrow::Cow<[&Node]> = match env {
             None => std::borrow::Cow::Borrowed(base),
             Some(env) => {
                 let kids = self.children(env);
@@ -229,11 +228,12 @@ impl Checker<'_> {
                             env_json = self.custom_json(kids);
                         }
                         "layer" | "app" if !self.known_or_new(kid, base) => {}
-                        n if STACK_NODES.contains(&n) => over.push(kid.clone()),
+                        n if STACK_NODES.contains(&n) => over.push(kid),
                         _ => self.unknown_node(kid, "`environment`", STACK_NODES),
                     }
                 }
-                std::borrow::Cow::Owned(overlay::overlay(base, &over))
+                merged = overlay::overlay_refs(base, &over);
+                std::borrow::Cow::Owned(merged.iter().map(|n| &**n).collect())
             }
         };
         self.stack(name, &nodes, env_name, env_json)
@@ -241,7 +241,7 @@ impl Checker<'_> {
 
     /// An environment's `layer`/`app` must name one of the stack's, or be a
     /// complete new one (with `type=`).
-    fn known_or_new(&mut self, node: &Node, base: &[Node]) -> bool {
+    fn known_or_new(&mut self, node: &Node, base: &[&Node]) -> bool {
         let Some(name) = node.args.first().and_then(|v| v.as_str()) else {
             return true;
         };
@@ -279,7 +279,7 @@ impl Checker<'_> {
     fn stack(
         &mut self,
         name: Option<&str>,
-        nodes: &[Node],
+        nodes: &[&Node],
         env: &str,
         env_custom_json: serde_json::Value,
     ) -> Option<Stack> {

@@ -12,10 +12,14 @@ const APP_NODES: &[&str] = &["source", "site", "env", "secret", "database"];
 const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"];
 
 impl Checker<'_> {
-    pub(super) fn apps(&mut self, nodes: &[Node], layers: &Option<Vec<Layer>>) -> Option<Vec<App>> {
+    pub(super) fn apps(
+        &mut self,
+        nodes: &[&Node],
+        layers: &Option<Vec<Layer>>,
+    ) -> Option<Vec<App>> {
         let mut apps: Vec<(App, Span)> = Vec::new();
         let mut ok = true;
-        for node in nodes.iter().filter(|n| n.name == "app") {
+        for &node in nodes.iter().filter(|n| n.name == "app") {
             let before = self.diags.len();
             if let Some(app) = self.app(node, layers.as_deref()) {
                 if let Some((_, first)) = apps.iter().find(|(a, _)| a.name == app.name) {

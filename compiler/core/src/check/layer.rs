@@ -47,13 +47,13 @@ struct Head<'n> {
 impl Checker<'_> {
     pub(super) fn layers(
         &mut self,
-        nodes: &[Node],
+        nodes: &[&Node],
         region: Option<&str>,
         cookbooks: Option<&Path>,
     ) -> Option<Vec<Layer>> {
         let mut heads: Vec<Head> = Vec::new();
         let mut ok = true;
-        for node in nodes.iter().filter(|n| n.name == "layer") {
+        for &node in nodes.iter().filter(|n| n.name == "layer") {
             match self.layer_head(node, &heads) {
                 Some(h) => heads.push(h),
                 None => ok = false,

@@ -1,6 +1,8 @@
 //! Environments: a copy of the stack's nodes with the environment's nodes
 //! merged over them by name (and by first argument for named nodes).
 
+use std::borrow::Cow;
+
 use crate::syntax::Node;
 
 /// Nodes identified by name plus their first argument.
@@ -15,6 +17,19 @@ fn key(node: &Node) -> (&str, Option<&str>) {
         None
     };
     (node.name.as_str(), arg)
+}
+
+/// [`overlay`] of the stack's top-level nodes, borrowing every node that
+/// the environment leaves alone.
+pub fn overlay_refs<'a>(base: &[&'a Node], over: &[&'a Node]) -> Vec<Cow<'a, Node>> {
+    let mut out: Vec<Cow<'a, Node>> = base.iter().map(|n| Cow::Borrowed(*n)).collect();
+    for o in over {
+        match out.iter().position(|b| key(b) == key(o)) {
+            Some(i) => out[i] = Cow::Owned(merge(&out[i], o)),
+            None => out.push(Cow::Borrowed(*o)),
+        }
+    }
+    out
 }
 
 /// `base` with every node of `over` merged in: a node with the same key is

@@ -576,6 +576,20 @@ impl Checker<'_> {
     }
 }
 
+/// The first items of `pairs`, in a vector of exactly their number: collecting
+/// in place would keep the pairs' larger buffer for as long as the IR lives.
+pub(crate) fn firsts<T, U>(pairs: Vec<(T, U)>) -> Vec<T> {
+    let mut out = Vec::with_capacity(pairs.len());
+    out.extend(pairs.into_iter().map(|(t, _)| t));
+    out
+}
+
+/// `v` without spare capacity, for lists the IR keeps.
+pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 pub(crate) fn duplicate(kind: &str, name: &str, span: Span, first: Span) -> Diagnostic {
     Diagnostic::error(
         Code::DuplicateName,

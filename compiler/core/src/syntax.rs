@@ -389,6 +389,8 @@ fn lower_node(node: &kdl::KdlNode) -> Node {
             None => args.push(value),
         }
     }
+    args.shrink_to_fit();
+    props.shrink_to_fit();
     Node {
         name: node.name().value().to_string(),
         name_span: node.name().span().into(),

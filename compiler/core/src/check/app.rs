@@ -1,7 +1,7 @@
 //! Apps: source, sites, environment, secrets and database, checked against
 //! the layer they are deployed to.
 
-use super::{duplicate, Checker};
+use super::{duplicate, exact, firsts, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::ir::{App, Database, Layer, Secret, Site, Source};
 use crate::syntax::Node;
@@ -31,7 +31,7 @@ impl Checker<'_> {
             ok &= self.diags.len() == before;
         }
         self.shared_sites(&apps);
-        (ok && layers.is_some()).then(|| apps.into_iter().map(|(a, _)| a).collect())
+        (ok && layers.is_some()).then(|| firsts(apps))
     }
 
     fn app(&mut self, node: &Node, layers: Option<&[Layer]>) -> Option<App> {
@@ -143,9 +143,9 @@ impl Checker<'_> {
             app_type: app_type?,
             layer: layer?.0,
             source: source?,
-            sites: sites.into_iter().map(|(s, _)| s).collect(),
-            env: env.into_iter().map(|(k, v, _)| (k, v)).collect(),
-            secrets: secrets.into_iter().map(|(s, _)| s).collect(),
+            sites: firsts(sites),
+            env: firsts(env.into_iter().map(|(k, v, span)| ((k, v), span)).collect()),
+            secrets: firsts(secrets),
             database,
         })
     }
@@ -353,7 +353,7 @@ impl Checker<'_> {
         Some((
             Site {
                 domain: domain?,
-                aliases,
+                aliases: exact(aliases),
                 root,
             },
             v.span,

@@ -24,6 +24,9 @@ pub fn parse(src: &str) -> Option<Vec<Node>> {
         s: src,
         b: src.as_bytes(),
         i: 0,
+        args: Vec::new(),
+        props: Vec::new(),
+        done: Vec::new(),
     };
     p.nodes(false)
 }
@@ -42,6 +45,13 @@ struct Reader<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    // Scratch space, so that each node's lists are allocated once at their
+    // exact length: the arguments and properties of the node being read
+    // (complete before its block is read), and the finished nodes of every
+    // open block, innermost last.
+    args: Vec<Value>,
+    props: Vec<Prop>,
+    done: Vec<Node>,
 }
 
 /// Bytes that end an identifier string.
@@ -127,17 +137,17 @@ impl<'a> Reader<'a> {
     /// The nodes up to the end of the file, or up to and including the `}`
     /// of the block being read.
     fn nodes(&mut self, in_block: bool) -> Option<Vec<Node>> {
-        let mut out = Vec::new();
+        let first = self.done.len();
         loop {
             self.between_nodes()?;
             match self.peek() {
-                None => return (!in_block).then_some(out),
+                None => return (!in_block).then(|| self.done.drain(first..).collect()),
                 Some(b'}') => {
                     if !in_block {
                         return None;
                     }
                     self.i += 1;
-                    return Some(out);
+                    return Some(self.done.drain(first..).collect());
                 }
                 Some(b'/') if self.at("/-") => {
                     // Only `/-` on a line of its own node, as stack files
@@ -160,7 +170,10 @@ impl<'a> Reader<'a> {
                         return None;
                     }
                 }
-                _ => out.push(self.node()?),
+                _ => {
+                    let node = self.node()?;
+                    self.done.push(node);
+                }
             }
         }
     }
@@ -197,6 +210,7 @@ impl<'a> Reader<'a> {
                 Some(b'/') if self.at("//") && ws > 0 => break,
                 Some(b'{') => {
                     self.i += 1;
+                    self.take_entries(&mut node);
                     node.children = Some(self.nodes(true)?);
                     let ws = self.inline_ws();
                     match self.peek() {
@@ -206,9 +220,10 @@ impl<'a> Reader<'a> {
                     }
                 }
                 _ if ws == 0 => return None,
-                _ => self.entry(&mut node)?,
+                _ => self.entry()?,
             }
         }
+        self.take_entries(&mut node);
         node.span = Span::new(start, self.i - start);
         if self.peek() == Some(b';') {
             self.i += 1;
@@ -216,8 +231,18 @@ impl<'a> Reader<'a> {
         Some(node)
     }
 
-    /// An argument or a property.
-    fn entry(&mut self, node: &mut Node) -> Option<()> {
+    /// Moves the entries read so far into the node.
+    fn take_entries(&mut self, node: &mut Node) {
+        if !self.args.is_empty() {
+            node.args = self.args.drain(..).collect();
+        }
+        if !self.props.is_empty() {
+            node.props = self.props.drain(..).collect();
+        }
+    }
+
+    /// An argument or a property (of the node being read).
+    fn entry(&mut self) -> Option<()> {
         let start = self.i;
         let first = self.peek()?;
         if first.is_ascii_digit()
@@ -225,7 +250,7 @@ impl<'a> Reader<'a> {
                 && self.b.get(self.i + 1).is_some_and(u8::is_ascii_digit))
         {
             let kind = self.number()?;
-            node.args.push(Value {
+            self.args.push(Value {
                 kind,
                 span: Span::new(start, self.i - start),
                 annotation: false,
@@ -234,7 +259,7 @@ impl<'a> Reader<'a> {
         }
         if first == b'#' && !self.at("#\"") && !self.at("##") {
             let kind = self.keyword()?;
-            node.args.push(Value {
+            self.args.push(Value {
                 kind,
                 span: Span::new(start, self.i - start),
                 annotation: false,
@@ -249,7 +274,7 @@ impl<'a> Reader<'a> {
             self.inline_ws();
             let value_start = self.i;
             let kind = self.value()?;
-            node.props.push(Prop {
+            self.props.push(Prop {
                 key: text,
                 key_span: span,
                 value: Value {
@@ -261,7 +286,7 @@ impl<'a> Reader<'a> {
             return self.after_value();
         }
         self.i = save;
-        node.args.push(Value {
+        self.args.push(Value {
             kind: ValueKind::String(text),
             span,
             annotation: false,
@@ -346,6 +371,16 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 self.i += 1;
+                // Without escapes the string is the text between the quotes.
+                let rest = &self.b[self.i..];
+                let stop = rest
+                    .iter()
+                    .position(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r'))?;
+                if rest[stop] == b'"' {
+                    let text = self.s[self.i..self.i + stop].to_string();
+                    self.i += stop + 1;
+                    return Some((text, Span::new(start, self.i - start)));
+                }
                 let mut out = String::new();
                 loop {
                     let c = self.s[self.i..].chars().next()?;

@@ -367,7 +367,7 @@ impl Checker<'_> {
         let name = self.parsed(k, "variable name", Code::BadName, env_name)?;
         let v = self.arg(node, 1, "a value")?;
         let value = match &v.kind {
-            crate::syntax::ValueKind::String(s) => s.clone(),
+            crate::syntax::ValueKind::String(s) => s.to_string(),
             crate::syntax::ValueKind::Integer(i) => i.to_string(),
             crate::syntax::ValueKind::Float(f) => f.to_string(),
             crate::syntax::ValueKind::Bool(b) => b.to_string(),

@@ -38,7 +38,7 @@ const LAYER_SINGLETONS: &[&str] = &[
 const PLACEMENT: &[&str] = &["instance-type", "volume", "load-balancer", "scaling"];
 
 struct Head<'n> {
-    node: &'n Node,
+    node: &'n Node<'n>,
     name: String,
     ty: &'static LayerType,
     on: Option<(String, Span)>,
@@ -70,7 +70,7 @@ impl Checker<'_> {
         ok.then_some(layers)
     }
 
-    fn layer_head<'n>(&mut self, node: &'n Node, seen: &[Head]) -> Option<Head<'n>> {
+    fn layer_head<'n>(&mut self, node: &'n Node<'n>, seen: &[Head]) -> Option<Head<'n>> {
         self.entries(node, 1, &["type"]);
         let name = self
             .arg(node, 0, "a name")
@@ -700,7 +700,7 @@ impl Checker<'_> {
         let given: Vec<_> = node
             .props
             .iter()
-            .filter(|p| keys.contains(&p.key))
+            .filter(|p| keys.iter().any(|k| p.key == *k))
             .collect();
         let Some(first) = given.first() else {
             self.push(

@@ -12,11 +12,11 @@
 //! reference and reports the errors. Tests compare the two on the examples,
 //! the bad-input corpus and random mutations.
 
-use super::{Node, Prop, Value, ValueKind};
+use super::{Node, Prop, Str, Value, ValueKind};
 use crate::diag::Span;
 
 /// The nodes of `src`, or `None` when kdl-rs must decide.
-pub fn parse(src: &str) -> Option<Vec<Node>> {
+pub fn parse(src: &str) -> Option<Vec<Node<'_>>> {
     if src.chars().any(unusual) {
         return None;
     }
@@ -49,9 +49,9 @@ struct Reader<'a> {
     // exact length: the arguments and properties of the node being read
     // (complete before its block is read), and the finished nodes of every
     // open block, innermost last.
-    args: Vec<Value>,
-    props: Vec<Prop>,
-    done: Vec<Node>,
+    args: Vec<Value<'a>>,
+    props: Vec<Prop<'a>>,
+    done: Vec<Node<'a>>,
 }
 
 /// Bytes that end an identifier string.
@@ -136,7 +136,7 @@ impl<'a> Reader<'a> {
 
     /// The nodes up to the end of the file, or up to and including the `}`
     /// of the block being read.
-    fn nodes(&mut self, in_block: bool) -> Option<Vec<Node>> {
+    fn nodes(&mut self, in_block: bool) -> Option<Vec<Node<'a>>> {
         let first = self.done.len();
         loop {
             self.between_nodes()?;
@@ -178,7 +178,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn node(&mut self) -> Option<Node> {
+    fn node(&mut self) -> Option<Node<'a>> {
         let start = self.i;
         let annotation = if self.peek() == Some(b'(') {
             self.i += 1;
@@ -232,7 +232,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Moves the entries read so far into the node.
-    fn take_entries(&mut self, node: &mut Node) {
+    fn take_entries(&mut self, node: &mut Node<'a>) {
         if !self.args.is_empty() {
             node.args = self.args.drain(..).collect();
         }
@@ -302,7 +302,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn value(&mut self) -> Option<ValueKind> {
+    fn value(&mut self) -> Option<ValueKind<'a>> {
         let first = self.peek()?;
         if first.is_ascii_digit()
             || (matches!(first, b'-' | b'+' | b'.')
@@ -317,7 +317,7 @@ impl<'a> Reader<'a> {
         Some(ValueKind::String(text))
     }
 
-    fn keyword(&mut self) -> Option<ValueKind> {
+    fn keyword(&mut self) -> Option<ValueKind<'a>> {
         for (word, kind) in [
             ("#true", ValueKind::Bool(true)),
             ("#false", ValueKind::Bool(false)),
@@ -337,7 +337,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A decimal integer or a float without exponent.
-    fn number(&mut self) -> Option<ValueKind> {
+    fn number(&mut self) -> Option<ValueKind<'a>> {
         let start = self.i;
         while self.peek().is_some_and(|b| !delimiter(b)) {
             self.i += 1;
@@ -357,13 +357,16 @@ impl<'a> Reader<'a> {
         }
         let clean: String = text.chars().filter(|c| *c != '_').collect();
         match frac {
-            None => clean.parse::<i128>().ok().map(ValueKind::Integer),
+            None => clean
+                .parse::<i128>()
+                .ok()
+                .map(|i| ValueKind::Integer(i.into())),
             Some(_) => clean.parse::<f64>().ok().map(ValueKind::Float),
         }
     }
 
     /// An identifier, quoted or single-line raw string, with its span.
-    fn string(&mut self) -> Option<(String, Span)> {
+    fn string(&mut self) -> Option<(Str<'a>, Span)> {
         let start = self.i;
         match self.peek()? {
             b'"' => {
@@ -377,7 +380,7 @@ impl<'a> Reader<'a> {
                     .iter()
                     .position(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r'))?;
                 if rest[stop] == b'"' {
-                    let text = self.s[self.i..self.i + stop].to_string();
+                    let text = Str::from(&self.s[self.i..self.i + stop]);
                     self.i += stop + 1;
                     return Some((text, Span::new(start, self.i - start)));
                 }
@@ -413,7 +416,7 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-                Some((out, Span::new(start, self.i - start)))
+                Some((Str::from(out), Span::new(start, self.i - start)))
             }
             b'#' => {
                 let hashes = self.b[self.i..].iter().take_while(|b| **b == b'#').count();
@@ -430,7 +433,7 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 self.i = body_start + len + close.len();
-                Some((body.to_string(), Span::new(start, self.i - start)))
+                Some((Str::from(body), Span::new(start, self.i - start)))
             }
             first => {
                 if first.is_ascii_digit() || delimiter(first) || !first.is_ascii() {
@@ -451,7 +454,7 @@ impl<'a> Reader<'a> {
                 if looks_numeric || reserved(text) {
                     return None;
                 }
-                Some((text.to_string(), Span::new(start, self.i - start)))
+                Some((Str::from(text), Span::new(start, self.i - start)))
             }
         }
     }

@@ -1,9 +1,11 @@
 //! Compile-time benchmark: generated stacks of 10 to 1,000 layers, each size
 //! in its own process so peak RSS is that size's. Prints a table; asserts nothing.
 //!
-//! Each run does what `stackc build` does: parse and check the file, drop
-//! the syntax tree, then build every environment, handing each artifact on
-//! (here: counting it) as soon as it is made.
+//! Each run does what `stackc build` does: parse and check the whole file
+//! (keeping no resolved environment), drop the syntax tree, then for each
+//! environment in turn read the cookbooks, resolve the environment alone
+//! (parsing again), build it handing each artifact on (here: counting it) as
+//! soon as it is made, and drop it.
 //!
 //! Run: `cargo bench -p stackc-core --bench compile`
 
@@ -77,13 +79,16 @@ fn measure(n: usize) {
         files: &AllExist,
     };
     let runs = if n >= 1000 { 5 } else { 15 };
-    let cookbook: Vec<CookbookFile> = stackc_core::generate::cookbook(n)
-        .into_iter()
-        .map(|(path, text)| CookbookFile {
-            path,
-            bytes: text.into_bytes(),
-        })
-        .collect();
+    // In memory, as `stackc build` reads them from disk for each environment.
+    let cookbook = || -> Vec<CookbookFile> {
+        stackc_core::generate::cookbook(n)
+            .into_iter()
+            .map(|(path, text)| CookbookFile {
+                path,
+                bytes: text.into_bytes(),
+            })
+            .collect()
+    };
     let mut parse = Vec::new();
     let mut total = Vec::new();
     let mut built = Vec::new();
@@ -96,8 +101,8 @@ fn measure(n: usize) {
         let t = Instant::now();
         let doc = stackc_core::syntax::parse(&src).expect("generated stack parses");
         parse.push(t.elapsed());
-        let (program, diags) = check::check(&doc, &opts);
-        // `check::check_source`, which `stackc build` calls, drops the tree here.
+        let (outline, diags) = check::outline(&doc, &opts);
+        // `check::outline_source`, which `stackc build` calls, drops the tree here.
         drop(doc);
         total.push(t.elapsed());
         assert!(
@@ -105,12 +110,16 @@ fn measure(n: usize) {
             "generated stack has errors: {:?}",
             diags.first()
         );
-        let program = program.expect("program");
-        envs = program.environments.len();
+        let outline = outline.expect("outline");
+        envs = outline.environments.len();
         let t = Instant::now();
-        for (i, env) in program.environments.iter().enumerate() {
+        for (i, name) in outline.environments.iter().enumerate() {
+            let cookbook = cookbook();
+            let env = check::environment_source(&src, &opts, name)
+                .0
+                .expect("environment");
             let (mut n, mut size) = (0, 0);
-            emit::build_into(env, &cookbook, emit::Format::Json, &mut |a| {
+            emit::build_into(&env, &cookbook, emit::Format::Json, &mut |a| {
                 n += 1;
                 size += a.bytes.len();
             })
@@ -127,7 +136,7 @@ fn measure(n: usize) {
     let rss = peak_rss_kib();
     // Counted after the measurements: reading the templates back is not
     // part of a build.
-    let resources = count_resources(&src, &opts, &cookbook);
+    let resources = count_resources(&src, &opts, &cookbook());
     println!(
         "{n:>6} layers {:>8.1} KiB source {envs} envs   parse {:>9.2?}   parse+check {:>9.2?}   build one env {:>9.2?} ({resources} resources, {files} files, {:.1} MiB; all envs {:>9.2?})   peak heap {:>7.1} MiB   peak RSS {:>7.1} MiB",
         src.len() as f64 / 1024.0,

@@ -14,7 +14,7 @@ use crate::output;
 /// Reads, parses and checks a file, printing diagnostics; the program when clean.
 pub fn load(format: MessageFormat, path: &Path) -> Result<(SourceFile, Program), Status> {
     let file = read(format, path).ok_or(Status::UserError)?;
-    let text = match syntax::decode(&file.bytes) {
+    let text = match syntax::decode(file.bytes()) {
         Ok(t) => t,
         Err(d) => {
             output::print(format, &[d], &file.name(), &file.text);
@@ -42,7 +42,7 @@ pub fn load_outline(
     path: &Path,
 ) -> Result<(SourceFile, check::Outline), Status> {
     let file = read(format, path).ok_or(Status::UserError)?;
-    let text = match syntax::decode(&file.bytes) {
+    let text = match syntax::decode(file.bytes()) {
         Ok(t) => t,
         Err(d) => {
             output::print(format, &[d], &file.name(), &file.text);

@@ -217,11 +217,17 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Its text (lossy when it is not UTF-8, for rendering).
     pub text: String,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
+    /// Its bytes when they are not UTF-8; otherwise they are `text`'s, held
+    /// once.
+    not_utf8: Option<Vec<u8>>,
 }
 
 impl SourceFile {
+    /// Its bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.not_utf8.as_deref().unwrap_or(self.text.as_bytes())
+    }
+
     /// Display name.
     pub fn name(&self) -> String {
         self.path.display().to_string()
@@ -239,10 +245,20 @@ impl SourceFile {
 /// Reads a stack file, printing a `read_failed` diagnostic when it cannot.
 pub fn read(format: MessageFormat, path: &Path) -> Option<SourceFile> {
     match std::fs::read(path) {
-        Ok(bytes) => Some(SourceFile {
-            path: path.to_path_buf(),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes,
+        Ok(bytes) => Some(match String::from_utf8(bytes) {
+            Ok(text) => SourceFile {
+                path: path.to_path_buf(),
+                text,
+                not_utf8: None,
+            },
+            Err(e) => {
+                let bytes = e.into_bytes();
+                SourceFile {
+                    path: path.to_path_buf(),
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                    not_utf8: Some(bytes),
+                }
+            }
         }),
         Err(e) => {
             let help = if path == Path::new("stack.kdl") {

@@ -71,13 +71,86 @@ pub fn check_source(source: &str, opts: &Options) -> (Option<Program>, Vec<Diagn
 
 /// Checks a parsed document.
 pub fn check(doc: &Document, opts: &Options) -> (Option<Program>, Vec<Diagnostic>) {
+    let (program, diags) = run(doc, opts, Keep::All);
+    let program = program.map(|(name, _, environments)| Program { name, environments });
+    (program, diags)
+}
+
+/// A checked stack: its name and its environments' names, `production`
+/// first, as in [`Program`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    /// The stack's name.
+    pub name: String,
+    /// The environments' names, in the order of [`Program::environments`].
+    pub environments: Vec<String>,
+}
+
+/// Checks a parsed document as [`check`] does (the same diagnostics) but
+/// keeps no environment: each is resolved, checked and dropped. With
+/// [`environment`] a caller holds one resolved environment at a time.
+pub fn outline(doc: &Document, opts: &Options) -> (Option<Outline>, Vec<Diagnostic>) {
+    let (program, diags) = run(doc, opts, Keep::None);
+    let outline = program.map(|(name, environments, _)| Outline { name, environments });
+    (outline, diags)
+}
+
+/// Parses and checks a stack file as [`outline`] does.
+pub fn outline_source(source: &str, opts: &Options) -> (Option<Outline>, Vec<Diagnostic>) {
+    match syntax::parse(source) {
+        Ok(doc) => outline(&doc, opts),
+        Err(diags) => (None, diags),
+    }
+}
+
+/// The environment `env` of a document, resolved alone: the same `Stack` as
+/// in [`check`]'s program, when the document has no error and that
+/// environment. The diagnostics are those of the stack and that environment
+/// (for a document [`outline`] found clean, none but its warnings).
+pub fn environment(doc: &Document, opts: &Options, env: &str) -> (Option<Stack>, Vec<Diagnostic>) {
+    let (program, diags) = run(doc, opts, Keep::Only(env));
+    (
+        program.and_then(|(_, _, mut environments)| environments.pop()),
+        diags,
+    )
+}
+
+/// Parses a stack file and resolves one environment, as [`environment`].
+pub fn environment_source(
+    source: &str,
+    opts: &Options,
+    env: &str,
+) -> (Option<Stack>, Vec<Diagnostic>) {
+    match syntax::parse(source) {
+        Ok(doc) => environment(&doc, opts, env),
+        Err(diags) => (None, diags),
+    }
+}
+
+/// Which resolved environments a run keeps.
+#[derive(Clone, Copy, PartialEq)]
+enum Keep<'k> {
+    All,
+    None,
+    /// This one, and no other is checked.
+    Only(&'k str),
+}
+
+/// Checks `doc`: the stack's name, every environment's name, and the kept
+/// environments, when there is no error.
+#[allow(clippy::type_complexity)]
+fn run(
+    doc: &Document,
+    opts: &Options,
+    keep: Keep,
+) -> (Option<(String, Vec<String>, Vec<Stack>)>, Vec<Diagnostic>) {
     let mut cx = Checker {
         std: stdlib::get(),
         opts,
         diags: Vec::new(),
         cookbooks_missing: false,
     };
-    let program = cx.program(doc);
+    let program = cx.program(doc, keep);
     let mut diags = cx.diags;
     diag::normalize(&mut diags);
     let program = program.filter(|_| !diag::has_errors(&diags));
@@ -121,7 +194,7 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
-    fn program(&mut self, doc: &Document) -> Option<Program> {
+    fn program(&mut self, doc: &Document, keep: Keep) -> Option<(String, Vec<String>, Vec<Stack>)> {
         let stacks: Vec<&Node> = doc.nodes.iter().filter(|n| n.name == "stack").collect();
         for node in doc.nodes.iter().filter(|n| n.name != "stack") {
             self.unknown_node(node, "the file", &["stack"]);
@@ -157,11 +230,7 @@ impl Checker<'_> {
                 self.unknown_node(kid, "`stack`", STACK_NODES);
             }
         }
-        let base: Vec<Node> = kids
-            .iter()
-            .filter(|k| k.name != "environment")
-            .cloned()
-            .collect();
+        let base: Vec<&Node> = kids.iter().filter(|k| k.name != "environment").collect();
         let envs: Vec<&Node> = kids.iter().filter(|k| k.name == "environment").collect();
 
         let mut env_names: Vec<(String, Span)> = Vec::new();
@@ -187,34 +256,43 @@ impl Checker<'_> {
             overrides.push((env_name, env));
         }
 
+        // `production` first, then the others in source order.
+        let production = overrides.iter().find(|(n, _)| n == "production");
+        let order = std::iter::once(("production", production.map(|(_, env)| *env))).chain(
+            overrides
+                .iter()
+                .filter(|(n, _)| n != "production")
+                .map(|(n, env)| (n.as_str(), Some(*env))),
+        );
+        let mut names = Vec::new();
         let mut environments = Vec::new();
-        let production_override = overrides.iter().position(|(n, _)| n == "production");
-        let production = match production_override {
-            Some(i) => self.environment(name.as_deref(), &base, Some(overrides[i].1), "production"),
-            None => self.environment(name.as_deref(), &base, None, "production"),
-        };
-        environments.extend(production);
-        for (env_name, env) in &overrides {
-            if env_name != "production" {
-                environments.extend(self.environment(name.as_deref(), &base, Some(env), env_name));
+        for (env_name, env) in order {
+            if matches!(keep, Keep::Only(only) if only != env_name) {
+                continue;
+            }
+            if let Some(stack) = self.environment(name.as_deref(), &base, env, env_name) {
+                names.push(env_name.to_string());
+                if keep != Keep::None {
+                    environments.push(stack);
+                }
             }
         }
-        Some(Program {
-            name: name?,
-            environments,
-        })
+        Some((name?, names, environments))
     }
 
     /// Checks one environment: the stack's nodes with the environment's merged over them.
     fn environment(
         &mut self,
         name: Option<&str>,
-        base: &[Node],
+        base: &[&Node],
         env: Option<&Node>,
         env_name: &str,
     ) -> Option<Stack> {
         let mut env_json = serde_json::Value::Object(Default::default());
-        let nodes: std::borrow::Cow<[Node]> = match env {
+        // The stack's nodes are borrowed; only the nodes an environment
+        // overrides are copied (merged).
+        let merged;
+        let nodes: std::borrow::Cow<[&Node]> = match env {
             None => std::borrow::Cow::Borrowed(base),
             Some(env) => {
                 let kids = self.children(env);
@@ -229,11 +307,12 @@ impl Checker<'_> {
                             env_json = self.custom_json(kids);
                         }
                         "layer" | "app" if !self.known_or_new(kid, base) => {}
-                        n if STACK_NODES.contains(&n) => over.push(kid.clone()),
+                        n if STACK_NODES.contains(&n) => over.push(kid),
                         _ => self.unknown_node(kid, "`environment`", STACK_NODES),
                     }
                 }
-                std::borrow::Cow::Owned(overlay::overlay(base, &over))
+                merged = overlay::overlay_refs(base, &over);
+                std::borrow::Cow::Owned(merged.iter().map(|n| &**n).collect())
             }
         };
         self.stack(name, &nodes, env_name, env_json)
@@ -241,7 +320,7 @@ impl Checker<'_> {
 
     /// An environment's `layer`/`app` must name one of the stack's, or be a
     /// complete new one (with `type=`).
-    fn known_or_new(&mut self, node: &Node, base: &[Node]) -> bool {
+    fn known_or_new(&mut self, node: &Node, base: &[&Node]) -> bool {
         let Some(name) = node.args.first().and_then(|v| v.as_str()) else {
             return true;
         };
@@ -279,7 +358,7 @@ impl Checker<'_> {
     fn stack(
         &mut self,
         name: Option<&str>,
-        nodes: &[Node],
+        nodes: &[&Node],
         env: &str,
         env_custom_json: serde_json::Value,
     ) -> Option<Stack> {
@@ -574,6 +653,20 @@ impl Checker<'_> {
             timezone: timezone?,
         })
     }
+}
+
+/// The first items of `pairs`, in a vector of exactly their number: collecting
+/// in place would keep the pairs' larger buffer for as long as the IR lives.
+pub(crate) fn firsts<T, U>(pairs: Vec<(T, U)>) -> Vec<T> {
+    let mut out = Vec::with_capacity(pairs.len());
+    out.extend(pairs.into_iter().map(|(t, _)| t));
+    out
+}
+
+/// `v` without spare capacity, for lists the IR keeps.
+pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
 }
 
 pub(crate) fn duplicate(kind: &str, name: &str, span: Span, first: Span) -> Diagnostic {

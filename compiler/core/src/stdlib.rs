@@ -201,7 +201,7 @@ pub fn get() -> &'static Stdlib {
     STDLIB.get_or_init(|| load().unwrap_or_else(|e| panic!("the embedded stdlib is invalid: {e}")))
 }
 
-fn parse(file: &str, text: &str) -> Result<Vec<Node>, String> {
+fn parse(file: &str, text: &'static str) -> Result<Vec<Node<'static>>, String> {
     syntax::parse(text)
         .map(|d| d.nodes)
         .map_err(|e| format!("{file}: {}", e[0].message))
@@ -231,7 +231,7 @@ fn str_prop(node: &Node, key: &str) -> Result<String, String> {
 
 fn int_prop(node: &Node, key: &str) -> Result<i128, String> {
     match node.prop(key).map(|v| &v.kind) {
-        Some(ValueKind::Integer(i)) => Ok(*i),
+        Some(ValueKind::Integer(i)) => Ok(i.get()),
         _ => Err(format!("`{}` needs integer property {key}", node.name)),
     }
 }
@@ -334,12 +334,12 @@ fn layer_type(node: &Node) -> Result<LayerType, String> {
             "port" => {
                 for v in &child.args {
                     if let ValueKind::Integer(i) = v.kind {
-                        t.ports.push(port(i)?);
+                        t.ports.push(port(i.get())?);
                     }
                 }
             }
             "http-port" => match child.args.first().map(|v| &v.kind) {
-                Some(ValueKind::Integer(i)) => t.http_port = Some(port(*i)?),
+                Some(ValueKind::Integer(i)) => t.http_port = Some(port(i.get())?),
                 _ => return Err("http-port needs an integer".into()),
             },
             "app-types" => t.app_types = str_args(child),
@@ -382,7 +382,7 @@ fn attribute(node: &Node) -> Result<AttributeSpec, String> {
                 max: int_prop(node, "max")? as i64,
             },
             match default.kind {
-                ValueKind::Integer(i) => Some((i as i64).into()),
+                ValueKind::Integer(i) => Some((i.get() as i64).into()),
                 _ => None,
             },
         ),

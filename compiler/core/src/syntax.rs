@@ -1,7 +1,12 @@
 //! Source text to AST: UTF-8 and size checks, a nesting guard, the KDL v2
-//! parse, and a small owned tree with spans that later stages read.
+//! parse, and a small tree with spans that later stages read. The tree
+//! borrows its names and strings from the source text wherever they are
+//! written as they read (no escapes), so it costs little more than the text.
 
 mod fast;
+
+use std::borrow::Cow;
+use std::fmt;
 
 use crate::diag::{Code, Diagnostic, Span};
 
@@ -13,16 +18,16 @@ pub const MAX_DEPTH: usize = 64;
 
 /// A parsed stack file: its top-level nodes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Document {
+pub struct Document<'a> {
     /// Top-level nodes in source order.
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<Node<'a>>,
 }
 
 /// A KDL node.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     /// Node name.
-    pub name: String,
+    pub name: Str<'a>,
     /// Span of the name.
     pub name_span: Span,
     /// Span of the whole node, block included.
@@ -30,29 +35,29 @@ pub struct Node {
     /// A `(type)` annotation on the node, if any.
     pub annotation: Option<Span>,
     /// Positional arguments.
-    pub args: Vec<Value>,
+    pub args: Vec<Value<'a>>,
     /// `key=value` properties in source order (repeats kept, for diagnostics).
-    pub props: Vec<Prop>,
+    pub props: Vec<Prop<'a>>,
     /// The `{ ... }` block, if present.
-    pub children: Option<Vec<Node>>,
+    pub children: Option<Vec<Node<'a>>>,
 }
 
 /// A property `key=value`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prop {
+pub struct Prop<'a> {
     /// The key.
-    pub key: String,
+    pub key: Str<'a>,
     /// Span of the key.
     pub key_span: Span,
     /// The value; its span covers `key=value`.
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 /// A value with its span.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Value {
+pub struct Value<'a> {
     /// What the value is.
-    pub kind: ValueKind,
+    pub kind: ValueKind<'a>,
     /// Where it is.
     pub span: Span,
     /// A `(type)` annotation on the value, if any.
@@ -61,11 +66,11 @@ pub struct Value {
 
 /// The KDL value types.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ValueKind {
+pub enum ValueKind<'a> {
     /// A string (bare, quoted or raw).
-    String(String),
+    String(Str<'a>),
     /// An integer.
-    Integer(i128),
+    Integer(Int),
     /// A float.
     Float(f64),
     /// `#true` / `#false`.
@@ -74,7 +79,128 @@ pub enum ValueKind {
     Null,
 }
 
-impl Value {
+/// A name or string of the tree: borrowed from the source text, or owned
+/// when the text has escapes (or comes from kdl-rs).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Str<'a>(Cow<'a, str>);
+
+impl Str<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Str<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Str<'_> {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Str<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Str<'_> {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Str<'_>> for String {
+    fn eq(&self, other: &Str<'_>) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Str<'_>> for &str {
+    fn eq(&self, other: &Str<'_>) -> bool {
+        **self == *other.0
+    }
+}
+
+impl<'a> From<&'a str> for Str<'a> {
+    fn from(s: &'a str) -> Self {
+        Str(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Str<'_> {
+    fn from(s: String) -> Self {
+        Str(Cow::Owned(s))
+    }
+}
+
+impl fmt::Debug for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+/// A KDL integer: 128 bits, as kdl-rs reads them, kept in two 64-bit halves
+/// so that a value is 24 bytes rather than the 32 an `i128` would make it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Int {
+    high: i64,
+    low: u64,
+}
+
+impl Int {
+    /// The integer.
+    pub fn get(self) -> i128 {
+        (i128::from(self.high) << 64) | i128::from(self.low)
+    }
+}
+
+impl From<i128> for Int {
+    fn from(i: i128) -> Self {
+        Int {
+            high: (i >> 64) as i64,
+            low: i as u64,
+        }
+    }
+}
+
+impl fmt::Debug for Int {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
+impl fmt::Display for Int {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.get(), f)
+    }
+}
+
+impl Value<'_> {
     /// The string, when the value is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
@@ -95,14 +221,14 @@ impl Value {
     }
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The first property with this key.
-    pub fn prop(&self, key: &str) -> Option<&Value> {
+    pub fn prop(&self, key: &str) -> Option<&Value<'a>> {
         self.props.iter().find(|p| p.key == key).map(|p| &p.value)
     }
 
     /// The children, or an empty slice.
-    pub fn kids(&self) -> &[Node] {
+    pub fn kids(&self) -> &[Node<'a>] {
         self.children.as_deref().unwrap_or(&[])
     }
 }
@@ -134,7 +260,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
 }
 
 /// Parses KDL v2 text into a document, or returns every syntax error.
-pub fn parse(source: &str) -> Result<Document, Vec<Diagnostic>> {
+pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
     if let Some(span) = too_deep(source) {
         return Err(vec![Diagnostic::error(
             Code::TooDeeplyNested,
@@ -153,7 +279,7 @@ pub fn parse(source: &str) -> Result<Document, Vec<Diagnostic>> {
 }
 
 /// Parses with kdl-rs, the reference: every syntax error is reported.
-pub fn parse_with_kdl(source: &str) -> Result<Document, Vec<Diagnostic>> {
+pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>> {
     let doc = kdl::KdlDocument::parse_v2(source).map_err(|e| {
         let mut out: Vec<Diagnostic> = Vec::new();
         for d in e.diagnostics {
@@ -196,15 +322,15 @@ pub fn parse_with_kdl(source: &str) -> Result<Document, Vec<Diagnostic>> {
         }
         out
     })?;
-    let mut nodes: Vec<Node> = doc.nodes().iter().map(lower_node).collect();
+    let mut nodes: Vec<Node<'static>> = doc.nodes().iter().map(lower_node).collect();
     narrow_value_spans(source, &mut nodes);
     Ok(Document { nodes })
 }
 
 /// Points property value spans at the value alone (after `=` and spaces), so
 /// labels sit under what is wrong rather than under `key=value`.
-fn narrow_value_spans(source: &str, nodes: &mut [Node]) {
-    let mut work: Vec<&mut Node> = nodes.iter_mut().collect();
+fn narrow_value_spans(source: &str, nodes: &mut [Node<'_>]) {
+    let mut work: Vec<&mut Node<'_>> = nodes.iter_mut().collect();
     while let Some(node) = work.pop() {
         for prop in &mut node.props {
             let entry_end = prop.value.span.offset + prop.value.span.len;
@@ -371,7 +497,7 @@ pub(crate) fn too_deep(source: &str) -> Option<Span> {
     None
 }
 
-fn lower_node(node: &kdl::KdlNode) -> Node {
+fn lower_node(node: &kdl::KdlNode) -> Node<'static> {
     let mut args = Vec::new();
     let mut props = Vec::new();
     for entry in node.entries() {
@@ -382,15 +508,17 @@ fn lower_node(node: &kdl::KdlNode) -> Node {
         };
         match entry.name() {
             Some(key) => props.push(Prop {
-                key: key.value().to_string(),
+                key: key.value().to_string().into(),
                 key_span: key.span().into(),
                 value,
             }),
             None => args.push(value),
         }
     }
+    args.shrink_to_fit();
+    props.shrink_to_fit();
     Node {
-        name: node.name().value().to_string(),
+        name: node.name().value().to_string().into(),
         name_span: node.name().span().into(),
         span: node.span().into(),
         annotation: node.ty().map(|t| t.span().into()),
@@ -402,10 +530,10 @@ fn lower_node(node: &kdl::KdlNode) -> Node {
     }
 }
 
-fn lower_value(value: &kdl::KdlValue) -> ValueKind {
+fn lower_value(value: &kdl::KdlValue) -> ValueKind<'static> {
     match value {
-        kdl::KdlValue::String(s) => ValueKind::String(s.clone()),
-        kdl::KdlValue::Integer(i) => ValueKind::Integer(*i),
+        kdl::KdlValue::String(s) => ValueKind::String(s.clone().into()),
+        kdl::KdlValue::Integer(i) => ValueKind::Integer((*i).into()),
         kdl::KdlValue::Float(f) => ValueKind::Float(*f),
         kdl::KdlValue::Bool(b) => ValueKind::Bool(*b),
         kdl::KdlValue::Null => ValueKind::Null,
@@ -428,6 +556,44 @@ mod tests {
             (5, 1)
         );
         assert_eq!(a.kids()[0].name_span.offset, 15);
+    }
+
+    #[test]
+    fn integers_keep_their_128_bits() {
+        for i in [
+            0,
+            1,
+            -1,
+            i128::from(i64::MAX) + 1,
+            i128::from(u64::MAX),
+            i128::MIN,
+            i128::MAX,
+        ] {
+            assert_eq!(Int::from(i).get(), i);
+            assert_eq!(
+                format!("{:?} {}", Int::from(i), Int::from(i)),
+                format!("{i:?} {i}")
+            );
+        }
+        let doc = parse("a 99999999999999999999999 -3\n").unwrap();
+        assert_eq!(
+            doc.nodes[0].args[0].kind,
+            ValueKind::Integer(99_999_999_999_999_999_999_999.into())
+        );
+        assert_eq!(doc.nodes[0].args[1].kind, ValueKind::Integer((-3).into()));
+    }
+
+    #[test]
+    fn names_and_plain_strings_borrow_the_source() {
+        let src = "node key=\"plain\" \"esc\\naped\" #\"raw\"#\n";
+        let doc = parse(src).unwrap();
+        let n = &doc.nodes[0];
+        let borrowed = |s: &str| src.as_bytes().as_ptr_range().contains(&s.as_ptr());
+        assert!(borrowed(&n.name) && borrowed(&n.props[0].key));
+        assert!(borrowed(n.props[0].value.as_str().unwrap()));
+        assert_eq!(n.args[0].as_str(), Some("esc\naped"));
+        assert!(!borrowed(n.args[0].as_str().unwrap()));
+        assert!(borrowed(n.args[1].as_str().unwrap()));
     }
 
     #[test]

@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use stackc_core::check::{self, Options, Outline, RealFiles};
 use stackc_core::emit::bundle::CookbookFile;
 use stackc_core::emit::{self, Artifact, Format};
 use stackc_core::ir::{Program, Stack};
 
-use super::{check::load, Status};
+use super::{check::load_outline, Status};
 use crate::cli::MessageFormat;
 use crate::output;
 
@@ -32,6 +33,22 @@ pub fn environments<'a>(program: &'a Program, env: Option<&str>) -> Result<Vec<&
                 Err(Status::Usage)
             }
         },
+    }
+}
+
+/// The names of the environments selected by `--env` (all when absent).
+fn selected<'a>(outline: &'a Outline, env: Option<&'a str>) -> Result<Vec<&'a str>, Status> {
+    match env {
+        None => Ok(outline.environments.iter().map(String::as_str).collect()),
+        Some(name) if outline.environments.iter().any(|e| e == name) => Ok(vec![name]),
+        Some(name) => {
+            eprintln!(
+                "error: stack `{}` has no environment `{name}`; it has: {}",
+                outline.name,
+                outline.environments.join(", ")
+            );
+            Err(Status::Usage)
+        }
     }
 }
 
@@ -157,16 +174,35 @@ pub fn run(
     out: &Path,
     template_format: Format,
 ) -> Status {
-    let (file, program) = match load(format, path) {
+    // The whole file is checked first (every diagnostic); then each
+    // environment is resolved again on its own, built and dropped, so that
+    // one resolved environment is in memory at a time, not the syntax tree.
+    let (file, outline) = match load_outline(format, path) {
         Ok(x) => x,
         Err(status) => return status,
     };
-    let stacks = match environments(&program, env) {
+    let names = match selected(&outline, env) {
         Ok(s) => s,
         Err(status) => return status,
     };
+    let base = file.base_dir();
+    let opts = Options {
+        base_dir: &base,
+        files: &RealFiles,
+    };
     let mut status = Status::Ok;
-    for stack in stacks {
+    for name in names {
+        // The file checked clean, so the environment resolves (unless the
+        // cookbooks changed meanwhile: then the new errors are shown).
+        let stack = match check::environment_source(&file.text, &opts, name) {
+            (Some(stack), _) => stack,
+            (None, diags) => {
+                output::print(format, &diags, &file.name(), &file.text);
+                status = Status::UserError;
+                continue;
+            }
+        };
+        let stack = &stack;
         match build_to_dir(
             format,
             &file.name(),

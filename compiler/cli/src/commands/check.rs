@@ -14,7 +14,7 @@ use crate::output;
 /// Reads, parses and checks a file, printing diagnostics; the program when clean.
 pub fn load(format: MessageFormat, path: &Path) -> Result<(SourceFile, Program), Status> {
     let file = read(format, path).ok_or(Status::UserError)?;
-    let text = match syntax::decode(&file.bytes) {
+    let text = match syntax::decode(file.bytes()) {
         Ok(t) => t,
         Err(d) => {
             output::print(format, &[d], &file.name(), &file.text);
@@ -30,6 +30,34 @@ pub fn load(format: MessageFormat, path: &Path) -> Result<(SourceFile, Program),
     output::print(format, &diags, &file.name(), &file.text);
     match program {
         Some(p) if !diag::has_errors(&diags) => Ok((file, p)),
+        _ => Err(Status::UserError),
+    }
+}
+
+/// Reads, parses and checks a file as [`load`] does (the same diagnostics),
+/// keeping no resolved environment: resolve each with
+/// [`check::environment_source`] when it is needed.
+pub fn load_outline(
+    format: MessageFormat,
+    path: &Path,
+) -> Result<(SourceFile, check::Outline), Status> {
+    let file = read(format, path).ok_or(Status::UserError)?;
+    let text = match syntax::decode(file.bytes()) {
+        Ok(t) => t,
+        Err(d) => {
+            output::print(format, &[d], &file.name(), &file.text);
+            return Err(Status::UserError);
+        }
+    };
+    let base = file.base_dir();
+    let opts = Options {
+        base_dir: &base,
+        files: &RealFiles,
+    };
+    let (outline, diags) = check::outline_source(text, &opts);
+    output::print(format, &diags, &file.name(), &file.text);
+    match outline {
+        Some(o) if !diag::has_errors(&diags) => Ok((file, o)),
         _ => Err(Status::UserError),
     }
 }

@@ -24,7 +24,7 @@ pub fn run(format: MessageFormat, path: &Path, mode: Mode) -> Status {
     let Some(file) = read(format, path) else {
         return Status::UserError;
     };
-    let text = match syntax::decode(&file.bytes)
+    let text = match syntax::decode(file.bytes())
         .map_err(|d| vec![d])
         .and_then(|t| syntax::parse(t).map(|_| t))
     {

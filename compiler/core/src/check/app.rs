@@ -1,7 +1,7 @@
 //! Apps: source, sites, environment, secrets and database, checked against
 //! the layer they are deployed to.
 
-use super::{duplicate, Checker};
+use super::{duplicate, exact, firsts, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::ir::{App, Database, Layer, Secret, Site, Source};
 use crate::syntax::Node;
@@ -12,10 +12,14 @@ const APP_NODES: &[&str] = &["source", "site", "env", "secret", "database"];
 const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"];
 
 impl Checker<'_> {
-    pub(super) fn apps(&mut self, nodes: &[Node], layers: &Option<Vec<Layer>>) -> Option<Vec<App>> {
+    pub(super) fn apps(
+        &mut self,
+        nodes: &[&Node],
+        layers: &Option<Vec<Layer>>,
+    ) -> Option<Vec<App>> {
         let mut apps: Vec<(App, Span)> = Vec::new();
         let mut ok = true;
-        for node in nodes.iter().filter(|n| n.name == "app") {
+        for &node in nodes.iter().filter(|n| n.name == "app") {
             let before = self.diags.len();
             if let Some(app) = self.app(node, layers.as_deref()) {
                 if let Some((_, first)) = apps.iter().find(|(a, _)| a.name == app.name) {
@@ -27,7 +31,7 @@ impl Checker<'_> {
             ok &= self.diags.len() == before;
         }
         self.shared_sites(&apps);
-        (ok && layers.is_some()).then(|| apps.into_iter().map(|(a, _)| a).collect())
+        (ok && layers.is_some()).then(|| firsts(apps))
     }
 
     fn app(&mut self, node: &Node, layers: Option<&[Layer]>) -> Option<App> {
@@ -139,9 +143,9 @@ impl Checker<'_> {
             app_type: app_type?,
             layer: layer?.0,
             source: source?,
-            sites: sites.into_iter().map(|(s, _)| s).collect(),
-            env: env.into_iter().map(|(k, v, _)| (k, v)).collect(),
-            secrets: secrets.into_iter().map(|(s, _)| s).collect(),
+            sites: firsts(sites),
+            env: firsts(env.into_iter().map(|(k, v, span)| ((k, v), span)).collect()),
+            secrets: firsts(secrets),
             database,
         })
     }
@@ -349,7 +353,7 @@ impl Checker<'_> {
         Some((
             Site {
                 domain: domain?,
-                aliases,
+                aliases: exact(aliases),
                 root,
             },
             v.span,
@@ -363,7 +367,7 @@ impl Checker<'_> {
         let name = self.parsed(k, "variable name", Code::BadName, env_name)?;
         let v = self.arg(node, 1, "a value")?;
         let value = match &v.kind {
-            crate::syntax::ValueKind::String(s) => s.clone(),
+            crate::syntax::ValueKind::String(s) => s.to_string(),
             crate::syntax::ValueKind::Integer(i) => i.to_string(),
             crate::syntax::ValueKind::Float(f) => f.to_string(),
             crate::syntax::ValueKind::Bool(b) => b.to_string(),

@@ -29,7 +29,7 @@ impl Checker<'_> {
                 continue;
             }
             if let Some(v) = self.json_node(kid) {
-                map.insert(kid.name.clone(), v);
+                map.insert(kid.name.to_string(), v);
             }
         }
         map
@@ -94,7 +94,7 @@ impl Checker<'_> {
     fn json_fields(&mut self, node: &Node) -> Map<String, Json> {
         let mut map = Map::new();
         for p in &node.props {
-            map.insert(p.key.clone(), json_value(&p.value));
+            map.insert(p.key.to_string(), json_value(&p.value));
         }
         for (k, v) in self.json_object(node.kids()) {
             map.insert(k, v);
@@ -105,8 +105,8 @@ impl Checker<'_> {
 
 fn json_value(v: &Value) -> Json {
     match &v.kind {
-        ValueKind::String(s) => Json::String(s.clone()),
-        ValueKind::Integer(i) => i64::try_from(*i)
+        ValueKind::String(s) => Json::String(s.to_string()),
+        ValueKind::Integer(i) => i64::try_from(i.get())
             .map(Json::from)
             .unwrap_or_else(|_| Json::String(i.to_string())),
         ValueKind::Float(f) => serde_json::Number::from_f64(*f)

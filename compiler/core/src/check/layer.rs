@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{duplicate, Checker};
+use super::{duplicate, exact, firsts, Checker};
 use crate::cookbooks;
 use crate::diag::{did_you_mean, suggest, Code, Diagnostic, Span};
 use crate::ir::{
@@ -38,7 +38,7 @@ const LAYER_SINGLETONS: &[&str] = &[
 const PLACEMENT: &[&str] = &["instance-type", "volume", "load-balancer", "scaling"];
 
 struct Head<'n> {
-    node: &'n Node,
+    node: &'n Node<'n>,
     name: String,
     ty: &'static LayerType,
     on: Option<(String, Span)>,
@@ -47,19 +47,19 @@ struct Head<'n> {
 impl Checker<'_> {
     pub(super) fn layers(
         &mut self,
-        nodes: &[Node],
+        nodes: &[&Node],
         region: Option<&str>,
         cookbooks: Option<&Path>,
     ) -> Option<Vec<Layer>> {
         let mut heads: Vec<Head> = Vec::new();
         let mut ok = true;
-        for node in nodes.iter().filter(|n| n.name == "layer") {
+        for &node in nodes.iter().filter(|n| n.name == "layer") {
             match self.layer_head(node, &heads) {
                 Some(h) => heads.push(h),
                 None => ok = false,
             }
         }
-        let mut layers = Vec::new();
+        let mut layers = Vec::with_capacity(heads.len());
         for head in &heads {
             match self.layer_body(head, region, cookbooks) {
                 Some(l) => layers.push(l),
@@ -70,7 +70,7 @@ impl Checker<'_> {
         ok.then_some(layers)
     }
 
-    fn layer_head<'n>(&mut self, node: &'n Node, seen: &[Head]) -> Option<Head<'n>> {
+    fn layer_head<'n>(&mut self, node: &'n Node<'n>, seen: &[Head]) -> Option<Head<'n>> {
         self.entries(node, 1, &["type"]);
         let name = self
             .arg(node, 0, "a name")
@@ -202,13 +202,13 @@ impl Checker<'_> {
             type_name: ty.name.clone(),
             on: head.on.as_ref().map(|(n, _)| n.clone()),
             instance_type: instance_type?,
-            volumes,
+            volumes: exact(volumes),
             ports: ty.ports.clone(),
             http_port: ty.http_port,
             recipes: recipes?,
             load_balancer,
             scaling,
-            logs,
+            logs: exact(logs),
             log_retention_days: retention.map_or(30, |(d, _)| d),
             alarms: alarms?,
             attributes,
@@ -415,7 +415,7 @@ impl Checker<'_> {
                 }
             }
             list.extend(user.remove(&event).unwrap_or_default());
-            out.insert(event, list);
+            out.insert(event, exact(list));
         }
         ok.then_some(out)
     }
@@ -478,7 +478,7 @@ impl Checker<'_> {
             listeners.push((Listener::Http, node.name_span));
         }
         ok.then(|| LoadBalancer {
-            listeners: listeners.into_iter().map(|(l, _)| l).collect(),
+            listeners: firsts(listeners),
             health_check: health,
         })
     }
@@ -700,7 +700,7 @@ impl Checker<'_> {
         let given: Vec<_> = node
             .props
             .iter()
-            .filter(|p| keys.contains(&p.key))
+            .filter(|p| keys.iter().any(|k| p.key == *k))
             .collect();
         let Some(first) = given.first() else {
             self.push(
@@ -816,7 +816,7 @@ impl Checker<'_> {
         }
         Some(Schedule {
             timezone: timezone?,
-            entries,
+            entries: exact(entries),
         })
         .filter(|_| ok)
     }
@@ -882,7 +882,7 @@ impl Checker<'_> {
             }
             ok &= self.diags.len() == before;
         }
-        ok.then(|| out.into_iter().map(|(a, _)| a).collect())
+        ok.then(|| firsts(out))
     }
 
     fn alarm(&mut self, node: &Node, has_lb: bool) -> Option<Alarm> {

@@ -1,6 +1,8 @@
 //! Environments: a copy of the stack's nodes with the environment's nodes
 //! merged over them by name (and by first argument for named nodes).
 
+use std::borrow::Cow;
+
 use crate::syntax::Node;
 
 /// Nodes identified by name plus their first argument.
@@ -8,7 +10,7 @@ const KEYED: &[&str] = &[
     "layer", "app", "volume", "alarm", "site", "env", "secret", "logs", "at", "listener",
 ];
 
-fn key(node: &Node) -> (&str, Option<&str>) {
+fn key<'n>(node: &'n Node<'_>) -> (&'n str, Option<&'n str>) {
     let arg = if KEYED.contains(&node.name.as_str()) {
         node.args.first().and_then(|v| v.as_str())
     } else {
@@ -17,10 +19,26 @@ fn key(node: &Node) -> (&str, Option<&str>) {
     (node.name.as_str(), arg)
 }
 
+/// [`overlay`] of the stack's top-level nodes, borrowing every node that
+/// the environment leaves alone.
+pub fn overlay_refs<'a, 's>(
+    base: &[&'a Node<'s>],
+    over: &[&'a Node<'s>],
+) -> Vec<Cow<'a, Node<'s>>> {
+    let mut out: Vec<Cow<'a, Node>> = base.iter().map(|n| Cow::Borrowed(*n)).collect();
+    for o in over {
+        match out.iter().position(|b| key(b) == key(o)) {
+            Some(i) => out[i] = Cow::Owned(merge(&out[i], o)),
+            None => out.push(Cow::Borrowed(*o)),
+        }
+    }
+    out
+}
+
 /// `base` with every node of `over` merged in: a node with the same key is
 /// merged (properties and children merged, arguments replaced when given),
 /// a new one is appended.
-pub fn overlay(base: &[Node], over: &[Node]) -> Vec<Node> {
+pub fn overlay<'s>(base: &[Node<'s>], over: &[Node<'s>]) -> Vec<Node<'s>> {
     let mut out = base.to_vec();
     for o in over {
         match out.iter().position(|b| key(b) == key(o)) {
@@ -31,7 +49,7 @@ pub fn overlay(base: &[Node], over: &[Node]) -> Vec<Node> {
     out
 }
 
-fn merge(base: &Node, over: &Node) -> Node {
+fn merge<'s>(base: &Node<'s>, over: &Node<'s>) -> Node<'s> {
     let mut node = base.clone();
     let keyed = KEYED.contains(&base.name.as_str());
     if over.args.len() > usize::from(keyed) {

@@ -97,7 +97,7 @@ impl Checker<'_> {
     }
 
     /// The node's block; reports a missing one.
-    pub(super) fn children<'n>(&mut self, node: &'n Node) -> &'n [Node] {
+    pub(super) fn children<'n, 's>(&mut self, node: &'n Node<'s>) -> &'n [Node<'s>] {
         match &node.children {
             Some(kids) => kids,
             None => {
@@ -149,7 +149,12 @@ impl Checker<'_> {
     }
 
     /// The argument at `i`; reports a missing one.
-    pub(super) fn arg<'n>(&mut self, node: &'n Node, i: usize, what: &str) -> Option<&'n Value> {
+    pub(super) fn arg<'n, 's>(
+        &mut self,
+        node: &'n Node<'s>,
+        i: usize,
+        what: &str,
+    ) -> Option<&'n Value<'s>> {
         let v = node.args.get(i);
         if v.is_none() {
             self.push(
@@ -172,12 +177,12 @@ impl Checker<'_> {
     }
 
     /// A property; reports a missing one when `required`.
-    pub(super) fn prop<'n>(
+    pub(super) fn prop<'n, 's>(
         &mut self,
-        node: &'n Node,
+        node: &'n Node<'s>,
         key: &str,
         required: bool,
-    ) -> Option<&'n Value> {
+    ) -> Option<&'n Value<'s>> {
         let v = node.prop(key);
         if v.is_none() && required {
             self.push(
@@ -245,7 +250,9 @@ impl Checker<'_> {
     /// The value as an integer in `min..=max`.
     pub(super) fn int(&mut self, v: &Value, what: &str, min: i64, max: i64) -> Option<i64> {
         match &v.kind {
-            ValueKind::Integer(i) if (min as i128..=max as i128).contains(i) => Some(*i as i64),
+            ValueKind::Integer(i) if (min as i128..=max as i128).contains(&i.get()) => {
+                Some(i.get() as i64)
+            }
             ValueKind::Integer(i) => {
                 self.push(
                     Diagnostic::error(
@@ -277,7 +284,7 @@ impl Checker<'_> {
     /// The value as a number (integer or float) in `min..=max`.
     pub(super) fn number(&mut self, v: &Value, what: &str, min: f64, max: f64) -> Option<f64> {
         let n = match &v.kind {
-            ValueKind::Integer(i) => *i as f64,
+            ValueKind::Integer(i) => i.get() as f64,
             ValueKind::Float(f) => *f,
             _ => {
                 self.wrong_type(v, what, "a number", None);

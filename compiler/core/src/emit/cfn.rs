@@ -42,7 +42,7 @@ fn ext(format: Format) -> &'static str {
 }
 
 /// Serializes a template.
-pub fn serialize(value: &Value, format: Format) -> Vec<u8> {
+pub fn serialize<T: serde::Serialize + ?Sized>(value: &T, format: Format) -> Vec<u8> {
     match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(value).expect("JSON values serialize");
@@ -165,6 +165,25 @@ pub fn emit_into(
     let mut root = Template::new(description(stack));
     let net = common(&mut root, stack);
     let join_list = |list: &[Value]| json!({ "Fn::Join": [",", list] });
+    // The root's nested-stack resources are made as the root is written:
+    // what each is made from, by logical id.
+    let mut nested: std::collections::HashMap<String, (&Layer, String, bool)> =
+        std::collections::HashMap::new();
+    let params = |has_lb: bool| {
+        let mut params = json!({
+            "ArtifactBucket": r#ref("ArtifactBucket"),
+            "VpcId": net.vpc_id,
+            "PrivateSubnets": join_list(&net.private_subnets),
+            "KeyArn": get_att("Key", "Arn"),
+            "AlarmTopic": r#ref("AlarmTopic"),
+            "InstancesSecurityGroup": get_att("InstancesSecurityGroup", "GroupId"),
+        });
+        if has_lb {
+            params["PublicSubnets"] = join_list(&net.public_subnets);
+            params["AccessLogBucket"] = r#ref("AccessLogBucket");
+        }
+        params
+    };
     let mut total = root.resource_count();
     let mut held: Vec<Artifact> = Vec::new();
     let mut splitting = false;
@@ -197,14 +216,6 @@ pub fn emit_into(
             "AWS::EC2::SecurityGroup::Id",
             "Security group of every instance",
         );
-        let mut params = json!({
-            "ArtifactBucket": r#ref("ArtifactBucket"),
-            "VpcId": net.vpc_id,
-            "PrivateSubnets": join_list(&net.private_subnets),
-            "KeyArn": get_att("Key", "Arn"),
-            "AlarmTopic": r#ref("AlarmTopic"),
-            "InstancesSecurityGroup": get_att("InstancesSecurityGroup", "GroupId"),
-        });
         if has_lb {
             t.parameter(
                 "PublicSubnets",
@@ -216,8 +227,6 @@ pub fn emit_into(
                 "String",
                 "Bucket of the load balancers' access logs",
             );
-            params["PublicSubnets"] = join_list(&net.public_subnets);
-            params["AccessLogBucket"] = r#ref("AccessLogBucket");
         }
         let shared = layer::Shared {
             vpc_id: r#ref("VpcId"),
@@ -237,16 +246,9 @@ pub fn emit_into(
         let bytes = serialize(&t.into_value(), format);
         let path = format!("layers/{}.{}", host.name, ext(format));
         let key = Manifest::key_for(&stack.name, &stack.env, &sha256_hex(&bytes), ext(format));
-        root.resource(
-            &format!("{p}Stack"),
-            "AWS::CloudFormation::Stack",
-            json!({
-                "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
-                "Parameters": params,
-                "Tags": template::tags(&[("stackc:layer", &host.name)]),
-            }),
-        )
-        .depends_on(&["BundleParameter"]);
+        let id = format!("{p}Stack");
+        root.later(&id);
+        nested.insert(id, (host, key, has_lb));
         for l in super::node::instance_layers(stack, host) {
             if l.load_balancer.is_some() {
                 let lp = pascal(&l.name);
@@ -286,9 +288,21 @@ pub fn emit_into(
             sink(a);
         }
     }
+    let make = |id: &str| {
+        let (host, key, has_lb) = &nested[id];
+        json!({
+            "Type": "AWS::CloudFormation::Stack",
+            "Properties": {
+                "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
+                "Parameters": params(*has_lb),
+                "Tags": template::tags(&[("stackc:layer", &host.name)]),
+            },
+            "DependsOn": ["BundleParameter"],
+        })
+    };
     sink(Artifact::new(
         root_path(format),
-        serialize(&root.into_value(), format),
+        serialize(&root.made(&make), format),
     ));
     Ok(())
 }

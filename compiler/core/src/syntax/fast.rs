@@ -12,11 +12,11 @@
 //! reference and reports the errors. Tests compare the two on the examples,
 //! the bad-input corpus and random mutations.
 
-use super::{Node, Prop, Value, ValueKind};
+use super::{Node, Prop, Str, Value, ValueKind};
 use crate::diag::Span;
 
 /// The nodes of `src`, or `None` when kdl-rs must decide.
-pub fn parse(src: &str) -> Option<Vec<Node>> {
+pub fn parse(src: &str) -> Option<Vec<Node<'_>>> {
     if src.chars().any(unusual) {
         return None;
     }
@@ -24,6 +24,9 @@ pub fn parse(src: &str) -> Option<Vec<Node>> {
         s: src,
         b: src.as_bytes(),
         i: 0,
+        args: Vec::new(),
+        props: Vec::new(),
+        done: Vec::new(),
     };
     p.nodes(false)
 }
@@ -42,6 +45,13 @@ struct Reader<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    // Scratch space, so that each node's lists are allocated once at their
+    // exact length: the arguments and properties of the node being read
+    // (complete before its block is read), and the finished nodes of every
+    // open block, innermost last.
+    args: Vec<Value<'a>>,
+    props: Vec<Prop<'a>>,
+    done: Vec<Node<'a>>,
 }
 
 /// Bytes that end an identifier string.
@@ -126,18 +136,18 @@ impl<'a> Reader<'a> {
 
     /// The nodes up to the end of the file, or up to and including the `}`
     /// of the block being read.
-    fn nodes(&mut self, in_block: bool) -> Option<Vec<Node>> {
-        let mut out = Vec::new();
+    fn nodes(&mut self, in_block: bool) -> Option<Vec<Node<'a>>> {
+        let first = self.done.len();
         loop {
             self.between_nodes()?;
             match self.peek() {
-                None => return (!in_block).then_some(out),
+                None => return (!in_block).then(|| self.done.drain(first..).collect()),
                 Some(b'}') => {
                     if !in_block {
                         return None;
                     }
                     self.i += 1;
-                    return Some(out);
+                    return Some(self.done.drain(first..).collect());
                 }
                 Some(b'/') if self.at("/-") => {
                     // Only `/-` on a line of its own node, as stack files
@@ -160,12 +170,15 @@ impl<'a> Reader<'a> {
                         return None;
                     }
                 }
-                _ => out.push(self.node()?),
+                _ => {
+                    let node = self.node()?;
+                    self.done.push(node);
+                }
             }
         }
     }
 
-    fn node(&mut self) -> Option<Node> {
+    fn node(&mut self) -> Option<Node<'a>> {
         let start = self.i;
         let annotation = if self.peek() == Some(b'(') {
             self.i += 1;
@@ -197,6 +210,7 @@ impl<'a> Reader<'a> {
                 Some(b'/') if self.at("//") && ws > 0 => break,
                 Some(b'{') => {
                     self.i += 1;
+                    self.take_entries(&mut node);
                     node.children = Some(self.nodes(true)?);
                     let ws = self.inline_ws();
                     match self.peek() {
@@ -206,9 +220,10 @@ impl<'a> Reader<'a> {
                     }
                 }
                 _ if ws == 0 => return None,
-                _ => self.entry(&mut node)?,
+                _ => self.entry()?,
             }
         }
+        self.take_entries(&mut node);
         node.span = Span::new(start, self.i - start);
         if self.peek() == Some(b';') {
             self.i += 1;
@@ -216,8 +231,18 @@ impl<'a> Reader<'a> {
         Some(node)
     }
 
-    /// An argument or a property.
-    fn entry(&mut self, node: &mut Node) -> Option<()> {
+    /// Moves the entries read so far into the node.
+    fn take_entries(&mut self, node: &mut Node<'a>) {
+        if !self.args.is_empty() {
+            node.args = self.args.drain(..).collect();
+        }
+        if !self.props.is_empty() {
+            node.props = self.props.drain(..).collect();
+        }
+    }
+
+    /// An argument or a property (of the node being read).
+    fn entry(&mut self) -> Option<()> {
         let start = self.i;
         let first = self.peek()?;
         if first.is_ascii_digit()
@@ -225,7 +250,7 @@ impl<'a> Reader<'a> {
                 && self.b.get(self.i + 1).is_some_and(u8::is_ascii_digit))
         {
             let kind = self.number()?;
-            node.args.push(Value {
+            self.args.push(Value {
                 kind,
                 span: Span::new(start, self.i - start),
                 annotation: false,
@@ -234,7 +259,7 @@ impl<'a> Reader<'a> {
         }
         if first == b'#' && !self.at("#\"") && !self.at("##") {
             let kind = self.keyword()?;
-            node.args.push(Value {
+            self.args.push(Value {
                 kind,
                 span: Span::new(start, self.i - start),
                 annotation: false,
@@ -249,7 +274,7 @@ impl<'a> Reader<'a> {
             self.inline_ws();
             let value_start = self.i;
             let kind = self.value()?;
-            node.props.push(Prop {
+            self.props.push(Prop {
                 key: text,
                 key_span: span,
                 value: Value {
@@ -261,7 +286,7 @@ impl<'a> Reader<'a> {
             return self.after_value();
         }
         self.i = save;
-        node.args.push(Value {
+        self.args.push(Value {
             kind: ValueKind::String(text),
             span,
             annotation: false,
@@ -277,7 +302,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn value(&mut self) -> Option<ValueKind> {
+    fn value(&mut self) -> Option<ValueKind<'a>> {
         let first = self.peek()?;
         if first.is_ascii_digit()
             || (matches!(first, b'-' | b'+' | b'.')
@@ -292,7 +317,7 @@ impl<'a> Reader<'a> {
         Some(ValueKind::String(text))
     }
 
-    fn keyword(&mut self) -> Option<ValueKind> {
+    fn keyword(&mut self) -> Option<ValueKind<'a>> {
         for (word, kind) in [
             ("#true", ValueKind::Bool(true)),
             ("#false", ValueKind::Bool(false)),
@@ -312,7 +337,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A decimal integer or a float without exponent.
-    fn number(&mut self) -> Option<ValueKind> {
+    fn number(&mut self) -> Option<ValueKind<'a>> {
         let start = self.i;
         while self.peek().is_some_and(|b| !delimiter(b)) {
             self.i += 1;
@@ -332,13 +357,16 @@ impl<'a> Reader<'a> {
         }
         let clean: String = text.chars().filter(|c| *c != '_').collect();
         match frac {
-            None => clean.parse::<i128>().ok().map(ValueKind::Integer),
+            None => clean
+                .parse::<i128>()
+                .ok()
+                .map(|i| ValueKind::Integer(i.into())),
             Some(_) => clean.parse::<f64>().ok().map(ValueKind::Float),
         }
     }
 
     /// An identifier, quoted or single-line raw string, with its span.
-    fn string(&mut self) -> Option<(String, Span)> {
+    fn string(&mut self) -> Option<(Str<'a>, Span)> {
         let start = self.i;
         match self.peek()? {
             b'"' => {
@@ -346,6 +374,16 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 self.i += 1;
+                // Without escapes the string is the text between the quotes.
+                let rest = &self.b[self.i..];
+                let stop = rest
+                    .iter()
+                    .position(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r'))?;
+                if rest[stop] == b'"' {
+                    let text = Str::from(&self.s[self.i..self.i + stop]);
+                    self.i += stop + 1;
+                    return Some((text, Span::new(start, self.i - start)));
+                }
                 let mut out = String::new();
                 loop {
                     let c = self.s[self.i..].chars().next()?;
@@ -378,7 +416,7 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-                Some((out, Span::new(start, self.i - start)))
+                Some((Str::from(out), Span::new(start, self.i - start)))
             }
             b'#' => {
                 let hashes = self.b[self.i..].iter().take_while(|b| **b == b'#').count();
@@ -395,7 +433,7 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 self.i = body_start + len + close.len();
-                Some((body.to_string(), Span::new(start, self.i - start)))
+                Some((Str::from(body), Span::new(start, self.i - start)))
             }
             first => {
                 if first.is_ascii_digit() || delimiter(first) || !first.is_ascii() {
@@ -416,7 +454,7 @@ impl<'a> Reader<'a> {
                 if looks_numeric || reserved(text) {
                     return None;
                 }
-                Some((text.to_string(), Span::new(start, self.i - start)))
+                Some((Str::from(text), Span::new(start, self.i - start)))
             }
         }
     }

@@ -2,6 +2,7 @@
 //! intrinsic functions it uses. Resources keep insertion order, which is
 //! deterministic, so the output is byte-stable.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value};
 
 /// A template being built.
@@ -52,6 +53,18 @@ impl Template {
         );
     }
 
+    /// Reserves the place of a resource that is made only when the template
+    /// is written, by the function given to [`Template::made`].
+    pub fn later(&mut self, id: &str) {
+        self.resources.insert(id.to_string(), Value::Null);
+    }
+
+    /// The template for writing, with `make` making each resource reserved
+    /// by [`Template::later`] from its id.
+    pub fn made<'a>(&'a self, make: &'a dyn Fn(&str) -> Value) -> Made<'a> {
+        Made { head: self, make }
+    }
+
     /// Number of resources.
     pub fn resource_count(&self) -> usize {
         self.resources.len()
@@ -70,6 +83,48 @@ impl Template {
             t.insert("Outputs".into(), Value::Object(self.outputs));
         }
         Value::Object(t)
+    }
+}
+
+/// A template with resources made only as they are written (see
+/// [`Template::later`]): a root template of hundreds of nested stacks is never
+/// whole in memory. Serializes exactly as the template's
+/// [`Template::into_value`] with those resources made would.
+pub struct Made<'a> {
+    head: &'a Template,
+    make: &'a dyn Fn(&str) -> Value,
+}
+
+impl Serialize for Made<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Resources<'b>(&'b Made<'b>);
+        impl Serialize for Resources<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let resources = &self.0.head.resources;
+                let mut map = serializer.serialize_map(Some(resources.len()))?;
+                for (id, r) in resources {
+                    if r.is_null() {
+                        map.serialize_entry(id, &(self.0.make)(id))?;
+                    } else {
+                        map.serialize_entry(id, r)?;
+                    }
+                }
+                map.end()
+            }
+        }
+        let t = self.head;
+        let len = 3 + usize::from(!t.parameters.is_empty()) + usize::from(!t.outputs.is_empty());
+        let mut map = serializer.serialize_map(Some(len))?;
+        map.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
+        map.serialize_entry("Description", &t.description)?;
+        if !t.parameters.is_empty() {
+            map.serialize_entry("Parameters", &t.parameters)?;
+        }
+        map.serialize_entry("Resources", &Resources(self))?;
+        if !t.outputs.is_empty() {
+            map.serialize_entry("Outputs", &t.outputs)?;
+        }
+        map.end()
     }
 }
 
@@ -159,6 +214,36 @@ pub fn assume_role(service: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_made_later_serialize_as_if_made_at_once() {
+        use crate::emit::{cfn::serialize, Format};
+        let make =
+            |id: &str| json!({ "Type": "AWS::CloudFormation::Stack", "Properties": { "Id": id } });
+        let mut lazy = Template::new("t");
+        let mut eager = Template::new("t");
+        for t in [&mut lazy, &mut eager] {
+            t.parameter("P", "String", "p");
+            t.resource("A", "AWS::SNS::Topic", json!({}));
+        }
+        lazy.later("BStack");
+        eager.resource(
+            "BStack",
+            "AWS::CloudFormation::Stack",
+            json!({ "Id": "BStack" }),
+        );
+        for t in [&mut lazy, &mut eager] {
+            t.resource("C", "AWS::SNS::Topic", json!({ "X": [] }));
+            t.output("O", "o", r#ref("A"));
+        }
+        let eager = eager.into_value();
+        for format in [Format::Json, Format::Yaml] {
+            assert_eq!(
+                serialize(&lazy.made(&make), format),
+                serialize(&eager, format)
+            );
+        }
+    }
 
     #[test]
     fn pascal_case_ids() {

@@ -646,3 +646,45 @@ fn several_apps_on_one_layer_get_host_rules() {
     );
     cfn_lint(&[file]);
 }
+
+#[test]
+fn a_custom_layer_names_the_port_its_load_balancer_forwards_to() {
+    let dir = scratch("custom-port");
+    std::fs::write(
+        dir.join("stack.kdl"),
+        r#"stack api {
+    region eu-west-1
+    layer api type=custom {
+        load-balancer port=8000 {
+            health-check path="/ping"
+        }
+    }
+}
+"#,
+    )
+    .unwrap();
+    let o = stackc(&["build"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let file = dir.join("out/api-production/template.json");
+    let t = load(&file);
+    let r = &t["Resources"];
+    assert_eq!(r["ApiTargetGroup"]["Properties"]["Port"], 8000);
+    assert_eq!(
+        r["ApiTargetGroup"]["Properties"]["HealthCheckPath"],
+        "/ping"
+    );
+    // Only the load balancer reaches the port; nothing else is opened.
+    let ingress = &r["ApiLoadBalancerIngress"]["Properties"];
+    assert_eq!(ingress["FromPort"], 8000);
+    assert!(ingress.get("CidrIp").is_none());
+    assert!(r.get("ApiPort8000Ingress").is_none());
+    // Recipes find it where OpsWorks put a layer's port.
+    let stack = load(&dir.join("out/api-production/nodes/stack.json"));
+    assert_eq!(stack["opsworks"]["layers"]["api"]["port"], 8000);
+    cfn_lint(&[file]);
+}

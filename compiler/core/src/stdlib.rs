@@ -73,6 +73,9 @@ pub struct LayerType {
     pub ports: Vec<u16>,
     /// Port a load balancer forwards to.
     pub http_port: Option<u16>,
+    /// The stack file names the port (`load-balancer port=N`): the type's
+    /// recipes are the user's, so only they know what serves HTTP.
+    pub user_http_port: bool,
     /// App types it runs.
     pub app_types: Vec<String>,
     /// Types it may share an instance with.
@@ -321,6 +324,7 @@ fn layer_type(node: &Node) -> Result<LayerType, String> {
         default_instance_type: String::new(),
         ports: Vec::new(),
         http_port: None,
+        user_http_port: false,
         app_types: Vec::new(),
         shares_with: Vec::new(),
         health_check: None,
@@ -340,7 +344,8 @@ fn layer_type(node: &Node) -> Result<LayerType, String> {
             }
             "http-port" => match child.args.first().map(|v| &v.kind) {
                 Some(ValueKind::Integer(i)) => t.http_port = Some(port(i.get())?),
-                _ => return Err("http-port needs an integer".into()),
+                Some(ValueKind::String(s)) if s.as_str() == "user" => t.user_http_port = true,
+                _ => return Err("http-port needs an integer or \"user\"".into()),
             },
             "app-types" => t.app_types = str_args(child),
             "shares-with" => t.shares_with = str_args(child),

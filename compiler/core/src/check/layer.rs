@@ -12,7 +12,7 @@ use crate::ir::{
     RecipeOrigin, Scaling, Schedule, ScheduleEntry, Volume,
 };
 use crate::stdlib::{AttributeType, LayerType, MetricSource};
-use crate::syntax::{Node, Value};
+use crate::syntax::{Node, Value, ValueKind};
 use crate::units;
 
 const LAYER_NODES: &[&str] = &[
@@ -42,6 +42,25 @@ struct Head<'n> {
     name: String,
     ty: &'static LayerType,
     on: Option<(String, Span)>,
+}
+
+impl Head<'_> {
+    /// The ports the layer listens on: its type's, and the port a custom
+    /// layer's load balancer names (read as written; the layer's own check
+    /// reports a bad one).
+    fn ports(&self) -> Vec<u16> {
+        let named = self
+            .node
+            .kids()
+            .iter()
+            .filter(|k| k.name == "load-balancer" && self.ty.user_http_port)
+            .filter_map(|k| match k.prop("port").map(|v| &v.kind) {
+                Some(ValueKind::Integer(i)) => u16::try_from(i.get()).ok(),
+                _ => None,
+            })
+            .next();
+        with_port(&self.ty.ports, named)
+    }
 }
 
 impl Checker<'_> {
@@ -132,6 +151,7 @@ impl Checker<'_> {
         let mut volumes = Vec::new();
         let mut user_recipes = BTreeMap::new();
         let mut load_balancer = None;
+        let mut http_port = ty.http_port;
         let mut scaling = None;
         let mut logs = Vec::new();
         let mut retention: Option<(u32, Span)> = None;
@@ -163,7 +183,12 @@ impl Checker<'_> {
                 }
                 "volume" => volumes.extend(self.volume(kid, &volumes)),
                 "recipes" => user_recipes = self.user_recipes(kid, cookbooks),
-                "load-balancer" => load_balancer = self.load_balancer(kid, ty, region),
+                "load-balancer" => {
+                    if let Some((lb, port)) = self.load_balancer(kid, ty, region) {
+                        load_balancer = Some(lb);
+                        http_port = Some(port);
+                    }
+                }
                 "scaling" => scaling = self.scaling(kid),
                 "logs" => logs.extend(self.logs(kid, &mut retention)),
                 "alarm" => alarm_nodes.push(kid),
@@ -203,8 +228,8 @@ impl Checker<'_> {
             on: head.on.as_ref().map(|(n, _)| n.clone()),
             instance_type: instance_type?,
             volumes: exact(volumes),
-            ports: ty.ports.clone(),
-            http_port: ty.http_port,
+            ports: with_port(&ty.ports, http_port),
+            http_port,
             recipes: recipes?,
             load_balancer,
             scaling,
@@ -425,15 +450,42 @@ impl Checker<'_> {
         node: &Node,
         ty: &LayerType,
         region: Option<&str>,
-    ) -> Option<LoadBalancer> {
-        self.entries(node, 0, &[]);
-        if ty.http_port.is_none() {
-            self.push(
-                Diagnostic::error(Code::NoHttpPort, node.name_span, format!("layer type `{}` serves no HTTP, so it cannot take a load balancer", ty.name))
-                    .help("put the load balancer on an app server layer (php-app, nodejs-app, java-app, static-web, haproxy)"),
-            );
-            return None;
-        }
+    ) -> Option<(LoadBalancer, u16)> {
+        self.entries(node, 0, &["port"]);
+        let port = match (node.prop("port"), ty.http_port) {
+            (Some(v), None) if ty.user_http_port => self.int(v, "port", 1, 65535)? as u16,
+            (None, None) if ty.user_http_port => {
+                self.push(
+                    Diagnostic::error(
+                        Code::NoHttpPort,
+                        node.name_span,
+                        format!(
+                            "a {} layer's load balancer needs the port its recipes serve HTTP on",
+                            ty.name
+                        ),
+                    )
+                    .label("which port?")
+                    .help("name it: `load-balancer port=8080 { listener http }`"),
+                );
+                return None;
+            }
+            (Some(v), Some(fixed)) => {
+                self.push(
+                    Diagnostic::error(Code::FixedHttpPort, v.span, format!("layer type `{}` serves HTTP on port {fixed}, which its built-in recipes set", ty.name))
+                        .label("not for this layer type")
+                        .help(format!("remove `port=`: the {} recipes listen on {fixed} (a custom layer names its port)", ty.name)),
+                );
+                return None;
+            }
+            (_, Some(fixed)) => fixed,
+            (_, None) => {
+                self.push(
+                    Diagnostic::error(Code::NoHttpPort, node.name_span, format!("layer type `{}` serves no HTTP, so it cannot take a load balancer", ty.name))
+                        .help("put the load balancer on an app server layer (php-app, nodejs-app, java-app, static-web, haproxy) or a custom layer with `port=`"),
+                );
+                return None;
+            }
+        };
         let kids = node.kids();
         self.singletons(kids, &["health-check"]);
         let mut listeners: Vec<(Listener, Span)> = Vec::new();
@@ -477,9 +529,14 @@ impl Checker<'_> {
         if listeners.is_empty() {
             listeners.push((Listener::Http, node.name_span));
         }
-        ok.then(|| LoadBalancer {
-            listeners: firsts(listeners),
-            health_check: health,
+        ok.then(|| {
+            (
+                LoadBalancer {
+                    listeners: firsts(listeners),
+                    health_check: health,
+                },
+                port,
+            )
         })
     }
 
@@ -1088,7 +1145,8 @@ impl Checker<'_> {
                         )),
                     );
                     ok = false;
-                } else if let Some(port) = head.ty.ports.iter().find(|p| other.ty.ports.contains(p))
+                } else if let Some(port) =
+                    head.ports().into_iter().find(|p| other.ports().contains(p))
                 {
                     self.push(
                         Diagnostic::error(
@@ -1153,4 +1211,13 @@ fn set_path(root: &mut serde_json::Value, path: &str, value: serde_json::Value) 
             .entry(part.to_string())
             .or_insert_with(|| serde_json::Value::Object(Default::default()));
     }
+}
+
+/// The type's ports and the HTTP port a custom layer names, each once.
+fn with_port(ports: &[u16], http_port: Option<u16>) -> Vec<u16> {
+    let mut all = ports.to_vec();
+    if let Some(p) = http_port.filter(|p| !all.contains(p)) {
+        all.push(p);
+    }
+    all
 }

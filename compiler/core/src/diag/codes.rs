@@ -301,8 +301,26 @@ java-app shares with custom only. Both types must list each other.";
 "Layers that share an instance must listen on different ports.";
 
     NoHttpPort "no_http_port" "a load balancer on a layer that serves no HTTP"
-"Only layer types with an HTTP port (php-app, nodejs-app, java-app, static-web,
-haproxy) can take a `load-balancer`.";
+"Only layer types that serve HTTP can take a `load-balancer`: php-app,
+nodejs-app, java-app, static-web and haproxy, on their own port, and custom
+layers, on the port the stack file names, since only their recipes know it:
+
+    layer api type=custom {
+        load-balancer port=8000 { listener http }
+    }";
+
+    FixedHttpPort "fixed_http_port" "a load balancer port on a layer type that fixes its own"
+"`load-balancer port=N` names the port a custom layer's recipes serve HTTP
+on. The other app server types listen where their built-in recipes put them
+(php-app and static-web on 80, nodejs-app on 3000, java-app on 8080,
+haproxy on 80), and the load balancer forwards there.
+
+Fix: remove `port=`, or make the layer `type=custom` with your own recipes:
+
+    layer api type=custom {
+        recipes { setup api::server }
+        load-balancer port=8000 { listener http }
+    }";
 
     MetricNeedsLoadBalancer "metric_needs_load_balancer" "a load balancer metric on a layer without one"
 "Metrics such as target-5xx, target-latency, unhealthy-hosts and request-count

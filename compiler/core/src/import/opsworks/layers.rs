@@ -432,11 +432,11 @@ fn volume(cx: &mut Ctx, subject: &str, v: &Volume, mounts: &mut Vec<String>) -> 
 /// describe-elastic-load-balancers does not give its listeners.
 fn load_balancer(cx: &mut Ctx, subject: &str, ty: &str, elb: &Elb, node: &mut Node) {
     let name = &elb.elastic_load_balancer_name;
-    let serves_http = stdlib::get()
+    let (serves_http, names_port) = stdlib::get()
         .layer_types
         .get(ty)
-        .is_some_and(|t| t.http_port.is_some());
-    if !serves_http {
+        .map_or((false, false), |t| (t.http_port.is_some(), t.user_http_port));
+    if !serves_http && !names_port {
         node.comment(&format!(
             "OpsWorks attached the Classic Load Balancer {name}; a {ty} layer cannot take a load balancer"
         ));
@@ -447,6 +447,15 @@ fn load_balancer(cx: &mut Ctx, subject: &str, ty: &str, elb: &Elb, node: &mut No
         return;
     }
     let mut lb = Node::new("load-balancer");
+    if names_port {
+        // A custom layer's recipes decide the port; the ELB's instance
+        // port is not in describe-elastic-load-balancers.
+        lb = lb.pi("port", 80);
+        cx.warn(
+            subject,
+            format!("the load balancer forwards to port 80 on the instances: if {name} forwarded to another instance port, change `load-balancer port=`"),
+        );
+    }
     lb.comment(&format!(
         "Was the Classic Load Balancer {name}. If it served HTTPS, add:\nlistener https certificate=\"arn:aws:acm:REGION:ACCOUNT:certificate/ID\""
     ));

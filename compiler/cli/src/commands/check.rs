@@ -13,25 +13,7 @@ use crate::output;
 
 /// Reads, parses and checks a file, printing diagnostics; the program when clean.
 pub fn load(format: MessageFormat, path: &Path) -> Result<(SourceFile, Program), Status> {
-    let file = read(format, path).ok_or(Status::UserError)?;
-    let text = match syntax::decode(file.bytes()) {
-        Ok(t) => t,
-        Err(d) => {
-            output::print(format, &[d], &file.name(), &file.text);
-            return Err(Status::UserError);
-        }
-    };
-    let base = file.base_dir();
-    let opts = Options {
-        base_dir: &base,
-        files: &RealFiles,
-    };
-    let (program, diags) = check::check_source(text, &opts);
-    output::print(format, &diags, &file.name(), &file.text);
-    match program {
-        Some(p) if !diag::has_errors(&diags) => Ok((file, p)),
-        _ => Err(Status::UserError),
-    }
+    load_with(format, path, check::check_source)
 }
 
 /// Reads, parses and checks a file as [`load`] does (the same diagnostics),
@@ -41,6 +23,16 @@ pub fn load_outline(
     format: MessageFormat,
     path: &Path,
 ) -> Result<(SourceFile, check::Outline), Status> {
+    load_with(format, path, check::outline_source)
+}
+
+/// Reads the file, decodes it and runs `checker` on it, printing every
+/// diagnostic; what the checker made when there is no error.
+fn load_with<T>(
+    format: MessageFormat,
+    path: &Path,
+    checker: impl FnOnce(&str, &Options) -> (Option<T>, Vec<diag::Diagnostic>),
+) -> Result<(SourceFile, T), Status> {
     let file = read(format, path).ok_or(Status::UserError)?;
     let text = match syntax::decode(file.bytes()) {
         Ok(t) => t,
@@ -54,10 +46,10 @@ pub fn load_outline(
         base_dir: &base,
         files: &RealFiles,
     };
-    let (outline, diags) = check::outline_source(text, &opts);
+    let (made, diags) = checker(text, &opts);
     output::print(format, &diags, &file.name(), &file.text);
-    match outline {
-        Some(o) if !diag::has_errors(&diags) => Ok((file, o)),
+    match made {
+        Some(m) if !diag::has_errors(&diags) => Ok((file, m)),
         _ => Err(Status::UserError),
     }
 }

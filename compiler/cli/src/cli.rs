@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// stackc compiles a KDL stack file (layers, apps, recipes, scaling) into
 /// CloudFormation, a Chef cookbook bundle and node JSON.
@@ -119,12 +119,8 @@ pub enum Command {
         /// Output directory of the build.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// AWS region (default: the stack file's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        aws: Aws,
         /// Apply without asking.
         #[arg(long)]
         yes: bool,
@@ -147,12 +143,8 @@ pub enum Command {
         /// Output directory of the build.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// AWS region (default: the stack file's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        aws: Aws,
     },
     /// Delete an environment's stack (the artifact bucket is kept).
     Destroy {
@@ -162,12 +154,8 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
-        /// AWS region (default: the stack file's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        aws: Aws,
         /// Delete without asking.
         #[arg(long)]
         yes: bool,
@@ -181,12 +169,8 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
-        /// AWS region (default: the stack file's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        aws: Aws,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -209,12 +193,8 @@ pub enum Command {
         /// Only this app (deploy, undeploy, rollback), on its layer.
         #[arg(long)]
         app: Option<String>,
-        /// AWS region (default: the stack file's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        aws: Aws,
     },
     /// Lifecycle and layer logs from CloudWatch Logs.
     Logs {
@@ -233,12 +213,8 @@ pub enum Command {
         /// Keep printing new lines.
         #[arg(long)]
         follow: bool,
-        /// AWS region (default: the stack file's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        aws: Aws,
     },
     /// Write a stack file from another tool's description of a fleet.
     Import {
@@ -287,4 +263,15 @@ impl From<TemplateFormat> for stackc_core::emit::Format {
             TemplateFormat::Yaml => stackc_core::emit::Format::Yaml,
         }
     }
+}
+
+/// Where the AWS calls of a command on a deployed stack go.
+#[derive(Debug, Args)]
+pub struct Aws {
+    /// AWS region (default: the stack file's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
 }

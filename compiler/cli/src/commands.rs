@@ -81,8 +81,7 @@ pub fn run(cli: Cli) -> Status {
             file,
             env,
             out,
-            region,
-            profile,
+            aws,
             yes,
             no_converge,
         } => cloud::run(
@@ -90,10 +89,7 @@ pub fn run(cli: Cli) -> Status {
             &file,
             env.as_deref(),
             &out,
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
+            &aws.target(),
             cloud::Action::Deploy,
             yes,
             !no_converge,
@@ -109,17 +105,13 @@ pub fn run(cli: Cli) -> Status {
             env,
             against: None,
             out,
-            region,
-            profile,
+            aws,
         } => cloud::run(
             format,
             &file,
             env.as_deref(),
             &out,
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
+            &aws.target(),
             cloud::Action::Diff,
             true,
             false,
@@ -127,18 +119,14 @@ pub fn run(cli: Cli) -> Status {
         Command::Destroy {
             file,
             env,
-            region,
-            profile,
+            aws,
             yes,
         } => cloud::run(
             format,
             &file,
             env.as_deref(),
             Path::new("out"),
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
+            &aws.target(),
             cloud::Action::Destroy,
             yes,
             false,
@@ -146,19 +134,9 @@ pub fn run(cli: Cli) -> Status {
         Command::Status {
             file,
             env,
-            region,
-            profile,
+            aws,
             json,
-        } => fleet::status(
-            format,
-            &file,
-            env.as_deref(),
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
-            json,
-        ),
+        } => fleet::status(format, &file, env.as_deref(), &aws.target(), json),
         Command::Run {
             event,
             first,
@@ -166,8 +144,7 @@ pub fn run(cli: Cli) -> Status {
             env,
             layer,
             app,
-            region,
-            profile,
+            aws,
         } => fleet::run(
             format,
             &event,
@@ -176,10 +153,7 @@ pub fn run(cli: Cli) -> Status {
             env.as_deref(),
             layer.as_deref(),
             app.as_deref(),
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
+            &aws.target(),
         ),
         Command::Logs {
             file,
@@ -187,8 +161,7 @@ pub fn run(cli: Cli) -> Status {
             layer,
             since,
             follow,
-            region,
-            profile,
+            aws,
         } => fleet::logs(
             format,
             &file,
@@ -196,10 +169,7 @@ pub fn run(cli: Cli) -> Status {
             layer.as_deref(),
             &since,
             follow,
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
+            &aws.target(),
         ),
         Command::Build {
             file,
@@ -208,6 +178,16 @@ pub fn run(cli: Cli) -> Status {
             format: template_format,
         } => build::run(format, &file, env.as_deref(), &out, template_format.into()),
         Command::Docs { file, env, out } => docs::run(format, &file, env.as_deref(), &out),
+    }
+}
+
+impl crate::cli::Aws {
+    /// The target as the commands take it.
+    fn target(&self) -> cloud::Target<'_> {
+        cloud::Target {
+            region: self.region.as_deref(),
+            profile: self.profile.as_deref(),
+        }
     }
 }
 

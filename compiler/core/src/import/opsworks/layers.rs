@@ -435,7 +435,9 @@ fn load_balancer(cx: &mut Ctx, subject: &str, ty: &str, elb: &Elb, node: &mut No
     let (serves_http, names_port) = stdlib::get()
         .layer_types
         .get(ty)
-        .map_or((false, false), |t| (t.http_port.is_some(), t.user_http_port));
+        .map_or((false, false), |t| {
+            (t.http_port.is_some(), t.user_http_port)
+        });
     if !serves_http && !names_port {
         node.comment(&format!(
             "OpsWorks attached the Classic Load Balancer {name}; a {ty} layer cannot take a load balancer"

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::emit::node::custom_part;
 use crate::ir::{Comparison, Layer, Listener, Network, Source, Stack};
-use crate::units::Weekday;
+use crate::units::{days_text, duration_text};
 
 /// One difference: where, and the value on each side (`None`: absent there).
 #[derive(Debug, Clone, PartialEq)]
@@ -227,7 +227,7 @@ fn layer_view(layer: &Layer) -> Value {
                 "{} {word} {} for {}: {verb} {}",
                 r.metric.name,
                 r.threshold,
-                duration(r.period_secs),
+                duration_text(r.period_secs),
                 r.count
             )),
             None => json!("none"),
@@ -242,7 +242,7 @@ fn layer_view(layer: &Layer) -> Value {
                     .iter()
                     .map(|e| format!(
                         "{} {} min {} max {} ({})",
-                        days(&e.days),
+                        days_text(&e.days),
                         e.at,
                         e.min,
                         e.max,
@@ -270,7 +270,7 @@ fn layer_view(layer: &Layer) -> Value {
                     "listeners": listeners,
                     "health-check": format!(
                         "{} every {}, healthy {}, unhealthy {}",
-                        hc.path, duration(hc.interval_secs), hc.healthy, hc.unhealthy
+                        hc.path, duration_text(hc.interval_secs), hc.healthy, hc.unhealthy
                     ),
                 })
             }
@@ -310,7 +310,7 @@ fn layer_view(layer: &Layer) -> Value {
                         "{} {cmp} {} for {}",
                         a.metric.name,
                         a.threshold,
-                        duration(a.period_secs)
+                        duration_text(a.period_secs)
                     );
                     (a.name.clone(), json!(text))
                 })
@@ -319,39 +319,6 @@ fn layer_view(layer: &Layer) -> Value {
     );
     put("attributes", layer.attributes.clone());
     Value::Object(v)
-}
-
-/// `mon-fri`, `sat,sun`, `daily`: the days as the language writes them.
-pub fn days(days: &[Weekday]) -> String {
-    if days.len() == 7 {
-        return "daily".to_string();
-    }
-    let mut runs: Vec<(Weekday, Weekday)> = Vec::new();
-    for &d in days {
-        match runs.last_mut() {
-            Some((_, end)) if *end as u8 + 1 == d as u8 => *end = d,
-            _ => runs.push((d, d)),
-        }
-    }
-    runs.iter()
-        .map(|(a, b)| match (*b as u8) - (*a as u8) {
-            0 => a.name().to_string(),
-            1 => format!("{},{}", a.name(), b.name()),
-            _ => format!("{}-{}", a.name(), b.name()),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `90` → `90s`, `300` → `5m`, `7200` → `2h`, `86400` → `1d`.
-pub fn duration(secs: u64) -> String {
-    match secs {
-        0 => "0s".to_string(),
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 #[cfg(test)]
@@ -367,26 +334,6 @@ mod tests {
         let (p, diags) = crate::check::check_source(src, &opts);
         assert!(diags.is_empty(), "{diags:#?}");
         p.expect("program")
-    }
-
-    #[test]
-    fn days_are_written_as_the_language_reads_them() {
-        use Weekday::*;
-        assert_eq!(days(&[Mon, Tue, Wed, Thu, Fri]), "mon-fri");
-        assert_eq!(days(&[Sat, Sun]), "sat,sun");
-        assert_eq!(days(&[Mon, Wed, Thu, Fri]), "mon,wed-fri");
-        assert_eq!(days(&[Mon, Tue, Wed, Thu, Fri, Sat, Sun]), "daily");
-        for text in ["mon-fri", "sat,sun", "mon,wed-fri", "tue"] {
-            assert_eq!(days(&crate::units::days(text).unwrap()), text);
-        }
-    }
-
-    #[test]
-    fn durations_use_the_largest_whole_unit() {
-        assert_eq!(duration(90), "90s");
-        assert_eq!(duration(300), "5m");
-        assert_eq!(duration(7200), "2h");
-        assert_eq!(duration(86_400 * 30), "30d");
     }
 
     const SRC: &str = r#"

@@ -457,7 +457,7 @@ pub struct HoursState {
 impl std::fmt::Display for WorkingHours {
     /// `mon-fri 08:00-20:00 (Europe/Madrid)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let days = crate::envdiff::days(&self.days);
+        let days = crate::units::days_text(&self.days);
         write!(f, "{days} {}-{} ({})", self.start, self.end, self.timezone)
     }
 }

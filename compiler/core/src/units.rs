@@ -390,9 +390,63 @@ pub const RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
+/// `mon-fri`, `sat,sun`, `daily`: the days as the language writes them
+/// (what [`days`] reads).
+pub fn days_text(days: &[Weekday]) -> String {
+    if days.len() == 7 {
+        return "daily".to_string();
+    }
+    let mut runs: Vec<(Weekday, Weekday)> = Vec::new();
+    for &d in days {
+        match runs.last_mut() {
+            Some((_, end)) if *end as u8 + 1 == d as u8 => *end = d,
+            _ => runs.push((d, d)),
+        }
+    }
+    runs.iter()
+        .map(|(a, b)| match (*b as u8) - (*a as u8) {
+            0 => a.name().to_string(),
+            1 => format!("{},{}", a.name(), b.name()),
+            _ => format!("{}-{}", a.name(), b.name()),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What [`duration_secs`] reads back: `90` → `90s`, `300` → `5m`, `7200` → `2h`, `86400` → `1d`.
+pub fn duration_text(secs: u64) -> String {
+    match secs {
+        0 => "0s".to_string(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_written_as_the_language_reads_them() {
+        use Weekday::*;
+        assert_eq!(days_text(&[Mon, Tue, Wed, Thu, Fri]), "mon-fri");
+        assert_eq!(days_text(&[Sat, Sun]), "sat,sun");
+        assert_eq!(days_text(&[Mon, Wed, Thu, Fri]), "mon,wed-fri");
+        assert_eq!(days_text(&[Mon, Tue, Wed, Thu, Fri, Sat, Sun]), "daily");
+        for text in ["mon-fri", "sat,sun", "mon,wed-fri", "tue"] {
+            assert_eq!(days_text(&days(text).unwrap()), text);
+        }
+    }
+
+    #[test]
+    fn durations_use_the_largest_whole_unit() {
+        assert_eq!(duration_text(90), "90s");
+        assert_eq!(duration_text(300), "5m");
+        assert_eq!(duration_text(7200), "2h");
+        assert_eq!(duration_text(86_400 * 30), "30d");
+    }
 
     #[test]
     fn sizes() {

@@ -17,8 +17,8 @@ pub use svg::svg;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Artifact;
-use crate::envdiff::{days, duration};
 use crate::ir::{App, Layer, Listener, LoadRule, Network, Program, Scaling, Source, Stack};
+use crate::units::{days_text, duration_text};
 
 /// The page's file name in the docs directory: `<stack>-<env>.md`.
 pub fn markdown_path(stack: &Stack) -> String {
@@ -218,13 +218,13 @@ fn load_rule(rule: &LoadRule, up: bool) -> String {
         rule.metric.name,
         if up { "above" } else { "below" },
         threshold(rule.threshold, &rule.metric.unit),
-        duration(rule.period_secs)
+        duration_text(rule.period_secs)
     )
 }
 
 /// `mon-fri 07:00`.
 fn day_time(d: &[crate::units::Weekday], at: crate::units::TimeOfDay) -> String {
-    format!("{} {at}", days(d))
+    format!("{} {at}", days_text(d))
 }
 
 /// Listener lines: `https :443`, `http :80 → https`.
@@ -290,7 +290,7 @@ fn working_hours(stack: &Stack) -> String {
     match &stack.working_hours {
         Some(w) => format!(
             "{} {}–{} ({}); every layer scales to 0 outside them",
-            days(&w.days),
+            days_text(&w.days),
             w.start,
             w.end,
             w.timezone

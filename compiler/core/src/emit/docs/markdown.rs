@@ -9,9 +9,10 @@ use super::{
 };
 use crate::emit::cfn::layer_alarms;
 use crate::emit::node::{custom_part, log_group, DEPLOY_ROOT};
-use crate::envdiff::{self, duration};
+use crate::envdiff;
 use crate::ir::{App, Comparison, Event, Layer, Listener, Program, RecipeOrigin, Stack};
 use crate::stdlib;
+use crate::units::duration_text;
 
 use super::escape::{cell, code, fence, text};
 
@@ -292,7 +293,7 @@ fn layer_section(md: &mut String, stack: &Stack, layer: &Layer, topo: &Topology)
         parts.push(format!(
             "health check {} every {}, healthy after {}, unhealthy after {}",
             code(&hc.path),
-            duration(hc.interval_secs),
+            duration_text(hc.interval_secs),
             hc.healthy,
             hc.unhealthy
         ));
@@ -341,7 +342,7 @@ fn layer_section(md: &mut String, stack: &Stack, layer: &Layer, topo: &Topology)
                     Comparison::Below => "below",
                 },
                 super::threshold(a.threshold, &a.metric.unit),
-                duration(a.period_secs),
+                duration_text(a.period_secs),
                 if *default { " (default)" } else { "" }
             )
         })

@@ -298,7 +298,7 @@ impl Diagram {
             match &stack.working_hours {
                 Some(w) => format!(
                     "runs {} {}–{} ({})",
-                    crate::envdiff::days(&w.days),
+                    crate::units::days_text(&w.days),
                     w.start,
                     w.end,
                     w.timezone

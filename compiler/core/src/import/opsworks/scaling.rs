@@ -129,7 +129,11 @@ pub fn node(
             let running = base + c.count;
             s.child(
                 Node::new("at")
-                    .s(format!("{} {:02}:00", schedule::days_text(&c.days), c.hour))
+                    .s(format!(
+                        "{} {:02}:00",
+                        crate::units::days_text(&c.days),
+                        c.hour
+                    ))
                     .pi("min", i64::from(running))
                     .pi("max", i64::from(running + load_based)),
             );

@@ -86,28 +86,3 @@ pub fn changes(week: &Week) -> Vec<Change> {
     out.sort_by_key(|c| (c.days[0], c.hour, c.count));
     out
 }
-
-/// `mon-fri`, `sat,sun`, `mon-wed,fri` or `daily`, as `units::days` reads it.
-pub fn days_text(days: &[Weekday]) -> String {
-    if days.len() == 7 {
-        return "daily".into();
-    }
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < days.len() {
-        let mut j = i;
-        while j + 1 < days.len() && days[j + 1] as u8 == days[j] as u8 + 1 {
-            j += 1;
-        }
-        match j - i {
-            0 => parts.push(days[i].name().into()),
-            1 => {
-                parts.push(days[i].name().into());
-                parts.push(days[j].name().into());
-            }
-            _ => parts.push(format!("{}-{}", days[i].name(), days[j].name())),
-        }
-        i = j + 1;
-    }
-    parts.join(",")
-}

@@ -10,7 +10,6 @@ use super::schedule::{self, Week};
 use super::{closest_os, layers, unique_name};
 use crate::check::{check_source, AllExist, Options};
 use crate::import::kdl::{self, Item, Node};
-use crate::units::Weekday;
 
 #[test]
 fn names_are_sanitized_and_unique() {
@@ -65,7 +64,7 @@ fn office_hours_merge_into_one_entry_per_change() {
         .map(|c| {
             format!(
                 "{} {:02}:00 {}",
-                schedule::days_text(&c.days),
+                crate::units::days_text(&c.days),
                 c.hour,
                 c.count
             )
@@ -88,7 +87,7 @@ fn two_instances_stack_up_and_the_week_wraps() {
         .map(|c| {
             format!(
                 "{} {:02}:00 {}",
-                schedule::days_text(&c.days),
+                crate::units::days_text(&c.days),
                 c.hour,
                 c.count
             )
@@ -111,24 +110,6 @@ fn a_constant_week_has_no_changes_and_bad_entries_are_reported() {
     let unread = schedule::add(&mut week, &g);
     assert_eq!(unread.len(), 3, "{unread:?}");
     assert!(schedule::changes(&week).is_empty());
-}
-
-#[test]
-fn days_are_written_compactly() {
-    use Weekday::*;
-    assert_eq!(schedule::days_text(&[Mon, Tue, Wed, Thu, Fri]), "mon-fri");
-    assert_eq!(schedule::days_text(&[Sat, Sun]), "sat,sun");
-    assert_eq!(
-        schedule::days_text(&[Mon, Wed, Thu, Fri, Sun]),
-        "mon,wed-fri,sun"
-    );
-    assert_eq!(
-        schedule::days_text(&[Mon, Tue, Wed, Thu, Fri, Sat, Sun]),
-        "daily"
-    );
-    for text in ["mon-fri", "sat,sun", "mon,wed-fri,sun"] {
-        assert!(crate::units::days(text).is_ok());
-    }
 }
 
 /// The custom JSON a stack file holds after `custom_json` is written.

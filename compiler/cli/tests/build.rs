@@ -594,11 +594,25 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("layers: web, cache, reports"));
 }
 
+/// Builds a stack file written here into a scratch directory; the
+/// directory, which holds `out/`.
+fn build_text(name: &str, text: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("stack.kdl"), text).unwrap();
+    let o = stackc(&["build"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dir
+}
+
 #[test]
 fn several_apps_on_one_layer_get_host_rules() {
-    let dir = scratch("hosts");
-    std::fs::write(
-        dir.join("stack.kdl"),
+    let dir = build_text(
+        "hosts",
         r#"stack hosts {
     region eu-west-1
     layer web type=php-app {
@@ -616,14 +630,6 @@ fn several_apps_on_one_layer_get_host_rules() {
     }
 }
 "#,
-    )
-    .unwrap();
-    let o = stackc(&["build"], &dir);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
     );
     let file = dir.join("out/hosts-production/template.json");
     let t = load(&file);
@@ -649,9 +655,8 @@ fn several_apps_on_one_layer_get_host_rules() {
 
 #[test]
 fn a_custom_layer_names_the_port_its_load_balancer_forwards_to() {
-    let dir = scratch("custom-port");
-    std::fs::write(
-        dir.join("stack.kdl"),
+    let dir = build_text(
+        "custom-port",
         r#"stack api {
     region eu-west-1
     layer api type=custom {
@@ -661,14 +666,6 @@ fn a_custom_layer_names_the_port_its_load_balancer_forwards_to() {
     }
 }
 "#,
-    )
-    .unwrap();
-    let o = stackc(&["build"], &dir);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
     );
     let file = dir.join("out/api-production/template.json");
     let t = load(&file);

@@ -19,8 +19,9 @@ fn key<'n>(node: &'n Node<'_>) -> (&'n str, Option<&'n str>) {
     (node.name.as_str(), arg)
 }
 
-/// [`overlay`] of the stack's top-level nodes, borrowing every node that
-/// the environment leaves alone.
+/// `base` with every node of `over` merged in: a node with the same key is
+/// merged (properties and children merged, arguments replaced when given),
+/// a new one is appended. Nodes left alone are borrowed, not copied.
 pub fn overlay_refs<'a, 's>(
     base: &[&'a Node<'s>],
     over: &[&'a Node<'s>],
@@ -35,18 +36,14 @@ pub fn overlay_refs<'a, 's>(
     out
 }
 
-/// `base` with every node of `over` merged in: a node with the same key is
-/// merged (properties and children merged, arguments replaced when given),
-/// a new one is appended.
-pub fn overlay<'s>(base: &[Node<'s>], over: &[Node<'s>]) -> Vec<Node<'s>> {
-    let mut out = base.to_vec();
-    for o in over {
-        match out.iter().position(|b| key(b) == key(o)) {
-            Some(i) => out[i] = merge(&out[i], o),
-            None => out.push(o.clone()),
-        }
-    }
-    out
+/// [`overlay_refs`] of owned nodes (the children of a merged node).
+fn overlay<'s>(base: &[Node<'s>], over: &[Node<'s>]) -> Vec<Node<'s>> {
+    let base: Vec<&Node> = base.iter().collect();
+    let over: Vec<&Node> = over.iter().collect();
+    overlay_refs(&base, &over)
+        .into_iter()
+        .map(Cow::into_owned)
+        .collect()
 }
 
 fn merge<'s>(base: &Node<'s>, over: &Node<'s>) -> Node<'s> {

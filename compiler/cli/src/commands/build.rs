@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use stackc_core::check::{self, Options, Outline, RealFiles};
+use stackc_core::check::{self, Options, RealFiles};
 use stackc_core::emit::bundle::CookbookFile;
 use stackc_core::emit::{self, Artifact, Format};
 use stackc_core::ir::{Program, Stack};
@@ -15,37 +15,31 @@ use crate::output;
 
 /// Selects the environments named by `--env` (all when absent).
 pub fn environments<'a>(program: &'a Program, env: Option<&str>) -> Result<Vec<&'a Stack>, Status> {
-    match env {
-        None => Ok(program.environments.iter().collect()),
-        Some(name) => match program.environment(name) {
-            Some(s) => Ok(vec![s]),
-            None => {
-                let names: Vec<&str> = program
-                    .environments
-                    .iter()
-                    .map(|e| e.env.as_str())
-                    .collect();
-                eprintln!(
-                    "error: stack `{}` has no environment `{name}`; it has: {}",
-                    program.name,
-                    names.join(", ")
-                );
-                Err(Status::Usage)
-            }
-        },
-    }
+    let names: Vec<&str> = program
+        .environments
+        .iter()
+        .map(|e| e.env.as_str())
+        .collect();
+    let names = select(&program.name, names, env)?;
+    Ok(program
+        .environments
+        .iter()
+        .filter(|e| names.contains(&e.env.as_str()))
+        .collect())
 }
 
-/// The names of the environments selected by `--env` (all when absent).
-fn selected<'a>(outline: &'a Outline, env: Option<&'a str>) -> Result<Vec<&'a str>, Status> {
-    match env {
-        None => Ok(outline.environments.iter().map(String::as_str).collect()),
-        Some(name) if outline.environments.iter().any(|e| e == name) => Ok(vec![name]),
-        Some(name) => {
+/// The names of `stack`'s environments selected by `--env` (all when
+/// absent); an unknown one is a usage error listing those there are.
+fn select<'a>(stack: &str, names: Vec<&'a str>, env: Option<&str>) -> Result<Vec<&'a str>, Status> {
+    let Some(wanted) = env else {
+        return Ok(names);
+    };
+    match names.iter().find(|n| **n == wanted) {
+        Some(name) => Ok(vec![*name]),
+        None => {
             eprintln!(
-                "error: stack `{}` has no environment `{name}`; it has: {}",
-                outline.name,
-                outline.environments.join(", ")
+                "error: stack `{stack}` has no environment `{wanted}`; it has: {}",
+                names.join(", ")
             );
             Err(Status::Usage)
         }
@@ -181,7 +175,11 @@ pub fn run(
         Ok(x) => x,
         Err(status) => return status,
     };
-    let names = match selected(&outline, env) {
+    let names = match select(
+        &outline.name,
+        outline.environments.iter().map(String::as_str).collect(),
+        env,
+    ) {
         Ok(s) => s,
         Err(status) => return status,
     };

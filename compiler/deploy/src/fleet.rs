@@ -167,8 +167,16 @@ pub struct HoursNow {
     /// Inside the hours (layers at their minimum).
     pub open: bool,
     /// When the stack next stops (if open) or starts, in the hours' time
-    /// zone, RFC 3339.
-    pub next_change: String,
+    /// zone (RFC 3339 in JSON).
+    #[serde(serialize_with = "rfc3339")]
+    pub next_change: chrono::DateTime<chrono::FixedOffset>,
+}
+
+fn rfc3339<S: serde::Serializer>(
+    t: &chrono::DateTime<chrono::FixedOffset>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339())
 }
 
 impl HoursNow {
@@ -182,15 +190,14 @@ impl HoursNow {
         Some(HoursNow {
             hours: hours.to_string(),
             open: state.open,
-            next_change: state.next_change.to_rfc3339(),
+            next_change: state.next_change.fixed_offset(),
         })
     }
 
-    /// `open, stops Tue 2026-11-24 20:00 CET` or `closed, starts ...`.
+    /// `open, stops Tue 2026-11-24 20:00 +01:00` or `closed (layers at 0),
+    /// starts ...`.
     fn describe(&self) -> String {
-        let when = chrono::DateTime::parse_from_rfc3339(&self.next_change)
-            .map(|t| t.format("%a %Y-%m-%d %H:%M %:z").to_string())
-            .unwrap_or_else(|_| self.next_change.clone());
+        let when = self.next_change.format("%a %Y-%m-%d %H:%M %:z");
         if self.open {
             format!("open, stops {when}")
         } else {
@@ -376,7 +383,11 @@ mod tests {
         let friday = chrono::Utc.with_ymd_and_hms(2026, 12, 4, 20, 0, 0).unwrap();
         let h = HoursNow::at(&madrid(), friday).unwrap();
         assert!(!h.open);
-        assert_eq!(h.next_change, "2026-12-07T08:00:00+01:00");
+        assert_eq!(h.next_change.to_rfc3339(), "2026-12-07T08:00:00+01:00");
+        assert_eq!(
+            serde_json::to_value(&h).unwrap()["next_change"],
+            "2026-12-07T08:00:00+01:00"
+        );
         assert_eq!(
             h.describe(),
             "closed (layers at 0), starts Mon 2026-12-07 08:00 +01:00"

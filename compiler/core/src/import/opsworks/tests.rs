@@ -58,19 +58,19 @@ fn office_hours_merge_into_one_entry_per_change() {
     );
     let mut week: Week = [0; 168];
     assert!(schedule::add(&mut week, &g).is_empty());
-    let changes = schedule::changes(&week);
-    let text: Vec<String> = changes
+    let text = changes_text(&week);
+    assert_eq!(text, ["mon-fri 09:00 1", "mon-fri 18:00 0"]);
+}
+
+/// The week's changes as `DAYS HH:00 COUNT`.
+fn changes_text(week: &Week) -> Vec<String> {
+    schedule::changes(week)
         .iter()
         .map(|c| {
-            format!(
-                "{} {:02}:00 {}",
-                crate::units::days_text(&c.days),
-                c.hour,
-                c.count
-            )
+            let days = crate::units::days_text(&c.days);
+            format!("{days} {:02}:00 {}", c.hour, c.count)
         })
-        .collect();
-    assert_eq!(text, ["mon-fri 09:00 1", "mon-fri 18:00 0"]);
+        .collect()
 }
 
 #[test]
@@ -82,17 +82,7 @@ fn two_instances_stack_up_and_the_week_wraps() {
         &grid(&[("Sunday", &[22, 23]), ("Monday", &[0, 1])]),
     );
     schedule::add(&mut week, &grid(&[("Monday", &[0, 1, 2, 3])]));
-    let text: Vec<String> = schedule::changes(&week)
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {:02}:00 {}",
-                crate::units::days_text(&c.days),
-                c.hour,
-                c.count
-            )
-        })
-        .collect();
+    let text = changes_text(&week);
     assert_eq!(
         text,
         ["mon 00:00 2", "mon 02:00 1", "mon 04:00 0", "sun 22:00 1"]

@@ -35,6 +35,10 @@ pub struct Shared {
     /// Resources the Auto Scaling group waits for (the bundle pointer, when
     /// it is in the same template).
     pub group_depends_on: &'static [&'static str],
+    /// Resources a load balancer waits for (the access-log bucket's policy,
+    /// when it is in the same template): Elastic Load Balancing checks that
+    /// it may write there when access logs are turned on.
+    pub load_balancer_depends_on: &'static [&'static str],
 }
 
 /// Adds every resource of the instance group of `host`.
@@ -513,6 +517,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
             "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env), ("stackc:layer", &layer.name)]),
         }),
     )
+    .depends_on(shared.load_balancer_depends_on)
     .skip_checks(&[(
         "CKV_AWS_150",
         "deletion protection would keep `stackc destroy` from removing test environments",

@@ -7,7 +7,9 @@
 use serde_json::{json, Value};
 
 use super::shared::{self, group_arn, group_name, SETUP_HOOK, SHUTDOWN_HOOK};
-use super::template::{assume_role, get_att, pascal, policy_document, r#ref, sub, tags, Template};
+use super::template::{
+    get_att, instance_trust, pascal, policy_document, r#ref, sub, tags, Template,
+};
 use super::userdata;
 use crate::diag::Diagnostic;
 use crate::emit::node::{instance_layers, log_group};
@@ -414,17 +416,21 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "Resource": "*",
         "Condition": { "StringEquals": { "cloudwatch:namespace": "CWAgent" } },
     }));
+    // No condition key names the instance whose lifecycle action is
+    // completed: the group is the narrowest scope IAM offers.
     statements.push(json!({
         "Sid": "CompleteOwnLifecycleActions",
         "Effect": "Allow",
         "Action": "autoscaling:CompleteLifecycleAction",
         "Resource": group_arn(stack, &host.name),
     }));
+    // The bootstrap signals the template holding its launch template (a
+    // nested stack's own id when the group is nested): that stack only.
     statements.push(json!({
-        "Sid": "SignalRollingUpdates",
+        "Sid": "SignalOwnStack",
         "Effect": "Allow",
         "Action": "cloudformation:SignalResource",
-        "Resource": sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*"),
+        "Resource": r#ref("AWS::StackId"),
     }));
     statements.push(json!({
         "Sid": "RecordLifecycleRunsOnItself",
@@ -436,6 +442,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
             "ForAllValues:StringEquals": { "aws:TagKeys": ["stackc:last-run"] },
         },
     }));
+    statements.extend(ssm_agent_statements());
     statements.push(json!({
         "Sid": "DescribeTheFleet",
         "Effect": "Allow",
@@ -447,20 +454,66 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "AWS::IAM::Role",
         json!({
             "Description": format!("stackc {}: instances of layer {}", stack.qualified_name(), host.name),
-            "AssumeRolePolicyDocument": assume_role("ec2.amazonaws.com"),
-            "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
+            "AssumeRolePolicyDocument": instance_trust(),
             "Policies": [{ "PolicyName": "stackc-instance", "PolicyDocument": policy_document(statements) }],
         }),
     )
     .skip_checks(&[(
         "CKV_AWS_111",
-        "PutMetricData has no resource-level permissions; it is limited to the CWAgent namespace by condition",
+        "PutMetricData (limited to the CWAgent namespace by condition) and the SSM agent's reports have no resource-level permissions",
     )]);
     t.resource(
         &format!("{p}InstanceProfile"),
         "AWS::IAM::InstanceProfile",
         json!({ "Roles": [r#ref(&format!("{p}InstanceRole"))] }),
     );
+}
+
+/// What the SSM agent needs for Run Command and Session Manager: the
+/// actions of AWS's `AmazonSSMManagedInstanceCore` except its
+/// `ssm:GetParameter` and `ssm:GetParameters` on every parameter, which
+/// would let any instance read every secret of the account. The agent
+/// itself reads no parameter; the stackc agent reads its own by name.
+fn ssm_agent_statements() -> Vec<Value> {
+    vec![
+        json!({
+            "Sid": "SsmAgent",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:DescribeAssociation",
+                "ssm:GetDeployablePatchSnapshotForInstance",
+                "ssm:GetDocument",
+                "ssm:DescribeDocument",
+                "ssm:GetManifest",
+                "ssm:ListAssociations",
+                "ssm:ListInstanceAssociations",
+                "ssm:PutInventory",
+                "ssm:PutComplianceItems",
+                "ssm:PutConfigurePackageResult",
+                "ssm:UpdateAssociationStatus",
+                "ssm:UpdateInstanceAssociationStatus",
+                "ssm:UpdateInstanceInformation",
+            ],
+            "Resource": "*",
+        }),
+        json!({
+            "Sid": "SsmAgentMessages",
+            "Effect": "Allow",
+            "Action": [
+                "ec2messages:AcknowledgeMessage",
+                "ec2messages:DeleteMessage",
+                "ec2messages:FailMessage",
+                "ec2messages:GetEndpoint",
+                "ec2messages:GetMessages",
+                "ec2messages:SendReply",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            "Resource": "*",
+        }),
+    ]
 }
 
 /// An application load balancer in front of `layer`, running on the

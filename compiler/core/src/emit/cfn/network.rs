@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::template::{assume_role, get_att, policy_document, r#ref, tags, Template};
+use super::template::{get_att, policy_document, r#ref, service_trust, sub, tags, Template};
 use crate::ir::{Network, Stack};
 
 /// How the rest of the template reaches the network.
@@ -90,7 +90,10 @@ fn new_vpc(
         "VpcFlowLogRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": assume_role("vpc-flow-logs.amazonaws.com"),
+            "AssumeRolePolicyDocument": service_trust(
+                "vpc-flow-logs.amazonaws.com",
+                sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*"),
+            ),
             "Policies": [{
                 "PolicyName": "flow-logs",
                 "PolicyDocument": policy_document(vec![json!({

@@ -5,13 +5,18 @@
 
 use serde_json::{json, Value};
 
-use super::template::{assume_role, get_att, policy_document, r#ref, sub, tags, Template};
+use super::template::{get_att, policy_document, r#ref, service_trust, sub, tags, Template};
 use crate::ir::Stack;
 
 /// Name of the launch lifecycle hook the bootstrap completes.
 pub const SETUP_HOOK: &str = "stackc-setup";
 /// Name of the terminate lifecycle hook the shutdown runbook completes.
 pub const SHUTDOWN_HOOK: &str = "stackc-shutdown";
+
+/// The rule that runs `configure` when an instance enters or leaves service.
+const CONFIGURE_RULE: &str = "configure";
+/// The rule that runs `shutdown` on a terminating instance.
+const SHUTDOWN_RULE: &str = "shutdown";
 
 /// Elastic Load Balancing's log-delivery account per region (regions opened
 /// before August 2022); newer regions use the service principal.
@@ -63,6 +68,33 @@ pub fn run_document_name(stack: &Stack) -> String {
 /// The run document of the CloudFormation stack `<stack>-<env>`.
 pub fn run_document_for(stack_name: &str) -> String {
     format!("{stack_name}-run")
+}
+
+/// EventBridge's limit on a rule's name.
+const MAX_RULE_NAME: usize = 64;
+
+/// The name of one of the stack's EventBridge rules, `<stack>-<env>-<purpose>`;
+/// a long stack name is cut and told apart by a hash of it. Rules are named
+/// so that the policies trusting them can name them without depending on
+/// them (a role or key the rule itself needs).
+pub fn rule_name(stack: &Stack, purpose: &str) -> String {
+    let qualified = stack.qualified_name();
+    let name = format!("{qualified}-{purpose}");
+    if name.len() <= MAX_RULE_NAME {
+        return name;
+    }
+    let hash = &crate::emit::manifest::sha256_hex(qualified.as_bytes())[..8];
+    let keep = MAX_RULE_NAME - purpose.len() - hash.len() - 2;
+    let cut = qualified[..keep].trim_end_matches('-');
+    format!("{cut}-{hash}-{purpose}")
+}
+
+/// The ARN of one of the stack's EventBridge rules (see [`rule_name`]).
+pub fn rule_arn(stack: &Stack, purpose: &str) -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
+        rule_name(stack, purpose)
+    ))
 }
 
 /// ARN pattern of an Auto Scaling group of the stack.
@@ -293,7 +325,10 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "ShutdownRunbookRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": assume_role("ssm.amazonaws.com"),
+            "AssumeRolePolicyDocument": service_trust(
+                "ssm.amazonaws.com",
+                sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"),
+            ),
             "Policies": [{
                 "PolicyName": "stackc-shutdown",
                 "PolicyDocument": policy_document(vec![
@@ -370,7 +405,10 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "LifecycleEventsRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": assume_role("events.amazonaws.com"),
+            "AssumeRolePolicyDocument": service_trust(
+                "events.amazonaws.com",
+                json!([rule_arn(stack, CONFIGURE_RULE), rule_arn(stack, SHUTDOWN_RULE)]),
+            ),
             "Policies": [{
                 "PolicyName": "stackc-lifecycle-events",
                 "PolicyDocument": policy_document(vec![
@@ -395,6 +433,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "ConfigureRule",
         "AWS::Events::Rule",
         json!({
+            "Name": rule_name(stack, CONFIGURE_RULE),
             "Description": format!("stackc {}: run configure on every instance when one enters or leaves service", stack.qualified_name()),
             "State": "ENABLED",
             "EventPattern": {
@@ -418,6 +457,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "ShutdownRule",
         "AWS::Events::Rule",
         json!({
+            "Name": rule_name(stack, SHUTDOWN_RULE),
             "Description": format!("stackc {}: run shutdown on an instance before it terminates", stack.qualified_name()),
             "State": "ENABLED",
             "EventPattern": {
@@ -444,4 +484,36 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
             }],
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(src: &str) -> Stack {
+        let opts = crate::check::Options {
+            base_dir: std::path::Path::new("/stack"),
+            files: &crate::check::AllExist,
+        };
+        let (p, diags) = crate::check::check_source(src, &opts);
+        assert!(diags.is_empty(), "{diags:#?}");
+        p.expect("program").environments.remove(0)
+    }
+
+    #[test]
+    fn rule_names_fit_eventbridge_and_stay_apart() {
+        let mut stack =
+            stack("stack goldcar {\n    region eu-west-1\n    layer web type=custom\n}\n");
+        assert_eq!(
+            rule_name(&stack, "configure"),
+            "goldcar-production-configure"
+        );
+        stack.name = "a".repeat(32);
+        stack.env = "b".repeat(32);
+        let long = rule_name(&stack, "failed-launches");
+        assert_eq!(long.len(), MAX_RULE_NAME, "{long}");
+        assert!(long.ends_with("-failed-launches"), "{long}");
+        stack.env = format!("{}c", "b".repeat(31));
+        assert_ne!(rule_name(&stack, "failed-launches"), long);
+    }
 }

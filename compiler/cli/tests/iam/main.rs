@@ -395,3 +395,312 @@ fn example_once(name: &str) -> PathBuf {
         .or_insert_with(|| example(name))
         .clone()
 }
+
+/// Does an EventBridge event pattern match this event? (The subset the
+/// templates use: objects of keys whose values are lists of literals.)
+fn pattern_matches(pattern: &Value, event: &Value) -> bool {
+    pattern.as_object().unwrap().iter().all(|(key, want)| {
+        let got = &event[key];
+        match want {
+            Value::Object(_) => got.is_object() && pattern_matches(want, got),
+            Value::Array(options) => {
+                assert!(
+                    options.iter().all(|o| !o.is_object()),
+                    "content filters: {want}"
+                );
+                match got {
+                    Value::Array(values) => values.iter().any(|v| options.contains(v)),
+                    v => options.contains(v),
+                }
+            }
+            other => panic!("a pattern value that is not a list: {other}"),
+        }
+    })
+}
+
+/// What an InputTransformer hands the target for an event: the template
+/// with each `<name>` replaced by the value at its path, as EventBridge
+/// does for a template that is a JSON string.
+fn transform(transformer: &Value, event: &Value) -> String {
+    let mut text = transformer["InputTemplate"].as_str().unwrap().to_string();
+    for (name, path) in transformer["InputPathsMap"].as_object().unwrap() {
+        let path = path.as_str().unwrap().strip_prefix("$.").unwrap();
+        let mut v = event;
+        for part in path.split('.') {
+            v = &v[part];
+        }
+        let value = v.as_str().unwrap_or_else(|| panic!("{path} in {event}"));
+        text = text.replace(&format!("<{name}>"), value);
+    }
+    serde_json::from_str::<String>(&text)
+        .unwrap_or_else(|e| panic!("the message is not a JSON string ({e}): {text}"))
+}
+
+fn command_event(document: &str, status: &str) -> Value {
+    serde_json::json!({
+        "version": "0",
+        "id": "4780e1b8-f56b-4de5-95f2-95db273d1602",
+        "detail-type": "EC2 Command Invocation Status-change Notification",
+        "source": "aws.ssm",
+        "account": ACCOUNT,
+        "time": "2026-12-02T08:15:02Z",
+        "region": "eu-west-1",
+        "resources": ["arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234def567890"],
+        "detail": {
+            "command-id": "e8d3c0e4-71f7-4491-898f-c9b35bee5f3b",
+            "document-name": document,
+            "instance-id": "i-0abc1234def567890",
+            "requested-date-time": "2026-12-02T08:14:30.049Z",
+            "status": status,
+        },
+    })
+}
+
+fn group_event(kind: &str, group: &str) -> Value {
+    serde_json::json!({
+        "version": "0",
+        "id": "3e3c153a-8339-4e30-8c35-687ebef853fe",
+        "detail-type": kind,
+        "source": "aws.autoscaling",
+        "account": ACCOUNT,
+        "time": "2026-12-02T08:40:12Z",
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": {
+            "StatusCode": "Cancelled",
+            "AutoScalingGroupName": group,
+            "ActivityId": "5ef1f5c4-1d6a-4b5e-8b1e-0a5e3c1f9d00",
+            "Details": { "Availability Zone": "eu-west-1a", "Subnet ID": "subnet-0123456789abcdef0" },
+            "RequestId": "5ef1f5c4-1d6a-4b5e-8b1e-0a5e3c1f9d00",
+            "StatusMessage": "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token 7f0e was abandoned: Lifecycle Action Completed with ABANDON Result",
+            "EndTime": "2026-12-02T08:40:12Z",
+            "EC2InstanceId": "i-0def9876abc543210",
+            "StartTime": "2026-12-02T08:30:01Z",
+            "Cause": "At 2026-12-02T08:30:01Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2.",
+        },
+    })
+}
+
+#[test]
+fn failed_lifecycle_runs_reach_the_topic_with_what_to_read() {
+    let out = example_once("goldcar");
+    let t = template(&out, "goldcar-production");
+    let env = Env::new(&t, "eu-west-1", "goldcar-production");
+    let topic = env.string(&serde_json::json!({ "Ref": "AlarmTopic" }));
+
+    // (a) Failed and timed-out runs of this stack's run document.
+    let runs = &env.resource("FailedRunsRule")["Properties"];
+    assert_eq!(runs["State"], "ENABLED");
+    let target = &runs["Targets"][0];
+    assert_eq!(env.string(&target["Arn"]), topic);
+    let pattern = &runs["EventPattern"];
+    for (document, status, expected) in [
+        ("goldcar-production-run", "Failed", true),
+        ("goldcar-production-run", "TimedOut", true),
+        ("goldcar-production-run", "Success", false),
+        ("goldcar-production-run", "InProgress", false),
+        ("goldcar-test-run", "Failed", false),
+        ("AWS-RunShellScript", "Failed", false),
+    ] {
+        assert_eq!(
+            pattern_matches(pattern, &command_event(document, status)),
+            expected,
+            "{document} {status}"
+        );
+    }
+    assert_eq!(
+        env.string(&env.resource("RunDocument")["Properties"]["Name"]),
+        "goldcar-production-run"
+    );
+    let message = transform(
+        &target["InputTransformer"],
+        &command_event("goldcar-production-run", "Failed"),
+    );
+    for part in [
+        "goldcar-production",
+        "ended Failed on instance i-0abc1234def567890",
+        "command e8d3c0e4-71f7-4491-898f-c9b35bee5f3b",
+        "aws ssm get-command-invocation --region eu-west-1 --command-id e8d3c0e4-71f7-4491-898f-c9b35bee5f3b --instance-id i-0abc1234def567890",
+        "stackc logs --env production --layer LAYER",
+        "stream i-0abc1234def567890/stackc-run",
+        "stackc:layer tag",
+    ] {
+        assert!(message.contains(part), "{part:?} in {message}");
+    }
+
+    // (b) Launches and terminations the stack's groups could not finish.
+    let launches = &env.resource("FailedLaunchesRule")["Properties"];
+    let target = &launches["Targets"][0];
+    assert_eq!(env.string(&target["Arn"]), topic);
+    let pattern = &launches["EventPattern"];
+    for (kind, group, expected) in [
+        (
+            "EC2 Instance Launch Unsuccessful",
+            "goldcar-production-web",
+            true,
+        ),
+        (
+            "EC2 Instance Launch Unsuccessful",
+            "goldcar-production-reports",
+            true,
+        ),
+        (
+            "EC2 Instance Terminate Unsuccessful",
+            "goldcar-production-web",
+            true,
+        ),
+        (
+            "EC2 Instance Launch Successful",
+            "goldcar-production-web",
+            false,
+        ),
+        (
+            "EC2 Instance Launch Unsuccessful",
+            "goldcar-production-cache",
+            false,
+        ),
+        (
+            "EC2 Instance Launch Unsuccessful",
+            "goldcar-test-web",
+            false,
+        ),
+    ] {
+        assert_eq!(
+            pattern_matches(pattern, &group_event(kind, group)),
+            expected,
+            "{kind} {group}"
+        );
+    }
+    let message = transform(
+        &target["InputTransformer"],
+        &group_event("EC2 Instance Launch Unsuccessful", "goldcar-production-web"),
+    );
+    for part in [
+        "EC2 Instance Launch Unsuccessful in group goldcar-production-web",
+        "instance i-0def9876abc543210",
+        "abandoned",
+        "Cause: At 2026-12-02T08:30:01Z",
+        "stream i-0def9876abc543210/stackc-run",
+        "/var/log/stackc-bootstrap.log",
+    ] {
+        assert!(message.contains(part), "{part:?} in {message}");
+    }
+
+    // The topic accepts exactly these rules and the account's alarms.
+    let policy = env.resource("AlarmTopicPolicy");
+    assert_eq!(
+        env.resolve(&policy["Properties"]["Topics"]),
+        serde_json::json!([topic])
+    );
+    let topic_policy = [env.resolve(&policy["Properties"]["PolicyDocument"])];
+    let rule = |id: &str| env.string(&serde_json::json!({ "Fn::GetAtt": [id, "Arn"] }));
+    let publish = |service: &str, account: &str, source: &str, action: &str| {
+        allowed(
+            &topic_policy,
+            &Request::by_service(service, action, &topic)
+                .with("aws:SourceAccount", account)
+                .with("aws:SourceArn", source),
+        )
+    };
+    let events = "events.amazonaws.com";
+    assert!(publish(
+        events,
+        ACCOUNT,
+        &rule("FailedRunsRule"),
+        "sns:Publish"
+    ));
+    assert!(publish(
+        events,
+        ACCOUNT,
+        &rule("FailedLaunchesRule"),
+        "sns:Publish"
+    ));
+    assert!(!publish(
+        events,
+        ACCOUNT,
+        &rule("ConfigureRule"),
+        "sns:Publish"
+    ));
+    assert!(!publish(
+        events,
+        ACCOUNT,
+        &rule("FailedRunsRule"),
+        "sns:Subscribe"
+    ));
+    let stranger = "210987654321";
+    let theirs = rule("FailedRunsRule").replace(ACCOUNT, stranger);
+    assert!(!publish(events, stranger, &theirs, "sns:Publish"));
+    let alarm = format!("arn:{PARTITION}:cloudwatch:eu-west-1:{ACCOUNT}:alarm:any");
+    assert!(publish(
+        "cloudwatch.amazonaws.com",
+        ACCOUNT,
+        &alarm,
+        "sns:Publish"
+    ));
+    assert!(!publish(
+        "cloudwatch.amazonaws.com",
+        stranger,
+        &alarm.replace(ACCOUNT, stranger),
+        "sns:Publish"
+    ));
+    assert!(!publish(
+        "s3.amazonaws.com",
+        ACCOUNT,
+        "arn:aws:s3:::b",
+        "sns:Publish"
+    ));
+    assert!(!allowed(
+        &topic_policy,
+        &Request::by_identity(
+            &format!("arn:{PARTITION}:iam::{stranger}:root"),
+            "sns:Publish",
+            &topic
+        )
+    ));
+
+    // The topic is encrypted: the same publishers may use its key, no one else.
+    let key = [env.resolve(&env.resource("Key")["Properties"]["KeyPolicy"])];
+    let key_arn = env.string(&serde_json::json!({ "Fn::GetAtt": ["Key", "Arn"] }));
+    let use_key = |service: &str, account: &str, source: &str, action: &str| {
+        allowed(
+            &key,
+            &Request::by_service(service, action, &key_arn)
+                .with("aws:SourceAccount", account)
+                .with("aws:SourceArn", source),
+        )
+    };
+    for action in ["kms:GenerateDataKey", "kms:Decrypt"] {
+        assert!(use_key(events, ACCOUNT, &rule("FailedRunsRule"), action));
+        assert!(use_key(
+            events,
+            ACCOUNT,
+            &rule("FailedLaunchesRule"),
+            action
+        ));
+        assert!(!use_key(events, ACCOUNT, &rule("ShutdownRule"), action));
+        assert!(!use_key(events, stranger, &theirs, action));
+        assert!(use_key("cloudwatch.amazonaws.com", ACCOUNT, &alarm, action));
+    }
+    assert!(!use_key(
+        events,
+        ACCOUNT,
+        &rule("FailedRunsRule"),
+        "kms:ScheduleKeyDeletion"
+    ));
+    assert!(allowed(
+        &key,
+        &Request::by_identity(
+            &format!("arn:{PARTITION}:iam::{ACCOUNT}:role/admin"),
+            "kms:ScheduleKeyDeletion",
+            &key_arn
+        )
+    ));
+    assert!(!allowed(
+        &key,
+        &Request::by_identity(
+            &format!("arn:{PARTITION}:iam::{stranger}:role/admin"),
+            "kms:Decrypt",
+            &key_arn
+        )
+    ));
+}

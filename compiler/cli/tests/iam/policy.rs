@@ -9,8 +9,6 @@
 //! the test on any other. A managed policy must be known here (its document
 //! is copied from AWS's reference) or the test fails.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 pub const ACCOUNT: &str = "123456789012";
@@ -22,29 +20,17 @@ pub struct Env<'t> {
     template: &'t Value,
     region: String,
     stack_name: String,
-    parameters: BTreeMap<String, String>,
 }
 
 impl<'t> Env<'t> {
-    /// The template deployed as stack `stack_name` in `region`; parameters
-    /// not given resolve to `<param:Name>`.
+    /// The template deployed as stack `stack_name` in `region`; its
+    /// parameters resolve to `<param:Name>`.
     pub fn new(template: &'t Value, region: &str, stack_name: &str) -> Self {
         Env {
             template,
             region: region.to_string(),
             stack_name: stack_name.to_string(),
-            parameters: BTreeMap::new(),
         }
-    }
-
-    /// Sets a template parameter's value.
-    pub fn parameter(mut self, name: &str, value: &str) -> Self {
-        self.parameters.insert(name.to_string(), value.to_string());
-        self
-    }
-
-    pub fn region(&self) -> &str {
-        &self.region
     }
 
     /// `AWS::StackId` of this deployment.
@@ -125,11 +111,7 @@ impl<'t> Env<'t> {
             "AWS::StackName" => self.stack_name.clone(),
             "AWS::StackId" => self.stack_id(),
             "AWS::URLSuffix" => "amazonaws.com".to_string(),
-            _ if self.template["Parameters"].get(name).is_some() => self
-                .parameters
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| format!("<param:{name}>")),
+            _ if self.template["Parameters"].get(name).is_some() => format!("<param:{name}>"),
             _ => self.physical(name),
         }
     }

@@ -90,6 +90,7 @@ fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
     }
     let names: Vec<&str> = groups(stack).iter().map(|l| l.name.as_str()).collect();
     shared::lifecycle(t, stack, &names);
+    shared::notifications(t, stack, &names);
     t.output("AlarmTopicArn", "SNS topic of alarms", r#ref("AlarmTopic"));
     t.output(
         "BundleParameterName",

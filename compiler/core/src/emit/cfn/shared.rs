@@ -17,6 +17,10 @@ pub const SHUTDOWN_HOOK: &str = "stackc-shutdown";
 const CONFIGURE_RULE: &str = "configure";
 /// The rule that runs `shutdown` on a terminating instance.
 const SHUTDOWN_RULE: &str = "shutdown";
+/// The rule that reports failed or timed-out runs of the run document.
+const FAILED_RUNS_RULE: &str = "failed-runs";
+/// The rule that reports instances Auto Scaling failed to launch or end.
+const FAILED_LAUNCHES_RULE: &str = "failed-launches";
 
 /// Elastic Load Balancing's log-delivery account per region (regions opened
 /// before August 2022); newer regions use the service principal.
@@ -137,7 +141,21 @@ pub fn key(t: &mut Template, stack: &Stack) {
                     "Principal": { "Service": "cloudwatch.amazonaws.com" },
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
-                    "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } },
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnLike": { "aws:SourceArn": alarms_of_account() },
+                    },
+                }),
+                json!({
+                    "Sid": "FailedLifecycleRunsPublishToTheTopic",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "events.amazonaws.com" },
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnEquals": { "aws:SourceArn": notification_rules(stack) },
+                    },
                 }),
             ]),
             // No resource tags: `stackc deploy` tags the stack, and
@@ -146,6 +164,19 @@ pub fn key(t: &mut Template, stack: &Stack) {
     )
     .attribute("DeletionPolicy", json!("Retain"))
     .attribute("UpdateReplacePolicy", json!("Retain"));
+}
+
+/// The ARNs of the alarms of this account and region.
+fn alarms_of_account() -> Value {
+    sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*")
+}
+
+/// The rules that send failed lifecycle runs to the topic.
+fn notification_rules(stack: &Stack) -> Value {
+    json!([
+        rule_arn(stack, FAILED_RUNS_RULE),
+        rule_arn(stack, FAILED_LAUNCHES_RULE)
+    ])
 }
 
 /// Adds the alarm topic and one e-mail subscription per `notify` address.
@@ -482,6 +513,123 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     "InputTemplate": r#"{"InstanceId":[<instance>],"AutoScalingGroupName":[<group>],"LifecycleHookName":[<hook>],"LifecycleActionToken":[<token>]}"#,
                 },
             }],
+        }),
+    );
+}
+
+/// Adds what tells the topic about failed lifecycle runs: EventBridge
+/// rules for failed or timed-out runs of the run document (configure,
+/// deploy, shutdown, `stackc run`) and for instances the stack's groups
+/// failed to launch or terminate (a failed setup abandons the launch), each
+/// with a message naming the instance, the group or command and the log to
+/// read; and the topic policy that lets exactly these rules (and the
+/// account's alarms) publish. `groups` are the layers with instances.
+pub fn notifications(t: &mut Template, stack: &Stack, groups: &[&str]) {
+    let q = stack.qualified_name();
+    let document = run_document_name(stack);
+    let logs = format!(
+        "stream <instance>/stackc-run in the layer's log group (stackc logs --env {} --layer LAYER)",
+        stack.env
+    );
+    t.resource(
+        "FailedRunsRule",
+        "AWS::Events::Rule",
+        json!({
+            "Name": rule_name(stack, FAILED_RUNS_RULE),
+            "Description": format!("stackc {q}: tell the topic when a lifecycle run fails or times out on an instance"),
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.ssm"],
+                "detail-type": ["EC2 Command Invocation Status-change Notification"],
+                "detail": {
+                    "document-name": [document],
+                    "status": ["Failed", "TimedOut"],
+                },
+            },
+            "Targets": [{
+                "Id": "topic",
+                "Arn": r#ref("AlarmTopic"),
+                "InputTransformer": {
+                    "InputPathsMap": {
+                        "instance": "$.detail.instance-id",
+                        "command": "$.detail.command-id",
+                        "status": "$.detail.status",
+                        "time": "$.time",
+                    },
+                    "InputTemplate": format!(
+                        "\"stackc {q}: a lifecycle run ended <status> on instance <instance> at <time> (document {document}, command <command>). \
+                         The layer is the instance's stackc:layer tag (stackc status --env {env}). \
+                         Output: aws ssm get-command-invocation --region {region} --command-id <command> --instance-id <instance>. \
+                         The agent's log: {logs}.\"",
+                        env = stack.env,
+                        region = stack.region,
+                    ),
+                },
+            }],
+        }),
+    );
+    let group_names: Vec<String> = groups.iter().map(|g| group_name(stack, g)).collect();
+    t.resource(
+        "FailedLaunchesRule",
+        "AWS::Events::Rule",
+        json!({
+            "Name": rule_name(stack, FAILED_LAUNCHES_RULE),
+            "Description": format!("stackc {q}: tell the topic when Auto Scaling fails to launch or terminate an instance"),
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.autoscaling"],
+                "detail-type": ["EC2 Instance Launch Unsuccessful", "EC2 Instance Terminate Unsuccessful"],
+                "detail": { "AutoScalingGroupName": group_names },
+            },
+            "Targets": [{
+                "Id": "topic",
+                "Arn": r#ref("AlarmTopic"),
+                "InputTransformer": {
+                    "InputPathsMap": {
+                        "event": "$.detail-type",
+                        "group": "$.detail.AutoScalingGroupName",
+                        "instance": "$.detail.EC2InstanceId",
+                        "message": "$.detail.StatusMessage",
+                        "cause": "$.detail.Cause",
+                        "time": "$.time",
+                    },
+                    "InputTemplate": format!(
+                        "\"stackc {q}: <event> in group <group> (the layer is the name after {q}-), instance <instance>, at <time>: <message> Cause: <cause> \
+                         The setup log: {logs}; the bootstrap's own log is /var/log/stackc-bootstrap.log on the instance.\""
+                    ),
+                },
+            }],
+        }),
+    );
+    t.resource(
+        "AlarmTopicPolicy",
+        "AWS::SNS::TopicPolicy",
+        json!({
+            "Topics": [r#ref("AlarmTopic")],
+            "PolicyDocument": policy_document(vec![
+                json!({
+                    "Sid": "AlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudwatch.amazonaws.com" },
+                    "Action": "sns:Publish",
+                    "Resource": r#ref("AlarmTopic"),
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnLike": { "aws:SourceArn": alarms_of_account() },
+                    },
+                }),
+                json!({
+                    "Sid": "FailedLifecycleRunsPublish",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "events.amazonaws.com" },
+                    "Action": "sns:Publish",
+                    "Resource": r#ref("AlarmTopic"),
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnEquals": { "aws:SourceArn": notification_rules(stack) },
+                    },
+                }),
+            ]),
         }),
     );
 }

@@ -280,7 +280,20 @@ fn security_defaults_hold_in_every_template() {
                         );
                         assert!(p["FromPort"] != 22, "{id}: SSH stays closed");
                     }
-                    "AWS::Logs::LogGroup" => assert!(p.get("KmsKeyId").is_some(), "{id}"),
+                    "AWS::Logs::LogGroup" => {
+                        assert!(p.get("KmsKeyId").is_some(), "{id}");
+                        // Kept by destroy, so named per deployment: the
+                        // next deploy must not find the name taken.
+                        assert_eq!(r["DeletionPolicy"], "Retain", "{id}");
+                        assert_eq!(r["UpdateReplacePolicy"], "Retain", "{id}");
+                        assert!(
+                            p["LogGroupName"]
+                                .to_string()
+                                .contains(r#"{"Ref":"AWS::StackId"}"#),
+                            "{id}: {}",
+                            p["LogGroupName"]
+                        );
+                    }
                     "AWS::SNS::Topic" => assert!(p.get("KmsMasterKeyId").is_some(), "{id}"),
                     "AWS::EC2::Subnet" => assert_eq!(p["MapPublicIpOnLaunch"], false, "{id}"),
                     _ => {}

@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 
 use super::shared::{self, group_arn, group_name, SETUP_HOOK, SHUTDOWN_HOOK};
 use super::template::{
-    get_att, instance_trust, pascal, policy_document, r#ref, sub, tags, Template,
+    get_att, instance_trust, pascal, per_deployment, policy_document, r#ref, sub, tags, Template,
 };
 use super::userdata;
 use crate::diag::Diagnostic;
-use crate::emit::node::{instance_layers, log_group};
+use crate::emit::node::{instance_layers, log_group_prefix};
 use crate::ir::{Alarm, Comparison, Layer, LoadRule, Stack};
 use crate::stdlib::{self, MetricSource};
 use crate::units::Weekday;
@@ -55,15 +55,18 @@ pub fn emit(
     let group = group_name(stack, &host.name);
 
     for layer in &layers {
+        // Kept by `stackc destroy` (its logs are what one reads after).
         t.resource(
-            &format!("{}LogGroup", pascal(&layer.name)),
+            &userdata::log_group_id(&layer.name),
             "AWS::Logs::LogGroup",
             json!({
-                "LogGroupName": log_group(stack, &layer.name),
+                "LogGroupName": per_deployment(&log_group_prefix(stack, &layer.name)),
                 "RetentionInDays": layer.log_retention_days,
                 "KmsKeyId": shared.key_arn,
             }),
-        );
+        )
+        .attribute("DeletionPolicy", json!("Retain"))
+        .attribute("UpdateReplacePolicy", json!("Retain"));
     }
 
     security(t, stack, host, &layers, shared);

@@ -173,6 +173,17 @@ pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
 }
 
+/// `<prefix>/<the id of the CloudFormation stack>`: a name that stays for
+/// the stack's life and is new when the stack is made again, for resources
+/// `stackc destroy` keeps (a fixed name would make the next deploy fail with
+/// "already exists").
+pub fn per_deployment(prefix: &str) -> Value {
+    json!({ "Fn::Join": ["", [
+        format!("{prefix}/"),
+        { "Fn::Select": [2, { "Fn::Split": ["/", { "Ref": "AWS::StackId" }] }] },
+    ]] })
+}
+
 /// `web-api` → `WebApi`: a layer or alarm name as part of a logical id.
 pub fn pascal(name: &str) -> String {
     name.split(['-', '_'])

@@ -146,7 +146,7 @@ pub enum Command {
         #[command(flatten)]
         aws: Aws,
     },
-    /// Delete an environment's stack (the artifact bucket is kept).
+    /// Delete an environment's stack; its log groups, KMS key and access-log bucket stay.
     Destroy {
         /// The stack file.
         #[arg(default_value = "stack.kdl")]

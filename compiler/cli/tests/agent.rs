@@ -22,6 +22,9 @@ struct Instance {
 }
 
 const SECRET: &str = "s3cr3t-value-never-logged";
+/// The log groups the bootstrap names (`stackc node-json`'s sample stack id).
+const WEB_LOGS: &str = "/stackc/goldcar-production/web/5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
+const CACHE_LOGS: &str = "/stackc/goldcar-production/cache/5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 
 impl Instance {
     /// A fake instance of goldcar-production's web layer.
@@ -60,7 +63,9 @@ impl Instance {
         std::fs::write(root.join("bundle.sha"), &sha).unwrap();
         std::fs::write(
             root.join("instance.env"),
-            "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP=/stackc/goldcar-production/web\n",
+            format!(
+                "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP={WEB_LOGS}\nSTACKC_LOG_GROUPS='{{\"web\":\"{WEB_LOGS}\",\"cache\":\"{CACHE_LOGS}\"}}'\n"
+            ),
         )
         .unwrap();
         let r = root.display();
@@ -207,6 +212,9 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
         i.read("ran.run_list").trim(),
         "recipe[stackc_deploy::default],recipe[php_app::deploy],recipe[goldcar::cache_warm]"
     );
+    // The log groups (named per deployment) come from the bootstrap.
+    assert_eq!(json["stackc"]["log_groups"]["web"], WEB_LOGS);
+    assert_eq!(json["stackc"]["log_groups"]["cache"], CACHE_LOGS);
 
     // The agent's merge of the three bundle parts equals stackc's own tree.
     let o = Command::new(env!("CARGO_BIN_EXE_stackc"))

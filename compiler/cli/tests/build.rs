@@ -280,7 +280,20 @@ fn security_defaults_hold_in_every_template() {
                         );
                         assert!(p["FromPort"] != 22, "{id}: SSH stays closed");
                     }
-                    "AWS::Logs::LogGroup" => assert!(p.get("KmsKeyId").is_some(), "{id}"),
+                    "AWS::Logs::LogGroup" => {
+                        assert!(p.get("KmsKeyId").is_some(), "{id}");
+                        // Kept by destroy, so named per deployment: the
+                        // next deploy must not find the name taken.
+                        assert_eq!(r["DeletionPolicy"], "Retain", "{id}");
+                        assert_eq!(r["UpdateReplacePolicy"], "Retain", "{id}");
+                        assert!(
+                            p["LogGroupName"]
+                                .to_string()
+                                .contains(r#"{"Ref":"AWS::StackId"}"#),
+                            "{id}: {}",
+                            p["LogGroupName"]
+                        );
+                    }
                     "AWS::SNS::Topic" => assert!(p.get("KmsMasterKeyId").is_some(), "{id}"),
                     "AWS::EC2::Subnet" => assert_eq!(p["MapPublicIpOnLaunch"], false, "{id}"),
                     _ => {}
@@ -375,20 +388,7 @@ fn goldcar_has_the_architecture_of_the_stack_file() {
 
 #[test]
 fn sixty_layers_split_into_nested_stacks_that_pass_cfn_lint() {
-    let dir = scratch("sixty");
-    std::fs::write(dir.join("stack.kdl"), stackc_core::generate::stack(60)).unwrap();
-    for (path, text) in stackc_core::generate::cookbook(60) {
-        let p = dir.join("cookbooks").join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let o = stackc(&["build", "--env", "production"], &dir);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let dir = build_generated("sixty", 60, |text| text);
     let env = dir.join("out/bench-production");
     let root = load(&env.join("template.json"));
     let nested: Vec<(&String, &Value)> = resources(&root)
@@ -417,6 +417,114 @@ fn sixty_layers_split_into_nested_stacks_that_pass_cfn_lint() {
         assert!(std::fs::metadata(f).unwrap().len() < 1024 * 1024);
     }
     cfn_lint(&files);
+}
+
+/// Writes the generated stack of `n` layers and its cookbook into a scratch
+/// directory, with `edit` applied to the stack text; builds production.
+fn build_generated(name: &str, n: usize, edit: impl Fn(String) -> String) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("stack.kdl"), edit(stackc_core::generate::stack(n))).unwrap();
+    for (path, text) in stackc_core::generate::cookbook(n) {
+        let p = dir.join("cookbooks").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let o = stackc(&["build", "--env", "production"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dir
+}
+
+fn depends_on(r: &Value) -> Vec<&str> {
+    match &r["DependsOn"] {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Elastic Load Balancing checks it may write to the access-log bucket when
+/// a load balancer is created with access logs on: the bucket policy must
+/// exist first, which only an explicit dependency guarantees.
+#[test]
+fn load_balancers_wait_for_the_access_log_bucket_policy() {
+    let mut seen = 0;
+    for e in EXAMPLES {
+        for file in templates(&build(e, &[])) {
+            let t = load(&file);
+            for (id, r) in resources(&t) {
+                if r["Type"] != "AWS::ElasticLoadBalancingV2::LoadBalancer" {
+                    continue;
+                }
+                assert!(
+                    r["Properties"]["LoadBalancerAttributes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|a| a["Key"] == "access_logs.s3.enabled" && a["Value"] == "true"),
+                    "{id} writes access logs"
+                );
+                assert!(t["Resources"].get("AccessLogBucketPolicy").is_some());
+                assert!(
+                    depends_on(r).contains(&"AccessLogBucketPolicy"),
+                    "{e} {id}: {:?}",
+                    depends_on(r)
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(
+        seen, 6,
+        "goldcar's web in 2 environments, shop's api and storefront in 2"
+    );
+
+    // Nested: a layer's load balancer is in its own template, where the
+    // policy is a parameter's bucket; the nested stack waits for it.
+    let dir = build_generated("nested-lb", 60, |text| {
+        text.replace(
+            "type=php-app {\n",
+            "type=php-app {\n        load-balancer { listener http; }\n",
+        )
+    });
+    let env = dir.join("out/bench-production");
+    let root = load(&env.join("template.json"));
+    let mut with_lb = 0;
+    for (id, r) in resources(&root) {
+        if r["Type"] != "AWS::CloudFormation::Stack" {
+            continue;
+        }
+        let lb = r["Properties"]["Parameters"]
+            .get("AccessLogBucket")
+            .is_some();
+        assert_eq!(
+            depends_on(r).contains(&"AccessLogBucketPolicy"),
+            lb,
+            "{id}: {:?}",
+            depends_on(r)
+        );
+        assert!(depends_on(r).contains(&"BundleParameter"), "{id}");
+        if lb {
+            with_lb += 1;
+            let layer = id.trim_end_matches("Stack").to_lowercase();
+            let nested = load(&env.join(format!("layers/{layer}.json")));
+            let lb = &nested["Resources"][format!("{}LoadBalancer", id.trim_end_matches("Stack"))];
+            assert_eq!(
+                lb["Type"], "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "{id}"
+            );
+            assert!(
+                depends_on(lb).is_empty(),
+                "{id}: no policy in the nested template"
+            );
+        }
+    }
+    assert_eq!(with_lb, 15, "every fourth layer is php-app");
+    cfn_lint(&[env.join("template.json"), env.join("layers/l0.json")]);
 }
 
 #[test]

@@ -267,8 +267,25 @@ print(vpc, ",".join(ids[:2]), ",".join(ids[2:]))"#,
     )
 }
 
+/// The names of the log groups under a prefix, sorted.
+fn log_groups(endpoint: &str, region: &str, prefix: &str) -> Vec<String> {
+    let text = python(
+        endpoint,
+        region,
+        &format!(
+            r#"logs = session.client("logs")
+for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="{prefix}"):
+    for g in page["logGroups"]:
+        print(g["logGroupName"])"#
+        ),
+    );
+    let mut names: Vec<String> = text.lines().map(str::to_string).collect();
+    names.sort();
+    names
+}
+
 #[test]
-fn destroy_removes_a_stack_and_keeps_the_bucket() {
+fn destroy_keeps_the_logs_and_the_stack_deploys_again() {
     let Some(endpoint) = endpoint() else { return };
     let dir = std::env::temp_dir().join(format!("stackc-destroy-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -289,6 +306,32 @@ fn destroy_removes_a_stack_and_keeps_the_bucket() {
     assert_eq!(o.status.code(), Some(0));
     let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
+
+    // The layer's log group is named for this deployment of the stack.
+    let prefix = "/stackc/tiny-production/box/";
+    let first = log_groups(&endpoint, "us-east-1", prefix);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let stack_id = python(
+        &endpoint,
+        "us-east-1",
+        r#"print(session.client("cloudformation").describe_stacks(StackName="tiny-production")["Stacks"][0]["StackId"])"#,
+    );
+    let uuid = stack_id.trim().rsplit('/').next().unwrap();
+    assert_eq!(first[0], format!("{prefix}{uuid}"));
+    // An instance wrote to it.
+    python(
+        &endpoint,
+        "us-east-1",
+        &format!(
+            r#"import time
+logs = session.client("logs")
+logs.create_log_stream(logGroupName="{group}", logStreamName="i-0feed/stackc-run")
+logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
+    logEvents=[{{"timestamp": int(time.time() * 1000), "message": "stackc-run: setup failed with exit code 1"}}])"#,
+            group = first[0]
+        ),
+    );
+
     // Without --yes and without a terminal nothing is deleted.
     let o = stackc(&endpoint, &dir, &["destroy"]);
     assert_eq!(o.status.code(), Some(1));
@@ -296,7 +339,9 @@ fn destroy_removes_a_stack_and_keeps_the_bucket() {
     let o = stackc(&endpoint, &dir, &["destroy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
-        stderr(&o).contains("tiny-production deleted; the artifact bucket is kept"),
+        stderr(&o).contains(
+            "tiny-production deleted; kept: the log groups under /stackc/tiny-production/ (`stackc logs` still reads them)"
+        ),
         "{}",
         stderr(&o)
     );
@@ -305,4 +350,36 @@ fn destroy_removes_a_stack_and_keeps_the_bucket() {
     let o = stackc(&endpoint, &dir, &["status"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not deployed"));
+
+    // The logs outlive the stack, and `stackc logs` still reads them.
+    assert_eq!(log_groups(&endpoint, "us-east-1", prefix), first);
+    let o = stackc(&endpoint, &dir, &["logs", "--since", "1h"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "box i-0feed/stackc-run stackc-run: setup failed with exit code 1\n"
+    );
+
+    // Deployed again: a fresh group beside the kept one, no name clash.
+    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tiny-production: CREATE_COMPLETE"),
+        "{}",
+        stderr(&o)
+    );
+    let second = log_groups(&endpoint, "us-east-1", prefix);
+    assert_eq!(second.len(), 2, "{second:?}");
+    assert!(second.contains(&first[0]));
+    let o = stackc(
+        &endpoint,
+        &dir,
+        &["logs", "--layer", "box", "--since", "1h"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("setup failed with exit code 1"));
+
+    let o = stackc(&endpoint, &dir, &["destroy", "--yes"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(log_groups(&endpoint, "us-east-1", prefix), second);
 }

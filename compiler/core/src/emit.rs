@@ -14,8 +14,12 @@
 //!   one parameter and no instance.
 //! - User data writes `/etc/stackc/instance.env` (STACKC_STACK, STACKC_ENV,
 //!   STACKC_LAYER (the host layer), STACKC_REGION, STACKC_BUNDLE_PARAMETER,
-//!   STACKC_LOG_GROUP), fetches the bundle, installs `stackc-run` and runs
-//!   `stackc-run setup` then `stackc-run deploy`.
+//!   STACKC_LOG_GROUP (the host layer's log group) and STACKC_LOG_GROUPS (a
+//!   JSON object: layer → log group; the names are the template's, one per
+//!   deployment, so the build cannot know them), fetches the bundle,
+//!   installs `stackc-run` and runs `stackc-run setup` then
+//!   `stackc-run deploy`. The agent hands STACKC_LOG_GROUPS to Chef as
+//!   `stackc.log_groups`.
 
 pub mod bundle;
 pub mod cfn;

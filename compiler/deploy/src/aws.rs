@@ -501,6 +501,32 @@ impl Fleet for Aws {
             .map_err(classify)
     }
 
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, CloudError> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .logs
+                .describe_log_groups()
+                .log_group_name_prefix(prefix)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            names.extend(
+                out.log_groups()
+                    .iter()
+                    .filter_map(|g| g.log_group_name())
+                    .map(str::to_string),
+            );
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(names)
+    }
+
     async fn logs(&self, groups: &[String], since_ms: i64) -> Result<Vec<LogEvent>, CloudError> {
         let mut events = Vec::new();
         for g in groups {

@@ -642,8 +642,16 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// What `stackc destroy` leaves behind (the template retains them).
+pub fn kept_by_destroy(stack: &str) -> String {
+    format!(
+        "the log groups under /stackc/{stack}/ (`stackc logs` still reads them), the KMS key that encrypts them, the access-log bucket if the stack had load balancers, and the artifact bucket"
+    )
+}
+
 /// `stackc destroy`: asks, deletes the stack, follows until it is gone. The
-/// artifact bucket is kept.
+/// log groups, the key, the access-log bucket and the artifact bucket are
+/// kept.
 pub async fn destroy<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
@@ -658,7 +666,10 @@ pub async fn destroy<C: Cloud>(
         return Err(CloudError::InProgress(format!("{stack} is {}", info.status)).into());
     }
     if !opts.yes {
-        match (ui.confirm)(&format!("Delete {stack} and every resource in it? Logs, the access-log bucket and the KMS key are kept.")) {
+        match (ui.confirm)(&format!(
+            "Delete {stack} and every resource in it? Kept: {}.",
+            kept_by_destroy(stack)
+        )) {
             Some(true) => {}
             Some(false) => {
                 ui.say("nothing deleted");
@@ -671,7 +682,10 @@ pub async fn destroy<C: Cloud>(
     cloud.delete_stack(stack).await?;
     let status = follow(cloud, ui, opts, stack, seen, 0).await?;
     if status == "DELETE_COMPLETE" {
-        ui.say(&format!("{stack} deleted; the artifact bucket is kept"));
+        ui.say(&format!(
+            "{stack} deleted; kept: {}",
+            kept_by_destroy(stack)
+        ));
         Ok(Outcome::Destroyed)
     } else {
         Err(DeployError::Failed { status })

@@ -113,6 +113,8 @@ pub trait Fleet {
     async fn bundle_pointer(&self, parameter: &str) -> Result<Option<String>, CloudError>;
     /// Points the stack's bundle parameter at another bundle.
     async fn set_bundle_pointer(&self, parameter: &str, value: &str) -> Result<(), CloudError>;
+    /// The names of the log groups that start with `prefix`.
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, CloudError>;
     /// Log events of these groups since a time (ms), after a token.
     async fn logs(&self, groups: &[String], since_ms: i64) -> Result<Vec<LogEvent>, CloudError>;
 }

@@ -271,9 +271,12 @@ pub fn logs(
         Some(l) => vec![l],
         None => stack.layers.iter().map(|l| l.name.as_str()).collect(),
     };
-    let groups: Vec<String> = layers
+    // Each deployment of the stack has its own groups under the layer's
+    // prefix, and destroy keeps them: read them all (the name without a
+    // suffix is a group from before stackc named them per deployment).
+    let prefixes: Vec<(&str, String)> = layers
         .iter()
-        .map(|l| stackc_core::emit::node::log_group(stack, l))
+        .map(|l| (*l, stackc_core::emit::node::log_group_prefix(stack, l)))
         .collect();
     let region = target.region.unwrap_or(&stack.region).to_string();
     let now_ms = std::time::SystemTime::now()
@@ -284,13 +287,30 @@ pub fn logs(
         let aws = Aws::connect(&region, target.profile).await;
         let mut seen = std::collections::HashSet::new();
         loop {
+            let mut layer_of = std::collections::HashMap::new();
+            for (layer, prefix) in &prefixes {
+                let names = match aws.log_groups(prefix).await {
+                    Ok(n) => n,
+                    Err(e) => return fail(e),
+                };
+                for name in names {
+                    let own = name
+                        .strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+                    if own {
+                        layer_of.insert(name, *layer);
+                    }
+                }
+            }
+            let mut groups: Vec<String> = layer_of.keys().cloned().collect();
+            groups.sort();
             let events = match aws.logs(&groups, from).await {
                 Ok(e) => e,
                 Err(e) => return fail(e),
             };
             for e in events {
                 if seen.insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone())) {
-                    let layer = e.group.rsplit('/').next().unwrap_or_default();
+                    let layer = layer_of.get(&e.group).copied().unwrap_or_default();
                     crate::output::stdout(&format!("{layer} {} {}\n", e.stream, e.message));
                     from = from.max(e.time);
                 }

@@ -68,6 +68,10 @@ pub fn run(
         },
     };
     let tree = node::with_instances(node::node_json(stack, host, event), &given, None);
+    let tree = node::with_log_groups(
+        tree,
+        &node::sample_log_groups(stack, host, node::SAMPLE_STACK_ID),
+    );
     let mut text = serde_json::to_string_pretty(&tree).expect("JSON values serialize");
     text.push('\n');
     output::stdout(&text);

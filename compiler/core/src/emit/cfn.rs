@@ -90,6 +90,7 @@ fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
     }
     let names: Vec<&str> = groups(stack).iter().map(|l| l.name.as_str()).collect();
     shared::lifecycle(t, stack, &names);
+    shared::notifications(t, stack, &names);
     t.output("AlarmTopicArn", "SNS topic of alarms", r#ref("AlarmTopic"));
     t.output(
         "BundleParameterName",
@@ -126,6 +127,7 @@ fn whole(stack: &Stack) -> Result<Template, Vec<Diagnostic>> {
         access_log_bucket: r#ref("AccessLogBucket"),
         instances_security_group: get_att("InstancesSecurityGroup", "GroupId"),
         group_depends_on: &["BundleParameter"],
+        load_balancer_depends_on: &["AccessLogBucketPolicy"],
     };
     let mut diags = Vec::new();
     for host in groups(stack) {
@@ -237,6 +239,7 @@ pub fn emit_into(
             access_log_bucket: r#ref("AccessLogBucket"),
             instances_security_group: r#ref("InstancesSecurityGroup"),
             group_depends_on: &[],
+            load_balancer_depends_on: &[],
         };
         if let Err(d) = layer::emit(&mut t, stack, host, &shared) {
             diags.push(d);
@@ -290,6 +293,13 @@ pub fn emit_into(
     }
     let make = |id: &str| {
         let (host, key, has_lb) = &nested[id];
+        // The nested stack's load balancers write access logs: the bucket
+        // policy must exist before them (their DependsOn cannot name it).
+        let depends_on: &[&str] = if *has_lb {
+            &["BundleParameter", "AccessLogBucketPolicy"]
+        } else {
+            &["BundleParameter"]
+        };
         json!({
             "Type": "AWS::CloudFormation::Stack",
             "Properties": {
@@ -297,7 +307,7 @@ pub fn emit_into(
                 "Parameters": params(*has_lb),
                 "Tags": template::tags(&[("stackc:layer", &host.name)]),
             },
-            "DependsOn": ["BundleParameter"],
+            "DependsOn": depends_on,
         })
     };
     sink(Artifact::new(

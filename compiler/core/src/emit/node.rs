@@ -36,9 +36,37 @@ pub fn host_of<'a>(stack: &'a Stack, layer: &'a Layer) -> &'a Layer {
         .unwrap_or(layer)
 }
 
-/// The CloudWatch Logs group of a layer.
-pub fn log_group(stack: &Stack, layer: &str) -> String {
+/// Where the CloudWatch Logs groups of a layer are: each deployment of the
+/// stack names its group `<prefix>/<the CloudFormation stack's id>`, and
+/// `stackc destroy` keeps it, so a stack deployed again makes a fresh group
+/// and the earlier ones stay readable under the same prefix. The instance
+/// learns its groups' names from its bootstrap (see `with_log_groups`).
+pub fn log_group_prefix(stack: &Stack, layer: &str) -> String {
     format!("/stackc/{}/{}", stack.qualified_name(), layer)
+}
+
+/// Stands for the id of a CloudFormation stack in sample log group names.
+pub const SAMPLE_STACK_ID: &str = "5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
+
+/// The log groups of the layers of a tree's instances, as a deployment of
+/// stack id `stack_id` names them (the agent adds the real ones, which the
+/// bootstrap has from the template, as `stackc.log_groups`).
+pub fn sample_log_groups(stack: &Stack, host: &Layer, stack_id: &str) -> BTreeMap<String, String> {
+    instance_layers(stack, host)
+        .iter()
+        .map(|l| {
+            (
+                l.name.clone(),
+                format!("{}/{stack_id}", log_group_prefix(stack, &l.name)),
+            )
+        })
+        .collect()
+}
+
+/// Sets `stackc.log_groups` (layer → log group name) as the agent does.
+pub fn with_log_groups(mut tree: Value, groups: &BTreeMap<String, String>) -> Value {
+    tree["stackc"]["log_groups"] = json!(groups);
+    tree
 }
 
 /// The run list of an event on the instances of `host`: each layer's
@@ -114,10 +142,8 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
         deploy.insert(app.name.clone(), deploy_entry(stack, app, &layer_names));
     }
 
-    let mut log_groups = Map::new();
     let mut log_files = Map::new();
     for layer in &layers {
-        log_groups.insert(layer.name.clone(), json!(log_group(stack, &layer.name)));
         log_files.insert(layer.name.clone(), json!(layer.logs));
     }
 
@@ -149,7 +175,6 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             "os": stack.os.name,
             "os_family": stack.os.family,
             "timezone": "UTC",
-            "log_groups": log_groups,
             "log_files": log_files,
             "secrets_dir": SECRETS_DIR,
             "metrics_namespace": "CWAgent",

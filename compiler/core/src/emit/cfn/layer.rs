@@ -7,10 +7,12 @@
 use serde_json::{json, Value};
 
 use super::shared::{self, group_arn, group_name, SETUP_HOOK, SHUTDOWN_HOOK};
-use super::template::{assume_role, get_att, pascal, policy_document, r#ref, sub, tags, Template};
+use super::template::{
+    get_att, instance_trust, pascal, per_deployment, policy_document, r#ref, sub, tags, Template,
+};
 use super::userdata;
 use crate::diag::Diagnostic;
-use crate::emit::node::{instance_layers, log_group};
+use crate::emit::node::{instance_layers, log_group_prefix};
 use crate::ir::{Alarm, Comparison, Layer, LoadRule, Stack};
 use crate::stdlib::{self, MetricSource};
 use crate::units::Weekday;
@@ -35,6 +37,10 @@ pub struct Shared {
     /// Resources the Auto Scaling group waits for (the bundle pointer, when
     /// it is in the same template).
     pub group_depends_on: &'static [&'static str],
+    /// Resources a load balancer waits for (the access-log bucket's policy,
+    /// when it is in the same template): Elastic Load Balancing checks that
+    /// it may write there when access logs are turned on.
+    pub load_balancer_depends_on: &'static [&'static str],
 }
 
 /// Adds every resource of the instance group of `host`.
@@ -49,15 +55,18 @@ pub fn emit(
     let group = group_name(stack, &host.name);
 
     for layer in &layers {
+        // Kept by `stackc destroy` (its logs are what one reads after).
         t.resource(
-            &format!("{}LogGroup", pascal(&layer.name)),
+            &userdata::log_group_id(&layer.name),
             "AWS::Logs::LogGroup",
             json!({
-                "LogGroupName": log_group(stack, &layer.name),
+                "LogGroupName": per_deployment(&log_group_prefix(stack, &layer.name)),
                 "RetentionInDays": layer.log_retention_days,
                 "KmsKeyId": shared.key_arn,
             }),
-        );
+        )
+        .attribute("DeletionPolicy", json!("Retain"))
+        .attribute("UpdateReplacePolicy", json!("Retain"));
     }
 
     security(t, stack, host, &layers, shared);
@@ -410,17 +419,21 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "Resource": "*",
         "Condition": { "StringEquals": { "cloudwatch:namespace": "CWAgent" } },
     }));
+    // No condition key names the instance whose lifecycle action is
+    // completed: the group is the narrowest scope IAM offers.
     statements.push(json!({
         "Sid": "CompleteOwnLifecycleActions",
         "Effect": "Allow",
         "Action": "autoscaling:CompleteLifecycleAction",
         "Resource": group_arn(stack, &host.name),
     }));
+    // The bootstrap signals the template holding its launch template (a
+    // nested stack's own id when the group is nested): that stack only.
     statements.push(json!({
-        "Sid": "SignalRollingUpdates",
+        "Sid": "SignalOwnStack",
         "Effect": "Allow",
         "Action": "cloudformation:SignalResource",
-        "Resource": sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*"),
+        "Resource": r#ref("AWS::StackId"),
     }));
     statements.push(json!({
         "Sid": "RecordLifecycleRunsOnItself",
@@ -432,6 +445,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
             "ForAllValues:StringEquals": { "aws:TagKeys": ["stackc:last-run"] },
         },
     }));
+    statements.extend(ssm_agent_statements());
     statements.push(json!({
         "Sid": "DescribeTheFleet",
         "Effect": "Allow",
@@ -443,20 +457,66 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "AWS::IAM::Role",
         json!({
             "Description": format!("stackc {}: instances of layer {}", stack.qualified_name(), host.name),
-            "AssumeRolePolicyDocument": assume_role("ec2.amazonaws.com"),
-            "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
+            "AssumeRolePolicyDocument": instance_trust(),
             "Policies": [{ "PolicyName": "stackc-instance", "PolicyDocument": policy_document(statements) }],
         }),
     )
     .skip_checks(&[(
         "CKV_AWS_111",
-        "PutMetricData has no resource-level permissions; it is limited to the CWAgent namespace by condition",
+        "PutMetricData (limited to the CWAgent namespace by condition) and the SSM agent's reports have no resource-level permissions",
     )]);
     t.resource(
         &format!("{p}InstanceProfile"),
         "AWS::IAM::InstanceProfile",
         json!({ "Roles": [r#ref(&format!("{p}InstanceRole"))] }),
     );
+}
+
+/// What the SSM agent needs for Run Command and Session Manager: the
+/// actions of AWS's `AmazonSSMManagedInstanceCore` except its
+/// `ssm:GetParameter` and `ssm:GetParameters` on every parameter, which
+/// would let any instance read every secret of the account. The agent
+/// itself reads no parameter; the stackc agent reads its own by name.
+fn ssm_agent_statements() -> Vec<Value> {
+    vec![
+        json!({
+            "Sid": "SsmAgent",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:DescribeAssociation",
+                "ssm:GetDeployablePatchSnapshotForInstance",
+                "ssm:GetDocument",
+                "ssm:DescribeDocument",
+                "ssm:GetManifest",
+                "ssm:ListAssociations",
+                "ssm:ListInstanceAssociations",
+                "ssm:PutInventory",
+                "ssm:PutComplianceItems",
+                "ssm:PutConfigurePackageResult",
+                "ssm:UpdateAssociationStatus",
+                "ssm:UpdateInstanceAssociationStatus",
+                "ssm:UpdateInstanceInformation",
+            ],
+            "Resource": "*",
+        }),
+        json!({
+            "Sid": "SsmAgentMessages",
+            "Effect": "Allow",
+            "Action": [
+                "ec2messages:AcknowledgeMessage",
+                "ec2messages:DeleteMessage",
+                "ec2messages:FailMessage",
+                "ec2messages:GetEndpoint",
+                "ec2messages:GetMessages",
+                "ec2messages:SendReply",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            "Resource": "*",
+        }),
+    ]
 }
 
 /// An application load balancer in front of `layer`, running on the
@@ -513,6 +573,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
             "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env), ("stackc:layer", &layer.name)]),
         }),
     )
+    .depends_on(shared.load_balancer_depends_on)
     .skip_checks(&[(
         "CKV_AWS_150",
         "deletion protection would keep `stackc destroy` from removing test environments",

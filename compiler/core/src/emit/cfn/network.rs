@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::template::{assume_role, get_att, policy_document, r#ref, tags, Template};
+use super::template::{
+    get_att, per_deployment, policy_document, r#ref, service_trust, sub, tags, Template,
+};
 use crate::ir::{Network, Stack};
 
 /// How the rest of the template reaches the network.
@@ -76,21 +78,27 @@ fn new_vpc(
             "Tags": tags(&[("Name", &qualified)]),
         }),
     );
-    // Flow logs: rejected and accepted traffic, kept like the layers' logs.
+    // Flow logs: rejected and accepted traffic, kept like the layers' logs
+    // (also by `stackc destroy`). `_` keeps the name apart from a layer's.
     t.resource(
         "VpcFlowLogGroup",
         "AWS::Logs::LogGroup",
         json!({
-            "LogGroupName": format!("/stackc/{qualified}/vpc-flow-logs"),
+            "LogGroupName": per_deployment(&format!("/stackc/{qualified}/_vpc-flow-logs")),
             "RetentionInDays": 90,
             "KmsKeyId": key_arn,
         }),
-    );
+    )
+    .attribute("DeletionPolicy", json!("Retain"))
+    .attribute("UpdateReplacePolicy", json!("Retain"));
     t.resource(
         "VpcFlowLogRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": assume_role("vpc-flow-logs.amazonaws.com"),
+            "AssumeRolePolicyDocument": service_trust(
+                "vpc-flow-logs.amazonaws.com",
+                sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*"),
+            ),
             "Policies": [{
                 "PolicyName": "flow-logs",
                 "PolicyDocument": policy_document(vec![json!({

@@ -5,13 +5,22 @@
 
 use serde_json::{json, Value};
 
-use super::template::{assume_role, get_att, policy_document, r#ref, sub, tags, Template};
+use super::template::{get_att, policy_document, r#ref, service_trust, sub, tags, Template};
 use crate::ir::Stack;
 
 /// Name of the launch lifecycle hook the bootstrap completes.
 pub const SETUP_HOOK: &str = "stackc-setup";
 /// Name of the terminate lifecycle hook the shutdown runbook completes.
 pub const SHUTDOWN_HOOK: &str = "stackc-shutdown";
+
+/// The rule that runs `configure` when an instance enters or leaves service.
+const CONFIGURE_RULE: &str = "configure";
+/// The rule that runs `shutdown` on a terminating instance.
+const SHUTDOWN_RULE: &str = "shutdown";
+/// The rule that reports failed or timed-out runs of the run document.
+const FAILED_RUNS_RULE: &str = "failed-runs";
+/// The rule that reports instances Auto Scaling failed to launch or end.
+const FAILED_LAUNCHES_RULE: &str = "failed-launches";
 
 /// Elastic Load Balancing's log-delivery account per region (regions opened
 /// before August 2022); newer regions use the service principal.
@@ -65,6 +74,33 @@ pub fn run_document_for(stack_name: &str) -> String {
     format!("{stack_name}-run")
 }
 
+/// EventBridge's limit on a rule's name.
+const MAX_RULE_NAME: usize = 64;
+
+/// The name of one of the stack's EventBridge rules, `<stack>-<env>-<purpose>`;
+/// a long stack name is cut and told apart by a hash of it. Rules are named
+/// so that the policies trusting them can name them without depending on
+/// them (a role or key the rule itself needs).
+pub fn rule_name(stack: &Stack, purpose: &str) -> String {
+    let qualified = stack.qualified_name();
+    let name = format!("{qualified}-{purpose}");
+    if name.len() <= MAX_RULE_NAME {
+        return name;
+    }
+    let hash = &crate::emit::manifest::sha256_hex(qualified.as_bytes())[..8];
+    let keep = MAX_RULE_NAME - purpose.len() - hash.len() - 2;
+    let cut = qualified[..keep].trim_end_matches('-');
+    format!("{cut}-{hash}-{purpose}")
+}
+
+/// The ARN of one of the stack's EventBridge rules (see [`rule_name`]).
+pub fn rule_arn(stack: &Stack, purpose: &str) -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
+        rule_name(stack, purpose)
+    ))
+}
+
 /// ARN pattern of an Auto Scaling group of the stack.
 pub fn group_arn(stack: &Stack, layer: &str) -> Value {
     sub(&format!(
@@ -105,7 +141,21 @@ pub fn key(t: &mut Template, stack: &Stack) {
                     "Principal": { "Service": "cloudwatch.amazonaws.com" },
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
-                    "Condition": { "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") } },
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnLike": { "aws:SourceArn": alarms_of_account() },
+                    },
+                }),
+                json!({
+                    "Sid": "FailedLifecycleRunsPublishToTheTopic",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "events.amazonaws.com" },
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnEquals": { "aws:SourceArn": notification_rules(stack) },
+                    },
                 }),
             ]),
             // No resource tags: `stackc deploy` tags the stack, and
@@ -114,6 +164,19 @@ pub fn key(t: &mut Template, stack: &Stack) {
     )
     .attribute("DeletionPolicy", json!("Retain"))
     .attribute("UpdateReplacePolicy", json!("Retain"));
+}
+
+/// The ARNs of the alarms of this account and region.
+fn alarms_of_account() -> Value {
+    sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*")
+}
+
+/// The rules that send failed lifecycle runs to the topic.
+fn notification_rules(stack: &Stack) -> Value {
+    json!([
+        rule_arn(stack, FAILED_RUNS_RULE),
+        rule_arn(stack, FAILED_LAUNCHES_RULE)
+    ])
 }
 
 /// Adds the alarm topic and one e-mail subscription per `notify` address.
@@ -293,7 +356,10 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "ShutdownRunbookRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": assume_role("ssm.amazonaws.com"),
+            "AssumeRolePolicyDocument": service_trust(
+                "ssm.amazonaws.com",
+                sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"),
+            ),
             "Policies": [{
                 "PolicyName": "stackc-shutdown",
                 "PolicyDocument": policy_document(vec![
@@ -370,7 +436,10 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "LifecycleEventsRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": assume_role("events.amazonaws.com"),
+            "AssumeRolePolicyDocument": service_trust(
+                "events.amazonaws.com",
+                json!([rule_arn(stack, CONFIGURE_RULE), rule_arn(stack, SHUTDOWN_RULE)]),
+            ),
             "Policies": [{
                 "PolicyName": "stackc-lifecycle-events",
                 "PolicyDocument": policy_document(vec![
@@ -395,6 +464,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "ConfigureRule",
         "AWS::Events::Rule",
         json!({
+            "Name": rule_name(stack, CONFIGURE_RULE),
             "Description": format!("stackc {}: run configure on every instance when one enters or leaves service", stack.qualified_name()),
             "State": "ENABLED",
             "EventPattern": {
@@ -418,6 +488,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "ShutdownRule",
         "AWS::Events::Rule",
         json!({
+            "Name": rule_name(stack, SHUTDOWN_RULE),
             "Description": format!("stackc {}: run shutdown on an instance before it terminates", stack.qualified_name()),
             "State": "ENABLED",
             "EventPattern": {
@@ -444,4 +515,153 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
             }],
         }),
     );
+}
+
+/// Adds what tells the topic about failed lifecycle runs: EventBridge
+/// rules for failed or timed-out runs of the run document (configure,
+/// deploy, shutdown, `stackc run`) and for instances the stack's groups
+/// failed to launch or terminate (a failed setup abandons the launch), each
+/// with a message naming the instance, the group or command and the log to
+/// read; and the topic policy that lets exactly these rules (and the
+/// account's alarms) publish. `groups` are the layers with instances.
+pub fn notifications(t: &mut Template, stack: &Stack, groups: &[&str]) {
+    let q = stack.qualified_name();
+    let document = run_document_name(stack);
+    let logs = format!(
+        "stream <instance>/stackc-run in the layer's log group (stackc logs --env {} --layer LAYER)",
+        stack.env
+    );
+    t.resource(
+        "FailedRunsRule",
+        "AWS::Events::Rule",
+        json!({
+            "Name": rule_name(stack, FAILED_RUNS_RULE),
+            "Description": format!("stackc {q}: tell the topic when a lifecycle run fails or times out on an instance"),
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.ssm"],
+                "detail-type": ["EC2 Command Invocation Status-change Notification"],
+                "detail": {
+                    "document-name": [document],
+                    "status": ["Failed", "TimedOut"],
+                },
+            },
+            "Targets": [{
+                "Id": "topic",
+                "Arn": r#ref("AlarmTopic"),
+                "InputTransformer": {
+                    "InputPathsMap": {
+                        "instance": "$.detail.instance-id",
+                        "command": "$.detail.command-id",
+                        "status": "$.detail.status",
+                        "time": "$.time",
+                    },
+                    "InputTemplate": format!(
+                        "\"stackc {q}: a lifecycle run ended <status> on instance <instance> at <time> (document {document}, command <command>). \
+                         The layer is the instance's stackc:layer tag (stackc status --env {env}). \
+                         Output: aws ssm get-command-invocation --region {region} --command-id <command> --instance-id <instance>. \
+                         The agent's log: {logs}.\"",
+                        env = stack.env,
+                        region = stack.region,
+                    ),
+                },
+            }],
+        }),
+    );
+    let group_names: Vec<String> = groups.iter().map(|g| group_name(stack, g)).collect();
+    t.resource(
+        "FailedLaunchesRule",
+        "AWS::Events::Rule",
+        json!({
+            "Name": rule_name(stack, FAILED_LAUNCHES_RULE),
+            "Description": format!("stackc {q}: tell the topic when Auto Scaling fails to launch or terminate an instance"),
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.autoscaling"],
+                "detail-type": ["EC2 Instance Launch Unsuccessful", "EC2 Instance Terminate Unsuccessful"],
+                "detail": { "AutoScalingGroupName": group_names },
+            },
+            "Targets": [{
+                "Id": "topic",
+                "Arn": r#ref("AlarmTopic"),
+                "InputTransformer": {
+                    "InputPathsMap": {
+                        "event": "$.detail-type",
+                        "group": "$.detail.AutoScalingGroupName",
+                        "instance": "$.detail.EC2InstanceId",
+                        "message": "$.detail.StatusMessage",
+                        "cause": "$.detail.Cause",
+                        "time": "$.time",
+                    },
+                    "InputTemplate": format!(
+                        "\"stackc {q}: <event> in group <group> (the layer is the name after {q}-), instance <instance>, at <time>: <message> Cause: <cause> \
+                         The setup log: {logs}; the bootstrap's own log is /var/log/stackc-bootstrap.log on the instance.\""
+                    ),
+                },
+            }],
+        }),
+    );
+    t.resource(
+        "AlarmTopicPolicy",
+        "AWS::SNS::TopicPolicy",
+        json!({
+            "Topics": [r#ref("AlarmTopic")],
+            "PolicyDocument": policy_document(vec![
+                json!({
+                    "Sid": "AlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudwatch.amazonaws.com" },
+                    "Action": "sns:Publish",
+                    "Resource": r#ref("AlarmTopic"),
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnLike": { "aws:SourceArn": alarms_of_account() },
+                    },
+                }),
+                json!({
+                    "Sid": "FailedLifecycleRunsPublish",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "events.amazonaws.com" },
+                    "Action": "sns:Publish",
+                    "Resource": r#ref("AlarmTopic"),
+                    "Condition": {
+                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+                        "ArnEquals": { "aws:SourceArn": notification_rules(stack) },
+                    },
+                }),
+            ]),
+        }),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(src: &str) -> Stack {
+        let opts = crate::check::Options {
+            base_dir: std::path::Path::new("/stack"),
+            files: &crate::check::AllExist,
+        };
+        let (p, diags) = crate::check::check_source(src, &opts);
+        assert!(diags.is_empty(), "{diags:#?}");
+        p.expect("program").environments.remove(0)
+    }
+
+    #[test]
+    fn rule_names_fit_eventbridge_and_stay_apart() {
+        let mut stack =
+            stack("stack goldcar {\n    region eu-west-1\n    layer web type=custom\n}\n");
+        assert_eq!(
+            rule_name(&stack, "configure"),
+            "goldcar-production-configure"
+        );
+        stack.name = "a".repeat(32);
+        stack.env = "b".repeat(32);
+        let long = rule_name(&stack, "failed-launches");
+        assert_eq!(long.len(), MAX_RULE_NAME, "{long}");
+        assert!(long.ends_with("-failed-launches"), "{long}");
+        stack.env = format!("{}c", "b".repeat(31));
+        assert_ne!(rule_name(&stack, "failed-launches"), long);
+    }
 }

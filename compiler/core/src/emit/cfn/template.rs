@@ -173,6 +173,17 @@ pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
 }
 
+/// `<prefix>/<the id of the CloudFormation stack>`: a name that stays for
+/// the stack's life and is new when the stack is made again, for resources
+/// `stackc destroy` keeps (a fixed name would make the next deploy fail with
+/// "already exists").
+pub fn per_deployment(prefix: &str) -> Value {
+    json!({ "Fn::Join": ["", [
+        format!("{prefix}/"),
+        { "Fn::Select": [2, { "Fn::Split": ["/", { "Ref": "AWS::StackId" }] }] },
+    ]] })
+}
+
 /// `web-api` → `WebApi`: a layer or alarm name as part of a logical id.
 pub fn pascal(name: &str) -> String {
     name.split(['-', '_'])
@@ -202,12 +213,31 @@ pub fn policy_document(statements: Vec<Value>) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
-/// A trust policy for a service principal.
-pub fn assume_role(service: &str) -> Value {
+/// The trust policy of an instance role. EC2 sets neither
+/// `aws:SourceAccount` nor `aws:SourceArn` when an instance profile's role
+/// is assumed, so there is no condition to add; `iam:PassRole` (which never
+/// passes a role to another account) is what guards it.
+pub fn instance_trust() -> Value {
+    policy_document(vec![json!({
+        "Effect": "Allow",
+        "Principal": { "Service": "ec2.amazonaws.com" },
+        "Action": "sts:AssumeRole",
+    })])
+}
+
+/// The trust policy of a role a service assumes on this stack's behalf:
+/// only for this account's resources (`aws:SourceAccount`) matching
+/// `source_arn` (`aws:SourceArn`), so no one can make the service act with
+/// it from elsewhere (the confused deputy).
+pub fn service_trust(service: &str, source_arn: Value) -> Value {
     policy_document(vec![json!({
         "Effect": "Allow",
         "Principal": { "Service": service },
         "Action": "sts:AssumeRole",
+        "Condition": {
+            "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
+            "ArnLike": { "aws:SourceArn": source_arn },
+        },
     })])
 }
 

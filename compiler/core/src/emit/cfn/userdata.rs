@@ -5,8 +5,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::shared::{bundle_parameter, group_name, SETUP_HOOK};
+use super::template::pascal;
 use crate::diag::{Code, Diagnostic};
-use crate::emit::node::log_group;
+use crate::emit::node::{instance_layers, log_group_prefix};
 use crate::ir::{Layer, Stack};
 
 /// EC2 refuses user data above this size.
@@ -15,8 +16,14 @@ pub const MAX_USER_DATA: usize = 16 * 1024;
 pub const CINC_VERSION: &str = "18.6.2";
 
 const TEMPLATE: &str = include_str!("../../../templates/user-data.sh.j2");
-/// Stands for the CloudFormation stack name, known only at deploy time.
-const STACK_NAME_MARK: &str = "@@STACKC_CFN_STACK@@";
+/// Marks `@@STACKC_REF:<id>@@` in the rendered text stand for values known
+/// only at deploy time; the template joins in `{"Ref": "<id>"}` for each.
+const MARK_START: &str = "@@STACKC_REF:";
+const MARK_END: &str = "@@";
+
+fn mark(id: &str) -> String {
+    format!("{MARK_START}{id}{MARK_END}")
+}
 
 /// Device name of the `i`-th extra volume (`sdf`, `sdg`, ...).
 pub fn volume_device(i: usize) -> String {
@@ -35,8 +42,27 @@ fn sh(value: String) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// Renders the bootstrap script of the instances of `host`.
-pub fn script(stack: &Stack, host: &Layer, cfn_resource: &str, cfn_stack: &str) -> String {
+/// The names of the log groups of the layers on `host`'s instances, by
+/// layer: what the bootstrap writes as `STACKC_LOG_GROUPS` (a JSON object,
+/// quoted for the shell) for the agent to hand to Chef.
+fn log_groups_value(groups: &[(String, String)]) -> String {
+    let map: serde_json::Map<String, Value> = groups
+        .iter()
+        .map(|(layer, name)| (layer.clone(), json!(name)))
+        .collect();
+    sh(Value::Object(map).to_string())
+}
+
+/// Renders the bootstrap script of the instances of `host`: `cfn_stack` is
+/// the CloudFormation stack it signals, `log_groups` (layer, name) the log
+/// groups of the layers on the instances, the host's first.
+pub fn script(
+    stack: &Stack,
+    host: &Layer,
+    cfn_resource: &str,
+    cfn_stack: &str,
+    log_groups: &[(String, String)],
+) -> String {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("sh", sh);
@@ -61,7 +87,8 @@ pub fn script(stack: &Stack, host: &Layer, cfn_resource: &str, cfn_stack: &str) 
             group => group_name(stack, &host.name),
             setup_hook => SETUP_HOOK,
             bundle_parameter => bundle_parameter(stack),
-            log_group => log_group(stack, &host.name),
+            log_group => log_groups.first().map(|(_, g)| g.as_str()).unwrap_or_default(),
+            log_groups => log_groups_value(log_groups),
             os_family => stack.os.family,
             cinc_version => CINC_VERSION,
             cfn_stack => cfn_stack,
@@ -71,11 +98,36 @@ pub fn script(stack: &Stack, host: &Layer, cfn_resource: &str, cfn_stack: &str) 
         .expect("the user-data template renders with these values")
 }
 
-/// The user data as a template value: the script with the stack name
-/// joined in at deploy time. Refused above EC2's 16 KB limit.
+/// The user data as a template value: the script with the stack name and
+/// the log groups' names joined in at deploy time. Refused above EC2's
+/// 16 KB limit.
 pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, Diagnostic> {
-    let text = script(stack, host, cfn_resource, STACK_NAME_MARK);
-    let size = text.len() - STACK_NAME_MARK.len() + stack.qualified_name().len() + 40;
+    let layers = instance_layers(stack, host);
+    let groups: Vec<(String, String)> = layers
+        .iter()
+        .map(|l| (l.name.clone(), mark(&log_group_id(&l.name))))
+        .collect();
+    let text = script(stack, host, cfn_resource, &mark("AWS::StackName"), &groups);
+    let mut parts: Vec<Value> = Vec::new();
+    // The size once deployed: a nested stack's name adds about 40
+    // characters to the environment's; a log group is `<prefix>/<stack id>`.
+    let mut size = 0;
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(MARK_START) {
+        let after = &rest[start + MARK_START.len()..];
+        let end = after.find(MARK_END).expect("a mark is closed");
+        let id = &after[..end];
+        size += start
+            + match layers.iter().find(|l| log_group_id(&l.name) == id) {
+                Some(l) => log_group_prefix(stack, &l.name).len() + 1 + 36,
+                None => stack.qualified_name().len() + 40,
+            };
+        parts.push(json!(&rest[..start]));
+        parts.push(json!({ "Ref": id }));
+        rest = &after[end + MARK_END.len()..];
+    }
+    size += rest.len();
+    parts.push(json!(rest));
     if size > MAX_USER_DATA {
         return Err(Diagnostic::error(
             Code::UserDataTooLarge,
@@ -88,17 +140,10 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
         .label("this layer's instances")
         .help("use fewer volumes on this layer; cookbooks and node JSON travel in the bundle, not in user data"));
     }
-    let parts: Vec<Value> = text
-        .split(STACK_NAME_MARK)
-        .enumerate()
-        .flat_map(|(i, part)| {
-            let mut v = Vec::new();
-            if i > 0 {
-                v.push(json!({ "Ref": "AWS::StackName" }));
-            }
-            v.push(json!(part));
-            v
-        })
-        .collect();
     Ok(json!({ "Fn::Join": ["", parts] }))
+}
+
+/// The logical id of a layer's log group.
+pub fn log_group_id(layer: &str) -> String {
+    format!("{}LogGroup", pascal(layer))
 }

@@ -8,7 +8,7 @@ use super::{
     bounds, day_time, listeners, load_rule, network, source, svg_path, working_hours, Topology,
 };
 use crate::emit::cfn::layer_alarms;
-use crate::emit::node::{custom_part, log_group, DEPLOY_ROOT};
+use crate::emit::node::{custom_part, log_group_prefix, DEPLOY_ROOT};
 use crate::envdiff;
 use crate::ir::{App, Comparison, Event, Layer, Listener, Program, RecipeOrigin, Stack};
 use crate::stdlib;
@@ -320,8 +320,8 @@ fn layer_section(md: &mut String, stack: &Stack, layer: &Layer, topo: &Topology)
         md,
         "Logs",
         &format!(
-            "CloudWatch Logs group {}, kept {} days: {}",
-            code(&log_group(stack, &layer.name)),
+            "CloudWatch Logs group {} (one per deployment, kept by `stackc destroy`), events kept {} days: {}",
+            code(&format!("{}/<stack id>", log_group_prefix(stack, &layer.name))),
             layer.log_retention_days,
             if files.is_empty() {
                 "no files shipped to it".to_string()

@@ -38,11 +38,65 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 
 #[test]
 fn examples_check_clean() {
-    for name in ["goldcar", "minimal", "shop"] {
+    // goldcar's and shop's test environments bound schedules by working
+    // hours, which they explain with warnings; there is no error.
+    for (name, warnings) in [("goldcar", 2), ("minimal", 0), ("shop", 2)] {
         let out = stackc(&["check", &example(name)]);
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-        assert!(stderr(&out).starts_with("ok: "), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("stackc::schedule_outside_hours").count(),
+            warnings,
+            "{err}"
+        );
+        assert!(!err.contains(" error"), "{err}");
+        assert!(err.lines().last().unwrap().starts_with("ok: "), "{err}");
     }
+}
+
+#[test]
+fn warnings_are_printed_and_the_command_succeeds() {
+    let goldcar = example("goldcar");
+    let out = stackc(&["check", &goldcar]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("⚠"), "{err}");
+    assert!(err.contains("2 warnings\n"), "{err}");
+    let out = stackc(&["check", "--message-format", "json", &goldcar]);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for d in &lines {
+        assert_eq!(d["severity"], "warning");
+        assert_eq!(d["code"], "stackc::schedule_outside_hours");
+    }
+    assert_eq!(lines[0]["line"], 54);
+    // build goes on, with the bounded actions.
+    let dir = std::env::temp_dir().join(format!("stackc-warn-{}", std::process::id()));
+    let out = stackc(&[
+        "build",
+        &goldcar,
+        "--env",
+        "test",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stackc::schedule_outside_hours"));
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("goldcar-test/template.json")).unwrap())
+            .unwrap();
+    let start = &t["Resources"]["ReportsWorkingHoursStart"]["Properties"];
+    assert_eq!(
+        (start["MinSize"].as_u64(), start["MaxSize"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert!(t["Resources"].get("ReportsSchedule1").is_none());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

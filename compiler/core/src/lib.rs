@@ -9,6 +9,7 @@ pub mod emit;
 pub mod envdiff;
 pub mod fmt;
 pub mod generate;
+pub mod hours;
 pub mod import;
 pub mod ir;
 pub mod stdlib;

@@ -348,6 +348,7 @@ mod tests {
             start,
             end,
             timezone: "Europe/Madrid".into(),
+            span: Default::default(),
         }
     }
 

@@ -7,6 +7,8 @@ mod layer;
 mod network;
 mod shared;
 mod template;
+#[cfg(test)]
+mod tests;
 pub mod userdata;
 
 use serde_json::{json, Value};

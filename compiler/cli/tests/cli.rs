@@ -467,3 +467,70 @@ fn import_opsworks_errors_and_usage() {
         Some(2)
     );
 }
+
+#[test]
+fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
+    // The refusal comes before any AWS call, so no AWS double is needed.
+    let path = temp_file(
+        "lock",
+        std::fs::read_to_string(example("minimal"))
+            .unwrap()
+            .as_bytes(),
+    );
+    let dir = path.parent().unwrap();
+    let lock = dir.join("stack.lock");
+    let _ = std::fs::remove_file(&lock);
+    let out_dir = dir.join("out");
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args(&all)
+            .env("NO_COLOR", "1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap()
+    };
+    // No lock file.
+    let out = run(&["deploy", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("stackc::image_not_locked"), "{err}");
+    assert!(err.contains("there is no lock file"), "{err}");
+    assert!(err.contains("amazon-linux-2023 x86_64"), "{err}");
+    assert!(err.contains("run `stackc lock "), "{err}");
+    assert!(
+        !err.contains("artifact bucket"),
+        "stopped before AWS: {err}"
+    );
+    // A lock for another region.
+    std::fs::write(
+        &lock,
+        "image region=\"eu-west-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\n",
+    )
+    .unwrap();
+    let out = run(&["--message-format", "json", "diff"]);
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["code"], "stackc::image_not_locked");
+    assert_eq!(line["severity"], "error");
+    assert!(line["message"]
+        .as_str()
+        .unwrap()
+        .contains("pins no image for us-east-1 amazon-linux-2023 x86_64"));
+    // A lock file that does not parse points at its line.
+    std::fs::write(
+        &lock,
+        "image region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\nimage region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"i-123\"\n",
+    )
+    .unwrap();
+    let out = run(&["deploy", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("stackc::bad_lock_file"), "{err}");
+    assert!(err.contains("stack.lock:2:"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}

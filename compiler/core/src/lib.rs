@@ -12,6 +12,7 @@ pub mod generate;
 pub mod hours;
 pub mod import;
 pub mod ir;
+pub mod lock;
 pub mod stdlib;
 pub mod syntax;
 pub mod units;

@@ -401,6 +401,31 @@ cookbook bundle at boot; this error means the bootstrap itself grew too large.";
 "Every cookbook in the bundle needs a metadata.rb with `name` (equal to its
 directory name) and `version` (x.y.z).";
 
+    BadLockFile "bad_lock_file" "the lock file is not well-formed"
+"The lock file (`stack.lock` beside `stack.kdl`) pins the machine image of
+every region, operating system and architecture the stack's environments use,
+one line each:
+
+    image region=\"eu-west-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-0123456789abcdef0\"
+
+`stackc lock` writes it. A line with a property missing or unknown, a region,
+OS or architecture stackc does not know, an id that is not an AMI id, or a
+triple pinned twice is this error (a merge conflict is the usual cause).
+
+Fix: correct the line, or delete it and run `stackc lock` to pin that image
+again.";
+
+    ImageNotLocked "image_not_locked" "the lock file has no image for an environment's region, OS and architecture"
+"`stackc deploy` and `stackc diff` boot instances only from images pinned in
+the lock file, so that a new image published by AWS or Canonical never
+replaces a fleet unasked. This error says which region, operating system and
+architecture the environment needs and the lock file lacks (or that there is
+no lock file yet).
+
+Fix: run `stackc lock` (it resolves the operating systems' public SSM
+parameters once and writes the ids), review and commit the lock file, and
+deploy again. `stackc lock --update` later moves to newer images.";
+
     ImportMissingFile "import_missing_file" "an OpsWorks describe file the import needs is missing"
 "`stackc import opsworks DIR` reads the AWS CLI's output saved in DIR, one file
 per command. describe-stacks.json and describe-layers.json are required; the

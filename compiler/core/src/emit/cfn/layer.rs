@@ -13,6 +13,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::emit::node::{instance_layers, log_group};
 use crate::hours::{self, Kind, Sizes};
 use crate::ir::{Alarm, Comparison, Layer, LoadRule, Stack};
+use crate::lock;
 use crate::stdlib::{self, MetricSource};
 use crate::units::Weekday;
 
@@ -66,11 +67,6 @@ pub fn emit(
 
     let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"))?;
     let os = &stack.os;
-    let ami = if host.instance_type.arch == "arm64" {
-        &os.ami_arm64
-    } else {
-        &os.ami_x86_64
-    };
     let root_device = if os.family == "ubuntu" {
         "/dev/sda1"
     } else {
@@ -97,7 +93,9 @@ pub fn emit(
         "AWS::EC2::LaunchTemplate",
         json!({
             "LaunchTemplateData": {
-                "ImageId": format!("{{{{resolve:ssm:{ami}}}}}"),
+                // Pinned in the lock file; deploy passes it (never resolved
+                // at deploy time, so a new AWS image replaces nothing).
+                "ImageId": r#ref(&lock::parameter(&host.instance_type.arch)),
                 "InstanceType": host.instance_type.name,
                 "IamInstanceProfile": { "Arn": get_att(&format!("{p}InstanceProfile"), "Arn") },
                 "SecurityGroupIds": [

@@ -72,10 +72,17 @@ impl Checker<'_> {
                     )
                     .label(format!("outside the working hours of `{env}`"))
                     .related(wh.span, "working hours")
-                    .help(format!(
-                        "working hours bound every schedule; to run at this time in `{env}`, widen its working hours, or give layer `{}` a schedule of its own there",
-                        layer.name
-                    )),
+                    .help(if adj.moved.is_empty() {
+                        format!(
+                            "working hours bound every schedule, so layer `{}` stays stopped outside them in `{env}`; widen them if it should run then",
+                            layer.name
+                        )
+                    } else {
+                        format!(
+                            "working hours bound every schedule; for layer `{}` to start at {} in `{env}` too, open its working hours at {}",
+                            layer.name, entry.at, entry.at
+                        )
+                    }),
                 );
             }
         }

@@ -293,9 +293,9 @@ written, and stackc adjusts it in the scheduled actions it emits:
   no effect and is dropped (`at \"mon-fri 21:00\" min=0 max=0`, after the
   20:00 closing).
 
-This is a warning: the build goes on with the adjusted actions. To run at the
-entry's time in that environment, widen its working hours; to silence it, give
-the layer a schedule of its own in that environment.";
+This is a warning: the build goes on with the adjusted actions, which do what
+the warning says. To run at the entry's time in that environment, widen its
+working hours.";
 
     ScheduleTimezone "schedule_timezone" "a schedule and the working hours are in time zones that drift apart"
 "stackc bounds a schedule by the environment's working hours with scheduled

@@ -1,5 +1,5 @@
 //! The corpus of bad inputs under tests/bad: one mistake per file, marked
-//! with `// ERROR: stackc::<code>`. A marker after code on a line expects the
+//! with `// ERROR: stackc::<code>` (or `// WARNING:` for a warning). A marker after code on a line expects the
 //! diagnostic on that line; a marker alone on its line expects it on the next
 //! line. Each file must produce exactly its marked (line, code) pairs, and
 //! its rendered diagnostics are kept in golden/diagnostics.
@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use stackc_core::check::{check_source, Options, RealFiles};
-use stackc_core::diag::{self, Code, Diagnostic};
+use stackc_core::diag::{self, Code, Diagnostic, Severity};
 use stackc_core::syntax;
 use stackc_tests::repo_root;
 
@@ -22,18 +22,25 @@ fn corpus() -> Vec<PathBuf> {
     files
 }
 
-fn markers(source: &str) -> BTreeSet<(usize, String)> {
+/// The (line, code, severity) each marker expects: `// ERROR: stackc::code`
+/// or `// WARNING: stackc::code`.
+fn markers(source: &str) -> BTreeSet<(usize, String, Severity)> {
     let mut out = BTreeSet::new();
     for (i, line) in source.lines().enumerate() {
-        let mut rest = line;
-        while let Some(pos) = rest.find("// ERROR: ") {
-            let code: String = rest[pos + 10..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_')
-                .collect();
-            let alone = line.trim_start().starts_with("// ERROR: ");
-            out.insert((if alone { i + 2 } else { i + 1 }, code));
-            rest = &rest[pos + 10..];
+        for (tag, severity) in [
+            ("// ERROR: ", Severity::Error),
+            ("// WARNING: ", Severity::Warning),
+        ] {
+            let mut rest = line;
+            while let Some(pos) = rest.find(tag) {
+                let code: String = rest[pos + tag.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_')
+                    .collect();
+                let alone = line.trim_start().starts_with(tag);
+                out.insert((if alone { i + 2 } else { i + 1 }, code, severity));
+                rest = &rest[pos + tag.len()..];
+            }
         }
     }
     out
@@ -65,12 +72,12 @@ fn each_bad_input_reports_exactly_its_marked_diagnostics() {
     for path in &files {
         let (source, diags) = diagnose(path);
         let want = markers(&source);
-        assert!(!want.is_empty(), "{} has no ERROR marker", path.display());
-        let got: BTreeSet<(usize, String)> = diags
+        assert!(!want.is_empty(), "{} has no marker", path.display());
+        let got: BTreeSet<(usize, String, Severity)> = diags
             .iter()
             .map(|d| {
                 let (line, _) = diag::line_column(&source, d.span.offset);
-                (line, d.code.name())
+                (line, d.code.name(), d.severity)
             })
             .collect();
         if got != want {
@@ -117,6 +124,8 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("user_data_too_large", "found while building templates"),
     ("bad_cookbook", "found while building the bundle: emit::bundle tests"),
     ("port_conflict", "no two stdlib types that may share an instance listen on one port; kept for new layer types"),
+    ("bad_lock_file", "the lock file, not the stack file: lock tests in compiler/core/src/lock.rs"),
+    ("image_not_locked", "found by deploy against the lock file: compiler/cli/tests/deploy.rs"),
     ("import_missing_file", "stackc import opsworks: tests/import_opsworks.rs"),
     ("import_bad_json", "stackc import opsworks: tests/import_opsworks.rs"),
     ("import_wrong_shape", "stackc import opsworks: tests/import_opsworks.rs"),
@@ -128,7 +137,7 @@ fn every_code_a_stack_file_can_produce_is_in_the_corpus() {
     let mut seen = BTreeSet::new();
     for path in corpus() {
         let source = std::fs::read_to_string(&path).unwrap_or_default();
-        for (_, code) in markers(&source) {
+        for (_, code, _) in markers(&source) {
             seen.insert(code);
         }
     }

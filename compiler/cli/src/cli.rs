@@ -95,6 +95,24 @@ pub enum Command {
         #[arg(long)]
         instances: Option<PathBuf>,
     },
+    /// Pin the machine images of every environment (or one) in the lock
+    /// file beside the stack file (stack.lock for stack.kdl): the images the
+    /// instances boot from, read once from the operating systems' public SSM
+    /// parameters. Commit the lock file; deploy uses only what it pins.
+    Lock {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// Only this environment.
+        #[arg(long)]
+        env: Option<String>,
+        /// Look every image up again and move to the newest (the next deploy
+        /// replaces the instances whose image changed, one at a time).
+        #[arg(long)]
+        update: bool,
+        #[command(flatten)]
+        aws: Aws,
+    },
     /// Create (or update) the artifact bucket stackc deploys from, once per
     /// account and region.
     Bootstrap {

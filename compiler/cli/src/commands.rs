@@ -9,6 +9,7 @@ mod explain;
 mod fleet;
 mod fmt;
 mod import;
+mod lock;
 mod node_json;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,12 @@ pub fn run(cli: Cli) -> Status {
             env.as_deref(),
             instances.as_deref(),
         ),
+        Command::Lock {
+            file,
+            env,
+            update,
+            aws,
+        } => lock::run(format, &file, env.as_deref(), update, &aws.target()),
         Command::Bootstrap {
             region,
             profile,

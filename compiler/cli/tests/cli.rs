@@ -38,11 +38,65 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 
 #[test]
 fn examples_check_clean() {
-    for name in ["goldcar", "minimal", "shop"] {
+    // goldcar's and shop's test environments bound schedules by working
+    // hours, which they explain with warnings; there is no error.
+    for (name, warnings) in [("goldcar", 2), ("minimal", 0), ("shop", 2)] {
         let out = stackc(&["check", &example(name)]);
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-        assert!(stderr(&out).starts_with("ok: "), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("stackc::schedule_outside_hours").count(),
+            warnings,
+            "{err}"
+        );
+        assert!(!err.contains(" error"), "{err}");
+        assert!(err.lines().last().unwrap().starts_with("ok: "), "{err}");
     }
+}
+
+#[test]
+fn warnings_are_printed_and_the_command_succeeds() {
+    let goldcar = example("goldcar");
+    let out = stackc(&["check", &goldcar]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("⚠"), "{err}");
+    assert!(err.contains("2 warnings\n"), "{err}");
+    let out = stackc(&["check", "--message-format", "json", &goldcar]);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for d in &lines {
+        assert_eq!(d["severity"], "warning");
+        assert_eq!(d["code"], "stackc::schedule_outside_hours");
+    }
+    assert_eq!(lines[0]["line"], 54);
+    // build goes on, with the bounded actions.
+    let dir = std::env::temp_dir().join(format!("stackc-warn-{}", std::process::id()));
+    let out = stackc(&[
+        "build",
+        &goldcar,
+        "--env",
+        "test",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stackc::schedule_outside_hours"));
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("goldcar-test/template.json")).unwrap())
+            .unwrap();
+    let start = &t["Resources"]["ReportsWorkingHoursStart"]["Properties"];
+    assert_eq!(
+        (start["MinSize"].as_u64(), start["MaxSize"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert!(t["Resources"].get("ReportsSchedule1").is_none());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -412,4 +466,71 @@ fn import_opsworks_errors_and_usage() {
         stackc(&["import", "chef-server", "x"]).status.code(),
         Some(2)
     );
+}
+
+#[test]
+fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
+    // The refusal comes before any AWS call, so no AWS double is needed.
+    let path = temp_file(
+        "lock",
+        std::fs::read_to_string(example("minimal"))
+            .unwrap()
+            .as_bytes(),
+    );
+    let dir = path.parent().unwrap();
+    let lock = dir.join("stack.lock");
+    let _ = std::fs::remove_file(&lock);
+    let out_dir = dir.join("out");
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args(&all)
+            .env("NO_COLOR", "1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap()
+    };
+    // No lock file.
+    let out = run(&["deploy", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("stackc::image_not_locked"), "{err}");
+    assert!(err.contains("there is no lock file"), "{err}");
+    assert!(err.contains("amazon-linux-2023 x86_64"), "{err}");
+    assert!(err.contains("run `stackc lock "), "{err}");
+    assert!(
+        !err.contains("artifact bucket"),
+        "stopped before AWS: {err}"
+    );
+    // A lock for another region.
+    std::fs::write(
+        &lock,
+        "image region=\"eu-west-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\n",
+    )
+    .unwrap();
+    let out = run(&["--message-format", "json", "diff"]);
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["code"], "stackc::image_not_locked");
+    assert_eq!(line["severity"], "error");
+    assert!(line["message"]
+        .as_str()
+        .unwrap()
+        .contains("pins no image for us-east-1 amazon-linux-2023 x86_64"));
+    // A lock file that does not parse points at its line.
+    std::fs::write(
+        &lock,
+        "image region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\nimage region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"i-123\"\n",
+    )
+    .unwrap();
+    let out = run(&["deploy", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("stackc::bad_lock_file"), "{err}");
+    assert!(err.contains("stack.lock:2:"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -61,6 +61,65 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     )
     .unwrap();
 
+    // No image is pinned yet: deploy refuses and says how to pin one.
+    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("stackc::image_not_locked"), "{err}");
+    assert!(err.contains("run `stackc lock stack.kdl`"), "{err}");
+    // `stackc lock` pins the image Amazon Linux's public parameter names
+    // (moto serves those of every region).
+    let current = python(
+        &endpoint,
+        "eu-west-1",
+        &format!(
+            r#"print(session.client("ssm").get_parameter(Name="{AL2023_X86}")["Parameter"]["Value"])"#
+        ),
+    );
+    let current = current.trim();
+    let o = stackc(&endpoint, &dir, &["lock"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wrote stack.lock: commit it"),
+        "{}",
+        stderr(&o)
+    );
+    let lock = std::fs::read_to_string(dir.join("stack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!(
+            r#"image region="eu-west-1" os="amazon-linux-2023" arch="x86_64" id="{current}""#
+        )),
+        "{lock}"
+    );
+    assert_eq!(
+        lock.matches("\nimage ").count(),
+        1,
+        "one OS, one architecture: {lock}"
+    );
+    let o = stackc(&endpoint, &dir, &["lock"]);
+    assert!(
+        stderr(&o).contains("stack.lock is up to date: 1 image pinned"),
+        "{}",
+        stderr(&o)
+    );
+    // A pinned image stays pinned until --update.
+    std::fs::write(dir.join("stack.lock"), lock.replace(current, OLD_IMAGE)).unwrap();
+    let o = stackc(&endpoint, &dir, &["lock"]);
+    assert!(stderr(&o).contains("up to date"), "{}", stderr(&o));
+    let o = stackc(&endpoint, &dir, &["lock", "--update"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains(&format!(
+            "~ eu-west-1 amazon-linux-2023 x86_64: {OLD_IMAGE} -> {current}"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("stack.lock")).unwrap(),
+        lock
+    );
+
     // Deploying before bootstrap says what to do.
     let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(1));
@@ -120,6 +179,20 @@ for tg in elb.describe_target_groups()["TargetGroups"]:
 "#
         ),
     );
+    // The launch templates and the instances use the pinned image.
+    let images = python(
+        &endpoint,
+        "eu-west-1",
+        r#"for lt in ec2.describe_launch_templates()["LaunchTemplates"]:
+    for v in ec2.describe_launch_template_versions(LaunchTemplateId=lt["LaunchTemplateId"])["LaunchTemplateVersions"]:
+        print(v["LaunchTemplateData"]["ImageId"])
+for r in ec2.describe_instances()["Reservations"]:
+    for i in r["Instances"]:
+        print(i["ImageId"])
+"#,
+    );
+    assert!(images.lines().count() >= 4, "{images}");
+    assert!(images.lines().all(|l| l == current), "{images}");
     let mut lines = seen.lines();
     assert_eq!(lines.next(), Some("#!/bin/bash"), "{seen}");
     assert_eq!(lines.next(), Some("bundle parameter named: True"), "{seen}");
@@ -196,6 +269,39 @@ for tg in elb.describe_target_groups()["TargetGroups"]:
         "{err}"
     );
     assert!(err.contains("~ WebAutoScalingGroup"), "{err}");
+    assert!(
+        !err.contains("replaces "),
+        "new bounds replace no instance: {err}"
+    );
+    // Another instance type, and a new image in the lock: the plan says the
+    // instances are replaced, how many and why. (moto diffs templates, not
+    // parameters, so a new image alone would be an empty change set there;
+    // the canned deploy tests cover that plan.)
+    let edited = std::fs::read_to_string(dir.join("stack.kdl")).unwrap();
+    std::fs::write(
+        dir.join("stack.kdl"),
+        edited.replacen("instance-type t3.small", "instance-type t3.large", 1),
+    )
+    .unwrap();
+    let o = stackc(&endpoint, &dir, &["diff"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "  replaces 2 instances of layer web (rolling, 1 at a time): launch template changed"
+        ),
+        "{err}"
+    );
+    std::fs::write(dir.join("stack.lock"), lock.replace(current, OLD_IMAGE)).unwrap();
+    let o = stackc(&endpoint, &dir, &["diff"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "  replaces 2 instances of layer web (rolling, 1 at a time): image {current} -> {OLD_IMAGE}"
+        )),
+        "{err}"
+    );
+    std::fs::write(dir.join("stack.lock"), &lock).unwrap();
+    std::fs::write(dir.join("stack.kdl"), &edited).unwrap();
     let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
@@ -229,6 +335,11 @@ for tg in elb.describe_target_groups()["TargetGroups"]:
     // moto cannot delete a VPC it made while instances use it; destroy is
     // tested on a stack in an existing VPC below.
 }
+
+/// Amazon Linux 2023's public image parameter for x86_64.
+const AL2023_X86: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/// An image id that is not the current one.
+const OLD_IMAGE: &str = "ami-0aaaaaaaaaaaaaaaa";
 
 /// Runs a boto3 script (moto's venv has boto3) against the double, with
 /// `session` and its `ec2` client bound; returns what it printed.
@@ -304,6 +415,8 @@ fn destroy_keeps_the_logs_and_the_stack_deploys_again() {
         &["bootstrap", "--region", "us-east-1", "--yes"],
     );
     assert_eq!(o.status.code(), Some(0));
+    let o = stackc(&endpoint, &dir, &["lock"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
 

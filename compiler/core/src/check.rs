@@ -2,6 +2,7 @@
 //! reported in one run, one resolved `Stack` per environment.
 
 mod app;
+mod hours;
 pub(crate) mod json;
 mod layer;
 mod overlay;
@@ -424,6 +425,9 @@ impl Checker<'_> {
             );
         }
         let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref());
+        if let (Some(wh), Some(layers)) = (&working_hours, &layers) {
+            self.bounded_schedules(env, wh, layers);
+        }
         let apps = self.apps(nodes, &layers);
         Some(Stack {
             name: name?.to_string(),
@@ -651,6 +655,7 @@ impl Checker<'_> {
             start,
             end,
             timezone: timezone?,
+            span: v.span,
         })
     }
 }

@@ -147,6 +147,7 @@ pub fn build_into(
         template: cfn::root_path(format),
         bundle: BUNDLE.into(),
         layers: stack.layers.iter().map(|l| l.name.clone()).collect(),
+        images: crate::lock::needs(stack),
         files,
     };
     let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");

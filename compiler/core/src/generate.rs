@@ -30,8 +30,8 @@ pub fn stack(n: usize) -> String {
                 down cpu-below=20 for="15m" remove=1
             }}
             schedule timezone="Europe/Madrid" {{
-                at "mon-fri 07:00" min=2 max=6
-                at "mon-fri 21:00" min=1 max=2
+                at "mon-fri 09:00" min=2 max=6
+                at "mon-fri 19:00" min=1 max=2
             }}
         }}
         logs "/var/log/l{i}/*.log" retention="30d"

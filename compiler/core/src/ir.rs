@@ -157,6 +157,9 @@ pub struct WorkingHours {
     pub end: TimeOfDay,
     /// IANA time zone.
     pub timezone: String,
+    /// Where the hours are written.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A layer: a role that instances carry.
@@ -320,6 +323,9 @@ pub struct Schedule {
     pub timezone: String,
     /// Entries in source order.
     pub entries: Vec<ScheduleEntry>,
+    /// Where the schedule's time zone is given (its name when it is not).
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A scheduled change of instance bounds.
@@ -333,6 +339,9 @@ pub struct ScheduleEntry {
     pub min: u32,
     /// New maximum.
     pub max: u32,
+    /// Where its days and time are written.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// Alarm comparison.
@@ -517,6 +526,7 @@ mod tests {
             start,
             end,
             timezone: "Europe/Madrid".into(),
+            span: Span::default(),
         }
     }
 
@@ -584,6 +594,7 @@ mod tests {
             start,
             end,
             timezone: "Europe/Madrid".into(),
+            span: Span::default(),
         };
         assert_eq!(
             state(&gap, (2026, 3, 28, 23, 0)),

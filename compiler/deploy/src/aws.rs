@@ -311,6 +311,31 @@ impl Cloud for Aws {
             .map_err(classify)
     }
 
+    async fn public_parameter(&self, name: &str) -> Result<Option<String>, CloudError> {
+        match self.ssm.get_parameter().name(name).send().await {
+            Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
+            Err(e) => match classify(e) {
+                CloudError::NotFound(_) => Ok(None),
+                CloudError::Other(m) if m.contains("ParameterNotFound") => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn group_size(&self, group: &str) -> Result<usize, CloudError> {
+        let out = self
+            .asg
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(group)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out
+            .auto_scaling_groups()
+            .first()
+            .map_or(0, |g| g.instances().len()))
+    }
+
     async fn run_event(
         &self,
         document: &str,

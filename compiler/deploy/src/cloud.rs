@@ -187,6 +187,11 @@ pub trait Cloud {
     async fn stack_events(&self, stack: &str) -> Result<Vec<StackEvent>, CloudError>;
     /// Deletes a stack.
     async fn delete_stack(&self, stack: &str) -> Result<(), CloudError>;
+    /// The value of a public SSM parameter (an operating system's current
+    /// image id), `None` when the region has no such parameter.
+    async fn public_parameter(&self, name: &str) -> Result<Option<String>, CloudError>;
+    /// How many instances an Auto Scaling group has (0 when it does not exist).
+    async fn group_size(&self, group: &str) -> Result<usize, CloudError>;
     /// Runs the stack's lifecycle document with `event` on its running
     /// instances (by tags); returns the command id, `None` when there is no
     /// instance to run on.

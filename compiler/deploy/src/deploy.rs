@@ -10,9 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use stackc_core::emit::manifest::{self, Manifest};
+use stackc_core::lock::{Lock, Need};
 
-use crate::cloud::{ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource};
-use crate::plan;
+use crate::cloud::{
+    Change, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource,
+};
+use crate::plan::{self, Replacement};
 
 /// The CloudFormation stack that holds the artifact bucket.
 pub const BOOTSTRAP_STACK: &str = "stackc-bootstrap";
@@ -121,6 +124,8 @@ pub enum DeployError {
     NeedsConfirmation,
     /// The change set could not be created.
     ChangeSetFailed(String),
+    /// The template takes an image the lock file does not pin.
+    ImageNotPinned(String),
     /// The stack operation failed; the summary was printed.
     Failed {
         /// Final stack status.
@@ -142,6 +147,10 @@ impl fmt::Display for DeployError {
                 "refusing to change the stack without confirmation: there is no terminal to ask on\nhelp: review the plan with `stackc diff`, then rerun with --yes"
             ),
             DeployError::ChangeSetFailed(m) => write!(f, "CloudFormation refused the change set: {m}"),
+            DeployError::ImageNotPinned(m) => write!(
+                f,
+                "no image is pinned for {m}\nhelp: run `stackc lock`, commit the lock file, and deploy again"
+            ),
             DeployError::Failed { status } => write!(f, "the stack operation failed; the stack is {status}"),
         }
     }
@@ -161,6 +170,9 @@ pub struct Artifacts {
     pub dir: PathBuf,
     /// Its manifest.
     pub manifest: Manifest,
+    /// The image ids its templates' image parameters take (from the lock
+    /// file, see [`Artifacts::pin`]), by parameter.
+    pub images: Vec<(String, String)>,
 }
 
 impl Artifacts {
@@ -189,7 +201,26 @@ impl Artifacts {
         Ok(Artifacts {
             dir: dir.to_path_buf(),
             manifest,
+            images: Vec::new(),
         })
+    }
+
+    /// Takes the images the templates need from `lock`, for `region`;
+    /// returns the needs it has no image for.
+    pub fn pin(&mut self, lock: &Lock, region: &str) -> Result<(), Vec<Need>> {
+        let mut missing = Vec::new();
+        self.images.clear();
+        for need in &self.manifest.images {
+            match lock.get(region, &need.os, &need.arch) {
+                Some(id) => self.images.push((need.parameter.clone(), id.to_string())),
+                None => missing.push(need.clone()),
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing)
+        }
     }
 
     fn entry(&self, path: &str) -> Result<&manifest::Entry, DeployError> {
@@ -279,7 +310,7 @@ pub async fn bootstrap<C: Cloud>(
         parameters: Vec::new(),
         tags: vec![("stackc:role".into(), "artifacts".into())],
     };
-    let outcome = apply(cloud, ui, opts, &request, &[], 0, false).await?;
+    let outcome = apply(cloud, ui, opts, &request, &PlanInput::default(), 0, false).await?;
     let bucket = artifact_bucket(cloud, region).await?;
     ui.say(&format!("artifact bucket: {bucket}"));
     Ok(outcome)
@@ -338,16 +369,26 @@ fn stack_request(
 ) -> Result<ChangeSetRequest, DeployError> {
     let m = &artifacts.manifest;
     let bundle = artifacts.entry(&m.bundle)?;
+    let mut parameters = vec![
+        ("ArtifactBucket".into(), bucket.to_string()),
+        ("BundleKey".into(), m.key(bundle)),
+        ("BundleSha256".into(), bundle.sha256.clone()),
+    ];
+    for need in &m.images {
+        let id = artifacts
+            .images
+            .iter()
+            .find(|(p, _)| *p == need.parameter)
+            .map(|(_, id)| id.clone())
+            .ok_or_else(|| DeployError::ImageNotPinned(format!("{} {}", need.os, need.arch)))?;
+        parameters.push((need.parameter.clone(), id));
+    }
     Ok(ChangeSetRequest {
         stack: m.stack_name.clone(),
         name: change_set_name(),
         create,
         template: TemplateSource::Url(template_url),
-        parameters: vec![
-            ("ArtifactBucket".into(), bucket.to_string()),
-            ("BundleKey".into(), m.key(bundle)),
-            ("BundleSha256".into(), bundle.sha256.clone()),
-        ],
+        parameters,
         tags: vec![
             ("stackc:stack".into(), m.stack.clone()),
             ("stackc:env".into(), m.env.clone()),
@@ -413,7 +454,11 @@ pub async fn deploy<C: Cloud>(
         .as_ref()
         .and_then(|i| i.parameter("BundleSha256"))
         .is_some_and(|old| Some(old) != p.request.parameters.get(2).map(|(_, v)| v.as_str()));
-    let outcome = apply(cloud, ui, opts, &p.request, &m.layers, p.uploaded, false).await?;
+    let input = PlanInput {
+        manifest: Some(m),
+        existing: p.existing.as_ref(),
+    };
+    let outcome = apply(cloud, ui, opts, &p.request, &input, p.uploaded, false).await?;
     if let Outcome::Applied { .. } = outcome {
         if bundle_changed && opts.converge {
             converge(cloud, ui, m).await?;
@@ -430,16 +475,11 @@ pub async fn diff<C: Cloud>(
     artifacts: &Artifacts,
 ) -> Result<Outcome, DeployError> {
     let p = prepare(cloud, ui, opts, artifacts).await?;
-    apply(
-        cloud,
-        ui,
-        opts,
-        &p.request,
-        &artifacts.manifest.layers,
-        0,
-        true,
-    )
-    .await
+    let input = PlanInput {
+        manifest: Some(&artifacts.manifest),
+        existing: p.existing.as_ref(),
+    };
+    apply(cloud, ui, opts, &p.request, &input, 0, true).await
 }
 
 async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<(), DeployError> {
@@ -467,6 +507,58 @@ async fn discard<C: Cloud>(
     Ok(())
 }
 
+/// What the plan needs besides the change set: the environment's manifest
+/// (its layers, and the images its groups boot from) and the stack as it is.
+#[derive(Default)]
+struct PlanInput<'a> {
+    manifest: Option<&'a Manifest>,
+    existing: Option<&'a StackInfo>,
+}
+
+/// The groups whose instances a change set replaces: those whose launch
+/// template changes (a new image in the lock file, another instance type,
+/// other user data), with how many instances they run now and why.
+async fn replacements<C: Cloud>(
+    cloud: &C,
+    input: &PlanInput<'_>,
+    request: &ChangeSetRequest,
+    changes: &[Change],
+) -> Result<Vec<Replacement>, CloudError> {
+    let (Some(m), Some(existing)) = (input.manifest, input.existing) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for need in &m.images {
+        let new = request
+            .parameters
+            .iter()
+            .find(|(k, _)| *k == need.parameter)
+            .map(|(_, v)| v.as_str());
+        let old = existing.parameter(&need.parameter);
+        for g in &need.groups {
+            let template = format!("{}LaunchTemplate", plan::pascal(&g.layer));
+            let template_changes = changes
+                .iter()
+                .any(|c| c.logical_id == template && c.action == "Modify");
+            let reason = match (old, new) {
+                (Some(old), Some(new)) if old != new => format!("image {old} -> {new}"),
+                _ if !template_changes => continue,
+                // A stack deployed before images were pinned resolved them itself.
+                (None, Some(new)) => format!("launch template changed, image now pinned at {new}"),
+                _ => "launch template changed (instance type, volumes or user data)".to_string(),
+            };
+            let instances = cloud.group_size(&g.group).await?;
+            out.push(Replacement {
+                layer: g.layer.clone(),
+                instances,
+                reason,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.layer.cmp(&b.layer));
+    Ok(out)
+}
+
 /// Creates the change set, shows the plan, and unless `plan_only` asks and
 /// executes it, following the stack until it settles.
 async fn apply<C: Cloud>(
@@ -474,10 +566,11 @@ async fn apply<C: Cloud>(
     ui: &mut Ui<'_>,
     opts: &Options,
     request: &ChangeSetRequest,
-    layers: &[String],
+    input: &PlanInput<'_>,
     uploaded: usize,
     plan_only: bool,
 ) -> Result<Outcome, DeployError> {
+    let layers: &[String] = input.manifest.map_or(&[], |m| &m.layers);
     let stack = request.stack.as_str();
     let id = cloud.create_change_set(request).await?;
     let set = loop {
@@ -503,7 +596,18 @@ async fn apply<C: Cloud>(
         ui.say(&format!("{stack} is up to date; nothing to do"));
         return Ok(Outcome::UpToDate { uploaded });
     }
-    ui.say(&plan::render(stack, request.create, &set.changes, layers));
+    let replacing = if request.create {
+        Vec::new()
+    } else {
+        retry(opts, || replacements(cloud, input, request, &set.changes)).await?
+    };
+    ui.say(&plan::render(
+        stack,
+        request.create,
+        &set.changes,
+        layers,
+        &replacing,
+    ));
     if plan_only {
         discard(cloud, request, &id).await?;
         return Ok(Outcome::Planned);

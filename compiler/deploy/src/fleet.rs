@@ -350,6 +350,7 @@ mod tests {
             start,
             end,
             timezone: "Europe/Madrid".into(),
+            span: Default::default(),
         }
     }
 

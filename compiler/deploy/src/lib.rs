@@ -7,4 +7,5 @@ pub mod aws;
 pub mod cloud;
 pub mod deploy;
 pub mod fleet;
+pub mod images;
 pub mod plan;

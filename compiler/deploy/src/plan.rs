@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::cloud::Change;
 
 /// `web` → `Web`, as logical ids spell layer names.
-fn pascal(name: &str) -> String {
+pub fn pascal(name: &str) -> String {
     name.split(['-', '_'])
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -34,8 +34,26 @@ fn layer_of<'a>(logical_id: &str, layers: &'a [String]) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Renders the plan of `changes` for `stack`; `layers` groups the lines.
-pub fn render(stack: &str, create: bool, changes: &[Change], layers: &[String]) -> String {
+/// A group whose instances an update replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    /// The layer with instances of its own.
+    pub layer: String,
+    /// How many instances it runs now.
+    pub instances: usize,
+    /// What changes: the image, or the launch template.
+    pub reason: String,
+}
+
+/// Renders the plan of `changes` for `stack`; `layers` groups the lines;
+/// `replacing` says which groups' instances are replaced.
+pub fn render(
+    stack: &str,
+    create: bool,
+    changes: &[Change],
+    layers: &[String],
+    replacing: &[Replacement],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -94,6 +112,22 @@ pub fn render(stack: &str, create: bool, changes: &[Change], layers: &[String]) 
                 c.logical_id, c.resource_type
             );
         }
+    }
+    for r in replacing {
+        let _ = match r.instances {
+            0 => writeln!(
+                out,
+                "  layer {}: no instance running to replace; new ones start with the change: {}",
+                r.layer, r.reason
+            ),
+            n => writeln!(
+                out,
+                "  replaces {n} instance{} of layer {} (rolling, 1 at a time): {}",
+                if n == 1 { "" } else { "s" },
+                r.layer,
+                r.reason
+            ),
+        };
     }
     let _ = writeln!(
         out,
@@ -160,6 +194,24 @@ mod tests {
                 Some("True"),
             ),
         ];
-        insta::assert_snapshot!(render("goldcar-production", false, &changes, &layers));
+        let replacing = [
+            Replacement {
+                layer: "web".into(),
+                instances: 2,
+                reason: "image ami-0aaaaaaaaaaaaaaaa -> ami-0bbbbbbbbbbbbbbbb".into(),
+            },
+            Replacement {
+                layer: "reports".into(),
+                instances: 0,
+                reason: "launch template changed (instance type, volumes or user data)".into(),
+            },
+        ];
+        insta::assert_snapshot!(render(
+            "goldcar-production",
+            false,
+            &changes,
+            &layers,
+            &replacing
+        ));
     }
 }

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use stackc_core::emit::manifest::{self, Manifest};
+use stackc_core::lock::{self, Group, Image, Lock, Need};
 use stackc_deploy::cloud::{
     Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo,
 };
-use stackc_deploy::deploy::{self, Artifacts, Options, Ui, BOOTSTRAP_STACK};
+use stackc_deploy::deploy::{self, Artifacts, DeployError, Options, Outcome, Ui, BOOTSTRAP_STACK};
+use stackc_deploy::images::{self, Wanted};
 
 /// Answers scripted per call; the last answer of a script repeats.
 #[derive(Default)]
@@ -23,6 +25,10 @@ struct Fake {
     create_error: RefCell<Option<CloudError>>,
     objects: RefCell<HashSet<String>>,
     calls: RefCell<Vec<String>>,
+    /// Public SSM parameters and their values.
+    public: Vec<(String, String)>,
+    /// Instances per Auto Scaling group.
+    instances: Vec<(String, usize)>,
 }
 
 fn next<T: Clone>(q: &RefCell<VecDeque<T>>) -> T {
@@ -85,6 +91,12 @@ impl Cloud for Fake {
         self.calls
             .borrow_mut()
             .push(format!("create change set (create: {})", r.create));
+        self.calls.borrow_mut().extend(
+            r.parameters
+                .iter()
+                .filter(|(k, _)| k.starts_with("ImageId"))
+                .map(|(k, v)| format!("parameter {k}={v}")),
+        );
         match self.create_error.borrow_mut().take() {
             Some(e) => Err(e),
             None => Ok("cs-1".into()),
@@ -106,6 +118,20 @@ impl Cloud for Fake {
     }
     async fn delete_stack(&self, _: &str) -> Result<(), CloudError> {
         Ok(())
+    }
+    async fn public_parameter(&self, name: &str) -> Result<Option<String>, CloudError> {
+        Ok(self
+            .public
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()))
+    }
+    async fn group_size(&self, group: &str) -> Result<usize, CloudError> {
+        Ok(self
+            .instances
+            .iter()
+            .find(|(g, _)| g == group)
+            .map_or(0, |(_, n)| *n))
     }
     async fn run_event(
         &self,
@@ -144,13 +170,44 @@ fn artifacts() -> Artifacts {
         template: "template.json".into(),
         bundle: "cookbooks.tar.gz".into(),
         layers: vec!["web".into(), "reports".into()],
+        images: vec![Need {
+            parameter: lock::parameter("x86_64"),
+            os: "amazon-linux-2023".into(),
+            arch: "x86_64".into(),
+            ssm: AL2023_X86.into(),
+            groups: ["web", "reports"]
+                .iter()
+                .map(|l| Group {
+                    layer: l.to_string(),
+                    group: format!("goldcar-production-{l}"),
+                })
+                .collect(),
+        }],
         files: files
             .iter()
             .map(|(p, b)| manifest::entry(&stackc_core::emit::Artifact::new(*p, b.clone())))
             .collect(),
     };
     std::fs::write(dir.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
-    Artifacts::load(&dir).unwrap()
+    let mut artifacts = Artifacts::load(&dir).unwrap();
+    artifacts.pin(&pinned(NEW_IMAGE), "eu-west-1").unwrap();
+    artifacts
+}
+
+const AL2023_X86: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+const OLD_IMAGE: &str = "ami-0aaaaaaaaaaaaaaaa";
+const NEW_IMAGE: &str = "ami-0bbbbbbbbbbbbbbbb";
+
+/// A lock file pinning goldcar's image in eu-west-1.
+fn pinned(id: &str) -> Lock {
+    let mut lock = Lock::default();
+    lock.set(Image {
+        region: "eu-west-1".into(),
+        os: "amazon-linux-2023".into(),
+        arch: "x86_64".into(),
+        id: id.into(),
+    });
+    lock
 }
 
 fn changes() -> ChangeSet {
@@ -374,4 +431,176 @@ async fn a_stack_being_changed_is_left_alone() {
         .iter()
         .any(|c| c.starts_with("put ") || c.starts_with("create")));
     insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn lock_reads_each_images_public_parameter() {
+    // moto serves Amazon Linux's parameters but not Canonical's: these are
+    // the answers SSM gives for Ubuntu in eu-central-1.
+    let ubuntu = |arch: &str| Wanted {
+        os: "ubuntu-24.04".into(),
+        arch: arch.into(),
+        ssm: format!(
+            "/aws/service/canonical/ubuntu/server/24.04/stable/current/{}/hvm/ebs-gp3/ami-id",
+            if arch == "arm64" { "arm64" } else { "amd64" }
+        ),
+    };
+    let fake = Fake {
+        public: vec![
+            (ubuntu("x86_64").ssm, "ami-0e872aee57663ae2d".into()),
+            (ubuntu("arm64").ssm, "ami-0a628e1e89aaedf80".into()),
+        ],
+        ..Fake::default()
+    };
+    let images = images::resolve(&fake, "eu-central-1", &[ubuntu("x86_64"), ubuntu("arm64")])
+        .await
+        .unwrap();
+    let mut lock = Lock::default();
+    for i in images {
+        lock.set(i);
+    }
+    assert_eq!(
+        lock.get("eu-central-1", "ubuntu-24.04", "x86_64"),
+        Some("ami-0e872aee57663ae2d")
+    );
+    assert_eq!(
+        lock.get("eu-central-1", "ubuntu-24.04", "arm64"),
+        Some("ami-0a628e1e89aaedf80")
+    );
+
+    // A region without the parameter says so; a value that is not an image is refused.
+    let missing = images::resolve(&Fake::default(), "eu-central-1", &[ubuntu("x86_64")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&missing, CloudError::NotFound(m) if m.contains("eu-central-1 has no public parameter /aws/service/canonical/ubuntu/server/24.04")),
+        "{missing}"
+    );
+    let odd = Fake {
+        public: vec![(ubuntu("x86_64").ssm, "not-an-image".into())],
+        ..Fake::default()
+    };
+    let err = images::resolve(&odd, "eu-central-1", &[ubuntu("x86_64")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not an image id"), "{err}");
+}
+
+/// `stackc diff` against an update whose lock pins a new image.
+async fn plan(fake: &Fake, artifacts: &Artifacts) -> (String, Result<Outcome, DeployError>) {
+    let mut out = Vec::new();
+    let mut no_terminal = |_: &str| None;
+    let result = {
+        let mut ui = Ui {
+            out: &mut out,
+            confirm: &mut no_terminal,
+            progress: false,
+        };
+        let opts = Options {
+            yes: true,
+            poll: Duration::ZERO,
+            converge: false,
+        };
+        deploy::diff(fake, &mut ui, &opts, artifacts).await
+    };
+    (String::from_utf8(out).unwrap(), result)
+}
+
+#[tokio::test]
+async fn a_new_image_in_the_lock_shows_the_instances_it_replaces() {
+    let mut deployed = info("UPDATE_COMPLETE").unwrap();
+    deployed
+        .parameters
+        .push((lock::parameter("x86_64"), OLD_IMAGE.into()));
+    let fake = Fake {
+        instances: vec![("goldcar-production-web".into(), 2)],
+        ..Fake::default()
+    };
+    fake.stack.borrow_mut().push_back(Ok(Some(deployed)));
+    *fake.change_set.borrow_mut() = Some(ChangeSet {
+        status: "CREATE_COMPLETE".into(),
+        reason: None,
+        changes: ["Web", "Reports"]
+            .iter()
+            .flat_map(|p| {
+                [
+                    Change {
+                        action: "Modify".into(),
+                        logical_id: format!("{p}LaunchTemplate"),
+                        resource_type: "AWS::EC2::LaunchTemplate".into(),
+                        replacement: Some("False".into()),
+                    },
+                    Change {
+                        action: "Modify".into(),
+                        logical_id: format!("{p}AutoScalingGroup"),
+                        resource_type: "AWS::AutoScaling::AutoScalingGroup".into(),
+                        replacement: Some("False".into()),
+                    },
+                ]
+            })
+            .collect(),
+    });
+    let (text, result) = plan(&fake, &artifacts()).await;
+    assert_eq!(result.unwrap(), Outcome::Planned);
+    assert!(
+        text.contains(&format!(
+            "  replaces 2 instances of layer web (rolling, 1 at a time): image {OLD_IMAGE} -> {NEW_IMAGE}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "  layer reports: no instance running to replace; new ones start with the change: image {OLD_IMAGE} -> {NEW_IMAGE}\n"
+        )),
+        "{text}"
+    );
+    // The pinned id is what the change set gets.
+    assert!(
+        fake.calls
+            .borrow()
+            .contains(&format!("parameter ImageIdX86={NEW_IMAGE}")),
+        "{:?}",
+        fake.calls.borrow()
+    );
+
+    // The same image: nothing is replaced.
+    let fake = Fake {
+        instances: vec![("goldcar-production-web".into(), 2)],
+        ..Fake::default()
+    };
+    let mut same = info("UPDATE_COMPLETE").unwrap();
+    same.parameters
+        .push((lock::parameter("x86_64"), NEW_IMAGE.into()));
+    fake.stack.borrow_mut().push_back(Ok(Some(same)));
+    *fake.change_set.borrow_mut() = Some(changes());
+    let (text, _) = plan(&fake, &artifacts()).await;
+    assert!(
+        !text.contains("replaces ") && !text.contains("to replace"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_image_the_lock_does_not_pin_is_refused() {
+    let mut artifacts = artifacts();
+    let missing = artifacts
+        .pin(&pinned(NEW_IMAGE), "eu-central-1")
+        .unwrap_err();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].arch, "x86_64");
+    let fake = Fake::default();
+    fake.stack.borrow_mut().push_back(Ok(None));
+    let (text, result) = plan(&fake, &artifacts).await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, DeployError::ImageNotPinned(_)), "{err}");
+    assert!(err.to_string().contains("run `stackc lock`"), "{err}");
+    assert!(!text.contains("Plan for"), "{text}");
+    assert!(
+        !fake
+            .calls
+            .borrow()
+            .iter()
+            .any(|c| c.starts_with("create change set")),
+        "no change set without a pinned image"
+    );
 }

@@ -11,6 +11,7 @@ use stackc_deploy::deploy::{self, Artifacts, DeployError, Options, Outcome, Ui};
 use super::build::{build_to_dir, environments};
 use super::{check::load, Status};
 use crate::cli::MessageFormat;
+use crate::output;
 
 /// Where to connect.
 pub struct Target<'a> {
@@ -149,13 +150,44 @@ pub fn run(
         Ok(b) => b.dir,
         Err(status) => return status,
     };
+    let mut artifacts = match Artifacts::load(&dir) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Status::UserError;
+        }
+    };
+    // The instances boot only from images the lock file pins.
+    let lock_path = stackc_core::lock::path_for(path);
+    let (lock_text, pins) = match super::lock::read(format, &lock_path) {
+        Ok(Some((text, lock))) => (Some(text), lock),
+        Ok(None) => (None, Default::default()),
+        Err(status) => return status,
+    };
+    if let Err(missing) = artifacts.pin(&pins, &region) {
+        let diags = super::lock::not_locked(
+            path,
+            &lock_path,
+            lock_text.is_some(),
+            &stack.env,
+            &region,
+            target.region.filter(|r| *r != stack.region),
+            &missing,
+        );
+        output::print(
+            format,
+            &diags,
+            &lock_path.display().to_string(),
+            lock_text.as_deref().unwrap_or(""),
+        );
+        return Status::UserError;
+    }
     let what = if action == Action::Deploy {
         "the deployment"
     } else {
         "the plan"
     };
     run_flow(what, &stack_name, async {
-        let artifacts = Artifacts::load(&dir)?;
         let aws = Aws::connect(&region, target.profile).await;
         let mut err = std::io::stderr();
         let mut ask = confirm;

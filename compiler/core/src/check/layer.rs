@@ -672,6 +672,29 @@ impl Checker<'_> {
             ok &= self.diags.len() == before;
         }
         let (min, max) = bounds?;
+        // A group whose min is its max gets one instance of room above max
+        // for rolling updates (see emit::cfn::layer); a scale-up rule could
+        // use that room, and has none of its own.
+        if up.is_some() && min == max {
+            let span = kids
+                .iter()
+                .filter(|k| k.name == "load")
+                .flat_map(|k| k.children.as_deref().unwrap_or(&[]))
+                .find(|k| k.name == "up")
+                .map_or(node.name_span, |k| k.name_span);
+            self.push(
+                Diagnostic::error(
+                    Code::ScalingRange,
+                    span,
+                    format!("`up` can never add an instance: min and max are both {min}"),
+                )
+                .label("no room to scale up")
+                .help(format!(
+                    "raise max above {min} in `instances`, or remove the `up` rule"
+                )),
+            );
+            return None;
+        }
         ok.then_some(Scaling {
             min,
             max,
@@ -854,9 +877,13 @@ impl Checker<'_> {
                 .and_then(|v| self.parsed(v, "schedule", Code::BadSchedule, units::day_time));
             let bounds = self.bounds(kid);
             match (when, bounds) {
-                (Some((days, at)), Some((min, max))) => {
-                    entries.push(ScheduleEntry { days, at, min, max })
-                }
+                (Some((days, at)), Some((min, max))) => entries.push(ScheduleEntry {
+                    days,
+                    at,
+                    min,
+                    max,
+                    span: kid.args[0].span,
+                }),
                 _ => ok = false,
             }
         }
@@ -874,6 +901,7 @@ impl Checker<'_> {
         Some(Schedule {
             timezone: timezone?,
             entries: exact(entries),
+            span: node.prop("timezone").map_or(node.name_span, |v| v.span),
         })
         .filter(|_| ok)
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{check_source, AllExist, Options};
-use crate::diag::Code;
+use crate::diag::{Code, Severity};
 use crate::ir::{Event, Listener, Network, Program, RecipeOrigin};
 
 fn program(src: &str) -> Program {
@@ -12,7 +12,14 @@ fn program(src: &str) -> Program {
         files: &AllExist,
     };
     let (p, diags) = check_source(src, &opts);
-    assert!(diags.is_empty(), "{diags:#?}");
+    // The examples' test environments bound their schedules by working
+    // hours, which is worth a warning (tested below); nothing else is.
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.code == Code::ScheduleOutsideHours && d.severity == Severity::Warning),
+        "{diags:#?}"
+    );
     p.expect("program")
 }
 
@@ -109,6 +116,68 @@ fn environments_overlay_the_stack() {
     assert_eq!(hours.timezone, "Europe/Madrid");
     assert_eq!(hours.days.len(), 5);
     assert!(p.environments[0].working_hours.is_none());
+}
+
+#[test]
+fn working_hours_that_move_or_drop_schedule_entries_are_warnings() {
+    let opts = Options {
+        base_dir: Path::new("/stack"),
+        files: &AllExist,
+    };
+    // goldcar's test environment opens at 08:00; reports starts at 07:00.
+    let (p, diags) = check_source(GOLDCAR, &opts);
+    assert!(p.is_some(), "warnings do not stop the build");
+    let seen: Vec<(Severity, Code, usize, &str)> = diags
+        .iter()
+        .map(|d| {
+            let line = crate::diag::line_column(GOLDCAR, d.span.offset).0;
+            (d.severity, d.code, line, d.message.as_str())
+        })
+        .collect();
+    let line_of = |text: &str| GOLDCAR.lines().position(|l| l.contains(text)).unwrap() + 1;
+    assert_eq!(
+        seen,
+        [
+            (
+                Severity::Warning,
+                Code::ScheduleOutsideHours,
+                line_of("at \"mon-fri 07:00\""),
+                "in environment `test`, the schedule entry `mon-fri 07:00` of layer `reports` falls outside the working hours mon-fri 08:00-20:00 (Europe/Madrid): its sizes (min=1 max=3) take effect when they open, at 08:00"
+            ),
+            (
+                Severity::Warning,
+                Code::ScheduleOutsideHours,
+                line_of("at \"mon-fri 21:00\""),
+                "in environment `test`, the schedule entry `mon-fri 21:00` of layer `reports` falls outside the working hours mon-fri 08:00-20:00 (Europe/Madrid): it has no effect there (the layer is stopped, and another entry sets its sizes before they open)"
+            ),
+        ]
+    );
+    // A schedule inside the hours is not adjusted.
+    let inside = GOLDCAR
+        .replace("at \"mon-fri 07:00\"", "at \"mon-fri 09:00\"")
+        .replace("at \"mon-fri 21:00\"", "at \"mon-fri 19:00\"");
+    assert!(check_source(&inside, &opts).1.is_empty());
+    // A schedule in UTC cannot be bounded by hours in Madrid time.
+    let utc = GOLDCAR.replace(
+        "schedule timezone=\"Europe/Madrid\"",
+        "schedule timezone=UTC",
+    );
+    let (p, diags) = check_source(&utc, &opts);
+    assert!(p.is_none());
+    let errors: Vec<Code> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(errors, [Code::ScheduleTimezone]);
+}
+
+#[test]
+fn a_scale_up_rule_needs_room_above_min() {
+    let src = "stack s { region us-east-1; layer box type=custom { scaling { instances min=2 max=2; load { up cpu-above=70; } } } }";
+    assert_eq!(codes(src), [Code::ScalingRange]);
+    let room = src.replace("max=2", "max=3");
+    assert!(codes(&room).is_empty());
 }
 
 #[test]

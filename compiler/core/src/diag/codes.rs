@@ -280,6 +280,35 @@ and each name is used once per kind. Rename one of them.";
 "Scaling bounds must satisfy 0 <= min <= max <= 1000, in `instances` and in every
 schedule entry.";
 
+    ScheduleOutsideHours "schedule_outside_hours" "a schedule entry falls outside the environment's working hours (warning)"
+"Working hours bound every schedule: in an environment with `working-hours` a
+layer runs its schedule's sizes only while the hours are open, and none
+outside them. An entry that falls outside the hours cannot take effect as
+written, and stackc adjusts it in the scheduled actions it emits:
+
+- an entry before the opening takes effect when the hours open (with
+  `working-hours \"mon-fri 08:00-20:00\"`, `at \"mon-fri 07:00\" min=1 max=3`
+  gives the layer 1-3 instances from 08:00);
+- an entry whose sizes another entry replaces before the hours open again has
+  no effect and is dropped (`at \"mon-fri 21:00\" min=0 max=0`, after the
+  20:00 closing).
+
+This is a warning: the build goes on with the adjusted actions, which do what
+the warning says. To run at the entry's time in that environment, widen its
+working hours.";
+
+    ScheduleTimezone "schedule_timezone" "a schedule and the working hours are in time zones that drift apart"
+"stackc bounds a schedule by the environment's working hours with scheduled
+actions in the hours' time zone. A schedule in another zone can be moved onto
+it only when the two zones keep one offset all year (Europe/London and
+Europe/Madrid do, both change on the same dates); UTC and Europe/Madrid do not
+(one hour in winter, two in summer), so no cron expression in one zone can say
+when the other's entries fall.
+
+Fix: write the schedule in the working hours' zone:
+
+    schedule timezone=\"Europe/Madrid\" { ... }";
+
     ScalingThresholds "scaling_thresholds" "load-based thresholds would make the layer oscillate"
 "With `up` and `down` rules on the same metric, the down threshold must be below
 the up threshold; otherwise the layer could scale out and in at once.";
@@ -371,6 +400,31 @@ cookbook bundle at boot; this error means the bootstrap itself grew too large.";
     BadCookbook "bad_cookbook" "a cookbook's metadata.rb is missing or wrong"
 "Every cookbook in the bundle needs a metadata.rb with `name` (equal to its
 directory name) and `version` (x.y.z).";
+
+    BadLockFile "bad_lock_file" "the lock file is not well-formed"
+"The lock file (`stack.lock` beside `stack.kdl`) pins the machine image of
+every region, operating system and architecture the stack's environments use,
+one line each:
+
+    image region=\"eu-west-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-0123456789abcdef0\"
+
+`stackc lock` writes it. A line with a property missing or unknown, a region,
+OS or architecture stackc does not know, an id that is not an AMI id, or a
+triple pinned twice is this error (a merge conflict is the usual cause).
+
+Fix: correct the line, or delete it and run `stackc lock` to pin that image
+again.";
+
+    ImageNotLocked "image_not_locked" "the lock file has no image for an environment's region, OS and architecture"
+"`stackc deploy` and `stackc diff` boot instances only from images pinned in
+the lock file, so that a new image published by AWS or Canonical never
+replaces a fleet unasked. This error says which region, operating system and
+architecture the environment needs and the lock file lacks (or that there is
+no lock file yet).
+
+Fix: run `stackc lock` (it resolves the operating systems' public SSM
+parameters once and writes the ids), review and commit the lock file, and
+deploy again. `stackc lock --update` later moves to newer images.";
 
     ImportMissingFile "import_missing_file" "an OpsWorks describe file the import needs is missing"
 "`stackc import opsworks DIR` reads the AWS CLI's output saved in DIR, one file

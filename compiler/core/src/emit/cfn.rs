@@ -7,6 +7,8 @@ mod layer;
 mod network;
 mod shared;
 mod template;
+#[cfg(test)]
+mod tests;
 pub mod userdata;
 
 use serde_json::{json, Value};
@@ -80,6 +82,13 @@ fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
     );
     t.parameter("BundleKey", "String", "S3 key of the cookbook bundle");
     t.parameter("BundleSha256", "String", "sha256 of the cookbook bundle");
+    for need in crate::lock::needs(stack) {
+        t.parameter(
+            &need.parameter,
+            "AWS::EC2::Image::Id",
+            &image_description(&need),
+        );
+    }
     shared::key(t, stack);
     let net = network::emit(t, stack, &get_att("Key", "Arn"));
     shared::instances_security_group(t, stack, &net.vpc_id);
@@ -103,6 +112,13 @@ fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
         r#ref("RunDocument"),
     );
     net
+}
+
+fn image_description(need: &crate::lock::Need) -> String {
+    format!(
+        "Machine image of the {} {} instances, pinned in the lock file by `stackc lock` (from {})",
+        need.os, need.arch, need.ssm
+    )
 }
 
 fn description(stack: &Stack) -> String {
@@ -171,7 +187,7 @@ pub fn emit_into(
     // what each is made from, by logical id.
     let mut nested: std::collections::HashMap<String, (&Layer, String, bool)> =
         std::collections::HashMap::new();
-    let params = |has_lb: bool| {
+    let params = |has_lb: bool, image: &str| {
         let mut params = json!({
             "ArtifactBucket": r#ref("ArtifactBucket"),
             "VpcId": net.vpc_id,
@@ -184,8 +200,10 @@ pub fn emit_into(
             params["PublicSubnets"] = join_list(&net.public_subnets);
             params["AccessLogBucket"] = r#ref("AccessLogBucket");
         }
+        params[image] = r#ref(image);
         params
     };
+    let images = crate::lock::needs(stack);
     let mut total = root.resource_count();
     let mut held: Vec<Artifact> = Vec::new();
     let mut splitting = false;
@@ -210,6 +228,15 @@ pub fn emit_into(
             "PrivateSubnets",
             "List<AWS::EC2::Subnet::Id>",
             "Subnets of the instances",
+        );
+        let image = images
+            .iter()
+            .find(|n| n.arch == host.instance_type.arch)
+            .expect("every group's architecture has an image");
+        t.parameter(
+            &image.parameter,
+            "AWS::EC2::Image::Id",
+            &image_description(image),
         );
         t.parameter("KeyArn", "String", "KMS key of the log groups");
         t.parameter("AlarmTopic", "String", "SNS topic of alarms");
@@ -300,11 +327,12 @@ pub fn emit_into(
         } else {
             &["BundleParameter"]
         };
+        let image = crate::lock::parameter(&host.instance_type.arch);
         json!({
             "Type": "AWS::CloudFormation::Stack",
             "Properties": {
                 "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
-                "Parameters": params(*has_lb),
+                "Parameters": params(*has_lb, &image),
                 "Tags": template::tags(&[("stackc:layer", &host.name)]),
             },
             "DependsOn": depends_on,

@@ -29,6 +29,10 @@ pub struct Manifest {
     /// The stack's layers, in source order (deploy groups its plan by them).
     #[serde(default)]
     pub layers: Vec<String>,
+    /// The machine images the templates take as parameters (deploy fills
+    /// them from the lock file).
+    #[serde(default)]
+    pub images: Vec<crate::lock::Need>,
     /// Every artifact but the manifest, sorted by path.
     pub files: Vec<Entry>,
 }
@@ -105,6 +109,7 @@ mod tests {
             template: "template.json".into(),
             bundle: "cookbooks.tar.gz".into(),
             layers: vec!["web".into()],
+            images: Vec::new(),
             files: vec![entry(&Artifact::new("cookbooks.tar.gz", b"x".to_vec()))],
         };
         let e = &m.files[0];

@@ -11,9 +11,11 @@ use super::template::{
     get_att, instance_trust, pascal, per_deployment, policy_document, r#ref, sub, tags, Template,
 };
 use super::userdata;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::emit::node::{instance_layers, log_group_prefix};
+use crate::hours::{self, Kind, Sizes};
 use crate::ir::{Alarm, Comparison, Layer, LoadRule, Stack};
+use crate::lock;
 use crate::stdlib::{self, MetricSource};
 use crate::units::Weekday;
 
@@ -74,11 +76,6 @@ pub fn emit(
 
     let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"))?;
     let os = &stack.os;
-    let ami = if host.instance_type.arch == "arm64" {
-        &os.ami_arm64
-    } else {
-        &os.ami_x86_64
-    };
     let root_device = if os.family == "ubuntu" {
         "/dev/sda1"
     } else {
@@ -105,7 +102,9 @@ pub fn emit(
         "AWS::EC2::LaunchTemplate",
         json!({
             "LaunchTemplateData": {
-                "ImageId": format!("{{{{resolve:ssm:{ami}}}}}"),
+                // Pinned in the lock file; deploy passes it (never resolved
+                // at deploy time, so a new AWS image replaces nothing).
+                "ImageId": r#ref(&lock::parameter(&host.instance_type.arch)),
                 "InstanceType": host.instance_type.name,
                 "IamInstanceProfile": { "Arn": get_att(&format!("{p}InstanceProfile"), "Arn") },
                 "SecurityGroupIds": [
@@ -142,7 +141,7 @@ pub fn emit(
             "Version": get_att(&format!("{p}LaunchTemplate"), "LatestVersionNumber"),
         },
         "MinSize": min.to_string(),
-        "MaxSize": max.to_string(),
+        "MaxSize": room(min, max).to_string(),
         "VPCZoneIdentifier": shared.private_subnets,
         "HealthCheckType": if target_groups.is_empty() { "EC2" } else { "ELB" },
         "HealthCheckGracePeriod": 300,
@@ -171,11 +170,11 @@ pub fn emit(
     if !target_groups.is_empty() {
         asg["TargetGroupARNs"] = json!(target_groups);
     }
-    let min_in_service = if min >= max {
-        max.saturating_sub(1)
-    } else {
-        min
-    };
+    // CloudFormation replaces instances one at a time, launching the new one
+    // before terminating the old (it raises the group's desired capacity for
+    // that), so the group never has fewer than `min` in service. It can only
+    // do so below MaxSize: a group whose min is its max gets one instance of
+    // room (the checker refuses scale-up rules there, nothing else uses it).
     let res = t
         .resource(&format!("{p}AutoScalingGroup"), "AWS::AutoScaling::AutoScalingGroup", asg)
         .depends_on(shared.group_depends_on)
@@ -183,7 +182,7 @@ pub fn emit(
             "UpdatePolicy",
             json!({
                 "AutoScalingRollingUpdate": {
-                    "MinInstancesInService": min_in_service,
+                    "MinInstancesInService": min,
                     "MaxBatchSize": 1,
                     "PauseTime": "PT30M",
                     "WaitOnResourceSignals": true,
@@ -211,47 +210,8 @@ pub fn emit(
         if let Some(down) = &s.down {
             load_rule(t, stack, host, down, false);
         }
-        if let Some(schedule) = &s.schedule {
-            for (i, e) in schedule.entries.iter().enumerate() {
-                t.resource(
-                    &format!("{p}Schedule{}", i + 1),
-                    "AWS::AutoScaling::ScheduledAction",
-                    json!({
-                        "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
-                        "MinSize": e.min,
-                        "MaxSize": e.max,
-                        "Recurrence": cron(e.at.minute, e.at.hour, &e.days),
-                        "TimeZone": schedule.timezone,
-                    }),
-                );
-            }
-        }
     }
-    if let Some(wh) = &stack.working_hours {
-        t.resource(
-            &format!("{p}WorkingHoursStart"),
-            "AWS::AutoScaling::ScheduledAction",
-            json!({
-                "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
-                "MinSize": min,
-                "MaxSize": max,
-                "Recurrence": cron(wh.start.minute, wh.start.hour, &wh.days),
-                "TimeZone": wh.timezone,
-            }),
-        );
-        t.resource(
-            &format!("{p}WorkingHoursStop"),
-            "AWS::AutoScaling::ScheduledAction",
-            json!({
-                "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
-                "MinSize": 0,
-                "MaxSize": 0,
-                "DesiredCapacity": 0,
-                "Recurrence": cron(wh.end.minute, wh.end.hour, &wh.days),
-                "TimeZone": wh.timezone,
-            }),
-        );
-    }
+    schedules(t, stack, host, min, max)?;
     for layer in &layers {
         alarms(t, stack, host, layer, shared);
     }
@@ -834,6 +794,109 @@ fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: 
             }),
         );
     }
+}
+
+/// The group's MaxSize for bounds `min`..`max`: one above max when they are
+/// equal, so that a rolling update can launch before it terminates.
+fn room(min: u32, max: u32) -> u32 {
+    max.max(min + 1)
+}
+
+/// The group's scheduled actions: its schedule's entries, or, in an
+/// environment with working hours, the schedule bounded by them (see
+/// [`crate::hours`]): the opening sets the sizes the schedule gives at that
+/// moment, entries inside the hours are kept, the closing stops the group.
+fn schedules(
+    t: &mut Template,
+    stack: &Stack,
+    host: &Layer,
+    min: u32,
+    max: u32,
+) -> Result<(), Diagnostic> {
+    let p = pascal(&host.name);
+    let schedule = host.scaling.as_ref().and_then(|s| s.schedule.as_ref());
+    let Some(wh) = &stack.working_hours else {
+        if let Some(schedule) = schedule {
+            for (i, e) in schedule.entries.iter().enumerate() {
+                let sizes = Sizes {
+                    min: e.min,
+                    max: e.max,
+                };
+                let recurrence = cron(e.at.minute, e.at.hour, &e.days);
+                let action = scheduled_action(&p, sizes, &recurrence, &schedule.timezone, false);
+                t.resource(
+                    &format!("{p}Schedule{}", i + 1),
+                    "AWS::AutoScaling::ScheduledAction",
+                    action,
+                );
+            }
+        }
+        return Ok(());
+    };
+    let bounded = hours::bound(schedule, Sizes { min, max }, wh).map_err(|_| {
+        Diagnostic::error(
+            Code::ScheduleTimezone,
+            schedule.map_or(wh.span, |s| s.span),
+            format!(
+                "the schedule of layer `{}` and the working hours are in time zones that drift apart",
+                host.name
+            ),
+        )
+        .help(format!(
+            "write the schedule in the working hours' time zone: `schedule timezone=\"{}\"`",
+            wh.timezone
+        ))
+    })?;
+    let mut counts = [0usize; 3];
+    for a in &bounded.actions {
+        let (base, n) = match a.kind {
+            Kind::Open => ("WorkingHoursStart", &mut counts[0]),
+            Kind::Schedule => ("Schedule", &mut counts[1]),
+            Kind::Close => ("WorkingHoursStop", &mut counts[2]),
+        };
+        *n += 1;
+        let id = match (a.kind, *n) {
+            (Kind::Schedule, n) => format!("{p}{base}{n}"),
+            (_, 1) => format!("{p}{base}"),
+            (_, n) => format!("{p}{base}{n}"),
+        };
+        let recurrence = cron(a.at.minute, a.at.hour, &a.days);
+        let action = scheduled_action(
+            &p,
+            a.sizes,
+            &recurrence,
+            &wh.timezone,
+            a.kind == Kind::Close,
+        );
+        t.resource(&id, "AWS::AutoScaling::ScheduledAction", action);
+    }
+    Ok(())
+}
+
+/// One scheduled action. A stop also sets the desired capacity to 0; bounds
+/// with min = max > 0 get the group's room for rolling updates (see
+/// [`room`]) with the desired capacity held at max.
+fn scheduled_action(p: &str, sizes: Sizes, recurrence: &str, timezone: &str, stop: bool) -> Value {
+    let (max, desired) = if stop {
+        (sizes.max, Some(0))
+    } else if sizes.min == sizes.max && sizes.max > 0 {
+        (room(sizes.min, sizes.max), Some(sizes.max))
+    } else {
+        (sizes.max, None)
+    };
+    let mut action = serde_json::Map::new();
+    action.insert(
+        "AutoScalingGroupName".into(),
+        r#ref(&format!("{p}AutoScalingGroup")),
+    );
+    action.insert("MinSize".into(), json!(sizes.min));
+    action.insert("MaxSize".into(), json!(max));
+    if let Some(d) = desired {
+        action.insert("DesiredCapacity".into(), json!(d));
+    }
+    action.insert("Recurrence".into(), json!(recurrence));
+    action.insert("TimeZone".into(), json!(timezone));
+    Value::Object(action)
 }
 
 /// A cron recurrence: minute, hour, any day of month and month, the days.

@@ -234,6 +234,38 @@ fn layer_section(md: &mut String, stack: &Stack, layer: &Layer, topo: &Topology)
                 &format!("Schedule ({})", text(&sched.timezone)),
                 &entries.join("; "),
             );
+            // What the scheduled actions do where working hours bound it.
+            let base = crate::hours::Sizes {
+                min: s.min,
+                max: s.max,
+            };
+            if let Some(Ok(bounded)) = stack
+                .working_hours
+                .as_ref()
+                .map(|wh| crate::hours::bound(Some(sched), base, wh))
+            {
+                let actions: Vec<String> = bounded
+                    .actions
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{}: {} instances",
+                            day_time(&a.days, a.at),
+                            if a.sizes.min == a.sizes.max {
+                                a.sizes.min.to_string()
+                            } else {
+                                format!("{} to {}", a.sizes.min, a.sizes.max)
+                            }
+                        )
+                    })
+                    .collect();
+                let zone = stack.working_hours.as_ref().map_or("", |wh| &wh.timezone);
+                item(
+                    md,
+                    &format!("Within the working hours ({})", text(zone)),
+                    &actions.join("; "),
+                );
+            }
         }
     }
     if let Some(g) = group {

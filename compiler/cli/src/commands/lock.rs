@@ -1,0 +1,173 @@
+//! `stackc lock`: pin the machine image of every region, operating system
+//! and architecture the stack's environments use in the lock file beside
+//! the stack file (`stack.lock` for `stack.kdl`); and reading that file for
+//! `deploy` and `diff`, which refuse an image it does not pin.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use stackc_core::diag::{Code, Diagnostic, Span};
+use stackc_core::lock::{self, Lock, Need};
+use stackc_deploy::aws::Aws;
+use stackc_deploy::images::{self, Wanted};
+
+use super::build::environments;
+use super::cloud::{runtime, Target};
+use super::{check::load, Status};
+use crate::cli::MessageFormat;
+use crate::output;
+
+/// The lock file's text and what it pins; `None` when there is no lock
+/// file. A lock file that does not parse is printed as diagnostics.
+pub fn read(format: MessageFormat, path: &Path) -> Result<Option<(String, Lock)>, Status> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Err(Status::UserError);
+        }
+    };
+    match lock::parse(&text) {
+        Ok(l) => Ok(Some((text, l))),
+        Err(diags) => {
+            output::print(format, &diags, &path.display().to_string(), &text);
+            Err(Status::UserError)
+        }
+    }
+}
+
+/// The `image_not_locked` diagnostics for the images an environment needs
+/// and the lock file lacks; `region_flag` is the `--region` deploy was given.
+pub fn not_locked(
+    stack_file: &Path,
+    lock_path: &Path,
+    lock_exists: bool,
+    env: &str,
+    region: &str,
+    region_flag: Option<&str>,
+    missing: &[Need],
+) -> Vec<Diagnostic> {
+    missing
+        .iter()
+        .map(|need| {
+            let what = format!("{region} {} {}", need.os, need.arch);
+            let message = if lock_exists {
+                format!(
+                    "{} pins no image for {what}, which environment `{env}` needs",
+                    lock_path.display()
+                )
+            } else {
+                format!(
+                    "there is no lock file ({}) to pin the image for {what}, which environment `{env}` needs",
+                    lock_path.display()
+                )
+            };
+            let flag = region_flag.map(|r| format!(" --region {r}")).unwrap_or_default();
+            Diagnostic::error(Code::ImageNotLocked, Span::new(0, 0), message)
+                .label("no image pinned")
+                .help(format!(
+                    "run `stackc lock {}{flag}` to pin the current image (from {}), commit {}, and deploy again",
+                    stack_file.display(),
+                    need.ssm,
+                    lock_path.display()
+                ))
+        })
+        .collect()
+}
+
+/// `stackc lock [FILE] [--env E] [--update] [--region R] [--profile P]`.
+pub fn run(
+    format: MessageFormat,
+    path: &Path,
+    env: Option<&str>,
+    update: bool,
+    target: &Target,
+) -> Status {
+    let (_, program) = match load(format, path) {
+        Ok(x) => x,
+        Err(status) => return status,
+    };
+    let stacks = match environments(&program, env) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    let lock_path = lock::path_for(path);
+    let (old_text, mut lock) = match read(format, &lock_path) {
+        Ok(Some((text, lock))) => (Some(text), lock),
+        Ok(None) => (None, Lock::default()),
+        Err(status) => return status,
+    };
+    // What to look up, per region: every image with --update, else the
+    // ones not pinned yet.
+    let mut lookups: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
+    let mut seen: Vec<(String, String, String)> = Vec::new();
+    for stack in stacks {
+        let region = target.region.unwrap_or(&stack.region).to_string();
+        for need in lock::needs(stack) {
+            let key = (region.clone(), need.os.clone(), need.arch.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            if update || lock.get(&region, &need.os, &need.arch).is_none() {
+                lookups.entry(region.clone()).or_default().push(Wanted {
+                    os: need.os,
+                    arch: need.arch,
+                    ssm: need.ssm,
+                });
+            }
+        }
+    }
+    let needed = seen.len();
+    if lookups.is_empty() {
+        eprintln!(
+            "{} is up to date: {needed} image{} pinned; `stackc lock --update` moves to the newest images",
+            lock_path.display(),
+            if needed == 1 { "" } else { "s" }
+        );
+        return Status::Ok;
+    }
+    let rt = runtime();
+    let resolved = rt.block_on(async {
+        let mut all = Vec::new();
+        for (region, list) in &lookups {
+            let aws = Aws::connect(region, target.profile).await;
+            all.extend(images::resolve(&aws, region, list).await?);
+        }
+        Ok::<_, stackc_deploy::cloud::CloudError>(all)
+    });
+    let resolved = match resolved {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("{} is unchanged", lock_path.display());
+            return Status::UserError;
+        }
+    };
+    for image in resolved {
+        let what = format!("{} {} {}", image.region, image.os, image.arch);
+        let id = image.id.clone();
+        match lock.set(image) {
+            None => eprintln!("  + {what}: {id}"),
+            Some(old) if old == id => eprintln!("    {what}: {id} (still the newest)"),
+            Some(old) => eprintln!(
+                "  ~ {what}: {old} -> {id} (the next deploy replaces these instances, one at a time)"
+            ),
+        }
+    }
+    let text = lock::render(&lock);
+    if old_text.as_deref() == Some(text.as_str()) {
+        eprintln!("{} is unchanged", lock_path.display());
+        return Status::Ok;
+    }
+    if let Err(e) = std::fs::write(&lock_path, &text) {
+        eprintln!("error: cannot write {}: {e}", lock_path.display());
+        return Status::UserError;
+    }
+    eprintln!(
+        "wrote {}: commit it with the stack file",
+        lock_path.display()
+    );
+    Status::Ok
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use json::deep_merge;
 
-use crate::diag::{self, did_you_mean, Code, Diagnostic, Span};
+use crate::diag::{self, did_you_mean, Code, Diagnostic, Severity, Span};
 use crate::ir::{Network, Program, Stack, WorkingHours};
 use crate::stdlib::{self, Stdlib};
 use crate::syntax::{self, Document, Node};
@@ -149,6 +149,7 @@ fn run(
         std: stdlib::get(),
         opts,
         diags: Vec::new(),
+        errors: 0,
         cookbooks_missing: false,
     };
     let program = cx.program(doc, keep);
@@ -162,6 +163,9 @@ pub(crate) struct Checker<'a> {
     std: &'static Stdlib,
     opts: &'a Options<'a>,
     diags: Vec<Diagnostic>,
+    /// How many of `diags` are errors: a part of the file is usable when
+    /// checking it added none (warnings do not count).
+    errors: usize,
     /// The stack names a cookbooks directory that does not exist.
     cookbooks_missing: bool,
 }
@@ -192,6 +196,9 @@ const STACK_SINGLETONS: &[&str] = &[
 
 impl Checker<'_> {
     pub(super) fn push(&mut self, d: Diagnostic) {
+        if d.severity == Severity::Error {
+            self.errors += 1;
+        }
         self.diags.push(d);
     }
 

@@ -20,7 +20,7 @@ impl Checker<'_> {
         let mut apps: Vec<(App, Span)> = Vec::new();
         let mut ok = true;
         for &node in nodes.iter().filter(|n| n.name == "app") {
-            let before = self.diags.len();
+            let before = self.errors;
             if let Some(app) = self.app(node, layers.as_deref()) {
                 if let Some((_, first)) = apps.iter().find(|(a, _)| a.name == app.name) {
                     self.push(duplicate("app", &app.name, node.args[0].span, *first));
@@ -28,7 +28,7 @@ impl Checker<'_> {
                     apps.push((app, node.args[0].span));
                 }
             }
-            ok &= self.diags.len() == before;
+            ok &= self.errors == before;
         }
         self.shared_sites(&apps);
         (ok && layers.is_some()).then(|| firsts(apps))

@@ -174,7 +174,7 @@ impl Checker<'_> {
                 ok = false;
                 continue;
             }
-            let before = self.diags.len();
+            let before = self.errors;
             match kid.name.as_str() {
                 "instance-type" => {
                     self.entries(kid, 1, &[]);
@@ -205,7 +205,7 @@ impl Checker<'_> {
                 }
                 _ => self.attribute(kid, ty, &mut attributes, false),
             }
-            ok &= self.diags.len() == before;
+            ok &= self.errors == before;
         }
         let alarms = self.alarms(&alarm_nodes, load_balancer.is_some());
         let recipes = self.run_lists(head, user_recipes, cookbooks);
@@ -498,7 +498,7 @@ impl Checker<'_> {
         };
         let mut ok = true;
         for kid in kids {
-            let before = self.diags.len();
+            let before = self.errors;
             match kid.name.as_str() {
                 "listener" => {
                     if let Some(l) = self.listener(kid, region) {
@@ -524,7 +524,7 @@ impl Checker<'_> {
                 "health-check" => self.health_check(kid, &mut health),
                 _ => self.unknown_node(kid, "`load-balancer`", &["listener", "health-check"]),
             }
-            ok &= self.diags.len() == before;
+            ok &= self.errors == before;
         }
         if listeners.is_empty() {
             listeners.push((Listener::Http, node.name_span));
@@ -658,7 +658,7 @@ impl Checker<'_> {
         let (mut up, mut down, mut schedule) = (None, None, None);
         let mut ok = true;
         for kid in kids {
-            let before = self.diags.len();
+            let before = self.errors;
             match kid.name.as_str() {
                 "instances" => {
                     self.entries(kid, 0, &["min", "max"]);
@@ -669,31 +669,31 @@ impl Checker<'_> {
                 "schedule" => schedule = self.schedule(kid),
                 _ => self.unknown_node(kid, "`scaling`", &["instances", "load", "schedule"]),
             }
-            ok &= self.diags.len() == before;
+            ok &= self.errors == before;
         }
         let (min, max) = bounds?;
         // A group whose min is its max gets one instance of room above max
-        // for rolling updates (see emit::cfn::layer); a scale-up rule could
-        // use that room, and has none of its own.
-        if up.is_some() && min == max {
+        // for rolling updates (see emit::cfn::layer): a load rule could use
+        // that room and has none of its own, so it is left out, with a
+        // warning (an environment pinning a layer to one size is common).
+        if (up.is_some() || down.is_some()) && min == max {
             let span = kids
                 .iter()
-                .filter(|k| k.name == "load")
-                .flat_map(|k| k.children.as_deref().unwrap_or(&[]))
-                .find(|k| k.name == "up")
+                .find(|k| k.name == "load")
                 .map_or(node.name_span, |k| k.name_span);
             self.push(
-                Diagnostic::error(
-                    Code::ScalingRange,
+                Diagnostic::warning(
+                    Code::LoadRulesInert,
                     span,
-                    format!("`up` can never add an instance: min and max are both {min}"),
+                    format!("these load rules can never act: min and max are both {min}"),
                 )
-                .label("no room to scale up")
+                .label("no scaling policy is emitted for them")
                 .help(format!(
-                    "raise max above {min} in `instances`, or remove the `up` rule"
+                    "raise max above {min} in `instances` to let them scale, or remove `load`"
                 )),
             );
-            return None;
+            up = None;
+            down = None;
         }
         ok.then_some(Scaling {
             min,
@@ -957,7 +957,7 @@ impl Checker<'_> {
         let mut out: Vec<(Alarm, Span)> = Vec::new();
         let mut ok = true;
         for node in nodes {
-            let before = self.diags.len();
+            let before = self.errors;
             if let Some(a) = self.alarm(node, has_lb) {
                 if let Some((_, first)) = out.iter().find(|(x, _)| x.name == a.name) {
                     self.push(duplicate("alarm", &a.name, node.args[0].span, *first));
@@ -965,7 +965,7 @@ impl Checker<'_> {
                     out.push((a, node.args[0].span));
                 }
             }
-            ok &= self.diags.len() == before;
+            ok &= self.errors == before;
         }
         ok.then(|| firsts(out))
     }

@@ -173,9 +173,24 @@ fn working_hours_that_move_or_drop_schedule_entries_are_warnings() {
 }
 
 #[test]
-fn a_scale_up_rule_needs_room_above_min() {
-    let src = "stack s { region us-east-1; layer box type=custom { scaling { instances min=2 max=2; load { up cpu-above=70; } } } }";
-    assert_eq!(codes(src), [Code::ScalingRange]);
+fn load_rules_on_a_fixed_size_layer_are_a_warning_and_left_out() {
+    let src = "stack s { region us-east-1; layer box type=custom { scaling { instances min=2 max=2; load { up cpu-above=70; down cpu-below=10; } } } }";
+    let opts = Options {
+        base_dir: Path::new("/stack"),
+        files: &AllExist,
+    };
+    let (p, diags) = check_source(src, &opts);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].code, Code::LoadRulesInert);
+    assert_eq!(diags[0].severity, Severity::Warning);
+    let p = p.expect("a warning does not stop the build");
+    let scaling = p.environments[0]
+        .layer("box")
+        .unwrap()
+        .scaling
+        .clone()
+        .unwrap();
+    assert!(scaling.up.is_none() && scaling.down.is_none());
     let room = src.replace("max=2", "max=3");
     assert!(codes(&room).is_empty());
 }

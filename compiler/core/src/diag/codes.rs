@@ -280,6 +280,13 @@ and each name is used once per kind. Rename one of them.";
 "Scaling bounds must satisfy 0 <= min <= max <= 1000, in `instances` and in every
 schedule entry.";
 
+    LoadRulesInert "load_rules_inert" "load rules can never act: min equals max (warning)"
+"A layer whose `instances` has min equal to max cannot grow or shrink, so its
+`load` rules can never act. stackc emits no scaling policy or alarm for them
+and says so in this warning. It is common in an environment that pins a layer
+to one size (`environment test { layer web { scaling { instances min=1 max=1 } } }`);
+raise max above min to let the rules scale, or remove `load`.";
+
     ScheduleOutsideHours "schedule_outside_hours" "a schedule entry falls outside the environment's working hours (warning)"
 "Working hours bound every schedule: in an environment with `working-hours` a
 layer runs its schedule's sizes only while the hours are open, and none

@@ -61,9 +61,9 @@ pub fn emit(
     }
 
     security(t, stack, host, &layers, shared);
-    role(t, stack, host, &layers);
+    role(t, stack, host, &layers, shared);
 
-    let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"))?;
+    let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"), &shared.topic)?;
     let os = &stack.os;
     let ami = if host.instance_type.arch == "arm64" {
         &os.ami_arm64
@@ -327,7 +327,7 @@ fn security(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], sh
 
 /// The instance role: only what the agent and the CloudWatch agent need,
 /// scoped to this environment's artifacts, parameters, logs and group.
-fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
+fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared: &Shared) {
     let p = pascal(&host.name);
     let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
     let mut statements = vec![
@@ -438,6 +438,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "Action": ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
         "Resource": "*",
     }));
+    statements.extend(notify_failed_runs(shared));
     t.resource(
         &format!("{p}InstanceRole"),
         "AWS::IAM::Role",
@@ -457,6 +458,27 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "AWS::IAM::InstanceProfile",
         json!({ "Roles": [r#ref(&format!("{p}InstanceRole"))] }),
     );
+}
+
+/// The bootstrap and stackc-run tell the stack's topic when a lifecycle run
+/// fails: publishing to that topic only, through the stack's key (the topic
+/// is encrypted with it), by way of SNS only.
+fn notify_failed_runs(shared: &Shared) -> Vec<Value> {
+    vec![
+        json!({
+            "Sid": "NotifyFailedRuns",
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": shared.topic,
+        }),
+        json!({
+            "Sid": "EncryptNotificationsThroughSns",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": shared.key_arn,
+            "Condition": { "StringEquals": { "kms:ViaService": sub("sns.${AWS::Region}.amazonaws.com") } },
+        }),
+    ]
 }
 
 /// An application load balancer in front of `layer`, running on the

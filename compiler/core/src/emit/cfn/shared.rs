@@ -261,12 +261,17 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     "name": "stackcRun",
                     "inputs": {
                         "timeoutSeconds": "3600",
+                        // The agent runs these lines with `sh` (dash on
+                        // Ubuntu): POSIX only. Parameters are substituted as
+                        // text, once each, single-quoted; their allowed
+                        // values and patterns admit no quote.
                         "runCommand": [
                             "set -eu",
-                            "args=('{{ event }}')",
-                            "if [ -n '{{ app }}' ]; then args+=(--app '{{ app }}'); fi",
-                            "if [ -n '{{ recipes }}' ]; then args+=(--recipes '{{ recipes }}'); fi",
-                            "exec /usr/local/bin/stackc-run \"${args[@]}\"",
+                            "event='{{ event }}' app='{{ app }}' recipes='{{ recipes }}'",
+                            "set -- \"$event\"",
+                            "if [ -n \"$app\" ]; then set -- \"$@\" --app \"$app\"; fi",
+                            "if [ -n \"$recipes\" ]; then set -- \"$@\" --recipes \"$recipes\"; fi",
+                            "exec /usr/local/bin/stackc-run \"$@\"",
                         ],
                     },
                 }],

@@ -17,6 +17,11 @@ pub const CINC_VERSION: &str = "18.6.2";
 const TEMPLATE: &str = include_str!("../../../templates/user-data.sh.j2");
 /// Stands for the CloudFormation stack name, known only at deploy time.
 const STACK_NAME_MARK: &str = "@@STACKC_CFN_STACK@@";
+/// Stands for the alarm topic's ARN, known only at deploy time.
+const TOPIC_MARK: &str = "@@STACKC_TOPIC@@";
+/// Room left for the topic's ARN when checking the size: SNS topic names
+/// are at most 256 characters, plus the ARN's prefix.
+const TOPIC_ARN_ROOM: usize = 256 + 64;
 
 /// Device name of the `i`-th extra volume (`sdf`, `sdg`, ...).
 pub fn volume_device(i: usize) -> String {
@@ -35,8 +40,16 @@ fn sh(value: String) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// Renders the bootstrap script of the instances of `host`.
-pub fn script(stack: &Stack, host: &Layer, cfn_resource: &str, cfn_stack: &str) -> String {
+/// Renders the bootstrap script of the instances of `host`; `cfn_stack`
+/// and `topic` are the CloudFormation stack's name and the alarm topic's
+/// ARN as they should appear in the text.
+pub fn script(
+    stack: &Stack,
+    host: &Layer,
+    cfn_resource: &str,
+    cfn_stack: &str,
+    topic: &str,
+) -> String {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("sh", sh);
@@ -56,6 +69,7 @@ pub fn script(stack: &Stack, host: &Layer, cfn_resource: &str, cfn_stack: &str) 
         .render(minijinja::context! {
             stack => stack.name,
             env => stack.env,
+            qualified => stack.qualified_name(),
             layer => host.name,
             region => stack.region,
             group => group_name(stack, &host.name),
@@ -66,16 +80,28 @@ pub fn script(stack: &Stack, host: &Layer, cfn_resource: &str, cfn_stack: &str) 
             cinc_version => CINC_VERSION,
             cfn_stack => cfn_stack,
             cfn_resource => cfn_resource,
+            topic => topic,
             volumes => volumes,
         })
         .expect("the user-data template renders with these values")
 }
 
-/// The user data as a template value: the script with the stack name
-/// joined in at deploy time. Refused above EC2's 16 KB limit.
-pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, Diagnostic> {
-    let text = script(stack, host, cfn_resource, STACK_NAME_MARK);
-    let size = text.len() - STACK_NAME_MARK.len() + stack.qualified_name().len() + 40;
+/// The user data as a template value: the script with the stack name and
+/// `topic` (the alarm topic's ARN) joined in at deploy time. Refused above
+/// EC2's 16 KB limit.
+pub fn render(
+    stack: &Stack,
+    host: &Layer,
+    cfn_resource: &str,
+    topic: &Value,
+) -> Result<Value, Diagnostic> {
+    let text = script(stack, host, cfn_resource, STACK_NAME_MARK, TOPIC_MARK);
+    let marks = |mark: &str| text.matches(mark).count();
+    let size = text.len()
+        + marks(STACK_NAME_MARK) * (stack.qualified_name().len() + 40)
+        + marks(TOPIC_MARK) * TOPIC_ARN_ROOM
+        - marks(STACK_NAME_MARK) * STACK_NAME_MARK.len()
+        - marks(TOPIC_MARK) * TOPIC_MARK.len();
     if size > MAX_USER_DATA {
         return Err(Diagnostic::error(
             Code::UserDataTooLarge,
@@ -88,17 +114,17 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
         .label("this layer's instances")
         .help("use fewer volumes on this layer; cookbooks and node JSON travel in the bundle, not in user data"));
     }
-    let parts: Vec<Value> = text
-        .split(STACK_NAME_MARK)
-        .enumerate()
-        .flat_map(|(i, part)| {
-            let mut v = Vec::new();
-            if i > 0 {
-                v.push(json!({ "Ref": "AWS::StackName" }));
+    let mut parts: Vec<Value> = Vec::new();
+    for (i, piece) in text.split(STACK_NAME_MARK).enumerate() {
+        if i > 0 {
+            parts.push(json!({ "Ref": "AWS::StackName" }));
+        }
+        for (j, part) in piece.split(TOPIC_MARK).enumerate() {
+            if j > 0 {
+                parts.push(topic.clone());
             }
-            v.push(json!(part));
-            v
-        })
-        .collect();
+            parts.push(json!(part));
+        }
+    }
     Ok(json!({ "Fn::Join": ["", parts] }))
 }

@@ -57,6 +57,10 @@ struct Plan {
     fault: Fault,
     /// Run Commands after boot: event, app, recipes.
     commands: Vec<[&'static str; 3]>,
+    /// A recipe Chef fails whenever a run list holds it.
+    failing_recipe: Option<&'static str>,
+    /// Another instance of the group is already kept after a failed setup.
+    one_kept: bool,
 }
 
 /// Seconds the box gives each script before it counts as hung.
@@ -198,6 +202,8 @@ struct Outcome {
     sha256: String,
     secrets: Vec<String>,
     instance_id: String,
+    /// The instance the box had kept before this one failed, if any.
+    kept_before: Option<String>,
     user_data_rc: i32,
     user_data_seconds: f64,
     user_data_out: String,
@@ -473,7 +479,8 @@ fn play(plan: &Plan) -> Outcome {
             .collect::<Vec<_>>(),
         "hide_tools": [],
         "mirror_unreachable": false,
-        "fail_recipe": "",
+        "fail_recipe": plan.failing_recipe.unwrap_or(""),
+        "one_kept": plan.one_kept,
     });
     match plan.fault {
         Fault::None | Fault::SecretMissing => {}
@@ -541,6 +548,9 @@ fn play(plan: &Plan) -> Outcome {
             .as_str()
             .unwrap()
             .to_string(),
+        kept_before: read_json(&state.join("imds.json"))["kept_before"]
+            .as_str()
+            .map(str::to_string),
         user_data_rc: number("user-data.rc") as i32,
         user_data_seconds: number("user-data.end") - start,
         user_data_out: text("user-data.out"),
@@ -694,9 +704,12 @@ fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
     assert_eq!(signal.len(), 1, "{r}");
     assert_eq!(signal[0]["params"]["Status"], "SUCCESS");
     assert_eq!(signal[0]["status"], 200, "{r}");
+    let boot_end = o.start + o.user_data_seconds;
     assert!(
-        o.calls("sns", "Publish").is_empty(),
-        "nothing to notify\n{r}"
+        o.calls("sns", "Publish")
+            .iter()
+            .all(|c| c["t"].as_f64().unwrap() > boot_end),
+        "a boot that worked notifies nothing\n{r}"
     );
 
     // Each run is recorded on the instance's tag.
@@ -718,16 +731,17 @@ fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
         tagged.iter().any(|t| t.starts_with("deploy succeeded ")),
         "{tagged:?}"
     );
-    assert!(o.state["tags"]["stackc:last-run"]
-        .as_str()
-        .unwrap()
-        .contains(" succeeded "));
+    assert!(o.state["tags"]["stackc:last-run"].is_string());
 }
 
-/// A failed boot: reported within seconds to Auto Scaling (ABANDON),
-/// CloudFormation (FAILURE), the instance's tag (`setup failed`) and the
-/// stack's topic (which instance, layer, event, and which logs to read),
-/// each once; the script ends instead of waiting out the hook.
+/// A failed boot: reported within seconds to Auto Scaling, CloudFormation
+/// (FAILURE), the instance's tag (`setup failed`) and the stack's topic
+/// (which instance, layer, event, and which logs to read), each once; the
+/// script ends instead of waiting out the hook. Bounded: the first failed
+/// instance of a group is kept in Standby for inspection (the lifecycle
+/// action continues, then the instance leaves service, protected from
+/// scale-in); a failure while one is kept suspends the group's launches
+/// and abandons the launch.
 fn assert_fails_and_reports(o: &Outcome, layer: &str, why: &str) {
     let r = o.report();
     assert_ne!(o.user_data_rc, 0, "{r}");
@@ -737,8 +751,51 @@ fn assert_fails_and_reports(o: &Outcome, layer: &str, why: &str) {
 
     let hook = o.calls("autoscaling", "CompleteLifecycleAction");
     assert_eq!(hook.len(), 1, "{r}");
-    assert_eq!(hook[0]["params"]["LifecycleActionResult"], "ABANDON", "{r}");
     assert_eq!(hook[0]["status"], 200, "{r}");
+    let standby = o.calls("autoscaling", "EnterStandby");
+    let suspended = o.calls("autoscaling", "SuspendProcesses");
+    let outcome = match &o.kept_before {
+        None => {
+            assert_eq!(
+                hook[0]["params"]["LifecycleActionResult"], "CONTINUE",
+                "{r}"
+            );
+            let protect = o.calls("autoscaling", "SetInstanceProtection");
+            assert_eq!(protect.len(), 1, "{r}");
+            assert_eq!(protect[0]["params"]["ProtectedFromScaleIn"], "true");
+            assert_eq!(standby.len(), 1, "{r}");
+            assert_eq!(standby[0]["params"]["InstanceIds.member.1"], o.instance_id);
+            assert_eq!(
+                standby[0]["params"]["ShouldDecrementDesiredCapacity"],
+                "false"
+            );
+            assert_eq!(standby[0]["status"], 200, "{r}");
+            assert!(suspended.is_empty(), "{r}");
+            assert_eq!(o.state["lifecycle_state"], "Standby", "{r}");
+            assert_eq!(o.state["protected_from_scale_in"], true, "{r}");
+            assert_eq!(o.state["suspended_processes"], json!([]));
+            "is kept for inspection"
+        }
+        Some(kept) => {
+            assert_eq!(hook[0]["params"]["LifecycleActionResult"], "ABANDON", "{r}");
+            assert!(standby.is_empty(), "{r}");
+            assert_eq!(suspended.len(), 1, "{r}");
+            assert_eq!(
+                suspended[0]["params"]["ScalingProcesses.member.1"],
+                "Launch"
+            );
+            assert_eq!(suspended[0]["status"], 200, "{r}");
+            assert_eq!(o.state["suspended_processes"], json!(["Launch"]), "{r}");
+            assert!(
+                o.state["notifications"][0]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(&format!("Instance {kept} is already kept")),
+                "{r}"
+            );
+            "Launch process is suspended"
+        }
+    };
     assert!(
         reported(hook[0]) < REPORT_SECONDS,
         "reported after {:.0} s",
@@ -784,6 +841,10 @@ fn assert_fails_and_reports(o: &Outcome, layer: &str, why: &str) {
     assert!(
         message.contains(why),
         "the notification does not say {why:?}:\n{message}"
+    );
+    assert!(
+        message.replace('\n', " ").contains(outcome),
+        "the notification does not say {outcome:?}:\n{message}"
     );
     assert!(
         o.user_data_seconds < REPORT_SECONDS,
@@ -836,6 +897,8 @@ fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
             ["deploy", "rentals", ""],
             ["execute_recipes", "", "goldcar::vhosts,php_app::configure"],
         ],
+        failing_recipe: None,
+        one_kept: false,
     });
     assert_boots(&o, "web", Some("rentals"));
     // The volume was made and mounted where the stack file says.
@@ -873,17 +936,49 @@ fn shop_api_boots_on_ubuntu_24_04_and_runs_commands_under_dash() {
             ["configure", "", ""],
             ["deploy", "api", ""],
             ["update_cookbooks", "", ""],
+            ["execute_recipes", "", "shop::box_failure"],
         ],
+        failing_recipe: Some("shop::box_failure"),
+        one_kept: false,
     });
     assert_boots(&o, "api", Some("api"));
     let r = o.report();
-    for (i, (rc, out)) in o.commands.iter().enumerate() {
+    for (i, (rc, out)) in o.commands[..3].iter().enumerate() {
         assert_eq!(*rc, 0, "command {}: {out}\n{r}", i + 1);
     }
     let runs = o.cinc_runs();
-    assert_eq!(runs.len(), 4, "update_cookbooks runs no recipe\n{r}");
+    assert_eq!(runs.len(), 5, "update_cookbooks runs no recipe\n{r}");
     assert_eq!(runs[2].1, o.bundle_run_list("api", "configure"));
     assert_eq!(runs[3].1, o.bundle_run_list("api", "deploy"));
+    assert_eq!(runs[4].1, "recipe[shop::box_failure]");
+
+    // A failed Run Command fails with Chef's code and tells the topic.
+    let (rc, out) = &o.commands[3];
+    assert_eq!(*rc, 1, "{out}\n{r}");
+    assert!(
+        out.contains("stackc-run: execute_recipes failed with exit code 1"),
+        "{out}"
+    );
+    let notes = o.state["notifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{r}");
+    assert_eq!(
+        notes[0]["subject"],
+        format!(
+            "stackc shop-production: execute_recipes failed on {} (api)",
+            o.instance_id
+        )
+    );
+    let message = notes[0]["message"].as_str().unwrap();
+    for needle in [
+        "The execute_recipes (recipes shop::box_failure) run on instance",
+        "-execute_recipes.log",
+        "log group /stackc/shop-production/api, stream",
+        "aws ssm start-session --target",
+    ] {
+        assert!(message.contains(needle), "{needle} not in {message}");
+    }
+    let last = o.state["tags"]["stackc:last-run"].as_str().unwrap();
+    assert!(last.starts_with("execute_recipes failed "), "{last}");
     let secrets = std::fs::read_to_string(o.upper("/etc/stackc/secrets/api.json")).unwrap();
     let secrets: Value = serde_json::from_str(&secrets).unwrap();
     assert_eq!(secrets.as_object().unwrap().len(), 2, "{secrets}");
@@ -898,6 +993,8 @@ fn a_small_stack_boots_on_ubuntu_22_04() {
         layer: "front",
         fault: Fault::None,
         commands: vec![["deploy", "site", ""]],
+        failing_recipe: None,
+        one_kept: false,
     });
     assert_boots(&o, "front", Some("site"));
     assert_eq!(o.commands[0].0, 0, "{}", o.report());
@@ -912,6 +1009,8 @@ fn a_missing_bundle_pointer_is_reported_once() {
         layer: "api",
         fault: Fault::PointerMissing,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     let get = o.calls("ssm", "GetParameter");
     assert_eq!(get.len(), 1, "{}", o.report());
@@ -933,6 +1032,8 @@ fn a_missing_bundle_is_reported_at_once() {
         layer: "reports",
         fault: Fault::BundleMissing,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     let get: Vec<&Value> = o
         .calls
@@ -953,6 +1054,8 @@ fn a_bundle_the_role_may_not_read_is_reported_at_once() {
         layer: "storefront",
         fault: Fault::BundleForbidden,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     let get: Vec<&Value> = o
         .calls
@@ -977,6 +1080,8 @@ fn a_bundle_with_another_sha256_is_refused_and_reported() {
         layer: "reports",
         fault: Fault::ShaMismatch,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     assert!(o.cinc_runs().is_empty(), "{}", o.report());
     assert!(!o.upper("/var/lib/stackc/current").exists());
@@ -993,6 +1098,8 @@ fn a_missing_secret_parameter_is_reported_at_once() {
         layer: "api",
         fault: Fault::SecretMissing,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     assert!(
         o.cinc_runs().is_empty(),
@@ -1011,6 +1118,8 @@ fn a_failing_setup_recipe_is_reported_at_once() {
         layer: "reports",
         fault: Fault::SetupRecipeFails,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     let runs = o.cinc_runs();
     assert_eq!(
@@ -1024,6 +1133,22 @@ fn a_failing_setup_recipe_is_reported_at_once() {
 }
 
 #[test]
+fn a_second_failed_setup_while_one_is_kept_stops_the_group_launching() {
+    let o = play(&Plan {
+        name: "second-failure",
+        file: example("goldcar"),
+        env: "test",
+        layer: "reports",
+        fault: Fault::SetupRecipeFails,
+        commands: vec![],
+        failing_recipe: None,
+        one_kept: true,
+    });
+    assert!(o.kept_before.is_some());
+    assert_fails_and_reports(&o, "reports", "stackc-run setup");
+}
+
+#[test]
 fn an_unreachable_package_mirror_fails_fast_and_is_reported() {
     let o = play(&Plan {
         name: "no-mirror",
@@ -1032,6 +1157,8 @@ fn an_unreachable_package_mirror_fails_fast_and_is_reported() {
         layer: "front",
         fault: Fault::MirrorUnreachable,
         commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
     });
     // apt-get tried the mirror and gave up on its own timeout.
     assert!(

@@ -187,6 +187,10 @@ pub trait Cloud {
     async fn stack_events(&self, stack: &str) -> Result<Vec<StackEvent>, CloudError>;
     /// Deletes a stack.
     async fn delete_stack(&self, stack: &str) -> Result<(), CloudError>;
+    /// Resumes the Launch process of those of these Auto Scaling groups
+    /// where it is suspended (the bootstrap suspends it after a repeated
+    /// failed setup); returns the groups resumed.
+    async fn resume_launches(&self, groups: &[String]) -> Result<Vec<String>, CloudError>;
     /// Runs the stack's lifecycle document with `event` on its running
     /// instances (by tags); returns the command id, `None` when there is no
     /// instance to run on.

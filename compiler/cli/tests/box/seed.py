@@ -75,6 +75,18 @@ def seed():
         LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING", HeartbeatTimeout=1800,
         DefaultResult="ABANDON")
     asg.attach_instances(AutoScalingGroupName=case["group"], InstanceIds=[instance["InstanceId"]])
+    kept = None
+    if case.get("one_kept"):
+        # An instance of the group already kept after a failed setup.
+        kept = ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, InstanceType=case["instance_type"],
+            Placement={"AvailabilityZone": case["availability_zone"]},
+            TagSpecifications=[{"ResourceType": "instance", "Tags": tags + [
+                {"Key": "stackc:last-run", "Value": "setup failed 2026-01-05T10:00:00Z"}]}],
+        )["Instances"][0]["InstanceId"]
+        asg.attach_instances(AutoScalingGroupName=case["group"], InstanceIds=[kept])
+        asg.enter_standby(AutoScalingGroupName=case["group"], InstanceIds=[kept],
+                          ShouldDecrementDesiredCapacity=False)
 
     topic = client("sns").create_topic(Name=case["topic_name"])["TopicArn"]
     assert topic == case["topic_arn"], (topic, case["topic_arn"])
@@ -104,6 +116,7 @@ def seed():
     key = iam.create_access_key(UserName="box-admin")["AccessKey"]
 
     write("imds.json", {
+        "kept_before": kept,
         "instance_id": instance["InstanceId"], "availability_zone": case["availability_zone"],
         "region": REGION, "local_ipv4": instance["PrivateIpAddress"],
         "instance_type": case["instance_type"], "role": "box-instance",

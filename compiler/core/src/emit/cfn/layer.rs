@@ -438,7 +438,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared
         "Action": ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
         "Resource": "*",
     }));
-    statements.extend(notify_failed_runs(shared));
+    statements.extend(report_failed_runs(stack, host, shared));
     t.resource(
         &format!("{p}InstanceRole"),
         "AWS::IAM::Role",
@@ -462,9 +462,22 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared
 
 /// The bootstrap and stackc-run tell the stack's topic when a lifecycle run
 /// fails: publishing to that topic only, through the stack's key (the topic
-/// is encrypted with it), by way of SNS only.
-fn notify_failed_runs(shared: &Shared) -> Vec<Value> {
+/// is encrypted with it), by way of SNS only. A failed setup keeps its
+/// instance in Standby, or stops its own group's launches (see the
+/// bootstrap).
+fn report_failed_runs(stack: &Stack, host: &Layer, shared: &Shared) -> Vec<Value> {
     vec![
+        json!({
+            "Sid": "KeepFailedSetupsBounded",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:EnterStandby",
+                "autoscaling:SetInstanceProtection",
+                "autoscaling:SetInstanceHealth",
+                "autoscaling:SuspendProcesses",
+            ],
+            "Resource": group_arn(stack, &host.name),
+        }),
         json!({
             "Sid": "NotifyFailedRuns",
             "Effect": "Allow",

@@ -42,7 +42,13 @@ const ELB_LOG_ACCOUNTS: &[(&str, &str)] = &[
 
 /// The Auto Scaling group name of a layer with instances.
 pub fn group_name(stack: &Stack, layer: &str) -> String {
-    format!("{}-{}", stack.qualified_name(), layer)
+    group_name_for(&stack.qualified_name(), layer)
+}
+
+/// The Auto Scaling group of `layer` in the CloudFormation stack
+/// `<stack>-<env>`.
+pub fn group_name_for(stack_name: &str, layer: &str) -> String {
+    format!("{stack_name}-{layer}")
 }
 
 /// The SSM parameter holding the bundle pointer.

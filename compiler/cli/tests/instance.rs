@@ -3,7 +3,7 @@
 //!
 //! Each test builds a stack file with `stackc build`, takes the user data of
 //! a layer's launch template and the Run Command document from the built
-//! template, and hands them to `tests/box/run.sh`, which runs in a mount and
+//! template, and hands them to `box/run.sh`, which runs in a mount and
 //! network namespace of its own (`unshare -m -n`): an overlay over the
 //! host's `/` (writes land in the test's directory, never on the host),
 //! moto behind a logging proxy on 127.0.0.1, an IMDSv2 double on
@@ -48,10 +48,18 @@ enum Fault {
     MirrorUnreachable,
 }
 
+/// The stack file a box plays.
+enum Source {
+    /// `examples/<name>/stack.kdl`.
+    Example(&'static str),
+    /// A stack file written by the test.
+    Text(&'static str),
+}
+
 /// A box to play: a layer of an environment of a stack file.
 struct Plan {
     name: &'static str,
-    file: PathBuf,
+    source: Source,
     env: &'static str,
     layer: &'static str,
     fault: Fault,
@@ -95,6 +103,19 @@ fn require_tools() {
     assert!(
         missing.is_empty(),
         "the instance-in-a-box tests need {missing:?}: run them through ./scripts/test, which installs them and puts its Python tools (moto_server, aws) on PATH"
+    );
+    // The AWS CLI the instance scripts run is the one tests/requirements.txt pins.
+    let requirements = std::fs::read_to_string(repo().join("tests/requirements.txt")).unwrap();
+    let pinned = requirements
+        .lines()
+        .find_map(|l| l.strip_prefix("awscli=="))
+        .expect("tests/requirements.txt pins awscli");
+    let version = Command::new("aws").arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).into_owned()
+        + &String::from_utf8_lossy(&version.stderr);
+    assert!(
+        version.starts_with(&format!("aws-cli/{pinned} ")),
+        "the aws on PATH is {version:?}, not the pinned awscli {pinned}: run the tests through ./scripts/test, which puts its virtual environment first on PATH"
     );
     let uid = Command::new("id").arg("-u").output().unwrap();
     assert_eq!(
@@ -323,9 +344,16 @@ fn play(plan: &Plan) -> Outcome {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("out");
+    let file = match plan.source {
+        Source::Example(name) => repo().join("examples").join(name).join("stack.kdl"),
+        Source::Text(text) => {
+            std::fs::write(dir.join("stack.kdl"), text).unwrap();
+            dir.join("stack.kdl")
+        }
+    };
     let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
         .arg("build")
-        .arg(&plan.file)
+        .arg(&file)
         .args(["--env", plan.env, "--out"])
         .arg(&out)
         .current_dir(repo())
@@ -586,6 +614,15 @@ fn play(plan: &Plan) -> Outcome {
         outcome.report()
     );
     outcome
+}
+
+/// A box that passed leaves nothing behind; a failed one stays for reading.
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 fn mode(path: &Path) -> u32 {
@@ -853,19 +890,9 @@ fn assert_fails_and_reports(o: &Outcome, layer: &str, why: &str) {
     );
 }
 
-fn example(name: &str) -> PathBuf {
-    repo().join("examples").join(name).join("stack.kdl")
-}
-
-/// A small Ubuntu 22.04 stack written by the test: one static-web layer
-/// with an app and a secret, nothing else.
-fn jammy(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stackc-box-jammy-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("stack.kdl");
-    std::fs::write(
-        &file,
-        r#"stack jammy {
+/// A small Ubuntu 22.04 stack: one static-web layer with an app and a
+/// secret, nothing else.
+const JAMMY: &str = r#"stack jammy {
     region us-east-2
     os ubuntu-22.04
     layer front type=static-web {
@@ -878,17 +905,13 @@ fn jammy(test: &str) -> PathBuf {
         secret API_TOKEN ssm="/jammy/api-token"
     }
 }
-"#,
-    )
-    .unwrap();
-    file
-}
+"#;
 
 #[test]
 fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
     let o = play(&Plan {
         name: "goldcar-web",
-        file: example("goldcar"),
+        source: Source::Example("goldcar"),
         env: "production",
         layer: "web",
         fault: Fault::None,
@@ -922,13 +945,15 @@ fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
         runs[4].1,
         "recipe[goldcar::vhosts],recipe[php_app::configure]"
     );
+    let last = o.state["tags"]["stackc:last-run"].as_str().unwrap();
+    assert!(last.starts_with("execute_recipes succeeded "), "{last}");
 }
 
 #[test]
 fn shop_api_boots_on_ubuntu_24_04_and_runs_commands_under_dash() {
     let o = play(&Plan {
         name: "shop-api",
-        file: example("shop"),
+        source: Source::Example("shop"),
         env: "production",
         layer: "api",
         fault: Fault::None,
@@ -988,7 +1013,7 @@ fn shop_api_boots_on_ubuntu_24_04_and_runs_commands_under_dash() {
 fn a_small_stack_boots_on_ubuntu_22_04() {
     let o = play(&Plan {
         name: "jammy-front",
-        file: jammy("boot"),
+        source: Source::Text(JAMMY),
         env: "production",
         layer: "front",
         fault: Fault::None,
@@ -998,13 +1023,15 @@ fn a_small_stack_boots_on_ubuntu_22_04() {
     });
     assert_boots(&o, "front", Some("site"));
     assert_eq!(o.commands[0].0, 0, "{}", o.report());
+    let last = o.state["tags"]["stackc:last-run"].as_str().unwrap();
+    assert!(last.starts_with("deploy succeeded "), "{last}");
 }
 
 #[test]
 fn a_missing_bundle_pointer_is_reported_once() {
     let o = play(&Plan {
         name: "missing-pointer",
-        file: example("shop"),
+        source: Source::Example("shop"),
         env: "staging",
         layer: "api",
         fault: Fault::PointerMissing,
@@ -1027,7 +1054,7 @@ fn a_missing_bundle_pointer_is_reported_once() {
 fn a_missing_bundle_is_reported_at_once() {
     let o = play(&Plan {
         name: "missing-bundle",
-        file: example("goldcar"),
+        source: Source::Example("goldcar"),
         env: "production",
         layer: "reports",
         fault: Fault::BundleMissing,
@@ -1049,7 +1076,7 @@ fn a_missing_bundle_is_reported_at_once() {
 fn a_bundle_the_role_may_not_read_is_reported_at_once() {
     let o = play(&Plan {
         name: "forbidden-bundle",
-        file: example("shop"),
+        source: Source::Example("shop"),
         env: "production",
         layer: "storefront",
         fault: Fault::BundleForbidden,
@@ -1075,7 +1102,7 @@ fn a_bundle_the_role_may_not_read_is_reported_at_once() {
 fn a_bundle_with_another_sha256_is_refused_and_reported() {
     let o = play(&Plan {
         name: "sha-mismatch",
-        file: example("goldcar"),
+        source: Source::Example("goldcar"),
         env: "production",
         layer: "reports",
         fault: Fault::ShaMismatch,
@@ -1093,7 +1120,7 @@ fn a_bundle_with_another_sha256_is_refused_and_reported() {
 fn a_missing_secret_parameter_is_reported_at_once() {
     let o = play(&Plan {
         name: "missing-secret",
-        file: example("shop"),
+        source: Source::Example("shop"),
         env: "production",
         layer: "api",
         fault: Fault::SecretMissing,
@@ -1113,7 +1140,7 @@ fn a_missing_secret_parameter_is_reported_at_once() {
 fn a_failing_setup_recipe_is_reported_at_once() {
     let o = play(&Plan {
         name: "failing-recipe",
-        file: example("goldcar"),
+        source: Source::Example("goldcar"),
         env: "production",
         layer: "reports",
         fault: Fault::SetupRecipeFails,
@@ -1136,7 +1163,7 @@ fn a_failing_setup_recipe_is_reported_at_once() {
 fn a_second_failed_setup_while_one_is_kept_stops_the_group_launching() {
     let o = play(&Plan {
         name: "second-failure",
-        file: example("goldcar"),
+        source: Source::Example("goldcar"),
         env: "test",
         layer: "reports",
         fault: Fault::SetupRecipeFails,
@@ -1152,7 +1179,7 @@ fn a_second_failed_setup_while_one_is_kept_stops_the_group_launching() {
 fn an_unreachable_package_mirror_fails_fast_and_is_reported() {
     let o = play(&Plan {
         name: "no-mirror",
-        file: jammy("mirror"),
+        source: Source::Text(JAMMY),
         env: "production",
         layer: "front",
         fault: Fault::MirrorUnreachable,

@@ -51,7 +51,7 @@ mkdir "$root/dev/shm" "$root/dev/pts"
 # The AWS CLI and the Python tools come from the tests' virtual environment.
 aws=$(command -v aws)
 venv=$(dirname "$(dirname "$aws")")
-python=$venv/bin/python3
+python=$(dirname "$(command -v moto_server)")/python3
 if [ ! -e "$root$venv/bin/aws" ]; then
   mkdir -p "$root$venv"
   mount --bind "$venv" "$root$venv"

@@ -1,7 +1,9 @@
 //! The instance agent `stackc-run`, run here against a real goldcar bundle
 //! with `aws`, `curl` (IMDS) and `cinc-solo` replaced by small scripts that
-//! answer as EC2, Auto Scaling, SSM and S3 would. Checks the merged node
-//! JSON, secrets handling, the lock and exit codes, and shellcheck.
+//! answer as EC2, Auto Scaling, SSM and S3 would: fast checks of the merged
+//! node JSON, secrets handling, exit codes, notifications and shellcheck,
+//! and that the Run Command document is POSIX sh. `instance.rs` runs the
+//! same scripts with the real tools in a box.
 
 mod common;
 use common::{have, repo};
@@ -25,6 +27,18 @@ const SECRET: &str = "s3cr3t-value-never-logged";
 /// The log groups the bootstrap names (`stackc node-json`'s sample stack id).
 const WEB_LOGS: &str = "/stackc/goldcar-production/web/5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 const CACHE_LOGS: &str = "/stackc/goldcar-production/cache/5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
+const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:goldcar-production-AlarmTopic-1A2B3C";
+/// instance.env as bootstraps before the topic wrote it.
+const OLD_INSTANCE_ENV: &str = "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP=/stackc/goldcar-production/web\n";
+
+/// What a run printed, stdout and stderr.
+fn said(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
 
 impl Instance {
     /// A fake instance of goldcar-production's web layer.
@@ -64,7 +78,7 @@ impl Instance {
         std::fs::write(
             root.join("instance.env"),
             format!(
-                "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP={WEB_LOGS}\nSTACKC_LOG_GROUPS='{{\"web\":\"{WEB_LOGS}\",\"cache\":\"{CACHE_LOGS}\"}}'\n"
+                "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP={WEB_LOGS}\nSTACKC_LOG_GROUPS='{{\"web\":\"{WEB_LOGS}\",\"cache\":\"{CACHE_LOGS}\"}}'\nSTACKC_TOPIC_ARN={TOPIC}\n"
             ),
         )
         .unwrap();
@@ -86,6 +100,7 @@ JSON
   ;;
   "autoscaling describe-auto-scaling-instances") echo '[{{"id":"i-0abc","state":"InService"}},{{"id":"i-0def","state":"InService"}},{{"id":"i-0boot","state":"Pending:Wait"}},{{"id":"i-0rep","state":"InService"}}]' ;;
   "ec2 create-tags") if [ -n "${{TAGS_FAIL:-}}" ]; then echo "AccessDenied" >&2; exit 254; fi ;;
+  "sns publish") ;;
   "ssm get-parameters") echo '{{"Parameters":[{{"Name":"/goldcar/prod/db-password","Value":"{SECRET}"}}],"InvalidParameters":[]}}' ;;
   *) echo "unexpected aws call: $*" >&2; exit 1 ;;
 esac
@@ -182,9 +197,9 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
     }
     let i = Instance::new("deploy");
     let o = i.run(&["deploy", "--app", "rentals"], &[]);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("deploy succeeded"), "{stderr}");
+    let output = said(&o);
+    assert_eq!(o.status.code(), Some(0), "{output}");
+    assert!(output.contains("deploy succeeded"), "{output}");
 
     let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
     assert_eq!(json["opsworks"]["activity"], "deploy");
@@ -253,8 +268,7 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
         all_text_under(&i.root.join("state")),
         all_text_under(&i.root.join("log")),
         i.read("ran.json"),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr.into_owned(),
+        output,
     ] {
         assert!(!place.contains(SECRET));
     }
@@ -291,7 +305,11 @@ fn failures_are_reported_with_their_exit_code() {
     let i = Instance::new("fail");
     let o = i.run(&["setup"], &[("CINC_EXIT", "3")]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("setup failed with exit code 3"));
+    assert!(
+        said(&o).contains("setup failed with exit code 3"),
+        "{}",
+        said(&o)
+    );
     // The outcome is tagged on the instance for `stackc status` (setup_failed).
     let tagged = |what: &str| {
         i.read("aws.calls").lines().any(|l| {
@@ -316,13 +334,13 @@ fn failures_are_reported_with_their_exit_code() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("could not record setup succeeded"));
+    assert!(said(&o).contains("could not record setup succeeded"));
 
     // A bundle that does not match its sha256 is refused.
     std::fs::write(i.root.join("bundle.sha"), "0".repeat(64)).unwrap();
     let o = i.run(&["deploy"], &[]);
     assert_ne!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("does not match sha256"));
+    assert!(said(&o).contains("does not match sha256"));
     assert!(tagged("Value=deploy failed 20"), "{}", i.read("aws.calls"));
     assert!(
         !i.read("ran.json").contains("\"activity\": \"deploy\""),
@@ -363,4 +381,137 @@ fn execute_recipes_runs_exactly_the_named_recipes() {
     assert!(i
         .read("aws.calls")
         .contains("Key=stackc:last-run,Value=execute_recipes succeeded 20"));
+}
+
+#[test]
+fn a_failed_run_tells_the_topic_which_instance_event_and_log() {
+    if !have("jq") || !have("flock") {
+        return;
+    }
+    let i = Instance::new("notify");
+    let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
+    assert_eq!(o.status.code(), Some(1), "{}", said(&o));
+    let calls = i.read("aws.calls");
+    let publish = calls
+        .split("\n")
+        .position(|l| l.starts_with("sns publish"))
+        .map(|n| calls.split("\n").skip(n).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_else(|| panic!("no notification:\n{calls}"));
+    assert!(publish.starts_with(&format!("sns publish --region eu-west-1 --topic-arn {TOPIC} --subject stackc goldcar-production: configure failed on i-0abc (web) --message ")), "{publish}");
+    let log = std::fs::read_dir(i.root.join("log"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-configure.log"))
+        .unwrap();
+    for needle in [
+        "instance i-0abc (layer web, region eu-west-1) failed with exit code 1",
+        &format!("on the instance: {}", log.display()),
+        &format!("log group {WEB_LOGS}, stream i-0abc/stackc-run"),
+        "stackc-run: configure failed with exit code 1",
+    ] {
+        assert!(publish.contains(needle), "{needle} not in {publish}");
+    }
+    // The run's log holds what stackc-run said as well as Chef's output.
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("stackc-run: running configure") && text.contains("Cinc Client finished"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+
+    // Under the bootstrap, the bootstrap reports (once, for the whole boot).
+    std::fs::remove_file(i.root.join("aws.calls")).unwrap();
+    let o = i.run(&["setup"], &[("CINC_EXIT", "1"), ("STACKC_BOOTSTRAP", "1")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!i.read("aws.calls").contains("sns publish"));
+
+    // An instance launched before the topic reached instance.env still runs.
+    std::fs::write(i.root.join("instance.env"), OLD_INSTANCE_ENV).unwrap();
+    let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(said(&o).contains("no topic to notify"), "{}", said(&o));
+    assert!(!i.read("aws.calls").contains("sns publish"));
+}
+
+/// The lines of the Run Command document of each example, with its
+/// parameters substituted as SSM does (as text).
+fn run_documents() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for example in ["goldcar", "shop", "minimal"] {
+        let dir =
+            std::env::temp_dir().join(format!("stackc-agent-doc-{}-{example}", std::process::id()));
+        let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args(["build", &format!("examples/{example}/stack.kdl"), "--out"])
+            .arg(&dir)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for env in std::fs::read_dir(&dir).unwrap() {
+            let template: Value = serde_json::from_slice(
+                &std::fs::read(env.unwrap().path().join("template.json")).unwrap(),
+            )
+            .unwrap();
+            let lines = template["Resources"]["RunDocument"]["Properties"]["Content"]["mainSteps"]
+                [0]["inputs"]["runCommand"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n");
+            for (event, app, recipes) in [
+                ("configure", "", ""),
+                ("deploy", "rentals", ""),
+                ("execute_recipes", "", "goldcar::vhosts,php_app::configure"),
+            ] {
+                let script = lines
+                    .replace("{{ event }}", event)
+                    .replace("{{ app }}", app)
+                    .replace("{{ recipes }}", recipes);
+                out.push((format!("{example} {event}"), script));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_run_document_is_posix_sh() {
+    // The SSM agent runs it with `sh`: dash on Ubuntu.
+    let shellcheck = have("shellcheck");
+    let dash = have("dash");
+    for (name, script) in run_documents() {
+        assert!(!script.contains("{{"), "{name}: {script}");
+        if shellcheck {
+            let o = Command::new("sh")
+                .args([
+                    "-c",
+                    "printf '%s\\n' \"$1\" | shellcheck -s sh -",
+                    "sh",
+                    &script,
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{name}:\n{}",
+                String::from_utf8_lossy(&o.stdout)
+            );
+        }
+        if dash {
+            let o = Command::new("dash")
+                .args(["-n", "-c", &script])
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{name}:\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
 }

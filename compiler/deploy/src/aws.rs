@@ -336,6 +336,40 @@ impl Cloud for Aws {
             .map_or(0, |g| g.instances().len()))
     }
 
+    async fn resume_launches(&self, groups: &[String]) -> Result<Vec<String>, CloudError> {
+        let mut resumed = Vec::new();
+        // DescribeAutoScalingGroups takes at most 100 names.
+        for names in groups.chunks(100) {
+            let out = self
+                .asg
+                .describe_auto_scaling_groups()
+                .set_auto_scaling_group_names(Some(names.to_vec()))
+                .send()
+                .await
+                .map_err(classify)?;
+            for g in out.auto_scaling_groups() {
+                let launch_suspended = g
+                    .suspended_processes()
+                    .iter()
+                    .any(|p| p.process_name() == Some("Launch"));
+                let Some(name) = g.auto_scaling_group_name() else {
+                    continue;
+                };
+                if launch_suspended {
+                    self.asg
+                        .resume_processes()
+                        .auto_scaling_group_name(name)
+                        .scaling_processes("Launch")
+                        .send()
+                        .await
+                        .map_err(classify)?;
+                    resumed.push(name.to_string());
+                }
+            }
+        }
+        Ok(resumed)
+    }
+
     async fn run_event(
         &self,
         document: &str,

@@ -192,6 +192,10 @@ pub trait Cloud {
     async fn public_parameter(&self, name: &str) -> Result<Option<String>, CloudError>;
     /// How many instances an Auto Scaling group has (0 when it does not exist).
     async fn group_size(&self, group: &str) -> Result<usize, CloudError>;
+    /// Resumes the Launch process of those of these Auto Scaling groups
+    /// where it is suspended (the bootstrap suspends it after a repeated
+    /// failed setup); returns the groups resumed.
+    async fn resume_launches(&self, groups: &[String]) -> Result<Vec<String>, CloudError>;
     /// Runs the stack's lifecycle document with `event` on its running
     /// instances (by tags); returns the command id, `None` when there is no
     /// instance to run on.

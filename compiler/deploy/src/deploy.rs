@@ -459,6 +459,9 @@ pub async fn deploy<C: Cloud>(
         existing: p.existing.as_ref(),
     };
     let outcome = apply(cloud, ui, opts, &p.request, &input, p.uploaded, false).await?;
+    if let Outcome::UpToDate { .. } = outcome {
+        resume_launches(cloud, ui, &m.stack_name, &m.layers).await?;
+    }
     if let Outcome::Applied { .. } = outcome {
         if bundle_changed && opts.converge {
             converge(cloud, ui, m).await?;
@@ -480,6 +483,26 @@ pub async fn diff<C: Cloud>(
         existing: p.existing.as_ref(),
     };
     apply(cloud, ui, opts, &p.request, &input, 0, true).await
+}
+
+/// Lets groups launch again whose launches the bootstrap suspended after
+/// a second failed setup (see the README: what happens on a failed setup).
+async fn resume_launches<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    stack: &str,
+    layers: &[String],
+) -> Result<(), DeployError> {
+    let groups: Vec<String> = layers
+        .iter()
+        .map(|l| stackc_core::emit::cfn::group_name_for(stack, l))
+        .collect();
+    for group in cloud.resume_launches(&groups).await? {
+        ui.say(&format!(
+            "{group}: launches resumed (they were suspended after repeated failed setups; an instance kept for inspection may still be in Standby)"
+        ));
+    }
+    Ok(())
 }
 
 async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<(), DeployError> {
@@ -626,6 +649,8 @@ async fn apply<C: Cloud>(
             }
         }
     }
+    // A rolling update launches instances: a suspended Launch would stall it.
+    resume_launches(cloud, ui, stack, layers).await?;
     let seen = seen_events(cloud, stack).await;
     cloud.execute_change_set(stack, &id).await?;
     let status = follow(cloud, ui, opts, stack, seen, set.changes.len() as u64).await?;

@@ -29,6 +29,8 @@ struct Fake {
     public: Vec<(String, String)>,
     /// Instances per Auto Scaling group.
     instances: Vec<(String, usize)>,
+    /// Groups whose Launch process is suspended.
+    suspended: RefCell<Vec<String>>,
 }
 
 fn next<T: Clone>(q: &RefCell<VecDeque<T>>) -> T {
@@ -132,6 +134,19 @@ impl Cloud for Fake {
             .iter()
             .find(|(g, _)| g == group)
             .map_or(0, |(_, n)| *n))
+    }
+    async fn resume_launches(&self, groups: &[String]) -> Result<Vec<String>, CloudError> {
+        self.calls
+            .borrow_mut()
+            .push(format!("resume launches of {}", groups.join(",")));
+        let mut suspended = self.suspended.borrow_mut();
+        let resumed: Vec<String> = suspended
+            .iter()
+            .filter(|g| groups.contains(g))
+            .cloned()
+            .collect();
+        suspended.retain(|g| !groups.contains(g));
+        Ok(resumed)
     }
     async fn run_event(
         &self,
@@ -603,4 +618,55 @@ async fn an_image_the_lock_does_not_pin_is_refused() {
             .any(|c| c.starts_with("create change set")),
         "no change set without a pinned image"
     );
+}
+
+#[tokio::test]
+async fn deploy_resumes_launches_a_failed_setup_suspended_before_executing() {
+    let fake = Fake::default();
+    *fake.suspended.borrow_mut() = vec!["goldcar-production-reports".into()];
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("UPDATE_COMPLETE")), Ok(info("UPDATE_COMPLETE"))]);
+    fake.events.borrow_mut().extend([vec![event(
+        1,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "UPDATE_COMPLETE",
+        None,
+    )]]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    let text = run(&fake).await;
+    assert!(
+        text.contains("goldcar-production-reports: launches resumed"),
+        "{text}"
+    );
+    let calls = fake.calls.borrow();
+    let resume = calls
+        .iter()
+        .position(|c| c == "resume launches of goldcar-production-web,goldcar-production-reports")
+        .unwrap_or_else(|| panic!("{calls:?}"));
+    let execute = calls.iter().position(|c| c == "execute").unwrap();
+    assert!(resume < execute, "{calls:?}");
+    assert!(fake.suspended.borrow().is_empty());
+}
+
+#[tokio::test]
+async fn deploy_with_nothing_to_change_resumes_launches_too() {
+    let fake = Fake::default();
+    *fake.suspended.borrow_mut() = vec!["goldcar-production-web".into()];
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("UPDATE_COMPLETE"))]);
+    *fake.change_set.borrow_mut() = Some(ChangeSet {
+        status: "FAILED".into(),
+        reason: Some("The submitted information didn't contain changes.".into()),
+        changes: vec![],
+    });
+    let text = run(&fake).await;
+    assert!(text.contains("up to date"), "{text}");
+    assert!(
+        text.contains("goldcar-production-web: launches resumed"),
+        "{text}"
+    );
+    assert!(!fake.calls.borrow().contains(&"execute".to_string()));
 }

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 
 pub use layer::layer_alarms;
 pub use shared::{
-    bundle_parameter, bundle_parameter_for, group_name, run_document_for, run_document_name,
+    bundle_parameter, bundle_parameter_for, group_name, group_name_for, run_document_for,
+    run_document_name,
 };
 use template::{get_att, pascal, r#ref, sub, Template};
 

@@ -72,7 +72,7 @@ pub fn emit(
     }
 
     security(t, stack, host, &layers, shared);
-    role(t, stack, host, &layers);
+    role(t, stack, host, &layers, shared);
 
     let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"))?;
     let os = &stack.os;
@@ -296,7 +296,7 @@ fn security(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], sh
 
 /// The instance role: only what the agent and the CloudWatch agent need,
 /// scoped to this environment's artifacts, parameters, logs and group.
-fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
+fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared: &Shared) {
     let p = pascal(&host.name);
     let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
     let mut statements = vec![
@@ -412,6 +412,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer]) {
         "Action": ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
         "Resource": "*",
     }));
+    statements.extend(report_failed_runs(stack, host, shared));
     t.resource(
         &format!("{p}InstanceRole"),
         "AWS::IAM::Role",
@@ -475,6 +476,40 @@ fn ssm_agent_statements() -> Vec<Value> {
                 "ssmmessages:OpenDataChannel",
             ],
             "Resource": "*",
+        }),
+    ]
+}
+
+/// The bootstrap and stackc-run tell the stack's topic when a lifecycle run
+/// fails: publishing to that topic only, through the stack's key (the topic
+/// is encrypted with it), by way of SNS only. A failed setup keeps its
+/// instance in Standby, or stops its own group's launches (see the
+/// bootstrap).
+fn report_failed_runs(stack: &Stack, host: &Layer, shared: &Shared) -> Vec<Value> {
+    vec![
+        json!({
+            "Sid": "KeepFailedSetupsBounded",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:EnterStandby",
+                "autoscaling:SetInstanceProtection",
+                "autoscaling:SetInstanceHealth",
+                "autoscaling:SuspendProcesses",
+            ],
+            "Resource": group_arn(stack, &host.name),
+        }),
+        json!({
+            "Sid": "NotifyFailedRuns",
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": shared.topic,
+        }),
+        json!({
+            "Sid": "EncryptNotificationsThroughSns",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": shared.key_arn,
+            "Condition": { "StringEquals": { "kms:ViaService": sub("sns.${AWS::Region}.amazonaws.com") } },
         }),
     ]
 }

@@ -51,7 +51,13 @@ const ELB_LOG_ACCOUNTS: &[(&str, &str)] = &[
 
 /// The Auto Scaling group name of a layer with instances.
 pub fn group_name(stack: &Stack, layer: &str) -> String {
-    format!("{}-{}", stack.qualified_name(), layer)
+    group_name_for(&stack.qualified_name(), layer)
+}
+
+/// The Auto Scaling group of `layer` in the CloudFormation stack
+/// `<stack>-<env>`.
+pub fn group_name_for(stack_name: &str, layer: &str) -> String {
+    format!("{stack_name}-{layer}")
 }
 
 /// The SSM parameter holding the bundle pointer.
@@ -324,12 +330,17 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     "name": "stackcRun",
                     "inputs": {
                         "timeoutSeconds": "3600",
+                        // The agent runs these lines with `sh` (dash on
+                        // Ubuntu): POSIX only. Parameters are substituted as
+                        // text, once each, single-quoted; their allowed
+                        // values and patterns admit no quote.
                         "runCommand": [
                             "set -eu",
-                            "args=('{{ event }}')",
-                            "if [ -n '{{ app }}' ]; then args+=(--app '{{ app }}'); fi",
-                            "if [ -n '{{ recipes }}' ]; then args+=(--recipes '{{ recipes }}'); fi",
-                            "exec /usr/local/bin/stackc-run \"${args[@]}\"",
+                            "event='{{ event }}' app='{{ app }}' recipes='{{ recipes }}'",
+                            "set -- \"$event\"",
+                            "if [ -n \"$app\" ]; then set -- \"$@\" --app \"$app\"; fi",
+                            "if [ -n \"$recipes\" ]; then set -- \"$@\" --recipes \"$recipes\"; fi",
+                            "exec /usr/local/bin/stackc-run \"$@\"",
                         ],
                     },
                 }],

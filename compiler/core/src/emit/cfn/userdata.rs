@@ -24,6 +24,9 @@ const MARK_END: &str = "@@";
 fn mark(id: &str) -> String {
     format!("{MARK_START}{id}{MARK_END}")
 }
+/// Room left for the topic's ARN when checking the size: SNS topic names
+/// are at most 256 characters, plus the ARN's prefix.
+const TOPIC_ARN_ROOM: usize = 256 + 64;
 
 /// Device name of the `i`-th extra volume (`sdf`, `sdg`, ...).
 pub fn volume_device(i: usize) -> String {
@@ -55,13 +58,15 @@ fn log_groups_value(groups: &[(String, String)]) -> String {
 
 /// Renders the bootstrap script of the instances of `host`: `cfn_stack` is
 /// the CloudFormation stack it signals, `log_groups` (layer, name) the log
-/// groups of the layers on the instances, the host's first.
+/// groups of the layers on the instances, the host's first, `topic` the
+/// alarm topic's ARN as it should appear in the text.
 pub fn script(
     stack: &Stack,
     host: &Layer,
     cfn_resource: &str,
     cfn_stack: &str,
     log_groups: &[(String, String)],
+    topic: &str,
 ) -> String {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -82,6 +87,7 @@ pub fn script(
         .render(minijinja::context! {
             stack => stack.name,
             env => stack.env,
+            qualified => stack.qualified_name(),
             layer => host.name,
             region => stack.region,
             group => group_name(stack, &host.name),
@@ -93,13 +99,16 @@ pub fn script(
             cinc_version => CINC_VERSION,
             cfn_stack => cfn_stack,
             cfn_resource => cfn_resource,
+            topic => topic,
             volumes => volumes,
         })
         .expect("the user-data template renders with these values")
 }
 
-/// The user data as a template value: the script with the stack name and
-/// the log groups' names joined in at deploy time. Refused above EC2's
+/// The user data as a template value: the script with the stack name, the
+/// log groups' names and the alarm topic's ARN joined in at deploy time
+/// (`AlarmTopic` is a resource at the root and a parameter in a nested
+/// layer stack, so one `Ref` names it in both). Refused above EC2's
 /// 16 KB limit.
 pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, Diagnostic> {
     let layers = instance_layers(stack, host);
@@ -107,7 +116,14 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
         .iter()
         .map(|l| (l.name.clone(), mark(&log_group_id(&l.name))))
         .collect();
-    let text = script(stack, host, cfn_resource, &mark("AWS::StackName"), &groups);
+    let text = script(
+        stack,
+        host,
+        cfn_resource,
+        &mark("AWS::StackName"),
+        &groups,
+        &mark("AlarmTopic"),
+    );
     let mut parts: Vec<Value> = Vec::new();
     // The size once deployed: a nested stack's name adds about 40
     // characters to the environment's; a log group is `<prefix>/<stack id>`.
@@ -120,6 +136,7 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
         size += start
             + match layers.iter().find(|l| log_group_id(&l.name) == id) {
                 Some(l) => log_group_prefix(stack, &l.name).len() + 1 + 36,
+                None if id == "AlarmTopic" => TOPIC_ARN_ROOM,
                 None => stack.qualified_name().len() + 40,
             };
         parts.push(json!(&rest[..start]));

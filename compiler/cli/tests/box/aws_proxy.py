@@ -1,0 +1,153 @@
+"""The box's AWS endpoint: a logging proxy in front of moto.
+
+    python3 aws_proxy.py LISTEN_PORT MOTO_PORT CONFIG.json LOG.jsonl
+
+Every request the instance makes is forwarded unchanged (Host included, so
+moto checks the signature the client computed) and logged as one JSON line:
+time, service (from the signature's credential scope), action and
+parameters, status. Two calls moto does not model are answered here as AWS
+would answer them for this instance, after checking their parameters
+against CONFIG: Auto Scaling's CompleteLifecycleAction (the launch hook of
+the instance's group) and CloudFormation's SignalResource (the group's
+resource, this instance as unique id). Anything else that does not match is
+refused with AWS's ValidationError.
+"""
+
+import http.client
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+LISTEN, MOTO, CONFIG, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+LOCK = threading.Lock()
+SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
+
+
+def config():
+    with open(CONFIG) as f:
+        return json.load(f)
+
+
+def query_response(action, namespace, ok, message=""):
+    rid = str(uuid.uuid4())
+    if ok:
+        return 200, (
+            f'<{action}Response xmlns="{namespace}"><{action}Result/>'
+            f"<ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata>"
+            f"</{action}Response>"
+        )
+    return 400, (
+        f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type>'
+        f"<Code>ValidationError</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{rid}</RequestId></ErrorResponse>"
+    )
+
+
+def complete_lifecycle_action(p, c):
+    ns = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
+    want = (c["group"], c["setup_hook"], c["instance_id"])
+    got = (p.get("AutoScalingGroupName"), p.get("LifecycleHookName"), p.get("InstanceId"))
+    if got != want:
+        return query_response("CompleteLifecycleAction", ns, False,
+                              f"No active Lifecycle Action found with instance ID {p.get('InstanceId')}")
+    if p.get("LifecycleActionResult") not in ("CONTINUE", "ABANDON"):
+        return query_response("CompleteLifecycleAction", ns, False, "Invalid LifecycleActionResult")
+    return query_response("CompleteLifecycleAction", ns, True)
+
+
+def signal_resource(p, c):
+    ns = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+    want = (c["cfn_stack"], c["cfn_resource"], c["instance_id"])
+    got = (p.get("StackName"), p.get("LogicalResourceId"), p.get("UniqueId"))
+    if got != want or p.get("Status") not in ("SUCCESS", "FAILURE"):
+        return query_response("SignalResource", ns, False,
+                              f"Resource {p.get('LogicalResourceId')} does not exist for stack {p.get('StackName')}")
+    return query_response("SignalResource", ns, True)
+
+
+ANSWERED_HERE = {
+    ("autoscaling", "CompleteLifecycleAction"): complete_lifecycle_action,
+    ("cloudformation", "SignalResource"): signal_resource,
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def handle_any(self):
+        start = time.time()
+        data = self.body()
+        scope = SCOPE.search(self.headers.get("Authorization", ""))
+        service = scope.group(1) if scope else None
+        target = self.headers.get("X-Amz-Target")
+        params = {}
+        action = None
+        ctype = self.headers.get("Content-Type", "")
+        if target:
+            action = target.split(".")[-1]
+            try:
+                params = json.loads(data or b"{}")
+            except ValueError:
+                params = {}
+        elif "x-www-form-urlencoded" in ctype:
+            params = dict(parse_qsl(data.decode()))
+            action = params.get("Action")
+        elif service == "s3":
+            action = f"{self.command} {urlsplit(self.path).path}"
+        handler = ANSWERED_HERE.get((service, action))
+        if handler:
+            status, text = handler(params, config())
+            payload, headers = text.encode(), [("Content-Type", "text/xml")]
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", MOTO, timeout=60)
+            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in self.headers.items():
+                if k.lower() in ("transfer-encoding", "content-length", "connection"):
+                    continue
+                conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(data)))
+            conn.endheaders(data)
+            resp = conn.getresponse()
+            status, payload = resp.status, resp.read()
+            # A HEAD's Content-Length is the object's size: keep it.
+            dropped = ("transfer-encoding", "connection") + (() if self.command == "HEAD" else ("content-length",))
+            headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in dropped]
+            conn.close()
+        entry = {"t": start, "service": service, "action": action, "params": params,
+                 "method": self.command, "path": self.path, "status": status}
+        with LOCK, open(LOG, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if self.command != "HEAD" or handler:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any
+
+
+ThreadingHTTPServer.allow_reuse_address = True
+ThreadingHTTPServer(("127.0.0.1", LISTEN), Handler).serve_forever()

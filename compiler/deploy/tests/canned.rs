@@ -183,6 +183,7 @@ fn artifacts() -> Artifacts {
                 })
                 .collect(),
         }],
+        cinc: Vec::new(),
         files: files
             .iter()
             .map(|(p, b)| manifest::entry(&stackc_core::emit::Artifact::new(*p, b.clone())))

@@ -570,3 +570,52 @@ fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
     assert!(err.contains("stack.lock:2:"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn lock_names_the_cinc_metadata_it_cannot_read_and_writes_nothing() {
+    // The packages are looked up before any AWS call, so no AWS double is
+    // needed; Cinc's metadata is a local server that knows nothing here.
+    let server = common::CincServer::start();
+    let path = temp_file(
+        "lock-metadata",
+        std::fs::read_to_string(example("minimal"))
+            .unwrap()
+            .as_bytes(),
+    );
+    let lock = path.parent().unwrap().join("stack.lock");
+    let _ = std::fs::remove_file(&lock);
+    let v = stackc_core::emit::cfn::userdata::CINC_VERSION;
+    for (url, why) in [
+        (
+            format!("{}/nothing-here", server.base),
+            "HTTP 404 Not Found",
+        ),
+        (
+            "http://127.0.0.1:9/metadata".to_string(),
+            "Connection refused",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args(["lock", path.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .env("STACKC_CINC_METADATA_URL", &url)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "error: cannot read the Cinc {v} package for amazon-linux-2023 x86_64 from {url}?p=amazon&pv=2023&m=x86_64&v={v}: "
+            )),
+            "{err}"
+        );
+        assert!(err.contains(why), "{err}");
+        assert!(err.contains("stack.lock is unchanged"), "{err}");
+        assert!(!lock.exists());
+    }
+    assert_eq!(server.requests("/nothing-here?p=amazon&pv=2023"), 1);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

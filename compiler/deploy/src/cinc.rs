@@ -211,10 +211,27 @@ pub enum Source {
     Download,
 }
 
+/// Why the pinned package cannot be used; each names the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackageError {
+    /// It could not be downloaded.
+    Download(String),
+    /// What was downloaded is not the package the lock file pins.
+    Mismatch(String),
+}
+
+impl std::fmt::Display for PackageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PackageError::Download(m) | PackageError::Mismatch(m) => write!(f, "{m}"),
+        }
+    }
+}
+
 /// The package `pin` names: from the cache when it holds the right bytes,
 /// else downloaded from the pinned URL and checked against the pinned
-/// sha256 before it is cached or returned. Errors name the URL.
-pub async fn package(pin: &Cinc, cache: Option<&Path>) -> Result<(Vec<u8>, Source), String> {
+/// sha256 before it is cached or returned.
+pub async fn package(pin: &Cinc, cache: Option<&Path>) -> Result<(Vec<u8>, Source), PackageError> {
     let cached = cache.map(|d| d.join(&pin.sha256));
     if let Some(path) = &cached {
         if let Ok(bytes) = std::fs::read(path) {
@@ -225,15 +242,15 @@ pub async fn package(pin: &Cinc, cache: Option<&Path>) -> Result<(Vec<u8>, Sourc
             let _ = std::fs::remove_file(path);
         }
     }
-    let bytes = get(&pin.url)
-        .await
-        .map_err(|e| format!("cannot download the Cinc package {}: {e}", pin.url))?;
+    let bytes = get(&pin.url).await.map_err(|e| {
+        PackageError::Download(format!("cannot download the Cinc package {}: {e}", pin.url))
+    })?;
     let sha = sha256_hex(&bytes);
     if sha != pin.sha256 {
-        return Err(format!(
+        return Err(PackageError::Mismatch(format!(
             "the Cinc package at {} has sha256 {sha}, not the {} the lock file pins",
             pin.url, pin.sha256
-        ));
+        )));
     }
     if let Some(path) = &cached {
         // A cache that cannot be written costs a download next time, no more.
@@ -310,7 +327,7 @@ mod tests {
         );
         // A damaged copy is not used (and the download then fails, naming the URL).
         std::fs::write(dir.join(&pin.sha256), b"damaged").unwrap();
-        let err = package(&pin, Some(&dir)).await.unwrap_err();
+        let err = package(&pin, Some(&dir)).await.unwrap_err().to_string();
         assert!(
             err.starts_with("cannot download the Cinc package http://127.0.0.1:9/cinc.rpm: "),
             "{err}"

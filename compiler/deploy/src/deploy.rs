@@ -132,7 +132,7 @@ pub enum DeployError {
     /// The template takes a Cinc package the lock file does not pin.
     CincNotPinned(String),
     /// The pinned Cinc package cannot be had, or is not the one pinned.
-    Package(String),
+    Package(crate::cinc::PackageError),
     /// The stack operation failed; the summary was printed.
     Failed {
         /// Final stack status.
@@ -162,7 +162,11 @@ impl fmt::Display for DeployError {
                 f,
                 "no Cinc package is pinned for {m}\nhelp: run `stackc lock`, commit the lock file, and deploy again"
             ),
-            DeployError::Package(m) => write!(
+            DeployError::Package(crate::cinc::PackageError::Download(m)) => write!(
+                f,
+                "{m}\nnothing was uploaded or changed\nhelp: deploy downloads the package once, then finds it in the artifact bucket (and in ~/.cache/stackc/cinc); check this machine's connection to that URL and deploy again"
+            ),
+            DeployError::Package(crate::cinc::PackageError::Mismatch(m)) => write!(
                 f,
                 "{m}\nnothing was uploaded or changed\nhelp: a package that is not the one pinned may have been tampered with; if the vendor published a new build on purpose, `stackc lock --update` pins it (review the lock file's diff)"
             ),

@@ -730,6 +730,10 @@ async fn a_cinc_package_that_cannot_be_had_stops_deploy_before_anything_changes(
             "{name}: {text}"
         );
         assert!(text.contains("nothing was uploaded or changed"), "{text}");
+        assert!(
+            text.contains("check this machine's connection to that URL"),
+            "{text}"
+        );
         let calls = fake.calls.borrow();
         assert!(
             !calls

@@ -300,7 +300,7 @@ mod tests {
         );
         assert!(parse_metadata("<html>Not Found</html>").is_err());
         assert!(
-            parse_metadata(&format!("sha256 abc\nurl https://d.example/x\nversion 1"))
+            parse_metadata("sha256 abc\nurl https://d.example/x\nversion 1")
                 .unwrap_err()
                 .contains("is not a sha256")
         );

@@ -126,6 +126,7 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("port_conflict", "no two stdlib types that may share an instance listen on one port; kept for new layer types"),
     ("bad_lock_file", "the lock file, not the stack file: lock tests in compiler/core/src/lock.rs"),
     ("image_not_locked", "found by deploy against the lock file: compiler/cli/tests/deploy.rs"),
+    ("cinc_not_locked", "found by deploy against the lock file: compiler/cli/tests/cli.rs, deploy.rs"),
     ("import_missing_file", "stackc import opsworks: tests/import_opsworks.rs"),
     ("import_bad_json", "stackc import opsworks: tests/import_opsworks.rs"),
     ("import_wrong_shape", "stackc import opsworks: tests/import_opsworks.rs"),

@@ -406,6 +406,13 @@ fn sixty_layers_split_into_nested_stacks_that_pass_cfn_lint() {
         .collect();
     assert_eq!(nested.len(), 60);
     assert!(resources(&root).len() <= 500);
+    // Each nested stack gets the image and the Cinc package's sha256.
+    assert_eq!(root["Parameters"]["CincSha256X86"]["Type"], "String");
+    for (id, r) in &nested {
+        let p = &r["Properties"]["Parameters"];
+        assert_eq!(p["ImageIdX86"]["Ref"], "ImageIdX86", "{id}");
+        assert_eq!(p["CincSha256X86"]["Ref"], "CincSha256X86", "{id}");
+    }
     let manifest = load(&env.join("manifest.json"));
     for (id, r) in &nested {
         let url = r["Properties"]["TemplateURL"]["Fn::Sub"].as_str().unwrap();
@@ -801,4 +808,303 @@ fn a_custom_layer_names_the_port_its_load_balancer_forwards_to() {
     let stack = load(&dir.join("out/api-production/nodes/stack.json"));
     assert_eq!(stack["opsworks"]["layers"]["api"]["port"], 8000);
     cfn_lint(&[file]);
+}
+
+/// The rendered bootstrap of every layer of a template, with each `Ref`
+/// replaced by what `value` gives for its parameter or resource.
+fn user_data_with(t: &Value, value: &dyn Fn(&str) -> String) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (id, r) in resources(t) {
+        if r["Type"] != "AWS::EC2::LaunchTemplate" {
+            continue;
+        }
+        let parts = &r["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]["Fn::Join"][1];
+        let text: String = parts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| match p.as_str() {
+                Some(s) => s.to_string(),
+                None => value(p["Ref"].as_str().unwrap()),
+            })
+            .collect();
+        out.push((id.clone(), text));
+    }
+    out
+}
+
+/// The refs a launch template's user data joins in.
+fn user_data_refs(t: &Value, id: &str) -> Vec<String> {
+    t["Resources"][id]["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]["Fn::Join"][1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["Ref"].as_str().map(str::to_string))
+        .collect()
+}
+
+const IMDS: &str = "http://169.254.169.254/";
+
+#[test]
+fn the_bootstrap_fetches_nothing_from_the_internet() {
+    for e in EXAMPLES {
+        let out = build(e, &[]);
+        for file in templates(&out) {
+            let t = load(&file);
+            for (id, script) in user_data(&t) {
+                // Every URL is the instance metadata service's.
+                for (at, _) in script.match_indices("http") {
+                    let rest = &script[at..];
+                    if rest.starts_with("http://") || rest.starts_with("https://") {
+                        assert!(
+                            rest.starts_with(IMDS),
+                            "{e} {id}: {}",
+                            &rest[..rest.len().min(80)]
+                        );
+                    }
+                }
+                // A command continued over lines (`\` at the end) is one.
+                let commands = script.replace("\\\n", " ");
+                for line in commands.lines() {
+                    if line.contains("curl -") || line.contains("wget ") {
+                        assert!(line.contains(IMDS), "{e} {id}: {line}");
+                    }
+                }
+                // Cinc comes from the artifact bucket, checked against the
+                // sha256 the template takes, in the OS's package format.
+                let (stack, env) = file
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .split_once('-')
+                    .unwrap();
+                let package = if e == "shop" { "deb" } else { "rpm" };
+                assert!(
+                    script.contains(&format!(
+                        "local source=\"s3://${{bucket}}/{stack}/{env}/${{sha}}.{package}\""
+                    )),
+                    "{e} {id}:\n{script}"
+                );
+                assert!(
+                    script.contains(
+                        "aws s3 cp --region \"$REGION\" --only-show-errors \"$source\" \"$pkg\""
+                    ),
+                    "{e} {id}"
+                );
+                assert!(script.contains("sha256sum -c --quiet -"), "{e} {id}");
+                let refs = user_data_refs(&t, &id);
+                assert!(
+                    refs.contains(&"ArtifactBucket".to_string()),
+                    "{e} {id}: {refs:?}"
+                );
+                let arch = t["Resources"][&id]["Properties"]["LaunchTemplateData"]["ImageId"]
+                    ["Ref"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("ImageId");
+                assert!(
+                    refs.contains(&format!("CincSha256{arch}")),
+                    "{e} {id}: {refs:?}"
+                );
+                assert_eq!(
+                    t["Parameters"][format!("CincSha256{arch}")]["AllowedPattern"],
+                    "^[0-9a-f]{64}$"
+                );
+            }
+        }
+    }
+    // Nor does the agent the instances run.
+    let agent = std::fs::read_to_string(repo().join("stdlib/agent/stackc-run")).unwrap();
+    for (at, _) in agent.match_indices("http") {
+        let rest = &agent[at..];
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            assert!(
+                rest.starts_with(IMDS.trim_end_matches('/')),
+                "agent: {}",
+                &rest[..rest.len().min(80)]
+            );
+        }
+    }
+}
+
+/// Runs the bootstrap's `install_cinc` of `script` under bash, as root runs
+/// it at boot but with `aws`, `rpm` and `dpkg` replaced by recorders: `aws
+/// s3 cp` copies from `store` (`bucket/key`), the package managers record
+/// what they installed (and its sha256) and put a `cinc-solo` on the PATH.
+/// Returns (exit code, output, record).
+fn run_install_cinc(dir: &Path, script: &str, store: &Path) -> (i32, String, String) {
+    let start = script
+        .find("install_cinc() {")
+        .expect("an install_cinc function");
+    let end = start + script[start..].find("\n}\n").expect("its end") + 3;
+    let function = &script[start..end];
+    let bin = dir.join("bin");
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let record = dir.join("record");
+    let write = |name: &str, text: String| {
+        use std::os::unix::fs::PermissionsExt;
+        let p = bin.join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    write(
+        "aws",
+        format!(
+            r#"#!/bin/sh
+echo "aws $*" >> '{record}'
+src=""; for a; do case "$a" in s3://*) src=${{a#s3://}};; esac; dest=$a; done
+[ -f '{store}'/"$src" ] || {{ echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key not found" >&2; exit 1; }}
+cp '{store}'/"$src" "$dest"
+"#,
+            record = record.display(),
+            store = store.display()
+        ),
+    );
+    for pm in ["rpm", "dpkg"] {
+        write(
+            pm,
+            format!(
+                r#"#!/bin/sh
+for a; do last=$a; done
+echo "{pm} $* sha256=$(sha256sum "$last" | cut -d' ' -f1)" >> '{record}'
+printf '#!/bin/sh\n' > '{bin}/cinc-solo'; chmod 755 '{bin}/cinc-solo'
+"#,
+                record = record.display(),
+                bin = bin.display()
+            ),
+        );
+    }
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -euo pipefail\nREGION=eu-west-1\nCINC_VERSION=18.6.2\n{function}install_cinc\n"
+        ))
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("bash");
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "the download is cleaned up"
+    );
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        std::fs::read_to_string(&record).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn install_cinc_installs_only_the_pinned_package_from_the_artifact_bucket() {
+    let package = b"a Cinc package, as far as this test knows".to_vec();
+    let sha = stackc_core::emit::manifest::sha256_hex(&package);
+    for (example, tool, ext) in [
+        ("goldcar", "rpm -U --replacepkgs", "rpm"),
+        ("shop", "dpkg -i", "deb"),
+    ] {
+        let out = build(example, &[]);
+        let t = load(&out.join(format!("{example}-production/template.json")));
+        let value = |r: &str| match r {
+            "ArtifactBucket" => "artifacts-1".to_string(),
+            p if p.starts_with("CincSha256") => sha.clone(),
+            other => other.to_string(),
+        };
+        let (_, script) = user_data_with(&t, &value).remove(0);
+        let key = format!("artifacts-1/{example}/production/{sha}.{ext}");
+        let case = |name: &str, stored: Option<&[u8]>| {
+            let dir = scratch(&format!("cinc-{example}-{name}"));
+            let store = dir.join("store");
+            if let Some(bytes) = stored {
+                let p = store.join(&key);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, bytes).unwrap();
+            }
+            (dir.clone(), run_install_cinc(&dir, &script, &store))
+        };
+
+        // The pinned package: fetched from the bucket, checked, installed.
+        let (dir, (code, output, record)) = case("pinned", Some(&package));
+        assert_eq!(code, 0, "{example}: {output}");
+        assert!(
+            output.contains("stackc: installing Cinc 18.6.2 from s3://"),
+            "{output}"
+        );
+        let lines: Vec<&str> = record.lines().collect();
+        assert_eq!(lines.len(), 2, "{record}");
+        assert!(
+            lines[0].starts_with("aws s3 cp --region eu-west-1 --only-show-errors "),
+            "{record}"
+        );
+        assert!(lines[0].contains(&format!(" s3://{key} ")), "{record}");
+        assert!(lines[1].starts_with(tool), "{example}: {record}");
+        assert!(lines[1].ends_with(&format!("sha256={sha}")), "{record}");
+        assert!(dir.join("bin/cinc-solo").is_file());
+
+        // Cinc already there (a custom image): nothing fetched.
+        let (code, output, record) = run_install_cinc(&dir, &script, &dir.join("store"));
+        assert_eq!(code, 0, "{output}");
+        assert_eq!(record.lines().count(), 2, "nothing more: {record}");
+
+        // Another package under that key: refused, nothing installed.
+        let (_, (code, output, record)) = case("tampered", Some(b"something else"));
+        assert_ne!(code, 0, "{output}");
+        assert!(
+            output.contains("does not have the sha256 the lock file pins"),
+            "{output}"
+        );
+        assert_eq!(record.lines().count(), 1, "only the download: {record}");
+
+        // Not in the bucket: a failure that says which object.
+        let (_, (code, output, record)) = case("missing", None);
+        assert_ne!(code, 0, "{output}");
+        assert!(
+            output.contains(&format!("cannot fetch the Cinc package s3://{key}")),
+            "{output}"
+        );
+        assert_eq!(record.lines().count(), 1, "{record}");
+    }
+}
+
+#[test]
+fn private_subnets_reach_s3_through_a_gateway_endpoint() {
+    for (example, zones) in [("goldcar", 2), ("shop", 3)] {
+        let out = build(example, &[]);
+        let t = load(&out.join(format!("{example}-production/template.json")));
+        let e = &t["Resources"]["S3GatewayEndpoint"];
+        assert_eq!(e["Type"], "AWS::EC2::VPCEndpoint");
+        let p = &e["Properties"];
+        assert_eq!(p["VpcEndpointType"], "Gateway");
+        assert_eq!(
+            p["ServiceName"]["Fn::Sub"],
+            "com.amazonaws.${AWS::Region}.s3"
+        );
+        assert_eq!(p["VpcId"]["Ref"], "Vpc");
+        // On every private route table, and on no public one.
+        let private: Vec<Value> = resources(&t)
+            .into_iter()
+            .filter(|(id, r)| r["Type"] == "AWS::EC2::RouteTable" && id.starts_with("Private"))
+            .map(|(id, _)| serde_json::json!({ "Ref": id }))
+            .collect();
+        assert_eq!(private.len(), zones);
+        assert_eq!(p["RouteTableIds"], Value::Array(private));
+    }
+    // In a VPC of yours, the endpoints are yours too.
+    let dir = build_text(
+        "existing-vpc",
+        "stack tiny {\n    region us-east-1\n    network { vpc id=vpc-12345678 public-subnets=\"subnet-1a,subnet-1b\" private-subnets=\"subnet-2a,subnet-2b\"; }\n    layer box type=custom\n}\n",
+    );
+    let t = load(&dir.join("out/tiny-production/template.json"));
+    assert!(resources(&t)
+        .iter()
+        .all(|(_, r)| r["Type"] != "AWS::EC2::VPCEndpoint"));
 }

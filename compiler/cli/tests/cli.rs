@@ -490,14 +490,16 @@ fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
             .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("STACKC_CINC_METADATA_URL")
             .output()
             .unwrap()
     };
-    // No lock file.
+    // No lock file: neither the image nor the Cinc package is pinned.
     let out = run(&["deploy", "--yes"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("stackc::image_not_locked"), "{err}");
+    assert!(err.contains("stackc::cinc_not_locked"), "{err}");
     assert!(err.contains("there is no lock file"), "{err}");
     assert!(err.contains("amazon-linux-2023 x86_64"), "{err}");
     assert!(err.contains("run `stackc lock "), "{err}");
@@ -521,6 +523,40 @@ fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
         .as_str()
         .unwrap()
         .contains("pins no image for us-east-1 amazon-linux-2023 x86_64"));
+    // The image pinned, the Cinc package not (a lock file from before stackc
+    // pinned packages, or for another Cinc version).
+    let v = stackc_core::emit::cfn::userdata::CINC_VERSION;
+    let image =
+        "image region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\n";
+    for lock_text in [
+        image.to_string(),
+        format!(
+            "{image}cinc os=\"amazon-linux-2023\" arch=\"x86_64\" version=\"1.0.0\" sha256=\"{}\" url=\"https://d.example/cinc.rpm\"\n",
+            "a".repeat(64)
+        ),
+    ] {
+        std::fs::write(&lock, lock_text).unwrap();
+        let out = run(&["--message-format", "json", "deploy", "--yes"]);
+        assert_eq!(out.status.code(), Some(1));
+        let lines: Vec<serde_json::Value> = out
+            .stdout
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["code"], "stackc::cinc_not_locked");
+        assert!(
+            lines[0]["message"].as_str().unwrap().ends_with(&format!(
+                "pins no package for Cinc {v} on amazon-linux-2023 x86_64, which environment `production` installs"
+            )),
+            "{lines:?}"
+        );
+        let help = lines[0]["help"].as_str().unwrap();
+        assert!(help.starts_with("run `stackc lock "), "{help}");
+        assert!(help.contains("https://omnitruck.cinc.sh/stable/cinc/metadata"), "{help}");
+        assert!(!stderr(&out).contains("artifact bucket"), "stopped before AWS");
+    }
     // A lock file that does not parse points at its line.
     std::fs::write(
         &lock,
@@ -533,4 +569,53 @@ fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
     assert!(err.contains("stackc::bad_lock_file"), "{err}");
     assert!(err.contains("stack.lock:2:"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn lock_names_the_cinc_metadata_it_cannot_read_and_writes_nothing() {
+    // The packages are looked up before any AWS call, so no AWS double is
+    // needed; Cinc's metadata is a local server that knows nothing here.
+    let server = common::CincServer::start();
+    let path = temp_file(
+        "lock-metadata",
+        std::fs::read_to_string(example("minimal"))
+            .unwrap()
+            .as_bytes(),
+    );
+    let lock = path.parent().unwrap().join("stack.lock");
+    let _ = std::fs::remove_file(&lock);
+    let v = stackc_core::emit::cfn::userdata::CINC_VERSION;
+    for (url, why) in [
+        (
+            format!("{}/nothing-here", server.base),
+            "HTTP 404 Not Found",
+        ),
+        (
+            "http://127.0.0.1:9/metadata".to_string(),
+            "Connection refused",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args(["lock", path.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .env("STACKC_CINC_METADATA_URL", &url)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "error: cannot read the Cinc {v} package for amazon-linux-2023 x86_64 from {url}?p=amazon&pv=2023&m=x86_64&v={v}: "
+            )),
+            "{err}"
+        );
+        assert!(err.contains(why), "{err}");
+        assert!(err.contains("stack.lock is unchanged"), "{err}");
+        assert!(!lock.exists());
+    }
+    assert_eq!(server.requests("/nothing-here?p=amazon&pv=2023"), 1);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

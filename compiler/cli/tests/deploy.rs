@@ -3,7 +3,7 @@
 //! sets STACKC_TEST_AWS_ENDPOINT and fake credentials).
 
 mod common;
-use common::{copy_dir, repo};
+use common::{copy_dir, repo, CincServer};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -20,11 +20,15 @@ fn endpoint() -> Option<String> {
     e
 }
 
-fn stackc(endpoint: &str, dir: &Path, args: &[&str]) -> Output {
+/// Runs stackc in `dir` against the AWS double and the Cinc stand-in, with
+/// a package cache of the directory's own.
+fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Output {
     let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -47,6 +51,7 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn bootstrap_deploy_status_run_redeploy_and_change() {
     let Some(endpoint) = endpoint() else { return };
+    let cinc = CincServer::start();
     let dir = std::env::temp_dir().join(format!("stackc-deploy-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     copy_dir(&repo().join("examples/goldcar"), &dir);
@@ -62,13 +67,15 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     .unwrap();
 
     // No image is pinned yet: deploy refuses and says how to pin one.
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("stackc::image_not_locked"), "{err}");
+    assert!(err.contains("stackc::cinc_not_locked"), "{err}");
     assert!(err.contains("run `stackc lock stack.kdl`"), "{err}");
     // `stackc lock` pins the image Amazon Linux's public parameter names
-    // (moto serves those of every region).
+    // (moto serves those of every region), and the Cinc package Cinc's
+    // metadata names (the local stand-in).
     let current = python(
         &endpoint,
         "eu-west-1",
@@ -77,7 +84,7 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
         ),
     );
     let current = current.trim();
-    let o = stackc(&endpoint, &dir, &["lock"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("wrote stack.lock: commit it"),
@@ -96,17 +103,33 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
         1,
         "one OS, one architecture: {lock}"
     );
-    let o = stackc(&endpoint, &dir, &["lock"]);
+    let v = stackc_core::emit::cfn::userdata::CINC_VERSION;
+    let package_url = cinc.package_url("amazon", "2023", "x86_64", v);
+    let package = CincServer::package(package_url.rsplit('/').next().unwrap());
+    let sha = stackc_core::emit::manifest::sha256_hex(&package);
     assert!(
-        stderr(&o).contains("stack.lock is up to date: 1 image pinned"),
+        lock.contains(&format!(
+            r#"cinc os="amazon-linux-2023" arch="x86_64" version="{v}" sha256="{sha}" url="{package_url}""#
+        )),
+        "{lock}"
+    );
+    assert_eq!(lock.matches("\ncinc ").count(), 1, "{lock}");
+    assert_eq!(
+        cinc.requests("/stable/cinc/metadata?p=amazon&pv=2023&m=x86_64&v="),
+        1
+    );
+    assert_eq!(cinc.requests("/files/"), 0, "lock downloads no package");
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
+    assert!(
+        stderr(&o).contains("stack.lock is up to date: 1 image and 1 Cinc package pinned"),
         "{}",
         stderr(&o)
     );
     // A pinned image stays pinned until --update.
     std::fs::write(dir.join("stack.lock"), lock.replace(current, OLD_IMAGE)).unwrap();
-    let o = stackc(&endpoint, &dir, &["lock"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
     assert!(stderr(&o).contains("up to date"), "{}", stderr(&o));
-    let o = stackc(&endpoint, &dir, &["lock", "--update"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["lock", "--update"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
         stderr(&o).contains(&format!(
@@ -121,12 +144,13 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     );
 
     // Deploying before bootstrap says what to do.
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("run `stackc bootstrap --region eu-west-1`"));
 
     let o = stackc(
         &endpoint,
+        &cinc,
         &dir,
         &["bootstrap", "--region", "eu-west-1", "--yes"],
     );
@@ -135,29 +159,53 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     // Idempotent.
     let o = stackc(
         &endpoint,
+        &cinc,
         &dir,
         &["bootstrap", "--region", "eu-west-1", "--yes"],
     );
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("is up to date"), "{}", stderr(&o));
 
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(
         err.contains("Plan for goldcar-production (new stack)"),
         "{err}"
     );
+    // The pinned package went to the environment's prefix of the artifact
+    // bucket, downloaded once and kept in the cache.
+    assert!(
+        err.contains(&format!(
+            "Cinc {v} for amazon-linux-2023 x86_64: {} bytes downloaded from {package_url}, sha256 checked",
+            package.len()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("Cinc packages: 1 uploaded, 0 already in s3://"),
+        "{err}"
+    );
+    assert_eq!(cinc.requests("/files/"), 1);
+    assert_eq!(
+        std::fs::read(dir.join(format!(".cache/stackc/cinc/{sha}"))).unwrap(),
+        package
+    );
+    let key = format!("goldcar/production/{sha}.rpm");
+    assert_eq!(
+        bucket_object(&endpoint, &key),
+        String::from_utf8(package.clone()).unwrap()
+    );
     assert!(err.contains("+ WebAutoScalingGroup"), "{err}");
     assert!(err.contains("goldcar-production: CREATE_COMPLETE"), "{err}");
 
     // The Auto Scaling groups launched their instances.
-    let o = stackc(&endpoint, &dir, &["status"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["status"]);
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(out.contains("layer web: 2 instance(s)"), "{out}");
     assert!(out.contains("online"), "{out}");
-    let o = stackc(&endpoint, &dir, &["status", "--json"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let web = json["layers"][0]["instances"].as_array().unwrap();
     assert_eq!(web.len(), 2);
@@ -211,7 +259,7 @@ for r in ec2.describe_instances()["Reservations"]:
             r#"ec2.create_tags(Resources=["{first}"], Tags=[{{"Key": "stackc:last-run", "Value": "setup failed 2026-12-02T01:00:00Z"}}])"#
         ),
     );
-    let o = stackc(&endpoint, &dir, &["status"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["status"]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     let line = out.lines().find(|l| l.contains(&first)).unwrap();
     assert!(line.contains("setup_failed"), "{out}");
@@ -220,33 +268,77 @@ for r in ec2.describe_instances()["Reservations"]:
         "{out}"
     );
     assert!(out.contains("no lifecycle run yet"), "{out}");
-    let o = stackc(&endpoint, &dir, &["status", "--json"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["layers"][0]["instances"][0]["state"], "setup_failed");
     assert_eq!(json["working_hours"], serde_json::Value::Null);
 
     // run deploy goes to the web layer's instances only.
-    let o = stackc(&endpoint, &dir, &["run", "deploy", "--layer", "web"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["run", "deploy", "--layer", "web"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(err.contains("sent to 2 instance(s)"), "{err}");
     assert_eq!(err.matches(": Success").count(), 2, "{err}");
     let o = stackc(
         &endpoint,
+        &cinc,
         &dir,
         &["run", "recipes", "goldcar::vhosts", "--layer", "cache"],
     );
     assert_eq!(o.status.code(), Some(0), "cache runs on web's instances");
-    let o = stackc(&endpoint, &dir, &["run", "boot"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["run", "boot"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = stackc(&endpoint, &dir, &["logs", "--since", "1h"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["logs", "--since", "1h"]);
     assert_eq!(o.status.code(), Some(0));
 
     // Nothing changed: nothing uploaded, nothing executed.
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(err.contains("artifacts: 0 uploaded"), "{err}");
+    assert!(
+        err.contains("Cinc packages: 0 uploaded, 1 already in s3://"),
+        "{err}"
+    );
+    assert_eq!(cinc.requests("/files/"), 1, "not downloaded again");
+
+    // A package that is not the one pinned, one that cannot be had, and no
+    // pin at all: refused before anything is uploaded or changed.
+    let objects = bucket_keys(&endpoint);
+    let other = "0".repeat(64);
+    for (edited, says) in [
+        (
+            lock.replace(&sha, &other),
+            format!(
+                "error: the Cinc package at {package_url} has sha256 {sha}, not the {other} the lock file pins\nnothing was uploaded or changed\nhelp: a package that is not the one pinned may have been tampered with"
+            ),
+        ),
+        (
+            lock.replace(&sha, &other)
+                .replace(&package_url, "http://127.0.0.1:9/cinc.rpm"),
+            "error: cannot download the Cinc package http://127.0.0.1:9/cinc.rpm: ".to_string(),
+        ),
+        (
+            lock.lines()
+                .filter(|l| !l.starts_with("cinc "))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+            "stackc::cinc_not_locked".to_string(),
+        ),
+    ] {
+        std::fs::write(dir.join("stack.lock"), &edited).unwrap();
+        let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        assert!(err.contains(&says), "{err}");
+        assert!(!err.contains("Plan for"), "{err}");
+        assert_eq!(bucket_keys(&endpoint), objects, "nothing uploaded");
+    }
+    assert!(
+        !dir.join(format!(".cache/stackc/cinc/{other}")).exists(),
+        "a package that is not the pinned one is not cached"
+    );
+    std::fs::write(dir.join("stack.lock"), &lock).unwrap();
     assert!(err.contains("goldcar-production is up to date"), "{err}");
     assert!(!err.contains("Plan for"), "{err}");
 
@@ -258,10 +350,10 @@ for r in ec2.describe_instances()["Reservations"]:
     )
     .unwrap();
     // Without --yes and without a terminal nothing changes.
-    let o = stackc(&endpoint, &dir, &["deploy"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to change the stack without confirmation"));
-    let o = stackc(&endpoint, &dir, &["diff"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["diff"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(
@@ -283,7 +375,7 @@ for r in ec2.describe_instances()["Reservations"]:
         edited.replacen("instance-type t3.small", "instance-type t3.large", 1),
     )
     .unwrap();
-    let o = stackc(&endpoint, &dir, &["diff"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["diff"]);
     let err = stderr(&o);
     assert!(
         err.contains(
@@ -292,7 +384,7 @@ for r in ec2.describe_instances()["Reservations"]:
         "{err}"
     );
     std::fs::write(dir.join("stack.lock"), lock.replace(current, OLD_IMAGE)).unwrap();
-    let o = stackc(&endpoint, &dir, &["diff"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["diff"]);
     let err = stderr(&o);
     assert!(
         err.contains(&format!(
@@ -302,7 +394,7 @@ for r in ec2.describe_instances()["Reservations"]:
     );
     std::fs::write(dir.join("stack.lock"), &lock).unwrap();
     std::fs::write(dir.join("stack.kdl"), &edited).unwrap();
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
         stderr(&o).contains("goldcar-production: UPDATE_COMPLETE"),
@@ -316,6 +408,7 @@ for r in ec2.describe_instances()["Reservations"]:
     std::fs::write(&recipe, text + "\nlog 'edited'\n").unwrap();
     let o = stackc(
         &endpoint,
+        &cinc,
         &dir,
         &["run", "recipes", "goldcar::vhosts", "--layer", "web"],
     );
@@ -325,7 +418,7 @@ for r in ec2.describe_instances()["Reservations"]:
         "{}",
         stderr(&o)
     );
-    let o = stackc(&endpoint, &dir, &["run", "update-cookbooks"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["run", "update-cookbooks"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
         !stderr(&o).contains("published"),
@@ -359,6 +452,43 @@ ec2 = session.client("ec2")
         .expect("python3");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
+}
+
+/// Python that binds `bucket` to the artifact bucket `stackc bootstrap` made
+/// in the session's region.
+const ARTIFACT_BUCKET: &str = r#"s3 = session.client("s3")
+cf = session.client("cloudformation")
+bucket = cf.describe_stack_resource(StackName="stackc-bootstrap", LogicalResourceId="ArtifactBucket")["StackResourceDetail"]["PhysicalResourceId"]
+"#;
+
+/// The keys of every object in eu-west-1's artifact bucket, sorted.
+fn bucket_keys(endpoint: &str) -> Vec<String> {
+    let text = python(
+        endpoint,
+        "eu-west-1",
+        &format!(
+            r#"{ARTIFACT_BUCKET}
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for o in page.get("Contents", []):
+        print(o["Key"])"#
+        ),
+    );
+    let mut keys: Vec<String> = text.lines().map(str::to_string).collect();
+    keys.sort();
+    keys
+}
+
+/// The text of the object under `key` in eu-west-1's artifact bucket.
+fn bucket_object(endpoint: &str, key: &str) -> String {
+    python(
+        endpoint,
+        "eu-west-1",
+        &format!(
+            r#"import sys
+{ARTIFACT_BUCKET}
+sys.stdout.write(s3.get_object(Bucket=bucket, Key="{key}")["Body"].read().decode())"#
+        ),
+    )
 }
 
 /// A VPC with two public and two private subnets, made in moto.
@@ -398,6 +528,7 @@ for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefi
 #[test]
 fn destroy_keeps_the_logs_and_the_stack_deploys_again() {
     let Some(endpoint) = endpoint() else { return };
+    let cinc = CincServer::start();
     let dir = std::env::temp_dir().join(format!("stackc-destroy-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -411,13 +542,14 @@ fn destroy_keeps_the_logs_and_the_stack_deploys_again() {
     .unwrap();
     let o = stackc(
         &endpoint,
+        &cinc,
         &dir,
         &["bootstrap", "--region", "us-east-1", "--yes"],
     );
     assert_eq!(o.status.code(), Some(0));
-    let o = stackc(&endpoint, &dir, &["lock"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
 
     // The layer's log group is named for this deployment of the stack.
@@ -446,10 +578,10 @@ logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
     );
 
     // Without --yes and without a terminal nothing is deleted.
-    let o = stackc(&endpoint, &dir, &["destroy"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["destroy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing"));
-    let o = stackc(&endpoint, &dir, &["destroy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["destroy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
         stderr(&o).contains(
@@ -458,15 +590,15 @@ logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
         "{}",
         stderr(&o)
     );
-    let o = stackc(&endpoint, &dir, &["destroy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["destroy", "--yes"]);
     assert!(stderr(&o).contains("does not exist"));
-    let o = stackc(&endpoint, &dir, &["status"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["status"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not deployed"));
 
     // The logs outlive the stack, and `stackc logs` still reads them.
     assert_eq!(log_groups(&endpoint, "us-east-1", prefix), first);
-    let o = stackc(&endpoint, &dir, &["logs", "--since", "1h"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["logs", "--since", "1h"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
@@ -474,7 +606,7 @@ logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
     );
 
     // Deployed again: a fresh group beside the kept one, no name clash.
-    let o = stackc(&endpoint, &dir, &["deploy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("tiny-production: CREATE_COMPLETE"),
@@ -486,13 +618,14 @@ logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
     assert!(second.contains(&first[0]));
     let o = stackc(
         &endpoint,
+        &cinc,
         &dir,
         &["logs", "--layer", "box", "--since", "1h"],
     );
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("setup failed with exit code 1"));
 
-    let o = stackc(&endpoint, &dir, &["destroy", "--yes"]);
+    let o = stackc(&endpoint, &cinc, &dir, &["destroy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(log_groups(&endpoint, "us-east-1", prefix), second);
 }

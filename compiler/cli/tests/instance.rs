@@ -73,6 +73,9 @@ struct Plan {
 
 /// Seconds the box gives each script before it counts as hung.
 const LIMIT_SECONDS: u64 = 240;
+/// The last part of the box's CloudFormation stack id, which log groups are
+/// named after.
+const DEPLOYMENT: &str = "5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 /// A failure must be reported within this many seconds, not after the
 /// lifecycle hook's 1,800.
 const REPORT_SECONDS: f64 = 60.0;
@@ -415,6 +418,21 @@ fn play(plan: &Plan) -> Outcome {
     let topic_name = format!("{stack_name}-AlarmTopic-BOX");
     let topic_arn = format!("arn:aws:sns:{region}:123456789012:{topic_name}");
 
+    // The names CloudFormation gives at deploy time: a log group is named
+    // after the stack id (its last part here); the bucket is the box's.
+    let bucket = format!("stackc-artifacts-{region}-box");
+    let log_group = |id: &str| -> Option<String> {
+        let r = &root["Resources"][id];
+        if r["Type"] != "AWS::Logs::LogGroup" {
+            return None;
+        }
+        let prefix = r["Properties"]["LogGroupName"]["Fn::Join"][1][0].as_str()?;
+        Some(format!("{prefix}{DEPLOYMENT}"))
+    };
+    let layer_log_group = resources()
+        .filter_map(|(id, _)| log_group(id))
+        .find(|name| name.starts_with(&format!("/stackc/{stack_name}/{}/", plan.layer)))
+        .unwrap_or_else(|| panic!("no log group for layer {}", plan.layer));
     // The user data as CloudFormation renders it for this stack.
     let join = &data["UserData"]["Fn::Base64"]["Fn::Join"];
     assert_eq!(join[0], "");
@@ -426,6 +444,18 @@ fn play(plan: &Plan) -> Outcome {
             Value::String(s) => s.clone(),
             p if *p == json!({ "Ref": "AWS::StackName" }) => stack_name.clone(),
             p if *p == json!({ "Ref": "AlarmTopic" }) => topic_arn.clone(),
+            p if *p == json!({ "Ref": "ArtifactBucket" }) => bucket.clone(),
+            // Any pinned package: the box's recording cinc-solo is already
+            // installed, so the bootstrap does not fetch it.
+            p if p["Ref"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("CincSha256")) =>
+            {
+                "0".repeat(64)
+            }
+            p if p["Ref"].as_str().and_then(log_group).is_some() => {
+                log_group(p["Ref"].as_str().unwrap()).unwrap()
+            }
             p => panic!("the user data joins {p}, which the box cannot resolve"),
         })
         .collect();
@@ -472,7 +502,6 @@ fn play(plan: &Plan) -> Outcome {
         secrets.remove(first);
     }
 
-    let bucket = format!("stackc-artifacts-{region}-box");
     let mut case = json!({
         "region": region,
         "os_family": setup["stackc"]["os_family"],
@@ -497,7 +526,7 @@ fn play(plan: &Plan) -> Outcome {
         "cfn_resource": group_id,
         "topic_name": topic_name,
         "topic_arn": topic_arn,
-        "log_groups": [format!("/stackc/{stack_name}/{}", plan.layer)],
+        "log_groups": [layer_log_group.clone()],
         "volumes": data["BlockDeviceMappings"]
             .as_array()
             .unwrap()
@@ -568,7 +597,7 @@ fn play(plan: &Plan) -> Outcome {
     }
     let outcome = Outcome {
         stack_name: stack_name.clone(),
-        log_group: format!("/stackc/{stack_name}/{}", plan.layer),
+        log_group: layer_log_group,
         topic_arn,
         sha256,
         secrets: values,
@@ -997,7 +1026,7 @@ fn shop_api_boots_on_ubuntu_24_04_and_runs_commands_under_dash() {
     for needle in [
         "The execute_recipes (recipes shop::box_failure) run on instance",
         "-execute_recipes.log",
-        "log group /stackc/shop-production/api, stream",
+        &format!("log group /stackc/shop-production/api/{DEPLOYMENT}, stream"),
         "aws ssm start-session --target",
     ] {
         assert!(message.contains(needle), "{needle} not in {message}");

@@ -148,6 +148,7 @@ pub fn build_into(
         bundle: BUNDLE.into(),
         layers: stack.layers.iter().map(|l| l.name.clone()).collect(),
         images: crate::lock::needs(stack),
+        cinc: crate::lock::cinc_needs(stack),
         files,
     };
     let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");

@@ -1,15 +1,18 @@
 //! The lock file: `stack.lock` beside `stack.kdl` (any `NAME.kdl` has its
 //! `NAME.lock`), the machine image each region, operating system and
-//! architecture of the stack boots from. `stackc lock` writes it from the
-//! operating systems' public SSM parameters, and only `stackc lock
-//! --update` moves an entry to a newer image; it is committed with the
-//! stack file. Templates take the image as a parameter ([`parameter`]) that
-//! `stackc deploy` fills from this file, so builds stay offline and
-//! deterministic, and a new AWS image replaces no instance until the lock
-//! says so.
+//! architecture of the stack boots from, and the Cinc client package each
+//! operating system and architecture installs. `stackc lock` writes it from
+//! the operating systems' public SSM parameters and from Cinc's package
+//! metadata, and only `stackc lock --update` moves an entry to a newer
+//! image; it is committed with the stack file. Templates take the image and
+//! the package's sha256 as parameters ([`parameter`], [`cinc_parameter`])
+//! that `stackc deploy` fills from this file, so builds stay offline and
+//! deterministic, a new AWS image replaces no instance until the lock says
+//! so, and instances install exactly the package the lock pins.
 //!
 //! ```kdl
 //! image region="eu-west-1" os="amazon-linux-2023" arch="x86_64" id="ami-0123456789abcdef0"
+//! cinc os="amazon-linux-2023" arch="x86_64" version="18.6.2" sha256="…" url="https://…"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -34,17 +37,60 @@ pub struct Image {
     pub id: String,
 }
 
+/// One pinned Cinc client package: what Cinc's metadata endpoint answered
+/// for an operating system, architecture and version when it was locked.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cinc {
+    /// Operating system (stdlib name).
+    pub os: String,
+    /// `x86_64` or `arm64`.
+    pub arch: String,
+    /// Cinc version ([`crate::emit::cfn::userdata::CINC_VERSION`] when locked).
+    pub version: String,
+    /// Lowercase hex sha256 of the package.
+    pub sha256: String,
+    /// Where the package is downloaded from.
+    pub url: String,
+}
+
 /// The images of a lock file, sorted by region, OS and architecture, one
-/// per triple.
+/// per triple; and its Cinc packages, sorted by OS and architecture, one per
+/// pair.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lock {
     images: Vec<Image>,
+    cinc: Vec<Cinc>,
 }
 
 impl Lock {
     /// The pinned images, sorted.
     pub fn images(&self) -> &[Image] {
         &self.images
+    }
+
+    /// The pinned Cinc packages, sorted.
+    pub fn cinc_packages(&self) -> &[Cinc] {
+        &self.cinc
+    }
+
+    /// The Cinc package pinned for an OS, architecture and version.
+    pub fn cinc(&self, os: &str, arch: &str, version: &str) -> Option<&Cinc> {
+        self.cinc
+            .iter()
+            .find(|c| c.os == os && c.arch == arch && c.version == version)
+    }
+
+    /// Pins a Cinc package (one per OS and architecture); returns the one it
+    /// replaces, if any.
+    pub fn set_cinc(&mut self, package: Cinc) -> Option<Cinc> {
+        let key = |c: &Cinc| (c.os.clone(), c.arch.clone());
+        match self.cinc.binary_search_by_key(&key(&package), key) {
+            Ok(at) => Some(std::mem::replace(&mut self.cinc[at], package)),
+            Err(at) => {
+                self.cinc.insert(at, package);
+                None
+            }
+        }
     }
 
     /// The image id pinned for a region, OS and architecture.
@@ -74,15 +120,22 @@ pub fn path_for(stack_file: &Path) -> PathBuf {
 }
 
 /// What the lock file starts with.
-const HEADER: &str = "// Machine images this stack's instances boot from, pinned by `stackc lock`.\n// Commit this file. `stackc lock --update` moves to the newest images (and\n// the next deploy replaces the instances, one at a time).\n";
+const HEADER: &str = "// Machine images this stack's instances boot from and the Cinc packages they\n// install, pinned by `stackc lock`. Commit this file. `stackc lock --update`\n// moves to the newest images (and the next deploy replaces the instances, one\n// at a time).\n";
 
-/// The lock file's text: the header, then one `image` line per entry, sorted.
+/// The lock file's text: the header, then one `image` line per image and
+/// one `cinc` line per package, each sorted.
 pub fn render(lock: &Lock) -> String {
     let mut out = String::from(HEADER);
     for i in &lock.images {
         out.push_str(&format!(
             "image region=\"{}\" os=\"{}\" arch=\"{}\" id=\"{}\"\n",
             i.region, i.os, i.arch, i.id
+        ));
+    }
+    for c in &lock.cinc {
+        out.push_str(&format!(
+            "cinc os=\"{}\" arch=\"{}\" version=\"{}\" sha256=\"{}\" url=\"{}\"\n",
+            c.os, c.arch, c.version, c.sha256, c.url
         ));
     }
     out
@@ -94,122 +147,213 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
     let std = stdlib::get();
     let mut diags = Vec::new();
     let mut lock = Lock::default();
-    let mut seen: Vec<(Image, Span)> = Vec::new();
+    let mut seen_images: Vec<(Image, Span)> = Vec::new();
+    let mut seen_cinc: Vec<(Cinc, Span)> = Vec::new();
     let bad = |span: Span, message: String, help: &str| {
         Diagnostic::error(Code::BadLockFile, span, message).help(help.to_string())
     };
     const REGENERATE: &str = "the lock file is written by `stackc lock`: fix the line, or delete it and run `stackc lock` again";
     for node in &doc.nodes {
-        if node.name.as_str() != "image" || !node.args.is_empty() || node.children.is_some() {
+        let (what, keys, shape): (&str, &[&str], &str) = match node.name.as_str() {
+            "image" => (
+                "an image",
+                &["region", "os", "arch", "id"],
+                "an image has region, os, arch and id",
+            ),
+            "cinc" => (
+                "a Cinc package",
+                &["os", "arch", "version", "sha256", "url"],
+                "a Cinc package has os, arch, version, sha256 and url",
+            ),
+            _ => {
+                diags.push(bad(
+                    node.name_span,
+                    format!("`{}` is not an image or cinc line", node.name.as_str()),
+                    "each line is `image region=... os=... arch=... id=ami-...` or `cinc os=... arch=... version=... sha256=... url=...`",
+                ));
+                continue;
+            }
+        };
+        if !node.args.is_empty() || node.children.is_some() {
             diags.push(bad(
                 node.name_span,
-                format!("`{}` is not an image line", node.name.as_str()),
-                "each line is `image region=... os=... arch=... id=ami-...`",
+                format!("{what} line takes only properties"),
+                shape,
             ));
             continue;
         }
-        let mut field = |key: &str| -> Option<(String, Span)> {
+        let mut fields: Vec<(String, Span)> = Vec::new();
+        for key in keys {
             match node.prop(key) {
                 Some(v) => match v.as_str() {
-                    Some(s) => Some((s.to_string(), v.span)),
+                    Some(s) => fields.push((s.to_string(), v.span)),
                     None => {
-                        diags.push(bad(v.span, format!("`{key}` must be a string"), REGENERATE));
-                        None
+                        diags.push(bad(v.span, format!("`{key}` must be a string"), REGENERATE))
                     }
                 },
-                None => {
-                    diags.push(bad(
-                        node.name_span,
-                        format!("the image has no `{key}`"),
-                        REGENERATE,
-                    ));
-                    None
-                }
+                None => diags.push(bad(
+                    node.name_span,
+                    format!("{what} has no `{key}`"),
+                    REGENERATE,
+                )),
             }
-        };
-        let (region, os, arch, id) = (field("region"), field("os"), field("arch"), field("id"));
+        }
         for p in &node.props {
-            if !["region", "os", "arch", "id"].contains(&p.key.as_str()) {
+            if !keys.contains(&p.key.as_str()) {
                 diags.push(bad(
                     p.key_span,
-                    format!("`{}` is not a property of an image", p.key.as_str()),
-                    "an image has region, os, arch and id",
+                    format!("`{}` is not a property of {what}", p.key.as_str()),
+                    shape,
                 ));
             }
         }
-        let (Some(region), Some(os), Some(arch), Some(id)) = (region, os, arch, id) else {
+        if fields.len() != keys.len() {
             continue;
-        };
+        }
         let mut ok = true;
-        if !std.regions.contains(&region.0) {
-            diags.push(bad(
+        let mut check = |valid: bool, span: Span, message: String| {
+            if !valid {
+                diags.push(bad(span, message, REGENERATE));
+                ok = false;
+            }
+        };
+        let field = |key: &str| &fields[keys.iter().position(|k| *k == key).expect("a key")];
+        let (os, arch) = (field("os"), field("arch"));
+        check(
+            std.os.contains_key(&os.0),
+            os.1,
+            format!("`{}` is not an operating system stackc knows", os.0),
+        );
+        check(
+            ["x86_64", "arm64"].contains(&arch.0.as_str()),
+            arch.1,
+            format!("`{}` is not an architecture: x86_64 or arm64", arch.0),
+        );
+        if node.name.as_str() == "image" {
+            let (region, id) = (field("region"), field("id"));
+            check(
+                std.regions.contains(&region.0),
                 region.1,
                 format!("`{}` is not an AWS region", region.0),
-                REGENERATE,
-            ));
-            ok = false;
-        }
-        if !std.os.contains_key(&os.0) {
-            diags.push(bad(
-                os.1,
-                format!("`{}` is not an operating system stackc knows", os.0),
-                REGENERATE,
-            ));
-            ok = false;
-        }
-        if !["x86_64", "arm64"].contains(&arch.0.as_str()) {
-            diags.push(bad(
-                arch.1,
-                format!("`{}` is not an architecture: x86_64 or arm64", arch.0),
-                REGENERATE,
-            ));
-            ok = false;
-        }
-        if !is_image_id(&id.0) {
-            diags.push(bad(
+            );
+            check(
+                is_image_id(&id.0),
                 id.1,
                 format!(
                     "`{}` is not an image id (ami- and 8 or 17 hex digits)",
                     id.0
                 ),
-                REGENERATE,
-            ));
-            ok = false;
-        }
-        if !ok {
-            continue;
-        }
-        let image = Image {
-            region: region.0,
-            os: os.0,
-            arch: arch.0,
-            id: id.0,
-        };
-        if let Some((_, first)) = seen
-            .iter()
-            .find(|(i, _)| (&i.region, &i.os, &i.arch) == (&image.region, &image.os, &image.arch))
-        {
-            diags.push(
-                bad(
-                    node.name_span,
-                    format!(
-                        "{} {} {} is pinned twice",
-                        image.region, image.os, image.arch
-                    ),
-                    "keep one of the two lines",
-                )
-                .related(*first, "first pinned here"),
             );
-            continue;
+            if !ok {
+                continue;
+            }
+            let image = Image {
+                region: region.0.clone(),
+                os: os.0.clone(),
+                arch: arch.0.clone(),
+                id: id.0.clone(),
+            };
+            if let Some((_, first)) = seen_images.iter().find(|(i, _)| {
+                (&i.region, &i.os, &i.arch) == (&image.region, &image.os, &image.arch)
+            }) {
+                diags.push(
+                    bad(
+                        node.name_span,
+                        format!(
+                            "{} {} {} is pinned twice",
+                            image.region, image.os, image.arch
+                        ),
+                        "keep one of the two lines",
+                    )
+                    .related(*first, "first pinned here"),
+                );
+                continue;
+            }
+            seen_images.push((image.clone(), node.name_span));
+            lock.set(image);
+        } else {
+            let (version, sha256, url) = (field("version"), field("sha256"), field("url"));
+            check(
+                is_version(&version.0),
+                version.1,
+                format!("`{}` is not a Cinc version (numbers and dots)", version.0),
+            );
+            check(
+                is_sha256(&sha256.0),
+                sha256.1,
+                format!("`{}` is not a sha256 (64 lowercase hex digits)", sha256.0),
+            );
+            check(
+                is_package_url(&url.0),
+                url.1,
+                format!("`{}` is not an http(s) URL", url.0),
+            );
+            if !ok {
+                continue;
+            }
+            let package = Cinc {
+                os: os.0.clone(),
+                arch: arch.0.clone(),
+                version: version.0.clone(),
+                sha256: sha256.0.clone(),
+                url: url.0.clone(),
+            };
+            if let Some((_, first)) = seen_cinc
+                .iter()
+                .find(|(c, _)| (&c.os, &c.arch) == (&package.os, &package.arch))
+            {
+                diags.push(
+                    bad(
+                        node.name_span,
+                        format!(
+                            "the Cinc package of {} {} is pinned twice",
+                            package.os, package.arch
+                        ),
+                        "keep one of the two lines",
+                    )
+                    .related(*first, "first pinned here"),
+                );
+                continue;
+            }
+            seen_cinc.push((package.clone(), node.name_span));
+            lock.set_cinc(package);
         }
-        seen.push((image.clone(), node.name_span));
-        lock.set(image);
     }
     if diags.is_empty() {
         Ok(lock)
     } else {
         Err(diags)
     }
+}
+
+/// Numbers separated by dots: `18.6.2`.
+fn is_version(v: &str) -> bool {
+    !v.is_empty()
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// 64 lowercase hex digits.
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+}
+
+/// An `https://` (or, for a local mirror, `http://`) URL with a host and no
+/// spaces or quotes. The sha256 beside it is what makes the package
+/// trusted, not the transport.
+pub fn is_package_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\')
+    })
 }
 
 /// `ami-` and 8 or 17 lowercase hex digits.
@@ -281,6 +425,73 @@ pub fn needs(stack: &Stack) -> Vec<Need> {
     }
     out.sort_by(|a, b| (a.arch != "x86_64", &a.arch).cmp(&(b.arch != "x86_64", &b.arch)));
     out
+}
+
+/// The template parameter that takes the sha256 of the Cinc package of an
+/// architecture.
+pub fn cinc_parameter(arch: &str) -> String {
+    match arch {
+        "arm64" => "CincSha256Arm64".into(),
+        _ => "CincSha256X86".into(),
+    }
+}
+
+/// A Cinc package an environment's instances install.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CincNeed {
+    /// The template parameter that takes its sha256.
+    pub parameter: String,
+    /// Operating system (stdlib name).
+    pub os: String,
+    /// `x86_64` or `arm64`.
+    pub arch: String,
+    /// The Cinc version stackc installs.
+    pub version: String,
+    /// The OS as Cinc's metadata endpoint names it (`p`).
+    pub platform: String,
+    /// The OS version as Cinc's metadata endpoint names it (`pv`).
+    pub platform_version: String,
+    /// `rpm` or `deb`: the extension of its key in the artifact bucket.
+    pub package: String,
+}
+
+impl CincNeed {
+    /// The architecture as Cinc's metadata endpoint names it (`m`).
+    pub fn machine(&self) -> &'static str {
+        if self.arch == "arm64" {
+            "aarch64"
+        } else {
+            "x86_64"
+        }
+    }
+
+    /// The query string of its metadata request.
+    pub fn metadata_query(&self) -> String {
+        format!(
+            "p={}&pv={}&m={}&v={}",
+            self.platform,
+            self.platform_version,
+            self.machine(),
+            self.version
+        )
+    }
+}
+
+/// The Cinc packages an environment's instances install: one per
+/// architecture of its instance groups, in the order of [`needs`].
+pub fn cinc_needs(stack: &Stack) -> Vec<CincNeed> {
+    needs(stack)
+        .into_iter()
+        .map(|n| CincNeed {
+            parameter: cinc_parameter(&n.arch),
+            version: crate::emit::cfn::userdata::CINC_VERSION.to_string(),
+            platform: stack.os.cinc_platform.clone(),
+            platform_version: stack.os.cinc_platform_version.clone(),
+            package: stack.os.package.clone(),
+            os: n.os,
+            arch: n.arch,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -389,6 +600,164 @@ ami eu-west-1
         // Not KDL at all: the parser's own diagnostic.
         let diags = parse("image region=\"eu-west-1").unwrap_err();
         assert_eq!(diags[0].code, Code::KdlSyntax);
+    }
+
+    fn cinc(os: &str, arch: &str, version: &str, digit: char) -> Cinc {
+        Cinc {
+            os: os.into(),
+            arch: arch.into(),
+            version: version.into(),
+            sha256: std::iter::repeat_n(digit, 64).collect(),
+            url: format!("https://downloads.example/{os}/{arch}/cinc-{version}.pkg"),
+        }
+    }
+
+    #[test]
+    fn cinc_packages_read_back_after_the_images_one_per_os_and_architecture() {
+        let mut lock = Lock::default();
+        lock.set(image(
+            "eu-west-1",
+            "ubuntu-24.04",
+            "x86_64",
+            "ami-0123456789abcdef0",
+        ));
+        assert_eq!(
+            lock.set_cinc(cinc("ubuntu-24.04", "x86_64", "18.6.2", 'a')),
+            None
+        );
+        lock.set_cinc(cinc("amazon-linux-2023", "arm64", "18.6.2", 'b'));
+        // A new version of the same OS and architecture replaces the entry.
+        let old = lock.set_cinc(cinc("ubuntu-24.04", "x86_64", "18.7.1", 'c'));
+        assert_eq!(old.map(|c| c.version), Some("18.6.2".to_string()));
+        let text = render(&lock);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("//")).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"image region="eu-west-1" os="ubuntu-24.04" arch="x86_64" id="ami-0123456789abcdef0""#,
+                &format!(
+                    r#"cinc os="amazon-linux-2023" arch="arm64" version="18.6.2" sha256="{}" url="https://downloads.example/amazon-linux-2023/arm64/cinc-18.6.2.pkg""#,
+                    "b".repeat(64)
+                ),
+                &format!(
+                    r#"cinc os="ubuntu-24.04" arch="x86_64" version="18.7.1" sha256="{}" url="https://downloads.example/ubuntu-24.04/x86_64/cinc-18.7.1.pkg""#,
+                    "c".repeat(64)
+                ),
+            ]
+        );
+        let back = parse(&text).expect("its own output parses");
+        assert_eq!(back, lock);
+        assert_eq!(render(&back), text);
+        assert_eq!(
+            back.cinc("ubuntu-24.04", "x86_64", "18.7.1")
+                .map(|c| c.sha256.as_str()),
+            Some("c".repeat(64).as_str())
+        );
+        // Another version than the one pinned is not pinned.
+        assert_eq!(back.cinc("ubuntu-24.04", "x86_64", "18.6.2"), None);
+        assert_eq!(back.cinc("ubuntu-24.04", "arm64", "18.7.1"), None);
+    }
+
+    #[test]
+    fn mistakes_in_a_cinc_line_are_coded_diagnostics_on_their_line() {
+        let sha = "0".repeat(64);
+        let text = format!(
+            r#"cinc os="amazon-linux-2023" arch="x86_64" version="18.6.2" sha256="{sha}" url="https://d.example/a.rpm"
+cinc os="amazon-linux-2023" arch="x86_64" version="18.6.2" sha256="{sha}" url="https://d.example/b.rpm"
+cinc os="windows" arch="x86_64" version="18.6.2" sha256="{sha}" url="https://d.example/a.rpm"
+cinc os="amazon-linux-2023" arch="arm64" version="latest" sha256="{sha}" url="https://d.example/a.rpm"
+cinc os="amazon-linux-2023" arch="arm64" version="18.6.2" sha256="ABC" url="https://d.example/a.rpm"
+cinc os="amazon-linux-2023" arch="arm64" version="18.6.2" sha256="{sha}" url="ftp://d.example/a.rpm"
+cinc os="amazon-linux-2023" arch="arm64" version="18.6.2" url="https://d.example/a.rpm"
+cinc os="amazon-linux-2023" arch="arm64" version="18.6.2" sha256="{sha}" url="https://d.example/a.rpm" md5="x"
+cinc "amazon-linux-2023"
+"#
+        );
+        let diags = parse(&text).unwrap_err();
+        let lines: Vec<(usize, Code)> = diags
+            .iter()
+            .map(|d| (crate::diag::line_column(&text, d.span.offset).0, d.code))
+            .collect();
+        assert_eq!(
+            lines,
+            (2..=9).map(|l| (l, Code::BadLockFile)).collect::<Vec<_>>()
+        );
+        assert!(diags.iter().all(|d| d.help.is_some()));
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "the Cinc package of amazon-linux-2023 x86_64 is pinned twice",
+                "`windows` is not an operating system stackc knows",
+                "`latest` is not a Cinc version (numbers and dots)",
+                "`ABC` is not a sha256 (64 lowercase hex digits)",
+                "`ftp://d.example/a.rpm` is not an http(s) URL",
+                "a Cinc package has no `sha256`",
+                "`md5` is not a property of a Cinc package",
+                "a Cinc package line takes only properties",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_environment_installs_one_cinc_package_per_architecture_from_the_stdlib() {
+        let opts = Options {
+            base_dir: Path::new("/stack"),
+            files: &AllExist,
+        };
+        let shop = check_source(include_str!("../../../examples/shop/stack.kdl"), &opts)
+            .0
+            .unwrap();
+        let needs = cinc_needs(&shop.environments[0]);
+        let summary: Vec<(&str, &str, &str, String)> = needs
+            .iter()
+            .map(|n| {
+                (
+                    n.parameter.as_str(),
+                    n.arch.as_str(),
+                    n.package.as_str(),
+                    n.metadata_query(),
+                )
+            })
+            .collect();
+        let v = crate::emit::cfn::userdata::CINC_VERSION;
+        assert_eq!(
+            summary,
+            [
+                (
+                    "CincSha256X86",
+                    "x86_64",
+                    "deb",
+                    format!("p=ubuntu&pv=24.04&m=x86_64&v={v}")
+                ),
+                (
+                    "CincSha256Arm64",
+                    "arm64",
+                    "deb",
+                    format!("p=ubuntu&pv=24.04&m=aarch64&v={v}")
+                ),
+            ]
+        );
+        let goldcar = check_source(include_str!("../../../examples/goldcar/stack.kdl"), &opts)
+            .0
+            .unwrap();
+        let needs = cinc_needs(&goldcar.environments[0]);
+        assert_eq!(needs.len(), 1);
+        assert_eq!(needs[0].package, "rpm");
+        assert_eq!(
+            needs[0].metadata_query(),
+            format!("p=amazon&pv=2023&m=x86_64&v={v}")
+        );
+        // Every stdlib OS says how Cinc names it and which package it takes.
+        for os in stdlib::get().os.values() {
+            assert!(
+                !os.cinc_platform.is_empty() && !os.cinc_platform_version.is_empty(),
+                "{}",
+                os.name
+            );
+            let expected = if os.family == "ubuntu" { "deb" } else { "rpm" };
+            assert_eq!(os.package, expected, "{}", os.name);
+        }
     }
 
     #[test]

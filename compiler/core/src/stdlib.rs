@@ -196,6 +196,12 @@ pub struct Os {
     pub ami_x86_64: String,
     /// Public SSM parameter of the arm64 AMI.
     pub ami_arm64: String,
+    /// Format of the Cinc package the instances install: `rpm` or `deb`.
+    pub package: String,
+    /// The OS as Cinc's Omnitruck names it (its metadata's `p`): `amazon`.
+    pub cinc_platform: String,
+    /// The OS version as Omnitruck names it (`pv`): `2023`.
+    pub cinc_platform_version: String,
 }
 
 /// The stdlib, loaded once.
@@ -304,7 +310,13 @@ fn load() -> Result<Stdlib, String> {
             family: str_prop(&node, "family")?,
             ami_x86_64: str_prop(&node, "x86_64")?,
             ami_arm64: str_prop(&node, "arm64")?,
+            package: str_prop(&node, "package")?,
+            cinc_platform: str_prop(&node, "cinc-platform")?,
+            cinc_platform_version: str_prop(&node, "cinc-platform-version")?,
         };
+        if !["rpm", "deb"].contains(&o.package.as_str()) {
+            return Err(format!("os {}: package must be rpm or deb", o.name));
+        }
         os.insert(o.name.clone(), o);
     }
     Ok(Stdlib {

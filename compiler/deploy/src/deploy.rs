@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use stackc_core::emit::manifest::{self, Manifest};
-use stackc_core::lock::{Lock, Need};
+use stackc_core::lock::{Cinc, CincNeed, Lock, Need};
 
 use crate::cloud::{
     Change, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource,
@@ -46,6 +46,8 @@ pub struct Options {
     pub poll: Duration,
     /// After an update that changed the bundle, run configure on the fleet.
     pub converge: bool,
+    /// Where downloaded Cinc packages are kept (`None`: nowhere).
+    pub cache: Option<PathBuf>,
 }
 
 impl Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             yes: false,
             poll: Duration::from_secs(5),
             converge: true,
+            cache: crate::cinc::default_cache_dir(),
         }
     }
 }
@@ -126,6 +129,10 @@ pub enum DeployError {
     ChangeSetFailed(String),
     /// The template takes an image the lock file does not pin.
     ImageNotPinned(String),
+    /// The template takes a Cinc package the lock file does not pin.
+    CincNotPinned(String),
+    /// The pinned Cinc package cannot be had, or is not the one pinned.
+    Package(crate::cinc::PackageError),
     /// The stack operation failed; the summary was printed.
     Failed {
         /// Final stack status.
@@ -151,6 +158,18 @@ impl fmt::Display for DeployError {
                 f,
                 "no image is pinned for {m}\nhelp: run `stackc lock`, commit the lock file, and deploy again"
             ),
+            DeployError::CincNotPinned(m) => write!(
+                f,
+                "no Cinc package is pinned for {m}\nhelp: run `stackc lock`, commit the lock file, and deploy again"
+            ),
+            DeployError::Package(crate::cinc::PackageError::Download(m)) => write!(
+                f,
+                "{m}\nnothing was uploaded or changed\nhelp: deploy downloads the package once, then finds it in the artifact bucket (and in ~/.cache/stackc/cinc); check this machine's connection to that URL and deploy again"
+            ),
+            DeployError::Package(crate::cinc::PackageError::Mismatch(m)) => write!(
+                f,
+                "{m}\nnothing was uploaded or changed\nhelp: a package that is not the one pinned may have been tampered with; if the vendor published a new build on purpose, `stackc lock --update` pins it (review the lock file's diff)"
+            ),
             DeployError::Failed { status } => write!(f, "the stack operation failed; the stack is {status}"),
         }
     }
@@ -173,6 +192,17 @@ pub struct Artifacts {
     /// The image ids its templates' image parameters take (from the lock
     /// file, see [`Artifacts::pin`]), by parameter.
     pub images: Vec<(String, String)>,
+    /// The Cinc packages the instances install (from the lock file).
+    pub cinc: Vec<(CincNeed, Cinc)>,
+}
+
+/// What an environment needs and the lock file does not pin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unpinned {
+    /// Images, per region, OS and architecture.
+    pub images: Vec<Need>,
+    /// Cinc packages, per OS, architecture and version.
+    pub cinc: Vec<CincNeed>,
 }
 
 impl Artifacts {
@@ -202,25 +232,44 @@ impl Artifacts {
             dir: dir.to_path_buf(),
             manifest,
             images: Vec::new(),
+            cinc: Vec::new(),
         })
     }
 
-    /// Takes the images the templates need from `lock`, for `region`;
-    /// returns the needs it has no image for.
-    pub fn pin(&mut self, lock: &Lock, region: &str) -> Result<(), Vec<Need>> {
-        let mut missing = Vec::new();
+    /// Takes the images and Cinc packages the templates need from `lock`,
+    /// for `region`; returns what it has no pin for.
+    pub fn pin(&mut self, lock: &Lock, region: &str) -> Result<(), Unpinned> {
+        let mut missing = Unpinned::default();
         self.images.clear();
+        self.cinc.clear();
         for need in &self.manifest.images {
             match lock.get(region, &need.os, &need.arch) {
                 Some(id) => self.images.push((need.parameter.clone(), id.to_string())),
-                None => missing.push(need.clone()),
+                None => missing.images.push(need.clone()),
             }
         }
-        if missing.is_empty() {
+        for need in &self.manifest.cinc {
+            match lock.cinc(&need.os, &need.arch, &need.version) {
+                Some(pin) => self.cinc.push((need.clone(), pin.clone())),
+                None => missing.cinc.push(need.clone()),
+            }
+        }
+        if missing == Unpinned::default() {
             Ok(())
         } else {
             Err(missing)
         }
+    }
+
+    /// The content-addressed key of a Cinc package in the environment's
+    /// prefix of the artifact bucket, which its instances may read.
+    pub fn package_key(&self, need: &CincNeed, pin: &Cinc) -> String {
+        Manifest::key_for(
+            &self.manifest.stack,
+            &self.manifest.env,
+            &pin.sha256,
+            &need.package,
+        )
     }
 
     fn entry(&self, path: &str) -> Result<&manifest::Entry, DeployError> {
@@ -361,6 +410,69 @@ pub async fn upload<C: Cloud>(
     Ok(uploaded)
 }
 
+/// The Cinc packages the environment's instances install that the artifact
+/// bucket lacks, with their keys and bytes: from the local cache or
+/// downloaded, each checked against the sha256 the lock file pins. Nothing
+/// is uploaded here, so a package that cannot be had stops deploy before
+/// anything changes.
+async fn stage_packages<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    bucket: &str,
+    artifacts: &Artifacts,
+) -> Result<Vec<(String, Vec<u8>)>, DeployError> {
+    let mut staged: Vec<(String, Vec<u8>)> = Vec::new();
+    for (need, pin) in &artifacts.cinc {
+        let key = artifacts.package_key(need, pin);
+        if staged.iter().any(|(k, _)| *k == key)
+            || retry(&Options::default_quick(), || {
+                cloud.object_exists(bucket, &key)
+            })
+            .await?
+        {
+            continue;
+        }
+        let (bytes, source) = crate::cinc::package(pin, opts.cache.as_deref())
+            .await
+            .map_err(DeployError::Package)?;
+        let from = match source {
+            crate::cinc::Source::Cache(path) => format!("from the cache ({})", path.display()),
+            crate::cinc::Source::Download => format!("downloaded from {}", pin.url),
+        };
+        ui.say(&format!(
+            "Cinc {} for {} {}: {} bytes {from}, sha256 checked",
+            pin.version,
+            pin.os,
+            pin.arch,
+            bytes.len(),
+        ));
+        staged.push((key, bytes));
+    }
+    Ok(staged)
+}
+
+/// Uploads the staged Cinc packages; returns how many.
+async fn upload_packages<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    bucket: &str,
+    artifacts: &Artifacts,
+    staged: Vec<(String, Vec<u8>)>,
+) -> Result<usize, DeployError> {
+    let uploaded = staged.len();
+    for (key, bytes) in staged {
+        cloud.put_object(bucket, &key, bytes).await?;
+    }
+    if !artifacts.cinc.is_empty() {
+        ui.say(&format!(
+            "Cinc packages: {uploaded} uploaded, {} already in s3://{bucket}",
+            artifacts.cinc.len() - uploaded
+        ));
+    }
+    Ok(uploaded)
+}
+
 fn stack_request(
     artifacts: &Artifacts,
     bucket: &str,
@@ -383,6 +495,20 @@ fn stack_request(
             .ok_or_else(|| DeployError::ImageNotPinned(format!("{} {}", need.os, need.arch)))?;
         parameters.push((need.parameter.clone(), id));
     }
+    for need in &m.cinc {
+        let sha = artifacts
+            .cinc
+            .iter()
+            .find(|(n, _)| n.parameter == need.parameter)
+            .map(|(_, pin)| pin.sha256.clone())
+            .ok_or_else(|| {
+                DeployError::CincNotPinned(format!(
+                    "Cinc {} on {} {}",
+                    need.version, need.os, need.arch
+                ))
+            })?;
+        parameters.push((need.parameter.clone(), sha));
+    }
     Ok(ChangeSetRequest {
         stack: m.stack_name.clone(),
         name: change_set_name(),
@@ -404,11 +530,14 @@ struct Prepared {
     request: ChangeSetRequest,
 }
 
+/// `packages`: also put the Cinc packages in the bucket (deploy; a plan
+/// needs only their sha256).
 async fn prepare<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     opts: &Options,
     artifacts: &Artifacts,
+    packages: bool,
 ) -> Result<Prepared, DeployError> {
     let m = &artifacts.manifest;
     let bucket = artifact_bucket(cloud, &m.region).await?;
@@ -426,7 +555,15 @@ async fn prepare<C: Cloud>(
             )));
         }
     }
-    let uploaded = upload(cloud, ui, &bucket, artifacts).await?;
+    let staged = if packages {
+        stage_packages(cloud, ui, opts, &bucket, artifacts).await?
+    } else {
+        Vec::new()
+    };
+    let mut uploaded = upload(cloud, ui, &bucket, artifacts).await?;
+    if packages {
+        uploaded += upload_packages(cloud, ui, &bucket, artifacts, staged).await?;
+    }
     let template = artifacts.entry(&m.template)?;
     let url = cloud.template_url(&bucket, &m.key(template));
     let create = existing
@@ -448,7 +585,7 @@ pub async fn deploy<C: Cloud>(
     artifacts: &Artifacts,
 ) -> Result<Outcome, DeployError> {
     let m = &artifacts.manifest;
-    let p = prepare(cloud, ui, opts, artifacts).await?;
+    let p = prepare(cloud, ui, opts, artifacts, true).await?;
     let bundle_changed = p
         .existing
         .as_ref()
@@ -477,7 +614,7 @@ pub async fn diff<C: Cloud>(
     opts: &Options,
     artifacts: &Artifacts,
 ) -> Result<Outcome, DeployError> {
-    let p = prepare(cloud, ui, opts, artifacts).await?;
+    let p = prepare(cloud, ui, opts, artifacts, false).await?;
     let input = PlanInput {
         manifest: Some(&artifacts.manifest),
         existing: p.existing.as_ref(),
@@ -558,6 +695,16 @@ async fn replacements<C: Cloud>(
             .find(|(k, _)| *k == need.parameter)
             .map(|(_, v)| v.as_str());
         let old = existing.parameter(&need.parameter);
+        // The Cinc package of the same architecture.
+        let cinc = m.cinc.iter().find(|c| c.arch == need.arch).and_then(|c| {
+            let new = request
+                .parameters
+                .iter()
+                .find(|(k, _)| *k == c.parameter)
+                .map(|(_, v)| v.as_str())?;
+            let old = existing.parameter(&c.parameter)?;
+            (old != new).then(|| format!("Cinc package {} -> {}", short(old), short(new)))
+        });
         for g in &need.groups {
             let template = format!("{}LaunchTemplate", plan::pascal(&g.layer));
             let template_changes = changes
@@ -566,6 +713,7 @@ async fn replacements<C: Cloud>(
             let reason = match (old, new) {
                 (Some(old), Some(new)) if old != new => format!("image {old} -> {new}"),
                 _ if !template_changes => continue,
+                _ if cinc.is_some() => cinc.clone().unwrap_or_default(),
                 // A stack deployed before images were pinned resolved them itself.
                 (None, Some(new)) => format!("launch template changed, image now pinned at {new}"),
                 _ => "launch template changed (instance type, volumes or user data)".to_string(),
@@ -580,6 +728,11 @@ async fn replacements<C: Cloud>(
     }
     out.sort_by(|a, b| a.layer.cmp(&b.layer));
     Ok(out)
+}
+
+/// The first 12 digits of a sha256, as the plan shows it.
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
 }
 
 /// Creates the change set, shows the plan, and unless `plan_only` asks and

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod aws;
+pub mod cinc;
 pub mod cloud;
 pub mod deploy;
 pub mod fleet;

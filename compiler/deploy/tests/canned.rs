@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use stackc_core::emit::manifest::{self, Manifest};
-use stackc_core::lock::{self, Group, Image, Lock, Need};
+use stackc_core::lock::{self, Cinc, CincNeed, Group, Image, Lock, Need};
 use stackc_deploy::cloud::{
     Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo,
 };
@@ -96,7 +96,7 @@ impl Cloud for Fake {
         self.calls.borrow_mut().extend(
             r.parameters
                 .iter()
-                .filter(|(k, _)| k.starts_with("ImageId"))
+                .filter(|(k, _)| k.starts_with("ImageId") || k.starts_with("CincSha256"))
                 .map(|(k, v)| format!("parameter {k}={v}")),
         );
         match self.create_error.borrow_mut().take() {
@@ -198,6 +198,15 @@ fn artifacts() -> Artifacts {
                 })
                 .collect(),
         }],
+        cinc: vec![CincNeed {
+            parameter: lock::cinc_parameter("x86_64"),
+            os: "amazon-linux-2023".into(),
+            arch: "x86_64".into(),
+            version: "18.6.2".into(),
+            platform: "amazon".into(),
+            platform_version: "2023".into(),
+            package: "rpm".into(),
+        }],
         files: files
             .iter()
             .map(|(p, b)| manifest::entry(&stackc_core::emit::Artifact::new(*p, b.clone())))
@@ -213,7 +222,7 @@ const AL2023_X86: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel
 const OLD_IMAGE: &str = "ami-0aaaaaaaaaaaaaaaa";
 const NEW_IMAGE: &str = "ami-0bbbbbbbbbbbbbbbb";
 
-/// A lock file pinning goldcar's image in eu-west-1.
+/// A lock file pinning goldcar's image in eu-west-1 and its Cinc package.
 fn pinned(id: &str) -> Lock {
     let mut lock = Lock::default();
     lock.set(Image {
@@ -222,7 +231,36 @@ fn pinned(id: &str) -> Lock {
         arch: "x86_64".into(),
         id: id.into(),
     });
+    lock.set_cinc(Cinc {
+        os: "amazon-linux-2023".into(),
+        arch: "x86_64".into(),
+        version: "18.6.2".into(),
+        sha256: manifest::sha256_hex(PACKAGE),
+        url: PACKAGE_URL.into(),
+    });
     lock
+}
+
+/// The Cinc package the lock pins (as far as these tests know).
+const PACKAGE: &[u8] = b"cinc 18.6.2 for amazon-linux-2023 x86_64";
+/// Where the lock says it is: nothing listens there, so a package not in
+/// the cache cannot be had.
+const PACKAGE_URL: &str = "http://127.0.0.1:9/cinc-18.6.2-1.amazon2023.x86_64.rpm";
+
+/// A package cache of this test's own, holding `bytes` under the pinned
+/// package's sha256 (empty for `None`).
+fn cache(name: &str, bytes: Option<&[u8]>) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "stackc-canned-cache-{}-{name}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    if let Some(b) = bytes {
+        std::fs::write(dir.join(manifest::sha256_hex(PACKAGE)), b).unwrap();
+    }
+    dir
 }
 
 fn changes() -> ChangeSet {
@@ -247,7 +285,18 @@ fn changes() -> ChangeSet {
 }
 
 /// Runs deploy; returns what the user saw and the result.
+/// The pinned Cinc package is in the bucket already (the tests of the
+/// package itself are below).
 async fn run(fake: &Fake) -> String {
+    fake.objects.borrow_mut().insert(format!(
+        "goldcar/production/{}.rpm",
+        manifest::sha256_hex(PACKAGE)
+    ));
+    run_with(fake, cache("run", None)).await
+}
+
+/// Runs deploy with a package cache; returns what the user saw and the result.
+async fn run_with(fake: &Fake, cache: PathBuf) -> String {
     let mut out = Vec::new();
     let mut no_terminal = |_: &str| None;
     let result = {
@@ -260,6 +309,7 @@ async fn run(fake: &Fake) -> String {
             yes: true,
             poll: Duration::ZERO,
             converge: true,
+            cache: Some(cache),
         };
         deploy::deploy(fake, &mut ui, &opts, &artifacts()).await
     };
@@ -515,6 +565,7 @@ async fn plan(fake: &Fake, artifacts: &Artifacts) -> (String, Result<Outcome, De
             yes: true,
             poll: Duration::ZERO,
             converge: false,
+            cache: None,
         };
         deploy::diff(fake, &mut ui, &opts, artifacts).await
     };
@@ -601,8 +652,12 @@ async fn an_image_the_lock_does_not_pin_is_refused() {
     let missing = artifacts
         .pin(&pinned(NEW_IMAGE), "eu-central-1")
         .unwrap_err();
-    assert_eq!(missing.len(), 1);
-    assert_eq!(missing[0].arch, "x86_64");
+    assert_eq!(missing.images.len(), 1);
+    assert_eq!(missing.images[0].arch, "x86_64");
+    assert!(
+        missing.cinc.is_empty(),
+        "packages are pinned for any region"
+    );
     let fake = Fake::default();
     fake.stack.borrow_mut().push_back(Ok(None));
     let (text, result) = plan(&fake, &artifacts).await;
@@ -669,4 +724,127 @@ async fn deploy_with_nothing_to_change_resumes_launches_too() {
         "{text}"
     );
     assert!(!fake.calls.borrow().contains(&"execute".to_string()));
+}
+
+#[tokio::test]
+async fn the_pinned_cinc_package_goes_to_the_bucket_once() {
+    let key = format!("goldcar/production/{}.rpm", manifest::sha256_hex(PACKAGE));
+    let created = || {
+        let fake = Fake::default();
+        fake.stack
+            .borrow_mut()
+            .extend([Ok(None), Ok(info("CREATE_COMPLETE"))]);
+        fake.events.borrow_mut().push_back(vec![]);
+        *fake.change_set.borrow_mut() = Some(changes());
+        fake
+    };
+    let fake = created();
+    let cached = cache("once", Some(PACKAGE));
+    let text = run_with(&fake, cached.clone()).await;
+    assert!(text.contains("=> Applied"), "{text}");
+    assert!(
+        text.contains("Cinc packages: 1 uploaded, 0 already in s3://artifacts-123"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Cinc 18.6.2 for amazon-linux-2023 x86_64: {} bytes from the cache ({}), sha256 checked",
+            PACKAGE.len(),
+            cached.join(manifest::sha256_hex(PACKAGE)).display()
+        )),
+        "{text}"
+    );
+    let calls = fake.calls.borrow().clone();
+    assert_eq!(
+        calls.iter().filter(|c| **c == format!("put {key}")).count(),
+        1,
+        "{calls:?}"
+    );
+    // The change set gets its sha256, which the user data checks.
+    assert!(
+        calls.contains(&format!(
+            "parameter CincSha256X86={}",
+            manifest::sha256_hex(PACKAGE)
+        )),
+        "{calls:?}"
+    );
+
+    // Already in the bucket: neither fetched nor uploaded again, even with
+    // an empty cache and the package's URL unreachable.
+    let again = created();
+    again.objects.borrow_mut().insert(key.clone());
+    let text = run_with(&again, cache("again", None)).await;
+    assert!(text.contains("=> Applied"), "{text}");
+    assert!(
+        text.contains("Cinc packages: 0 uploaded, 1 already in s3://artifacts-123"),
+        "{text}"
+    );
+    assert!(!again.calls.borrow().contains(&format!("put {key}")));
+}
+
+#[tokio::test]
+async fn a_cinc_package_that_cannot_be_had_stops_deploy_before_anything_changes() {
+    for (name, cached) in [("empty", None), ("damaged", Some(&b"not the package"[..]))] {
+        let fake = Fake::default();
+        fake.stack.borrow_mut().push_back(Ok(None));
+        *fake.change_set.borrow_mut() = Some(changes());
+        let text = run_with(&fake, cache(name, cached)).await;
+        assert!(
+            text.contains(&format!(
+                "=> error: cannot download the Cinc package {PACKAGE_URL}: "
+            )),
+            "{name}: {text}"
+        );
+        assert!(text.contains("nothing was uploaded or changed"), "{text}");
+        assert!(
+            text.contains("check this machine's connection to that URL"),
+            "{text}"
+        );
+        let calls = fake.calls.borrow();
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c.starts_with("put ") || c.starts_with("create change set")),
+            "{name}: {calls:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_cinc_package_in_the_lock_shows_the_instances_it_replaces() {
+    let mut deployed = info("UPDATE_COMPLETE").unwrap();
+    deployed.parameters.extend([
+        (lock::parameter("x86_64"), NEW_IMAGE.into()),
+        (lock::cinc_parameter("x86_64"), "0".repeat(64)),
+    ]);
+    let fake = Fake {
+        instances: vec![("goldcar-production-web".into(), 2)],
+        ..Fake::default()
+    };
+    fake.stack.borrow_mut().push_back(Ok(Some(deployed)));
+    *fake.change_set.borrow_mut() = Some(ChangeSet {
+        status: "CREATE_COMPLETE".into(),
+        reason: None,
+        changes: vec![Change {
+            action: "Modify".into(),
+            logical_id: "WebLaunchTemplate".into(),
+            resource_type: "AWS::EC2::LaunchTemplate".into(),
+            replacement: Some("False".into()),
+        }],
+    });
+    let (text, result) = plan(&fake, &artifacts()).await;
+    assert_eq!(result.unwrap(), Outcome::Planned);
+    assert!(
+        text.contains(&format!(
+            "  replaces 2 instances of layer web (rolling, 1 at a time): Cinc package 000000000000 -> {}\n",
+            &manifest::sha256_hex(PACKAGE)[..12]
+        )),
+        "{text}"
+    );
+    // A plan needs the package's sha256, not the package.
+    assert!(
+        !fake.calls.borrow().iter().any(|c| c.ends_with(".rpm")),
+        "{:?}",
+        fake.calls.borrow()
+    );
 }

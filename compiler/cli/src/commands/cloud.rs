@@ -157,7 +157,8 @@ pub fn run(
             return Status::UserError;
         }
     };
-    // The instances boot only from images the lock file pins.
+    // The instances boot only from images the lock file pins, and install
+    // only the Cinc packages it pins.
     let lock_path = stackc_core::lock::path_for(path);
     let (lock_text, pins) = match super::lock::read(format, &lock_path) {
         Ok(Some((text, lock))) => (Some(text), lock),
@@ -165,15 +166,22 @@ pub fn run(
         Err(status) => return status,
     };
     if let Err(missing) = artifacts.pin(&pins, &region) {
-        let diags = super::lock::not_locked(
+        let mut diags = super::lock::not_locked(
             path,
             &lock_path,
             lock_text.is_some(),
             &stack.env,
             &region,
             target.region.filter(|r| *r != stack.region),
-            &missing,
+            &missing.images,
         );
+        diags.extend(super::lock::cinc_not_locked(
+            path,
+            &lock_path,
+            lock_text.is_some(),
+            &stack.env,
+            &missing.cinc,
+        ));
         output::print(
             format,
             &diags,

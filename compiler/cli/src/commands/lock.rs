@@ -1,13 +1,14 @@
 //! `stackc lock`: pin the machine image of every region, operating system
-//! and architecture the stack's environments use in the lock file beside
-//! the stack file (`stack.lock` for `stack.kdl`); and reading that file for
-//! `deploy` and `diff`, which refuse an image it does not pin.
+//! and architecture the stack's environments use, and the Cinc package of
+//! every operating system and architecture, in the lock file beside the
+//! stack file (`stack.lock` for `stack.kdl`); and reading that file for
+//! `deploy` and `diff`, which refuse an image or package it does not pin.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use stackc_core::diag::{Code, Diagnostic, Span};
-use stackc_core::lock::{self, Lock, Need};
+use stackc_core::lock::{self, CincNeed, Lock, Need};
 use stackc_deploy::aws::Aws;
 use stackc_deploy::images::{self, Wanted};
 
@@ -76,6 +77,42 @@ pub fn not_locked(
         .collect()
 }
 
+/// The `cinc_not_locked` diagnostics for the Cinc packages an environment
+/// needs and the lock file lacks.
+pub fn cinc_not_locked(
+    stack_file: &Path,
+    lock_path: &Path,
+    lock_exists: bool,
+    env: &str,
+    missing: &[CincNeed],
+) -> Vec<Diagnostic> {
+    missing
+        .iter()
+        .map(|need| {
+            let what = format!("Cinc {} on {} {}", need.version, need.os, need.arch);
+            let message = if lock_exists {
+                format!(
+                    "{} pins no package for {what}, which environment `{env}` installs",
+                    lock_path.display()
+                )
+            } else {
+                format!(
+                    "there is no lock file ({}) to pin the package for {what}, which environment `{env}` installs",
+                    lock_path.display()
+                )
+            };
+            Diagnostic::error(Code::CincNotLocked, Span::new(0, 0), message)
+                .label("no Cinc package pinned")
+                .help(format!(
+                    "run `stackc lock {}` to pin the package's URL and sha256 (from {}), commit {}, and deploy again",
+                    stack_file.display(),
+                    stackc_deploy::cinc::metadata_url(),
+                    lock_path.display()
+                ))
+        })
+        .collect()
+}
+
 /// `stackc lock [FILE] [--env E] [--update] [--region R] [--profile P]`.
 pub fn run(
     format: MessageFormat,
@@ -102,7 +139,20 @@ pub fn run(
     // ones not pinned yet.
     let mut lookups: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
     let mut seen: Vec<(String, String, String)> = Vec::new();
+    // And the Cinc packages (one per OS and architecture, any region).
+    let mut packages: Vec<CincNeed> = Vec::new();
+    let mut seen_packages: Vec<(String, String)> = Vec::new();
     for stack in stacks {
+        for need in lock::cinc_needs(stack) {
+            let key = (need.os.clone(), need.arch.clone());
+            if seen_packages.contains(&key) {
+                continue;
+            }
+            seen_packages.push(key);
+            if update || lock.cinc(&need.os, &need.arch, &need.version).is_none() {
+                packages.push(need);
+            }
+        }
         let region = target.region.unwrap_or(&stack.region).to_string();
         for need in lock::needs(stack) {
             let key = (region.clone(), need.os.clone(), need.arch.clone());
@@ -120,24 +170,35 @@ pub fn run(
         }
     }
     let needed = seen.len();
-    if lookups.is_empty() {
+    if lookups.is_empty() && packages.is_empty() {
+        let n = seen_packages.len();
         eprintln!(
-            "{} is up to date: {needed} image{} pinned; `stackc lock --update` moves to the newest images",
+            "{} is up to date: {needed} image{} and {n} Cinc package{} pinned; `stackc lock --update` moves to the newest images",
             lock_path.display(),
-            if needed == 1 { "" } else { "s" }
+            if needed == 1 { "" } else { "s" },
+            if n == 1 { "" } else { "s" }
         );
         return Status::Ok;
     }
     let rt = runtime();
+    let metadata = stackc_deploy::cinc::metadata_url();
     let resolved = rt.block_on(async {
+        let mut cinc = Vec::new();
+        for need in &packages {
+            cinc.push(stackc_deploy::cinc::resolve(&metadata, need).await?);
+        }
         let mut all = Vec::new();
         for (region, list) in &lookups {
             let aws = Aws::connect(region, target.profile).await;
-            all.extend(images::resolve(&aws, region, list).await?);
+            all.extend(
+                images::resolve(&aws, region, list)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
         }
-        Ok::<_, stackc_deploy::cloud::CloudError>(all)
+        Ok::<_, String>((all, cinc))
     });
-    let resolved = match resolved {
+    let (resolved, cinc) = match resolved {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -145,6 +206,21 @@ pub fn run(
             return Status::UserError;
         }
     };
+    for package in cinc {
+        let what = format!(
+            "Cinc {} for {} {}",
+            package.version, package.os, package.arch
+        );
+        let line = format!("sha256 {} ({})", package.sha256, package.url);
+        match lock.set_cinc(package.clone()) {
+            None => eprintln!("  + {what}: {line}"),
+            Some(old) if old == package => eprintln!("    {what}: unchanged"),
+            Some(old) => eprintln!(
+                "  ~ {what}: sha256 {} -> {line} (the next deploy replaces the instances, one at a time)",
+                old.sha256
+            ),
+        }
+    }
     for image in resolved {
         let what = format!("{} {} {}", image.region, image.os, image.arch);
         let id = image.id.clone();

@@ -43,3 +43,117 @@ pub fn have(tool: &str) -> bool {
     }
     found
 }
+
+/// A stand-in for Cinc's metadata endpoint and download site, on 127.0.0.1:
+/// `/stable/cinc/metadata?p=..&pv=..&m=..&v=..` answers Omnitruck's `key
+/// value` lines for the platforms stackc uses (amazon, ubuntu), naming a
+/// package under `/files/` whose bytes [`CincServer::package`] makes; every
+/// other path is a 404. Each request's path is recorded.
+pub struct CincServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CincServer {
+    /// Listens on a free port until the test process ends.
+    pub fn start() -> CincServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (seen, origin) = (requests.clone(), base.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    continue;
+                }
+                loop {
+                    let mut header = String::new();
+                    match reader.read_line(&mut header) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) if header == "\r\n" || header == "\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                let target = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+                seen.lock().unwrap().push(target.clone());
+                let (status, body) = match CincServer::answer(&origin, &target) {
+                    Some(body) => ("200 OK", body),
+                    None => ("404 Not Found", b"not found\n".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            }
+        });
+        CincServer { base, requests }
+    }
+
+    /// The metadata endpoint, for STACKC_CINC_METADATA_URL.
+    pub fn metadata_url(&self) -> String {
+        format!("{}/stable/cinc/metadata", self.base)
+    }
+
+    /// The bytes served as a package file.
+    pub fn package(file: &str) -> Vec<u8> {
+        format!("not really Cinc, but served as {file}\n").into_bytes()
+    }
+
+    /// The URL of the package of a platform, version, machine and Cinc version.
+    pub fn package_url(&self, p: &str, pv: &str, m: &str, v: &str) -> String {
+        format!("{}{}", self.base, CincServer::package_path(p, pv, m, v))
+    }
+
+    fn package_path(p: &str, pv: &str, m: &str, v: &str) -> String {
+        let file = if p == "ubuntu" {
+            let arch = if m == "aarch64" { "arm64" } else { "amd64" };
+            format!("cinc_{v}-1_{arch}.deb")
+        } else {
+            format!("cinc-{v}-1.{p}{pv}.{m}.rpm")
+        };
+        format!("/files/stable/cinc/{v}/{p}/{pv}/{file}")
+    }
+
+    fn answer(origin: &str, target: &str) -> Option<Vec<u8>> {
+        if let Some(query) = target.strip_prefix("/stable/cinc/metadata?") {
+            let get = |k: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .map(str::to_string)
+            };
+            let (p, pv, m, v) = (get("p")?, get("pv")?, get("m")?, get("v")?);
+            if !["amazon", "ubuntu"].contains(&p.as_str()) {
+                return None;
+            }
+            let path = CincServer::package_path(&p, &pv, &m, &v);
+            let file = path.rsplit('/').next().unwrap();
+            let sha = stackc_core::emit::manifest::sha256_hex(&CincServer::package(file));
+            return Some(
+                format!("sha256\t{sha}\nurl\t{origin}{path}\nversion\t{v}\n").into_bytes(),
+            );
+        }
+        let file = target
+            .strip_prefix("/files/stable/cinc/")?
+            .rsplit('/')
+            .next()?;
+        Some(CincServer::package(file))
+    }
+
+    /// How many requests asked for a path containing `part`.
+    pub fn requests(&self, part: &str) -> usize {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.contains(part))
+            .count()
+    }
+}

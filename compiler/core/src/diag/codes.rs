@@ -433,6 +433,19 @@ Fix: run `stackc lock` (it resolves the operating systems' public SSM
 parameters once and writes the ids), review and commit the lock file, and
 deploy again. `stackc lock --update` later moves to newer images.";
 
+    CincNotLocked "cinc_not_locked" "the lock file has no Cinc package for an environment's OS, architecture and Cinc version"
+"The instances install the Cinc client from the package `stackc deploy` puts in
+the artifact bucket, checked against the sha256 the lock file pins, so that no
+instance downloads anything from the internet and every one runs exactly the
+package that was reviewed. This error says which operating system,
+architecture and Cinc version the environment needs and the lock file lacks
+(or that there is no lock file yet). A lock file written for another stackc
+version pins another Cinc version, which is not used.
+
+Fix: run `stackc lock` (it asks Cinc's metadata endpoint for the package's URL
+and sha256 and writes them), review and commit the lock file, and deploy
+again.";
+
     ImportMissingFile "import_missing_file" "an OpsWorks describe file the import needs is missing"
 "`stackc import opsworks DIR` reads the AWS CLI's output saved in DIR, one file
 per command. describe-stacks.json and describe-layers.json are required; the

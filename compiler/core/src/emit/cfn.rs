@@ -90,6 +90,9 @@ fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
             &image_description(&need),
         );
     }
+    for need in crate::lock::cinc_needs(stack) {
+        cinc_parameter(t, &need);
+    }
     shared::key(t, stack);
     let net = network::emit(t, stack, &get_att("Key", "Arn"));
     shared::instances_security_group(t, stack, &net.vpc_id);
@@ -120,6 +123,25 @@ fn image_description(need: &crate::lock::Need) -> String {
         "Machine image of the {} {} instances, pinned in the lock file by `stackc lock` (from {})",
         need.os, need.arch, need.ssm
     )
+}
+
+/// The parameter that takes the sha256 of a Cinc package: the instances
+/// fetch `<stack>/<env>/<sha256>.<rpm|deb>` from the artifact bucket and
+/// check it against this.
+fn cinc_parameter(t: &mut Template, need: &crate::lock::CincNeed) {
+    t.parameter(
+        &need.parameter,
+        "String",
+        &format!(
+            "sha256 of the Cinc {} package of the {} {} instances, pinned in the lock file by `stackc lock`; deploy puts it in the artifact bucket",
+            need.version, need.os, need.arch
+        ),
+    );
+    t.allowed_pattern(
+        &need.parameter,
+        "^[0-9a-f]{64}$",
+        "a sha256: 64 lowercase hex digits",
+    );
 }
 
 fn description(stack: &Stack) -> String {
@@ -188,7 +210,7 @@ pub fn emit_into(
     // what each is made from, by logical id.
     let mut nested: std::collections::HashMap<String, (&Layer, String, bool)> =
         std::collections::HashMap::new();
-    let params = |has_lb: bool, image: &str| {
+    let params = |has_lb: bool, image: &str, arch: &str| {
         let mut params = json!({
             "ArtifactBucket": r#ref("ArtifactBucket"),
             "VpcId": net.vpc_id,
@@ -202,9 +224,12 @@ pub fn emit_into(
             params["AccessLogBucket"] = r#ref("AccessLogBucket");
         }
         params[image] = r#ref(image);
+        let cinc = crate::lock::cinc_parameter(arch);
+        params[&cinc] = r#ref(&cinc);
         params
     };
     let images = crate::lock::needs(stack);
+    let cinc = crate::lock::cinc_needs(stack);
     let mut total = root.resource_count();
     let mut held: Vec<Artifact> = Vec::new();
     let mut splitting = false;
@@ -238,6 +263,12 @@ pub fn emit_into(
             &image.parameter,
             "AWS::EC2::Image::Id",
             &image_description(image),
+        );
+        cinc_parameter(
+            &mut t,
+            cinc.iter()
+                .find(|n| n.arch == host.instance_type.arch)
+                .expect("every group's architecture has a Cinc package"),
         );
         t.parameter("KeyArn", "String", "KMS key of the log groups");
         t.parameter("AlarmTopic", "String", "SNS topic of alarms");
@@ -333,7 +364,7 @@ pub fn emit_into(
             "Type": "AWS::CloudFormation::Stack",
             "Properties": {
                 "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
-                "Parameters": params(*has_lb, &image),
+                "Parameters": params(*has_lb, &image, &host.instance_type.arch),
                 "Tags": template::tags(&[("stackc:layer", &host.name)]),
             },
             "DependsOn": depends_on,

@@ -266,7 +266,7 @@ fn network(network: &Network) -> String {
             zones,
             single_nat,
         } => format!(
-            "new VPC {cidr} in {zones} availability zones, {}; load balancers in public subnets, instances in private ones",
+            "new VPC {cidr} in {zones} availability zones, {} and an S3 gateway endpoint; load balancers in public subnets, instances in private ones",
             if *single_nat {
                 "one NAT gateway"
             } else {

@@ -33,6 +33,11 @@ pub struct Manifest {
     /// them from the lock file).
     #[serde(default)]
     pub images: Vec<crate::lock::Need>,
+    /// The Cinc packages the instances install, whose sha256 the templates
+    /// take as parameters (deploy fills them from the lock file and puts
+    /// the packages in the artifact bucket).
+    #[serde(default)]
+    pub cinc: Vec<crate::lock::CincNeed>,
     /// Every artifact but the manifest, sorted by path.
     pub files: Vec<Entry>,
 }
@@ -110,6 +115,7 @@ mod tests {
             bundle: "cookbooks.tar.gz".into(),
             layers: vec!["web".into()],
             images: Vec::new(),
+            cinc: Vec::new(),
             files: vec![entry(&Artifact::new("cookbooks.tar.gz", b"x".to_vec()))],
         };
         let e = &m.files[0];

@@ -1,6 +1,7 @@
 //! The VPC stackc creates: public and private subnets per zone, an internet
-//! gateway, NAT gateways (one per zone or a single one) and routes, plus VPC
-//! flow logs to an encrypted log group.
+//! gateway, NAT gateways (one per zone or a single one) and routes, an S3
+//! gateway endpoint on the private route tables, plus VPC flow logs to an
+//! encrypted log group.
 
 use serde_json::{json, Value};
 
@@ -228,6 +229,25 @@ fn new_vpc(
         refs.public_subnets.push(r#ref(&public));
         refs.private_subnets.push(r#ref(&private));
     }
+    // The instances reach S3 (the artifact bucket with the bundle and the
+    // Cinc package, and Amazon Linux's package repositories, which are S3
+    // buckets in each region) without the NAT gateway: no internet route is
+    // needed for either, and that traffic costs no NAT processing. No
+    // endpoint policy: the instances' roles already say which buckets they
+    // read, and a policy here would silently cut recipes off buckets of their
+    // own.
+    t.resource(
+        "S3GatewayEndpoint",
+        "AWS::EC2::VPCEndpoint",
+        json!({
+            "VpcId": r#ref("Vpc"),
+            "ServiceName": sub("com.amazonaws.${AWS::Region}.s3"),
+            "VpcEndpointType": "Gateway",
+            "RouteTableIds": (1..=zones)
+                .map(|n| r#ref(&format!("PrivateRouteTable{n}")))
+                .collect::<Vec<_>>(),
+        }),
+    );
     refs
 }
 

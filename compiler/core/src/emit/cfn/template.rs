@@ -31,6 +31,15 @@ impl Template {
         );
     }
 
+    /// Restricts a parameter's values to a pattern (CloudFormation refuses
+    /// others before it changes anything).
+    pub fn allowed_pattern(&mut self, id: &str, pattern: &str, constraint: &str) {
+        if let Some(p) = self.parameters.get_mut(id).and_then(Value::as_object_mut) {
+            p.insert("AllowedPattern".into(), json!(pattern));
+            p.insert("ConstraintDescription".into(), json!(constraint));
+        }
+    }
+
     /// Adds a resource and returns it for further settings.
     pub fn resource(&mut self, id: &str, ty: &str, properties: Value) -> Resource<'_> {
         self.resources.insert(

@@ -56,7 +56,8 @@ fn log_groups_value(groups: &[(String, String)]) -> String {
     sh(Value::Object(map).to_string())
 }
 
-/// Renders the bootstrap script of the instances of `host`: `cfn_stack` is
+/// Renders the bootstrap script of the instances of `host` (with marks for
+/// the artifact bucket and the Cinc package's sha256, known at deploy): `cfn_stack` is
 /// the CloudFormation stack it signals, `log_groups` (layer, name) the log
 /// groups of the layers on the instances, the host's first, `topic` the
 /// alarm topic's ARN as it should appear in the text.
@@ -97,6 +98,10 @@ pub fn script(
             log_groups => log_groups_value(log_groups),
             os_family => stack.os.family,
             cinc_version => CINC_VERSION,
+            cinc_bucket => mark("ArtifactBucket"),
+            cinc_prefix => format!("{}/{}/", stack.name, stack.env),
+            cinc_sha256 => mark(&crate::lock::cinc_parameter(&host.instance_type.arch)),
+            cinc_package => stack.os.package,
             cfn_stack => cfn_stack,
             cfn_resource => cfn_resource,
             topic => topic,
@@ -137,6 +142,10 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
             + match layers.iter().find(|l| log_group_id(&l.name) == id) {
                 Some(l) => log_group_prefix(stack, &l.name).len() + 1 + 36,
                 None if id == "AlarmTopic" => TOPIC_ARN_ROOM,
+                // S3 bucket names have at most 63 characters.
+                None if id == "ArtifactBucket" => 63,
+                // A sha256 in hex.
+                None if id.starts_with("CincSha256") => 64,
                 None => stack.qualified_name().len() + 40,
             };
         parts.push(json!(&rest[..start]));

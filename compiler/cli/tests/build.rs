@@ -115,32 +115,37 @@ fn examples_pass_cfn_lint_in_json_and_yaml() {
     cfn_lint(&files);
 }
 
-#[test]
-fn examples_pass_checkov() {
+/// checkov finds no failed check in the templates under `dir`.
+fn checkov(dir: &Path) {
     let Some(checkov) = tool("checkov") else {
         return;
     };
+    let o = Command::new(&checkov)
+        .args([
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+            "-d",
+        ])
+        .arg(dir)
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "checkov failed on {}:\n{stdout}{}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn examples_pass_checkov() {
     for e in EXAMPLES {
-        let out = build(e, &[]);
-        let o = Command::new(&checkov)
-            .args([
-                "--framework",
-                "cloudformation",
-                "--compact",
-                "--quiet",
-                "--skip-download",
-                "-d",
-            ])
-            .arg(&out)
-            .env("BC_SKIP_MAPPING", "TRUE")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success(),
-            "checkov failed on {e}:\n{stdout}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        checkov(&build(e, &[]));
     }
 }
 
@@ -775,6 +780,7 @@ fn several_apps_on_one_layer_get_host_rules() {
         serde_json::json!(["e.blog.example"])
     );
     cfn_lint(&[file]);
+    checkov(&dir.join("out"));
 }
 
 #[test]
@@ -808,6 +814,7 @@ fn a_custom_layer_names_the_port_its_load_balancer_forwards_to() {
     let stack = load(&dir.join("out/api-production/nodes/stack.json"));
     assert_eq!(stack["opsworks"]["layers"]["api"]["port"], 8000);
     cfn_lint(&[file]);
+    checkov(&dir.join("out"));
 }
 
 /// The rendered bootstrap of every layer of a template, with each `Ref`
@@ -1107,4 +1114,99 @@ fn private_subnets_reach_s3_through_a_gateway_endpoint() {
     assert!(resources(&t)
         .iter()
         .all(|(_, r)| r["Type"] != "AWS::EC2::VPCEndpoint"));
+}
+
+#[test]
+fn without_nat_the_instances_reach_every_api_their_role_allows_through_endpoints() {
+    let dir = build_text(
+        "no-nat",
+        "stack sealed {\n    region eu-west-1\n    network { vpc cidr=\"10.9.0.0/16\" zones=2 nat=none; }\n    layer box type=custom {\n        volume \"/data\" size=\"10GiB\"\n        logs \"/var/log/messages\"\n    }\n}\n",
+    );
+    let file = dir.join("out/sealed-production/template.json");
+    let t = load(&file);
+    // No way out: no NAT gateway, and no route in a private route table.
+    for (id, r) in resources(&t) {
+        assert!(
+            !matches!(
+                r["Type"].as_str(),
+                Some("AWS::EC2::NatGateway" | "AWS::EC2::EIP")
+            ),
+            "{id}"
+        );
+        if r["Type"] == "AWS::EC2::Route" {
+            let table = r["Properties"]["RouteTableId"]["Ref"].as_str().unwrap();
+            assert!(!table.starts_with("Private"), "{id} routes {table}");
+        }
+    }
+    let endpoints: Vec<(String, String)> = resources(&t)
+        .into_iter()
+        .filter(|(_, r)| r["Type"] == "AWS::EC2::VPCEndpoint")
+        .map(|(_, r)| {
+            let p = &r["Properties"];
+            let service = p["ServiceName"]["Fn::Sub"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("com.amazonaws.${AWS::Region}.")
+                .to_string();
+            (service, p["VpcEndpointType"].as_str().unwrap().to_string())
+        })
+        .collect();
+    // Every service the instance role lets an instance call itself (not
+    // through another service, as kms:ViaService says) has an endpoint:
+    // interface ones with private DNS in the private subnets, S3's gateway.
+    let role = resources(&t)
+        .into_iter()
+        .find(|(id, _)| id.ends_with("InstanceRole"))
+        .unwrap()
+        .1;
+    let mut services: Vec<String> = Vec::new();
+    for policy in role["Properties"]["Policies"].as_array().unwrap() {
+        for s in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+            if s["Condition"]["StringEquals"]["kms:ViaService"].is_object()
+                || s["Condition"]["StringEquals"]["kms:ViaService"].is_string()
+            {
+                continue;
+            }
+            let actions = match &s["Action"] {
+                Value::String(a) => vec![a.clone()],
+                Value::Array(a) => a.iter().map(|a| a.as_str().unwrap().to_string()).collect(),
+                other => panic!("{other}"),
+            };
+            for a in actions {
+                let prefix = a.split(':').next().unwrap();
+                // CloudWatch's API is the `monitoring` endpoint.
+                let service = if prefix == "cloudwatch" {
+                    "monitoring"
+                } else {
+                    prefix
+                };
+                if !services.iter().any(|s| s == service) {
+                    services.push(service.to_string());
+                }
+            }
+        }
+    }
+    assert!(services.len() >= 9, "{services:?}");
+    for service in &services {
+        let kind = if service == "s3" {
+            "Gateway"
+        } else {
+            "Interface"
+        };
+        assert!(
+            endpoints.iter().any(|(s, k)| s == service && k == kind),
+            "no {kind} endpoint for {service}: {endpoints:?}"
+        );
+    }
+    // And every `aws <service>` the bootstrap runs is among them.
+    for (id, script) in user_data(&t) {
+        for (at, _) in script.match_indices("aws ") {
+            let word = script[at + 4..].split_whitespace().next().unwrap_or("");
+            if word.chars().all(|c| c.is_ascii_lowercase()) && !word.is_empty() {
+                assert!(services.iter().any(|s| s == word), "{id}: aws {word}");
+            }
+        }
+    }
+    cfn_lint(&[file]);
+    checkov(&dir.join("out"));
 }

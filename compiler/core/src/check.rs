@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use json::deep_merge;
 
 use crate::diag::{self, did_you_mean, Code, Diagnostic, Severity, Span};
-use crate::ir::{Network, Program, Stack, WorkingHours};
+use crate::ir::{Nat, Network, Program, Stack, WorkingHours};
 use crate::stdlib::{self, Stdlib};
 use crate::syntax::{self, Document, Node};
 use crate::units;
@@ -379,7 +379,7 @@ impl Checker<'_> {
         let mut network = Some(Network::NewVpc {
             cidr: "10.0.0.0/16".into(),
             zones: 2,
-            single_nat: false,
+            nat: Nat::PerZone,
         });
         let mut custom_json = serde_json::Value::Object(Default::default());
         let mut working_hours = None;
@@ -431,6 +431,9 @@ impl Checker<'_> {
                     .help("add `region eu-west-1` (or your region) to the stack"),
             );
         }
+        if let (Some(Network::NewVpc { nat: Nat::None, .. }), Some(os)) = (&network, &os) {
+            self.ubuntu_without_internet(nodes, os);
+        }
         let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref());
         if let (Some(wh), Some(layers)) = (&working_hours, &layers) {
             self.bounded_schedules(env, wh, layers);
@@ -452,6 +455,37 @@ impl Checker<'_> {
             layers: layers?,
             apps: apps?,
         })
+    }
+
+    /// `nat=none` on Ubuntu: Canonical's package mirrors and the AWS CLI's
+    /// snap are on the internet, so the image must already have what the
+    /// bootstrap would install (Amazon Linux reaches its repositories, S3
+    /// buckets, through the VPC's S3 endpoint).
+    fn ubuntu_without_internet(&mut self, nodes: &[&Node], os: &crate::stdlib::Os) {
+        if os.family != "ubuntu" {
+            return;
+        }
+        let Some(nat) = nodes
+            .iter()
+            .filter(|n| n.name == "network")
+            .flat_map(|n| n.children.as_deref().unwrap_or(&[]))
+            .filter_map(|k| k.prop("nat"))
+            .next_back()
+        else {
+            return;
+        };
+        self.push(
+            Diagnostic::warning(
+                Code::PackagesNeedInternet,
+                nat.span,
+                format!(
+                    "{} instances with no route to the internet cannot install packages",
+                    os.name
+                ),
+            )
+            .label("no NAT gateway")
+            .help("use an image that already has jq, curl and the AWS CLI (and, for volumes, nvme-cli and xfsprogs), or `nat=single`; Cinc comes from the artifact bucket either way"),
+        );
     }
 
     fn region(&mut self, node: &Node) -> Option<String> {
@@ -620,15 +654,16 @@ impl Checker<'_> {
             Some(v) => self.int(v, "zones", 1, 6),
             None => Some(2),
         };
-        let single_nat = match node.prop("nat") {
-            None => Some(false),
+        let nat = match node.prop("nat") {
+            None => Some(Nat::PerZone),
             Some(v) => match self.string(v, "nat") {
-                Some("per-zone") => Some(false),
-                Some("single") => Some(true),
+                Some("per-zone") => Some(Nat::PerZone),
+                Some("single") => Some(Nat::Single),
+                Some("none") => Some(Nat::None),
                 Some(other) => {
                     self.push(
                         Diagnostic::error(Code::WrongType, v.span, format!("`nat={other}` is not known"))
-                            .help("use `nat=per-zone` (default, highly available) or `nat=single` (cheaper)"),
+                            .help("use `nat=per-zone` (default, highly available), `nat=single` (cheaper) or `nat=none` (no internet; AWS's APIs through endpoints)"),
                     );
                     None
                 }
@@ -638,7 +673,7 @@ impl Checker<'_> {
         Some(Network::NewVpc {
             cidr: cidr?,
             zones: zones? as u8,
-            single_nat: single_nat?,
+            nat: nat?,
         })
     }
 

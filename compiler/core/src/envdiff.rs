@@ -163,18 +163,9 @@ pub fn view(stack: &Stack) -> Value {
 
 fn stack_view(stack: &Stack) -> Value {
     let network = match &stack.network {
-        Network::NewVpc {
-            cidr,
-            zones,
-            single_nat,
-        } => format!(
-            "new VPC {cidr} in {zones} zones, {}",
-            if *single_nat {
-                "one NAT gateway"
-            } else {
-                "a NAT gateway per zone"
-            }
-        ),
+        Network::NewVpc { cidr, zones, nat } => {
+            format!("new VPC {cidr} in {zones} zones, {}", nat.describe())
+        }
         Network::Existing {
             vpc_id,
             public_subnets,

@@ -132,8 +132,8 @@ pub enum Network {
         cidr: String,
         /// Availability zones used.
         zones: u8,
-        /// One NAT gateway per zone, or a single shared one.
-        single_nat: bool,
+        /// How the private subnets reach the internet.
+        nat: Nat,
     },
     /// An existing VPC.
     Existing {
@@ -144,6 +144,33 @@ pub enum Network {
         /// Private subnet ids (instances).
         private_subnets: Vec<String>,
     },
+}
+
+/// How instances in a new VPC's private subnets reach the internet and
+/// AWS's APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Nat {
+    /// A NAT gateway per zone (a zone's outage leaves the others theirs).
+    PerZone,
+    /// One NAT gateway for all zones (cheaper).
+    Single,
+    /// No NAT gateway and no route to the internet: instances reach AWS's
+    /// APIs through interface endpoints and S3 through its gateway endpoint.
+    None,
+}
+
+impl Nat {
+    /// Its words in the docs and in `stackc diff --against`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Nat::PerZone => "a NAT gateway per zone",
+            Nat::Single => "one NAT gateway",
+            Nat::None => {
+                "no NAT gateway (no route to the internet; AWS's APIs through interface endpoints)"
+            }
+        }
+    }
 }
 
 /// Working hours of an environment.

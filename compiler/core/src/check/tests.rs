@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{check_source, AllExist, Options};
 use crate::diag::{Code, Severity};
-use crate::ir::{Event, Listener, Network, Program, RecipeOrigin};
+use crate::ir::{Event, Listener, Nat, Network, Program, RecipeOrigin};
 
 fn program(src: &str) -> Program {
     let opts = Options {
@@ -203,7 +203,7 @@ fn shop_example_resolves() {
         prod.network,
         Network::NewVpc {
             zones: 3,
-            single_nat: true,
+            nat: Nat::Single,
             ..
         }
     ));

@@ -280,6 +280,16 @@ and each name is used once per kind. Rename one of them.";
 "Scaling bounds must satisfy 0 <= min <= max <= 1000, in `instances` and in every
 schedule entry.";
 
+    PackagesNeedInternet "packages_need_internet" "instances without internet cannot install the bootstrap's packages (warning)"
+"With `nat=none` the private subnets have no route to the internet: instances
+reach AWS's APIs through the VPC's interface endpoints and S3 (the artifact
+bucket, with the bundle and the Cinc package) through its gateway endpoint.
+Amazon Linux installs packages from its repositories, which are S3 buckets in
+each region, so it boots as usual. Ubuntu's package mirrors and the AWS CLI's
+snap are on the internet: the image must already have what the bootstrap
+would install (jq, curl, the AWS CLI, and for volumes nvme-cli and xfsprogs),
+or the network needs a NAT gateway (`nat=single`).";
+
     LoadRulesInert "load_rules_inert" "load rules can never act: min equals max (warning)"
 "A layer whose `instances` has min equal to max cannot grow or shrink, so its
 `load` rules can never act. stackc emits no scaling policy or alarm for them

@@ -264,14 +264,10 @@ fn network(network: &Network) -> String {
         Network::NewVpc {
             cidr,
             zones,
-            single_nat,
+            nat,
         } => format!(
             "new VPC {cidr} in {zones} availability zones, {} and an S3 gateway endpoint; load balancers in public subnets, instances in private ones",
-            if *single_nat {
-                "one NAT gateway"
-            } else {
-                "a NAT gateway per zone"
-            }
+            nat.describe()
         ),
         Network::Existing {
             vpc_id,

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::template::{
     get_att, per_deployment, policy_document, r#ref, service_trust, sub, tags, Template,
 };
-use crate::ir::{Network, Stack};
+use crate::ir::{Nat, Network, Stack};
 
 /// How the rest of the template reaches the network.
 pub struct NetworkRefs {
@@ -52,11 +52,9 @@ pub fn emit(t: &mut Template, stack: &Stack, key_arn: &Value) -> NetworkRefs {
             public_subnets: public_subnets.iter().map(|s| json!(s)).collect(),
             private_subnets: private_subnets.iter().map(|s| json!(s)).collect(),
         },
-        Network::NewVpc {
-            cidr,
-            zones,
-            single_nat,
-        } => new_vpc(t, stack, cidr, usize::from(*zones), *single_nat, key_arn),
+        Network::NewVpc { cidr, zones, nat } => {
+            new_vpc(t, stack, cidr, usize::from(*zones), *nat, key_arn)
+        }
     }
 }
 
@@ -65,7 +63,7 @@ fn new_vpc(
     stack: &Stack,
     cidr: &str,
     zones: usize,
-    single_nat: bool,
+    nat: Nat,
     key_arn: &Value,
 ) -> NetworkRefs {
     let qualified = stack.qualified_name();
@@ -186,7 +184,7 @@ fn new_vpc(
                 "Tags": tags(&[("Name", &format!("{qualified}-private-{n}"))]),
             }),
         );
-        if !single_nat || zone == 0 {
+        if nat == Nat::PerZone || (nat == Nat::Single && zone == 0) {
             t.resource(
                 &format!("NatEip{n}"),
                 "AWS::EC2::EIP",
@@ -203,21 +201,27 @@ fn new_vpc(
                 }),
             );
         }
-        let nat = if single_nat { 1 } else { n };
         t.resource(
             &format!("PrivateRouteTable{n}"),
             "AWS::EC2::RouteTable",
             json!({ "VpcId": r#ref("Vpc"), "Tags": tags(&[("Name", &format!("{qualified}-private-{n}"))]) }),
         );
-        t.resource(
-            &format!("PrivateRoute{n}"),
-            "AWS::EC2::Route",
-            json!({
-                "RouteTableId": r#ref(&format!("PrivateRouteTable{n}")),
-                "DestinationCidrBlock": "0.0.0.0/0",
-                "NatGatewayId": r#ref(&format!("NatGateway{nat}")),
-            }),
-        );
+        let gateway = match nat {
+            Nat::PerZone => Some(n),
+            Nat::Single => Some(1),
+            Nat::None => None,
+        };
+        if let Some(gateway) = gateway {
+            t.resource(
+                &format!("PrivateRoute{n}"),
+                "AWS::EC2::Route",
+                json!({
+                    "RouteTableId": r#ref(&format!("PrivateRouteTable{n}")),
+                    "DestinationCidrBlock": "0.0.0.0/0",
+                    "NatGatewayId": r#ref(&format!("NatGateway{gateway}")),
+                }),
+            );
+        }
         t.resource(
             &format!("{private}RouteTableAssociation"),
             "AWS::EC2::SubnetRouteTableAssociation",
@@ -248,7 +252,66 @@ fn new_vpc(
                 .collect::<Vec<_>>(),
         }),
     );
+    if nat == Nat::None {
+        interface_endpoints(t, stack, cidr, zones);
+    }
     refs
+}
+
+/// The AWS APIs an instance calls, as interface endpoint services: the SSM
+/// agent (ssm, ssmmessages, ec2messages), the bootstrap and the agent (ec2
+/// tags and the fleet, autoscaling lifecycle actions, cloudformation
+/// signals, sns reports, logs) and the CloudWatch agent (monitoring).
+const INTERFACE_SERVICES: &[(&str, &str)] = &[
+    ("Ssm", "ssm"),
+    ("SsmMessages", "ssmmessages"),
+    ("Ec2Messages", "ec2messages"),
+    ("Ec2", "ec2"),
+    ("AutoScaling", "autoscaling"),
+    ("CloudFormation", "cloudformation"),
+    ("Sns", "sns"),
+    ("Logs", "logs"),
+    ("Monitoring", "monitoring"),
+];
+
+/// `nat=none`: no route to the internet, so the private subnets reach the
+/// APIs the instances call through interface endpoints (private DNS names,
+/// HTTPS from the VPC only). S3 has its gateway endpoint already.
+fn interface_endpoints(t: &mut Template, stack: &Stack, cidr: &str, zones: usize) {
+    let qualified = stack.qualified_name();
+    t.resource(
+        "EndpointsSecurityGroup",
+        "AWS::EC2::SecurityGroup",
+        json!({
+            "GroupDescription": format!("stackc {qualified}: HTTPS from the VPC to the AWS API endpoints"),
+            "VpcId": r#ref("Vpc"),
+            "SecurityGroupIngress": [{
+                "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": cidr,
+                "Description": "HTTPS from the VPC",
+            }],
+            "SecurityGroupEgress": [{
+                "IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
+                "Description": "no egress: endpoints only answer",
+            }],
+            "Tags": tags(&[("Name", &format!("{qualified}-endpoints"))]),
+        }),
+    );
+    for (id, service) in INTERFACE_SERVICES {
+        t.resource(
+            &format!("{id}Endpoint"),
+            "AWS::EC2::VPCEndpoint",
+            json!({
+                "VpcId": r#ref("Vpc"),
+                "ServiceName": sub(&format!("com.amazonaws.${{AWS::Region}}.{service}")),
+                "VpcEndpointType": "Interface",
+                "PrivateDnsEnabled": true,
+                "SubnetIds": (1..=zones)
+                    .map(|n| r#ref(&format!("PrivateSubnet{n}")))
+                    .collect::<Vec<_>>(),
+                "SecurityGroupIds": [r#ref("EndpointsSecurityGroup")],
+            }),
+        );
+    }
 }
 
 #[cfg(test)]

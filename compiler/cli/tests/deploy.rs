@@ -268,9 +268,44 @@ for r in ec2.describe_instances()["Reservations"]:
         "{out}"
     );
     assert!(out.contains("no lifecycle run yet"), "{out}");
+    assert!(!out.contains("launches suspended"), "{out}");
+    // A repeated failed setup suspends the group's launches: status says so.
+    python(
+        &endpoint,
+        "eu-west-1",
+        r#"session.client("autoscaling").suspend_processes(AutoScalingGroupName="goldcar-production-web", ScalingProcesses=["Launch"])"#,
+    );
+    let o = stackc(&endpoint, &cinc, &dir, &["status"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let web = out.find("layer web:").unwrap();
+    assert!(
+        out[web..]
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim_start()
+            .starts_with("launches suspended after repeated failed setups"),
+        "{out}"
+    );
     let o = stackc(&endpoint, &cinc, &dir, &["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["layers"][0]["instances"][0]["state"], "setup_failed");
+    let suspended: Vec<(&str, bool)> = json["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["layer"].as_str().unwrap(),
+                l["launches_suspended"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(suspended.contains(&("web", true)), "{suspended:?}");
+    assert!(
+        suspended.iter().filter(|(_, s)| *s).count() == 1,
+        "{suspended:?}"
+    );
     assert_eq!(json["working_hours"], serde_json::Value::Null);
 
     // run deploy goes to the web layer's instances only.

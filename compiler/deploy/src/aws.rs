@@ -337,37 +337,17 @@ impl Cloud for Aws {
     }
 
     async fn resume_launches(&self, groups: &[String]) -> Result<Vec<String>, CloudError> {
-        let mut resumed = Vec::new();
-        // DescribeAutoScalingGroups takes at most 100 names.
-        for names in groups.chunks(100) {
-            let out = self
-                .asg
-                .describe_auto_scaling_groups()
-                .set_auto_scaling_group_names(Some(names.to_vec()))
+        let suspended = self.launches_suspended(groups).await?;
+        for name in &suspended {
+            self.asg
+                .resume_processes()
+                .auto_scaling_group_name(name)
+                .scaling_processes("Launch")
                 .send()
                 .await
                 .map_err(classify)?;
-            for g in out.auto_scaling_groups() {
-                let launch_suspended = g
-                    .suspended_processes()
-                    .iter()
-                    .any(|p| p.process_name() == Some("Launch"));
-                let Some(name) = g.auto_scaling_group_name() else {
-                    continue;
-                };
-                if launch_suspended {
-                    self.asg
-                        .resume_processes()
-                        .auto_scaling_group_name(name)
-                        .scaling_processes("Launch")
-                        .send()
-                        .await
-                        .map_err(classify)?;
-                    resumed.push(name.to_string());
-                }
-            }
         }
-        Ok(resumed)
+        Ok(suspended)
     }
 
     async fn run_event(
@@ -402,6 +382,30 @@ impl Cloud for Aws {
 }
 
 impl Fleet for Aws {
+    async fn launches_suspended(&self, groups: &[String]) -> Result<Vec<String>, CloudError> {
+        let mut suspended = Vec::new();
+        // DescribeAutoScalingGroups takes at most 100 names.
+        for names in groups.chunks(100) {
+            let out = self
+                .asg
+                .describe_auto_scaling_groups()
+                .set_auto_scaling_group_names(Some(names.to_vec()))
+                .send()
+                .await
+                .map_err(classify)?;
+            for g in out.auto_scaling_groups() {
+                let launch = g
+                    .suspended_processes()
+                    .iter()
+                    .any(|p| p.process_name() == Some("Launch"));
+                if let (true, Some(name)) = (launch, g.auto_scaling_group_name()) {
+                    suspended.push(name.to_string());
+                }
+            }
+        }
+        Ok(suspended)
+    }
+
     async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError> {
         if groups.is_empty() {
             return Ok(Vec::new());

@@ -96,6 +96,9 @@ pub struct LogEvent {
 /// The AWS calls fleet operations make.
 #[allow(async_fn_in_trait)]
 pub trait Fleet {
+    /// Those of these Auto Scaling groups whose Launch process is suspended
+    /// (the bootstrap suspends it after a repeated failed setup).
+    async fn launches_suspended(&self, groups: &[String]) -> Result<Vec<String>, CloudError>;
     /// The instances of these Auto Scaling groups, with their addresses.
     async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError>;
     /// The running instances carrying all these tags.
@@ -221,7 +224,13 @@ pub struct StatusReport<'a> {
     pub hours: Option<HoursNow>,
     /// Instances per layer.
     pub layers: &'a [(String, Vec<Instance>)],
+    /// The layers whose group launches no instance (its Launch process is
+    /// suspended after a repeated failed setup).
+    pub launches_suspended: &'a [String],
 }
+
+/// What `stackc status` says of a layer whose launches are suspended.
+pub const LAUNCHES_SUSPENDED: &str = "launches suspended after repeated failed setups: fix the cause, then `stackc deploy` resumes them";
 
 /// Renders `stackc status` for people.
 pub fn render_status(report: &StatusReport<'_>) -> String {
@@ -235,6 +244,9 @@ pub fn render_status(report: &StatusReport<'_>) -> String {
     }
     for (layer, instances) in report.layers {
         let _ = writeln!(s, "layer {layer}: {} instance(s)", instances.len());
+        if report.launches_suspended.contains(layer) {
+            let _ = writeln!(s, "  {LAUNCHES_SUSPENDED}");
+        }
         for i in instances {
             let line = format!(
                 "  {:<20} {:<14} {:<12} {:<15} {}",
@@ -355,6 +367,41 @@ mod tests {
     }
 
     #[test]
+    fn status_says_which_layers_launch_no_instance() {
+        let layers = vec![
+            (
+                "web".to_string(),
+                vec![instance(
+                    "Standby",
+                    Some("setup failed 2026-12-02T09:00:00Z"),
+                )],
+            ),
+            ("api".to_string(), vec![]),
+        ];
+        let suspended = vec!["web".to_string()];
+        let report = StatusReport {
+            stack: "shop-production",
+            status: "UPDATE_COMPLETE",
+            outputs: &[],
+            hours: None,
+            layers: &layers,
+            launches_suspended: &suspended,
+        };
+        let text = render_status(&report);
+        assert_eq!(
+            text.lines().nth(1),
+            Some("layer web: 1 instance(s)"),
+            "{text}"
+        );
+        assert_eq!(
+            text.lines().nth(2).map(str::trim),
+            Some(LAUNCHES_SUSPENDED),
+            "{text}"
+        );
+        assert!(text.ends_with("layer api: 0 instance(s)\n"), "{text}");
+    }
+
+    #[test]
     fn status_says_when_the_stack_next_stops_or_starts() {
         use chrono::TimeZone;
         let outputs = vec![("WebLoadBalancerDns".to_string(), "web.example".to_string())];
@@ -373,6 +420,7 @@ mod tests {
             outputs: &outputs,
             hours: HoursNow::at(&madrid(), wednesday),
             layers: &layers,
+            launches_suspended: &[],
         };
         assert_eq!(
             render_status(&report),

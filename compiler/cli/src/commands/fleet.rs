@@ -75,6 +75,15 @@ pub fn status(
             Ok(i) => i,
             Err(e) => return fail(e),
         };
+        let suspended = match aws.launches_suspended(&names).await {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        let launches_suspended: Vec<String> = groups
+            .iter()
+            .filter(|(_, group)| suspended.contains(group))
+            .map(|(layer, _)| layer.clone())
+            .collect();
         let per_layer: Vec<(String, Vec<fleet::Instance>)> = groups
             .iter()
             .map(|(layer, group)| {
@@ -97,6 +106,7 @@ pub fn status(
                 "working_hours": hours,
                 "layers": per_layer.iter().map(|(l, i)| serde_json::json!({
                     "layer": l,
+                    "launches_suspended": launches_suspended.contains(l),
                     "instances": i.iter().map(|x| serde_json::json!({
                         "id": x.id, "state": x.state(), "lifecycle": x.lifecycle,
                         "zone": x.zone, "private_ip": x.private_ip, "last_run": x.last_run,
@@ -111,6 +121,7 @@ pub fn status(
                 outputs: &info.outputs,
                 hours,
                 layers: &per_layer,
+                launches_suspended: &launches_suspended,
             }));
         }
         Status::Ok

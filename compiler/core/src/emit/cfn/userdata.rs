@@ -56,6 +56,19 @@ fn log_groups_value(groups: &[(String, String)]) -> String {
     sh(Value::Object(map).to_string())
 }
 
+/// The template, compiled once: every instance group renders it.
+fn environment() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_filter("sh", sh);
+        env.add_template("user-data", TEMPLATE)
+            .expect("the user-data template is valid");
+        env
+    })
+}
+
 /// Renders the bootstrap script of the instances of `host` (with marks for
 /// the artifact bucket and the Cinc package's sha256, known at deploy): `cfn_stack` is
 /// the CloudFormation stack it signals, `log_groups` (layer, name) the log
@@ -69,11 +82,7 @@ pub fn script(
     log_groups: &[(String, String)],
     topic: &str,
 ) -> String {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.add_filter("sh", sh);
-    env.add_template("user-data", TEMPLATE)
-        .expect("the user-data template is valid");
+    let env = environment();
     let volumes: Vec<Volume> = host
         .volumes
         .iter()

@@ -10,11 +10,14 @@
 //! 169.254.169.254. The user data runs under `bash` as cloud-init runs it,
 //! then each Run Command as the SSM agent runs it (`sh`: dash on Ubuntu,
 //! bash on Amazon Linux), with bash, dash, curl, jq, tar, sha256sum, flock,
-//! apt-get and the AWS CLI all real. Chef is the only stand-in
-//! (`box/cinc-solo`, which records its runs and fails when told to).
+//! apt-get, dpkg and the AWS CLI all real. Chef is the only stand-in
+//! (`box/cinc-solo`, which records its runs and fails when told to): on
+//! Ubuntu the bootstrap installs it from a real `cinc` .deb the test builds
+//! and puts in the artifact bucket; Amazon Linux boxes play an image that
+//! has Cinc already.
 //!
 //! Needs root and unshare, ip, chroot, losetup, mkfs.xfs, nvme, jq, curl,
-//! moto_server and aws: `./scripts/test` installs them and puts the tests'
+//! dpkg-deb, moto_server and aws: `./scripts/test` installs them and puts the tests'
 //! Python tools on PATH. Without them the tests fail, they do not skip.
 
 mod common;
@@ -46,6 +49,9 @@ enum Fault {
     SetupRecipeFails,
     /// jq is not installed and no package mirror answers.
     MirrorUnreachable,
+    /// The Cinc package in the bucket is not the one whose sha256 is pinned
+    /// (Ubuntu boxes, which install Cinc at boot).
+    CincShaMismatch,
 }
 
 /// The stack file a box plays.
@@ -99,6 +105,7 @@ fn require_tools() {
         "curl",
         "moto_server",
         "aws",
+        "dpkg-deb",
     ]
     .into_iter()
     .filter(|t| tool_missing(t))
@@ -224,6 +231,9 @@ struct Outcome {
     log_group: String,
     topic_arn: String,
     sha256: String,
+    /// The Cinc package the bootstrap had to install: its sha256 and key in
+    /// the artifact bucket (None: the image has Cinc, as on Amazon Linux).
+    cinc: Option<(String, String)>,
     secrets: Vec<String>,
     instance_id: String,
     /// The instance the box had kept before this one failed, if any.
@@ -433,6 +443,30 @@ fn play(plan: &Plan) -> Outcome {
         .filter_map(|(id, _)| log_group(id))
         .find(|name| name.starts_with(&format!("/stackc/{stack_name}/{}/", plan.layer)))
         .unwrap_or_else(|| panic!("no log group for layer {}", plan.layer));
+    // Ubuntu boxes have no Cinc: the bootstrap installs the package the
+    // artifact bucket holds, a real .deb whose payload is the recording
+    // cinc-solo. Amazon Linux boxes play an image that has Cinc already,
+    // which the bootstrap leaves alone.
+    let setup = read_json(&built.join(format!("nodes/{}/setup.json", plan.layer)));
+    let cinc = (setup["stackc"]["os_family"] == "ubuntu").then(|| {
+        let deb = cinc_deb(&dir, "cinc", "18.6.2-1");
+        let sha = stackc_core::emit::manifest::sha256_hex(&std::fs::read(&deb).unwrap());
+        let key = format!(
+            "{}/{}/{sha}.deb",
+            manifest["stack"].as_str().unwrap(),
+            manifest["env"].as_str().unwrap()
+        );
+        let stored = match plan.fault {
+            // Another build of the package under the pinned key.
+            Fault::CincShaMismatch => cinc_deb(&dir, "other", "18.6.1-1"),
+            _ => deb,
+        };
+        (sha, key, stored)
+    });
+    assert!(
+        cinc.is_some() || plan.fault != Fault::CincShaMismatch,
+        "only Ubuntu boxes install Cinc"
+    );
     // The user data as CloudFormation renders it for this stack.
     let join = &data["UserData"]["Fn::Base64"]["Fn::Join"];
     assert_eq!(join[0], "");
@@ -445,13 +479,13 @@ fn play(plan: &Plan) -> Outcome {
             p if *p == json!({ "Ref": "AWS::StackName" }) => stack_name.clone(),
             p if *p == json!({ "Ref": "AlarmTopic" }) => topic_arn.clone(),
             p if *p == json!({ "Ref": "ArtifactBucket" }) => bucket.clone(),
-            // Any pinned package: the box's recording cinc-solo is already
-            // installed, so the bootstrap does not fetch it.
+            // The pinned package; with Cinc in the image, never fetched.
             p if p["Ref"]
                 .as_str()
                 .is_some_and(|r| r.starts_with("CincSha256")) =>
             {
-                "0".repeat(64)
+                cinc.as_ref()
+                    .map_or_else(|| "0".repeat(64), |(sha, _, _)| sha.clone())
             }
             p if p["Ref"].as_str().and_then(log_group).is_some() => {
                 log_group(p["Ref"].as_str().unwrap()).unwrap()
@@ -471,7 +505,6 @@ fn play(plan: &Plan) -> Outcome {
     }
 
     // The secrets the layer's apps name, each with a value to look for.
-    let setup = read_json(&built.join(format!("nodes/{}/setup.json", plan.layer)));
     let mut secret_names: Vec<String> = setup["deploy"]
         .as_object()
         .unwrap()
@@ -538,9 +571,11 @@ fn play(plan: &Plan) -> Outcome {
         "mirror_unreachable": false,
         "fail_recipe": plan.failing_recipe.unwrap_or(""),
         "one_kept": plan.one_kept,
+        "cinc_preinstalled": cinc.is_none(),
+        "cinc_package": cinc.as_ref().map(|(_, key, file)| json!({ "key": key, "file": file })),
     });
     match plan.fault {
-        Fault::None | Fault::SecretMissing => {}
+        Fault::None | Fault::SecretMissing | Fault::CincShaMismatch => {}
         Fault::PointerMissing => {
             case["bundle_parameter"] = json!(format!("/stackc/{stack_name}/elsewhere"))
         }
@@ -600,6 +635,7 @@ fn play(plan: &Plan) -> Outcome {
         log_group: layer_log_group,
         topic_arn,
         sha256,
+        cinc: cinc.map(|(sha, key, _)| (sha, key)),
         secrets: values,
         instance_id: read_json(&state.join("imds.json"))["instance_id"]
             .as_str()
@@ -645,6 +681,38 @@ fn play(plan: &Plan) -> Outcome {
     outcome
 }
 
+/// Builds a `cinc` package laid out as Cinc's is (the client under
+/// /opt/cinc, cinc-solo linked from /usr/bin) whose cinc-solo is the box's
+/// recording one; returns the .deb.
+fn cinc_deb(dir: &Path, name: &str, version: &str) -> PathBuf {
+    let root = dir.join(format!("{name}-deb"));
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(root.join("opt/cinc/bin")).unwrap();
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        format!(
+            "Package: cinc\nVersion: {version}\nArchitecture: all\n\
+             Maintainer: stackc tests <tests@stackc.invalid>\n\
+             Description: Cinc client (the instance-in-a-box recorder)\n"
+        ),
+    )
+    .unwrap();
+    let solo = root.join("opt/cinc/bin/cinc-solo");
+    std::fs::copy(repo().join("compiler/cli/tests/box/cinc-solo"), &solo).unwrap();
+    std::fs::set_permissions(&solo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("/opt/cinc/bin/cinc-solo", root.join("usr/bin/cinc-solo")).unwrap();
+    let deb = dir.join(format!("{name}.deb"));
+    let o = Command::new("dpkg-deb")
+        .args(["--build", "--root-owner-group"])
+        .arg(&root)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    deb
+}
+
 /// A box that passed leaves nothing behind; a failed one stays for reading.
 impl Drop for Outcome {
     fn drop(&mut self) {
@@ -652,6 +720,15 @@ impl Drop for Outcome {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Whether dpkg in the box counts the package as installed.
+fn dpkg_installed(o: &Outcome, package: &str) -> bool {
+    let status = std::fs::read_to_string(o.upper("/var/lib/dpkg/status")).unwrap_or_default();
+    status.split("\n\n").any(|stanza| {
+        stanza.lines().any(|l| l == format!("Package: {package}"))
+            && stanza.lines().any(|l| l == "Status: install ok installed")
+    })
 }
 
 fn mode(path: &Path) -> u32 {
@@ -735,6 +812,48 @@ fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
         Path::new("/var/lib/stackc/bundles").join(&o.sha256)
     );
     assert_eq!(mode(&o.upper("/usr/local/bin/stackc-run")), 0o755);
+
+    // Cinc: on a box without it, the pinned package fetched once from the
+    // artifact bucket and installed by dpkg (the Chef runs below are that
+    // package's cinc-solo, the only one in the box).
+    let packages: Vec<&Value> = o
+        .calls
+        .iter()
+        .filter(|c| {
+            c["service"] == "s3"
+                && c["method"] == "GET"
+                && [".deb", ".rpm"]
+                    .iter()
+                    .any(|x| c["path"].as_str().unwrap().ends_with(x))
+        })
+        .collect();
+    match &o.cinc {
+        Some((sha, key)) => {
+            assert_eq!(packages.len(), 1, "one download of the Cinc package\n{r}");
+            assert!(
+                packages[0]["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(key.as_str()),
+                "{r}"
+            );
+            assert_eq!(packages[0]["status"], 200, "{r}");
+            assert!(key.ends_with(&format!("/{sha}.deb")), "{key}");
+            assert!(
+                o.user_data_out
+                    .contains("stackc: installing Cinc 18.6.2 from s3://")
+                    && o.user_data_out.contains(key.as_str()),
+                "{r}"
+            );
+            assert!(dpkg_installed(o, "cinc"), "dpkg did not install cinc\n{r}");
+            assert_eq!(mode(&o.upper("/opt/cinc/bin/cinc-solo")), 0o755);
+            assert_eq!(
+                std::fs::read_link(o.upper("/usr/bin/cinc-solo")).unwrap(),
+                Path::new("/opt/cinc/bin/cinc-solo")
+            );
+        }
+        None => assert!(packages.is_empty(), "Cinc is in the image\n{r}"),
+    }
 
     // Chef: setup, then deploy, with the bundle's run lists.
     let runs = o.cinc_runs();
@@ -1143,6 +1262,43 @@ fn a_bundle_with_another_sha256_is_refused_and_reported() {
     assert!(!o.upper("/var/lib/stackc/current").exists());
     assert!(!o.upper("/usr/local/bin/stackc-run").exists());
     assert_fails_and_reports(&o, "reports", "sha256");
+}
+
+#[test]
+fn a_cinc_package_with_another_sha256_is_refused_and_reported() {
+    let o = play(&Plan {
+        name: "cinc-sha-mismatch",
+        source: Source::Text(JAMMY),
+        env: "production",
+        layer: "front",
+        fault: Fault::CincShaMismatch,
+        commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
+    });
+    let r = o.report();
+    let (sha, key) = o.cinc.clone().unwrap();
+    let fetched = o
+        .calls
+        .iter()
+        .filter(|c| {
+            c["service"] == "s3"
+                && c["method"] == "GET"
+                && c["path"].as_str().unwrap().ends_with(&key)
+        })
+        .count();
+    assert_eq!(fetched, 1, "{r}");
+    assert!(
+        o.user_data_out.contains(&format!(
+            "does not have the sha256 the lock file pins ({sha})"
+        )),
+        "{r}"
+    );
+    // Refused before dpkg: nothing installed, no Chef run.
+    assert!(!dpkg_installed(&o, "cinc"), "{r}");
+    assert!(!o.upper("/opt/cinc").exists(), "{r}");
+    assert!(o.cinc_runs().is_empty(), "{r}");
+    assert_fails_and_reports(&o, "front", "installing Cinc 18.6.2 from s3://");
 }
 
 #[test]

@@ -57,7 +57,12 @@ if [ ! -e "$root$venv/bin/aws" ]; then
   mount --bind "$venv" "$root$venv"
 fi
 ln -sfn "$aws" "$root/usr/local/bin/aws"
-install -m 0755 "$here/cinc-solo" "$root/usr/bin/cinc-solo"
+# An image with Cinc (the Amazon Linux boxes): the recording cinc-solo is
+# there before boot and the bootstrap skips the install. Ubuntu boxes have
+# none: the bootstrap installs the cinc .deb the test put in the bucket.
+if [ "$(conf .cinc_preinstalled)" = true ]; then
+  install -m 0755 "$here/cinc-solo" "$root/usr/bin/cinc-solo"
+fi
 mkdir -p "$root/etc/box-cinc"
 conf '.fail_recipe // ""' > "$root/etc/box-cinc/fail-recipe"
 # Amazon Linux's sh is bash; Ubuntu's (and this host's) is dash.

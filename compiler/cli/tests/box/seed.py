@@ -4,7 +4,8 @@ what the instance left there.
     python3 seed.py seed CASE.json STATE_DIR MOTO_URL
     python3 seed.py inspect CASE.json STATE_DIR MOTO_URL
 
-seed: the artifact bucket with the bundle under its content key, the bundle
+seed: the artifact bucket with the bundle under its content key (and the
+Cinc package under its own, when the box installs Cinc), the bundle
 pointer parameter, the apps' secret parameters, an EC2 instance tagged as
 the launch template tags it, its Auto Scaling group (the instance attached)
 with the launch lifecycle hook, the alarm topic with a queue subscribed (to
@@ -48,6 +49,9 @@ def seed():
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         if case.get("upload_bundle", True):
             s3.put_object(Bucket=bucket, Key=case["key"], Body=bundle)
+    if case.get("cinc_package"):
+        with open(case["cinc_package"]["file"], "rb") as f:
+            s3.put_object(Bucket=case["bucket"], Key=case["cinc_package"]["key"], Body=f.read())
 
     ssm = client("ssm")
     ssm.put_parameter(Name=case["bundle_parameter"], Type="String", Value=json.dumps(case["pointer"]))

@@ -6,7 +6,7 @@
 //! same scripts with the real tools in a box.
 
 mod common;
-use common::{have, repo};
+use common::{bundle_sha256, have, repo};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -65,15 +65,7 @@ impl Instance {
             &std::fs::read(out.join("goldcar-production/manifest.json")).unwrap(),
         )
         .unwrap();
-        let sha = manifest["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["path"] == "cookbooks.tar.gz")
-            .unwrap()["sha256"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let sha = bundle_sha256(&manifest);
         std::fs::write(root.join("bundle.sha"), &sha).unwrap();
         std::fs::write(
             root.join("instance.env"),

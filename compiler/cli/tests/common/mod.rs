@@ -12,6 +12,19 @@ pub fn repo() -> PathBuf {
         .expect("repository root")
 }
 
+/// The sha256 of the cookbook bundle a build's manifest lists.
+pub fn bundle_sha256(manifest: &serde_json::Value) -> String {
+    manifest["files"]
+        .as_array()
+        .expect("the manifest lists files")
+        .iter()
+        .find(|f| f["path"] == "cookbooks.tar.gz")
+        .expect("the manifest lists the bundle")["sha256"]
+        .as_str()
+        .expect("a sha256")
+        .to_string()
+}
+
 /// Copies a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

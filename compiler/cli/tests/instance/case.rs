@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::common::repo;
+use crate::common::{bundle_sha256, repo};
 use crate::harness::{read_json, Fault, Plan, Source, DEPLOYMENT, LIMIT_SECONDS};
 
 /// What the checks need to know of a prepared case.
@@ -131,15 +131,7 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
     let manifest = read_json(&manifest_path);
     let stack_name = manifest["stack_name"].as_str().unwrap().to_string();
     let region = manifest["region"].as_str().unwrap().to_string();
-    let sha256 = manifest["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "cookbooks.tar.gz")
-        .unwrap()["sha256"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sha256 = bundle_sha256(&manifest);
     let key = format!(
         "{}/{}/{sha256}.tar.gz",
         manifest["stack"].as_str().unwrap(),

@@ -581,7 +581,7 @@ fn failed_lifecycle_runs_reach_the_topic_with_what_to_read() {
         "abandoned",
         "Cause: At 2026-12-02T08:30:01Z",
         "stream i-0def9876abc543210/stackc-run",
-        "/var/log/stackc-bootstrap.log",
+        "the bootstrap's own log is /var/log/stackc/bootstrap.log",
     ] {
         assert!(message.contains(part), "{part:?} in {message}");
     }

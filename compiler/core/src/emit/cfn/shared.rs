@@ -606,7 +606,8 @@ pub fn notifications(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     },
                     "InputTemplate": format!(
                         "\"stackc {q}: <event> in group <group> (the layer is the name after {q}-), instance <instance>, at <time>: <message> Cause: <cause> \
-                         The setup log: {logs}; the bootstrap's own log is /var/log/stackc-bootstrap.log on the instance.\""
+                         The setup log: {logs}; the bootstrap's own log is {boot} on the instance.\"",
+                        boot = super::userdata::BOOT_LOG
                     ),
                 },
             }],

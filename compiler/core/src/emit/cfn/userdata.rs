@@ -12,6 +12,8 @@ use crate::ir::{Layer, Stack};
 
 /// EC2 refuses user data above this size.
 pub const MAX_USER_DATA: usize = 16 * 1024;
+/// Where the bootstrap logs on the instance (the failure messages name it).
+pub const BOOT_LOG: &str = "/var/log/stackc/bootstrap.log";
 /// The Cinc client version every instance installs.
 pub const CINC_VERSION: &str = "18.6.2";
 
@@ -107,6 +109,7 @@ pub fn script(
             log_groups => log_groups_value(log_groups),
             os_family => stack.os.family,
             cinc_version => CINC_VERSION,
+            boot_log => BOOT_LOG,
             cinc_bucket => mark("ArtifactBucket"),
             cinc_prefix => format!("{}/{}/", stack.name, stack.env),
             cinc_sha256 => mark(&crate::lock::cinc_parameter(&host.instance_type.arch)),

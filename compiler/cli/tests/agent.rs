@@ -6,7 +6,7 @@
 //! same scripts with the real tools in a box.
 
 mod common;
-use common::{bundle_sha256, have, repo};
+use common::{bundle_sha256, have, repo, run_command};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -447,23 +447,13 @@ fn run_documents() -> Vec<(String, String)> {
                 &std::fs::read(env.unwrap().path().join("template.json")).unwrap(),
             )
             .unwrap();
-            let lines = template["Resources"]["RunDocument"]["Properties"]["Content"]["mainSteps"]
-                [0]["inputs"]["runCommand"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l.as_str().unwrap())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let document = &template["Resources"]["RunDocument"];
             for (event, app, recipes) in [
                 ("configure", "", ""),
                 ("deploy", "rentals", ""),
                 ("execute_recipes", "", "goldcar::vhosts,php_app::configure"),
             ] {
-                let script = lines
-                    .replace("{{ event }}", event)
-                    .replace("{{ app }}", app)
-                    .replace("{{ recipes }}", recipes);
+                let script = run_command(document, [event, app, recipes]);
                 out.push((format!("{example} {event}"), script));
             }
         }

@@ -170,3 +170,55 @@ impl CincServer {
             .count()
     }
 }
+
+/// Matches `^[CLASS]*$`, the only shape of allowedPattern the run
+/// document uses; anything else fails the test.
+fn allowed(pattern: &str, value: &str) -> bool {
+    let class = pattern
+        .strip_prefix("^[")
+        .and_then(|p| p.strip_suffix("]*$"))
+        .unwrap_or_else(|| panic!("allowedPattern {pattern} is not ^[...]*$"));
+    let chars: Vec<char> = class.chars().collect();
+    let mut ok: Vec<(char, char)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 2 < chars.len() && chars[i + 1] == '-' {
+            ok.push((chars[i], chars[i + 2]));
+            i += 3;
+        } else {
+            ok.push((chars[i], chars[i]));
+            i += 1;
+        }
+    }
+    value
+        .chars()
+        .all(|c| ok.iter().any(|(a, b)| (*a..=*b).contains(&c)))
+}
+
+/// The script the SSM agent writes for a Run Command of the document:
+/// its lines with the parameters substituted as text, as SSM does, after
+/// checking them against the document's allowed values and patterns.
+pub fn run_command(document: &serde_json::Value, params: [&str; 3]) -> String {
+    let content = &document["Properties"]["Content"];
+    let mut text = content["mainSteps"][0]["inputs"]["runCommand"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (name, value) in ["event", "app", "recipes"].into_iter().zip(params) {
+        let spec = &content["parameters"][name];
+        if let Some(values) = spec["allowedValues"].as_array() {
+            assert!(values.iter().any(|v| v == value), "{name}={value}");
+        }
+        if let Some(pattern) = spec["allowedPattern"].as_str() {
+            assert!(allowed(pattern, value), "{name}={value} against {pattern}");
+        }
+        for mark in [format!("{{{{ {name} }}}}"), format!("{{{{{name}}}}}")] {
+            text = text.replace(&mark, value);
+        }
+    }
+    assert!(!text.contains("{{"), "unsubstituted parameter in\n{text}");
+    text
+}

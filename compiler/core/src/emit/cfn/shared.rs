@@ -117,59 +117,68 @@ pub fn group_arn(stack: &Stack, layer: &str) -> Value {
 
 /// Adds the KMS key used by log groups and the alarm topic.
 pub fn key(t: &mut Template, stack: &Stack) {
+    let mut statements = vec![
+        json!({
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+            "Action": "kms:*",
+            "Resource": "*",
+        }),
+        json!({
+            "Sid": "LogGroupsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": { "Service": sub("logs.${AWS::Region}.amazonaws.com") },
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": { "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+            } },
+        }),
+    ];
+    statements.extend(topic_publishers(stack).map(|(who, service, condition)| {
+        json!({
+            "Sid": format!("{who}PublishToTheTopic"),
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": condition,
+        })
+    }));
     t.resource(
         "Key",
         "AWS::KMS::Key",
         json!({
             "Description": format!("stackc {}: log groups and alarm topic", stack.qualified_name()),
             "EnableKeyRotation": true,
-            "KeyPolicy": policy_document(vec![
-                json!({
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
-                    "Action": "kms:*",
-                    "Resource": "*",
-                }),
-                json!({
-                    "Sid": "LogGroupsOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": { "Service": sub("logs.${AWS::Region}.amazonaws.com") },
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    "Resource": "*",
-                    "Condition": { "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
-                    } },
-                }),
-                json!({
-                    "Sid": "AlarmsPublishToTheTopic",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "cloudwatch.amazonaws.com" },
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
-                        "ArnLike": { "aws:SourceArn": alarms_of_account() },
-                    },
-                }),
-                json!({
-                    "Sid": "FailedLifecycleRunsPublishToTheTopic",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "events.amazonaws.com" },
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
-                        "ArnEquals": { "aws:SourceArn": notification_rules(stack) },
-                    },
-                }),
-            ]),
+            "KeyPolicy": policy_document(statements),
             // No resource tags: `stackc deploy` tags the stack, and
             // CloudFormation propagates stack tags to the key.
         }),
     )
     .attribute("DeletionPolicy", json!("Retain"))
     .attribute("UpdateReplacePolicy", json!("Retain"));
+}
+
+/// Who publishes to the alarm topic, and so encrypts with the key that
+/// protects it: the account's alarms and the stack's notification rules,
+/// each held to its source account and ARNs (the topic and key policies
+/// admit exactly these).
+fn topic_publishers(stack: &Stack) -> [(&'static str, &'static str, Value); 2] {
+    let account = json!({ "aws:SourceAccount": r#ref("AWS::AccountId") });
+    [
+        (
+            "Alarms",
+            "cloudwatch.amazonaws.com",
+            json!({ "StringEquals": account, "ArnLike": { "aws:SourceArn": alarms_of_account() } }),
+        ),
+        (
+            "FailedLifecycleRuns",
+            "events.amazonaws.com",
+            json!({ "StringEquals": account, "ArnEquals": { "aws:SourceArn": notification_rules(stack) } }),
+        ),
+    ]
 }
 
 /// The ARNs of the alarms of this account and region.
@@ -618,30 +627,20 @@ pub fn notifications(t: &mut Template, stack: &Stack, groups: &[&str]) {
         "AWS::SNS::TopicPolicy",
         json!({
             "Topics": [r#ref("AlarmTopic")],
-            "PolicyDocument": policy_document(vec![
-                json!({
-                    "Sid": "AlarmsPublish",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "cloudwatch.amazonaws.com" },
-                    "Action": "sns:Publish",
-                    "Resource": r#ref("AlarmTopic"),
-                    "Condition": {
-                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
-                        "ArnLike": { "aws:SourceArn": alarms_of_account() },
-                    },
-                }),
-                json!({
-                    "Sid": "FailedLifecycleRunsPublish",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "events.amazonaws.com" },
-                    "Action": "sns:Publish",
-                    "Resource": r#ref("AlarmTopic"),
-                    "Condition": {
-                        "StringEquals": { "aws:SourceAccount": r#ref("AWS::AccountId") },
-                        "ArnEquals": { "aws:SourceArn": notification_rules(stack) },
-                    },
-                }),
-            ]),
+            "PolicyDocument": policy_document(
+                topic_publishers(stack)
+                    .map(|(who, service, condition)| {
+                        json!({
+                            "Sid": format!("{who}Publish"),
+                            "Effect": "Allow",
+                            "Principal": { "Service": service },
+                            "Action": "sns:Publish",
+                            "Resource": r#ref("AlarmTopic"),
+                            "Condition": condition,
+                        })
+                    })
+                    .into(),
+            ),
         }),
     );
 }

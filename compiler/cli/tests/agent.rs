@@ -6,7 +6,7 @@
 //! same scripts with the real tools in a box.
 
 mod common;
-use common::{bundle_sha256, have, repo, run_command};
+use common::{bundle_sha256, repo, require, run_command};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -172,9 +172,7 @@ fn all_text_under(dir: &Path) -> String {
 
 #[test]
 fn agent_is_shellcheck_clean() {
-    if !have("shellcheck") {
-        return;
-    }
+    require(&["shellcheck"]);
     let o = Command::new("shellcheck")
         .arg(repo().join("stdlib/agent/stackc-run"))
         .output()
@@ -184,9 +182,7 @@ fn agent_is_shellcheck_clean() {
 
 #[test]
 fn deploy_merges_live_instances_and_resolves_secrets_privately() {
-    if !have("jq") || !have("flock") {
-        return;
-    }
+    require(&["jq", "flock"]);
     let i = Instance::new("deploy");
     let o = i.run(&["deploy", "--app", "rentals"], &[]);
     let output = said(&o);
@@ -291,9 +287,7 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
 
 #[test]
 fn failures_are_reported_with_their_exit_code() {
-    if !have("jq") || !have("flock") {
-        return;
-    }
+    require(&["jq", "flock"]);
     let i = Instance::new("fail");
     let o = i.run(&["setup"], &[("CINC_EXIT", "3")]);
     assert_eq!(o.status.code(), Some(3));
@@ -346,9 +340,7 @@ fn failures_are_reported_with_their_exit_code() {
 
 #[test]
 fn execute_recipes_runs_exactly_the_named_recipes() {
-    if !have("jq") || !have("flock") {
-        return;
-    }
+    require(&["jq", "flock"]);
     let i = Instance::new("exec");
     let o = i.run(
         &[
@@ -377,9 +369,7 @@ fn execute_recipes_runs_exactly_the_named_recipes() {
 
 #[test]
 fn a_failed_run_tells_the_topic_which_instance_event_and_log() {
-    if !have("jq") || !have("flock") {
-        return;
-    }
+    require(&["jq", "flock"]);
     let i = Instance::new("notify");
     let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
     assert_eq!(o.status.code(), Some(1), "{}", said(&o));
@@ -464,36 +454,31 @@ fn run_documents() -> Vec<(String, String)> {
 #[test]
 fn the_run_document_is_posix_sh() {
     // The SSM agent runs it with `sh`: dash on Ubuntu.
-    let shellcheck = have("shellcheck");
-    let dash = have("dash");
+    require(&["shellcheck", "dash"]);
     for (name, script) in run_documents() {
         assert!(!script.contains("{{"), "{name}: {script}");
-        if shellcheck {
-            let o = Command::new("sh")
-                .args([
-                    "-c",
-                    "printf '%s\\n' \"$1\" | shellcheck -s sh -",
-                    "sh",
-                    &script,
-                ])
-                .output()
-                .unwrap();
-            assert!(
-                o.status.success(),
-                "{name}:\n{}",
-                String::from_utf8_lossy(&o.stdout)
-            );
-        }
-        if dash {
-            let o = Command::new("dash")
-                .args(["-n", "-c", &script])
-                .output()
-                .unwrap();
-            assert!(
-                o.status.success(),
-                "{name}:\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-        }
+        let o = Command::new("sh")
+            .args([
+                "-c",
+                "printf '%s\\n' \"$1\" | shellcheck -s sh -",
+                "sh",
+                &script,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{name}:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let o = Command::new("dash")
+            .args(["-n", "-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{name}:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! into nested stacks. Golden copies of the templates live in golden/cfn.
 
 mod common;
-use common::{copy_dir, have, repo};
+use common::{copy_dir, repo, require};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -53,16 +53,17 @@ fn build(example: &str, extra: &[&str]) -> PathBuf {
 
 const EXAMPLES: [&str; 3] = ["goldcar", "minimal", "shop"];
 
-/// A tool from the test venv or PATH (see `common::have`).
-fn tool(name: &str) -> Option<PathBuf> {
-    if !have(name) {
-        return None;
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
+/// A tool from the test venv or PATH; the test fails without it (see
+/// `common::require`).
+fn tool(name: &str) -> PathBuf {
+    require(&[name]);
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join(name))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| panic!("{name} is on PATH but not a file there"))
 }
 
 fn templates(dir: &Path) -> Vec<PathBuf> {
@@ -93,7 +94,7 @@ fn resources(t: &Value) -> Vec<(&String, &Value)> {
 }
 
 fn cfn_lint(files: &[PathBuf]) {
-    let Some(lint) = tool("cfn-lint") else { return };
+    let lint = tool("cfn-lint");
     let o = Command::new(lint).args(files).output().unwrap();
     assert!(
         o.status.success() && o.stdout.is_empty(),
@@ -117,9 +118,7 @@ fn examples_pass_cfn_lint_in_json_and_yaml() {
 
 /// checkov finds no failed check in the templates under `dir`.
 fn checkov(dir: &Path) {
-    let Some(checkov) = tool("checkov") else {
-        return;
-    };
+    let checkov = tool("checkov");
     let o = Command::new(&checkov)
         .args([
             "--framework",
@@ -165,16 +164,14 @@ fn bootstrap_is_shellcheck_clean_and_small() {
                 assert!(script.starts_with("#!/bin/bash\n"), "{id}");
                 assert!(script.len() < 16 * 1024, "{id}: {} bytes", script.len());
                 assert!(script.contains("stackc-run setup"), "{id}");
-                if let Some(sc) = &shellcheck {
-                    let path = out.join(format!("{id}.sh"));
-                    std::fs::write(&path, &script).unwrap();
-                    let o = Command::new(sc).arg(&path).output().unwrap();
-                    assert!(
-                        o.status.success(),
-                        "{e} {id}:\n{}",
-                        String::from_utf8_lossy(&o.stdout)
-                    );
-                }
+                let path = out.join(format!("{id}.sh"));
+                std::fs::write(&path, &script).unwrap();
+                let o = Command::new(&shellcheck).arg(&path).output().unwrap();
+                assert!(
+                    o.status.success(),
+                    "{e} {id}:\n{}",
+                    String::from_utf8_lossy(&o.stdout)
+                );
             }
         }
     }

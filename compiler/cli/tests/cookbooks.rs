@@ -4,7 +4,7 @@
 //! §1), so they run on stackc unchanged.
 
 mod common;
-use common::{have, repo};
+use common::{repo, require};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -32,9 +32,7 @@ fn cookbook_dirs() -> Vec<PathBuf> {
 
 #[test]
 fn every_ruby_file_parses() {
-    if !have("ruby") {
-        return;
-    }
+    require(&["ruby"]);
     let mut rb = Vec::new();
     for d in cookbook_dirs() {
         files(&d, "rb", &mut rb);
@@ -53,9 +51,7 @@ fn every_ruby_file_parses() {
 
 #[test]
 fn every_template_compiles() {
-    if !have("ruby") {
-        return;
-    }
+    require(&["ruby"]);
     let mut erb = Vec::new();
     for d in cookbook_dirs() {
         files(&d, "erb", &mut erb);

@@ -39,22 +39,23 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// True when `tool` runs. When it does not, the test fails if
-/// STACKC_REQUIRE_TOOLS=1 (./scripts/test sets it and installs the tools),
-/// and is skipped with a note otherwise.
-pub fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("STACKC_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{tool} is required; ./scripts/test installs it"
-        );
-        eprintln!("note: {tool} not found, skipping its check (./scripts/test installs it)");
-    }
-    found
+/// Fails the test unless every one of `tools` is on PATH: a check that
+/// cannot run must not pass. ./scripts/test installs them all.
+pub fn require(tools: &[&str]) {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|tool| {
+            !Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "this test needs {missing:?}: run it through ./scripts/test, which installs them and puts its Python tools on PATH"
+    );
 }
 
 /// A stand-in for Cinc's metadata endpoint and download site, on 127.0.0.1:

@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::case::prepare;
-use crate::common::repo;
+use crate::common::{repo, require};
 
 /// What the test makes go wrong.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -67,15 +67,8 @@ pub const DEPLOYMENT: &str = "5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 /// A failure must be reported within this many seconds, not after the
 /// lifecycle hook's 1,800.
 pub const REPORT_SECONDS: f64 = 60.0;
-fn tool_missing(tool: &str) -> bool {
-    !Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 pub fn require_tools() {
-    let missing: Vec<&str> = [
+    require(&[
         "unshare",
         "ip",
         "chroot",
@@ -87,14 +80,7 @@ pub fn require_tools() {
         "moto_server",
         "aws",
         "dpkg-deb",
-    ]
-    .into_iter()
-    .filter(|t| tool_missing(t))
-    .collect();
-    assert!(
-        missing.is_empty(),
-        "the instance-in-a-box tests need {missing:?}: run them through ./scripts/test, which installs them and puts its Python tools (moto_server, aws) on PATH"
-    );
+    ]);
     // The AWS CLI the instance scripts run is the one tests/requirements.txt pins.
     let requirements = std::fs::read_to_string(repo().join("tests/requirements.txt")).unwrap();
     let pinned = requirements

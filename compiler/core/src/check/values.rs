@@ -38,6 +38,20 @@ const SYSTEM_DIRECTORIES: &[(&str, bool)] = &[
     ("/var/log", false),
 ];
 
+/// Characters an HTTP path in a HAProxy line may hold besides ASCII
+/// letters and digits: no space, quote, `#` or `\`, which HAProxy reads as
+/// syntax (the haproxy recipe refuses the same).
+pub const HTTP_PATH_PUNCTUATION: &str = "-._~!&()*+,;=:@%/?";
+
+/// An HTTP path for a health check: `/`, then letters, digits and
+/// [`HTTP_PATH_PUNCTUATION`].
+pub fn http_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || HTTP_PATH_PUNCTUATION.contains(c))
+}
+
 /// The first control character of `s` (newline, tab, NUL, DEL, ...).
 pub fn control_character(s: &str) -> Option<char> {
     s.chars().find(|c| c.is_control())

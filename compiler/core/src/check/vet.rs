@@ -461,12 +461,12 @@ fn suggest_identifier(text: &str) -> String {
 
 impl Checker<'_> {
     /// A string attribute of a layer type: one line; one named `...-path`
-    /// (haproxy's `health-check-path`) is an HTTP path without spaces.
+    /// (haproxy's `health-check-path`) is an HTTP path HAProxy reads as one word.
     pub(super) fn attribute_text(&mut self, v: &Value, name: &str, text: &str) -> bool {
         if !self.no_control(v.span, text, name) {
             return false;
         }
-        if !name.ends_with("-path") || (text.starts_with('/') && !text.contains(' ')) {
+        if !name.ends_with("-path") || values::http_path(text) {
             return true;
         }
         self.push(
@@ -477,7 +477,8 @@ impl Checker<'_> {
             )
             .label("not a path")
             .help(format!(
-                "an HTTP path starts with `/` and has no spaces: `{name} \"/health\"`"
+                "an HTTP path starts with `/` and holds letters, digits and `{}`: `{name} \"/health\"`",
+                values::HTTP_PATH_PUNCTUATION
             )),
         );
         false
@@ -617,6 +618,14 @@ mod tests {
         );
         let got: Vec<Code> = errors(&node).iter().map(|d| d.code).collect();
         assert_eq!(got, [Code::UnsafeValue]);
+        for path in ["/health check", "/#x", "/\"q\"", "health"] {
+            let haproxy = stack("", "", "", "").replace(
+                "layer api type=nodejs-app",
+                &format!("layer lb type=haproxy {{ health-check-path {path:?} }}"),
+            );
+            let got: Vec<Code> = errors(&haproxy).iter().map(|d| d.code).collect();
+            assert_eq!(got, [Code::UnsafeValue], "{path}");
+        }
     }
 
     #[test]

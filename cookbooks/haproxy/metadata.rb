@@ -6,4 +6,4 @@ version '1.0.0'
 chef_version '>= 18.0'
 supports 'amazon'
 supports 'ubuntu'
-
+depends 'stackc_base'

@@ -1194,3 +1194,52 @@ fn without_nat_the_instances_reach_every_api_their_role_allows_through_endpoints
     cfn_lint(&[file]);
     checkov(&dir.join("out"));
 }
+
+/// The bootstrap's `mount_volume` refuses a mount point outside the
+/// checker's characters (a newline would add an /etc/fstab entry, a space
+/// split one) before it looks for the volume; a plain one gets that far.
+#[test]
+fn mount_volume_refuses_a_mount_point_that_would_add_an_fstab_line() {
+    require(&["bash"]);
+    let out = build("goldcar", &[]);
+    let t = load(&out.join("goldcar-production/template.json"));
+    let (_, script) = user_data_with(&t, &|r: &str| r.to_string())
+        .into_iter()
+        .find(|(_, s)| s.contains("mount_volume() {"))
+        .expect("goldcar's web layer mounts a volume");
+    let start = script.find("mount_volume() {").unwrap();
+    let end = start + script[start..].find("\n}\n").expect("its end") + 3;
+    let function = &script[start..end];
+    for (mount, refused) in [
+        ("/srv", false),
+        ("/var/lib/my-sql_1.2", false),
+        ("/srv\nUUID=x /etc xfs defaults 0 0", true),
+        ("/srv data", true),
+        ("srv", true),
+        ("/srv/$(touch pwned)", true),
+        ("/srv\t/etc", true),
+    ] {
+        let o = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{function}device_for() {{ echo LOOKED >&2; return 1; }}\nsleep() {{ :; }}\nmount_volume sdf \"$1\""
+            ))
+            .arg("bash")
+            .arg(mount)
+            .output()
+            .expect("bash");
+        let text = String::from_utf8_lossy(&o.stdout);
+        let looked = String::from_utf8_lossy(&o.stderr).contains("LOOKED");
+        assert_eq!(o.status.code(), Some(1), "{mount:?}: {text}");
+        if refused {
+            assert!(
+                text.contains("stackc: refusing mount point"),
+                "{mount:?}: {text}"
+            );
+            assert!(!looked, "{mount:?}: {text}");
+        } else {
+            assert!(text.contains("never appeared"), "{mount:?}: {text}");
+            assert!(looked, "{mount:?}: {text}");
+        }
+    }
+}

@@ -83,6 +83,27 @@ fn every_template_compiles() {
     }
 }
 
+/// The built-in templates and helpers rendered with adversarial values
+/// (newlines, `</Directory>`, `$()`, quotes) by Ruby's ERB and minitest:
+/// each is quoted for its target or refused; `.env` files are sourced by
+/// sh, dash and bash. See `cookbooks/escape_test.rb`.
+#[test]
+fn templates_escape_or_refuse_adversarial_values() {
+    require(&["ruby", "dash", "bash"]);
+    let o = Command::new("ruby")
+        .arg(repo().join("compiler/cli/tests/cookbooks/escape_test.rb"))
+        .arg(repo())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(" 0 failures, 0 errors"), "{out}");
+}
+
 #[test]
 fn every_stdlib_recipe_exists_and_metadata_names_its_cookbook() {
     let std = stackc_core::stdlib::get();

@@ -9,6 +9,10 @@ mod overlay;
 mod read;
 #[cfg(test)]
 mod tests;
+mod values;
+mod vet;
+
+pub(crate) use vet::computed_origin;
 
 use std::path::{Path, PathBuf};
 
@@ -313,6 +317,8 @@ impl Checker<'_> {
                             self.entries(kid, 0, &[]);
                             let kids = self.children(kid);
                             env_json = self.custom_json(kids);
+                            let apps = app_names(base.iter().copied().chain(env.kids()));
+                            self.vet_custom_json(kids, &apps);
                         }
                         "layer" | "app" if !self.known_or_new(kid, base) => {}
                         n if STACK_NODES.contains(&n) => over.push(kid),
@@ -418,6 +424,7 @@ impl Checker<'_> {
                     self.entries(node, 0, &[]);
                     let kids = self.children(node);
                     custom_json = self.custom_json(kids);
+                    self.vet_custom_json(kids, &app_names(nodes.iter().copied()));
                 }
                 "working-hours" => working_hours = self.working_hours(node),
                 _ => {}
@@ -714,6 +721,14 @@ pub(crate) fn firsts<T, U>(pairs: Vec<(T, U)>) -> Vec<T> {
 pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     v.shrink_to_fit();
     v
+}
+
+/// The names of the `app` nodes among `nodes`: custom-json's `deploy.<app>` keys are theirs.
+fn app_names<'n>(nodes: impl Iterator<Item = &'n Node<'n>>) -> Vec<&'n str> {
+    nodes
+        .filter(|n| n.name == "app")
+        .filter_map(|n| n.args.first().and_then(|v| v.as_str()))
+        .collect()
 }
 
 pub(crate) fn duplicate(kind: &str, name: &str, span: Span, first: Span) -> Diagnostic {

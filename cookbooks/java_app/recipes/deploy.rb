@@ -7,7 +7,8 @@
 # jar with the layer's heap and the app's .env.
 
 stackc_apps('java').each_with_index do |(name, app), index|
-  current = "#{app['deploy_to']}/current"
+  deploy_to = stackc_path(app['deploy_to'], "deploy_to of #{name}")
+  current = "#{deploy_to}/current"
   if tomcat?
     context = index.zero? ? 'ROOT' : name
     ruby_block "install #{name}'s war as /#{context == 'ROOT' ? '' : context}" do
@@ -21,13 +22,13 @@ stackc_apps('java').each_with_index do |(name, app), index|
   else
     systemd_unit "#{name}.service" do
       content(
-        'Unit' => { 'Description' => "Java app #{name} (stackc)", 'After' => 'network-online.target' },
+        'Unit' => { 'Description' => "Java app #{stackc_word(name, 'app name')} (stackc)", 'After' => 'network-online.target' },
         'Service' => {
-          'User' => app['user'] || 'deploy',
+          'User' => stackc_word(app['user'] || 'deploy', "user of #{name}"),
           'WorkingDirectory' => current,
-          'EnvironmentFile' => "#{app['deploy_to']}/shared/.env",
-          'Environment' => "SERVER_PORT=#{node['java_app']['port']}",
-          'ExecStart' => "/bin/sh -c 'exec java -Xmx#{node['java_app']['heap_mb']}m -jar #{current}/*.jar'",
+          'EnvironmentFile' => "#{deploy_to}/shared/.env",
+          'Environment' => "SERVER_PORT=#{Integer(node['java_app']['port'])}",
+          'ExecStart' => stackc_systemd_sh("java -Xmx#{Integer(node['java_app']['heap_mb'])}m -jar #{stackc_shell(current, 'release')}/*.jar"),
           'Restart' => 'always',
           'SuccessExitStatus' => '143',
         },

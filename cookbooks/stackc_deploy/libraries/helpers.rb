@@ -43,10 +43,8 @@ module StackcDeploy
       (app['environment_variables'] || {}).to_h.merge(stackc_secrets(name))
     end
 
-    # `KEY="value"` lines for systemd's EnvironmentFile and shells.
-    def stackc_env_lines(env)
-      env.sort.map { |k, v| "#{k}=\"#{v.to_s.gsub('\\', '\\\\\\\\').gsub('"', '\\"')}\"" }.join("\n") + "\n"
-    end
+    # `KEY="value"` lines of the .env file come from stackc_base's
+    # `stackc_env_lines`, which escapes them for systemd and shells.
   end
 end
 

@@ -11,9 +11,12 @@
 release_name = Time.now.utc.strftime(node['stackc_deploy']['release_format'])
 
 stackc_apps.each do |name, app|
-  deploy_to = app['deploy_to']
-  owner = app['user'] || 'deploy'
-  owner_group = app['group'] || owner
+  # Checked before use (stackc_base's escape library): a path, user or
+  # source that could name a system directory, an option or another line
+  # fails the run instead.
+  deploy_to = stackc_path(app['deploy_to'], "deploy_to of #{name}")
+  owner = stackc_word(app['user'] || 'deploy', "user of #{name}")
+  owner_group = stackc_word(app['group'] || owner, "group of #{name}")
   release = ::File.join(deploy_to, 'releases', release_name)
   scm = app['scm'] || {}
 
@@ -67,15 +70,15 @@ stackc_apps.each do |name, app|
         sensitive true
       end
       file ssh_wrapper do
-        content "#!/bin/sh\nexec ssh -i #{key_file} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new \"$@\"\n"
+        content "#!/bin/sh\nexec ssh -i #{stackc_shell(key_file, 'key file')} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new \"$@\"\n"
         owner owner
         group owner_group
         mode '0700'
       end
     end
     git release do
-      repository scm['repository']
-      revision scm['revision'] || 'HEAD'
+      repository stackc_git_repository(scm['repository'])
+      revision stackc_git_revision(scm['revision'] || 'HEAD')
       user owner
       group owner_group
       depth 1

@@ -93,7 +93,15 @@ impl Checker<'_> {
                     }
                 }
                 "env" => {
-                    if let Some((k, v, span)) = self.env_var(kid) {
+                    let credential = |cx: &mut Self, k: &str, v: &str| match kid.args.get(1) {
+                        Some(value) => {
+                            cx.env_credential(name.as_deref().unwrap_or("app"), k, value, v)
+                        }
+                        None => true,
+                    };
+                    if let Some((k, v, span)) =
+                        self.env_var(kid).filter(|(k, v, _)| credential(self, k, v))
+                    {
                         match env.iter().find(|(n, _, _)| *n == k) {
                             Some((_, _, first)) => {
                                 self.push(duplicate("variable", &k, span, *first))
@@ -297,11 +305,18 @@ impl Checker<'_> {
             );
             return None;
         }
+        if !self.source_url(&first.value, url) {
+            return None;
+        }
         let url = url.to_string();
         Some(match first.key.as_str() {
             "git" => {
                 let revision = match node.prop("revision") {
-                    Some(v) => self.string(v, "revision")?.to_string(),
+                    Some(v) => {
+                        let rev = self.string(v, "revision")?;
+                        self.revision(v, rev)?;
+                        rev.to_string()
+                    }
                     None => "main".into(),
                 };
                 Source::Git {
@@ -350,6 +365,11 @@ impl Checker<'_> {
             })?,
             None => String::new(),
         };
+        if let Some(r) = node.prop("root") {
+            if !self.portable_path(r.span, &root, "document root") {
+                return None;
+            }
+        }
         Some((
             Site {
                 domain: domain?,
@@ -367,7 +387,12 @@ impl Checker<'_> {
         let name = self.parsed(k, "variable name", Code::BadName, env_name)?;
         let v = self.arg(node, 1, "a value")?;
         let value = match &v.kind {
-            crate::syntax::ValueKind::String(s) => s.to_string(),
+            crate::syntax::ValueKind::String(s) => {
+                if !self.no_control(v.span, s, "environment value") {
+                    return None;
+                }
+                s.to_string()
+            }
             crate::syntax::ValueKind::Integer(i) => i.to_string(),
             crate::syntax::ValueKind::Float(f) => f.to_string(),
             crate::syntax::ValueKind::Bool(b) => b.to_string(),
@@ -425,9 +450,9 @@ impl Checker<'_> {
             &["host", "name", "user", "password-secret", "port", "adapter"],
         );
         self.no_children(node);
-        let host = self.str_prop(node, "host", true).map(str::to_string);
-        let name = self.str_prop(node, "name", true).map(str::to_string);
-        let user = self.str_prop(node, "user", true).map(str::to_string);
+        let host = self.db_field(node, "host");
+        let name = self.db_field(node, "name");
+        let user = self.db_field(node, "user");
         let adapter = match node.prop("adapter") {
             Some(v) => match self.string(v, "adapter") {
                 Some(a @ ("mysql" | "postgresql")) => Some(a.to_string()),
@@ -467,6 +492,18 @@ impl Checker<'_> {
             port: port? as u16,
             adapter: adapter?,
         })
+    }
+
+    /// A required `host=`, `name=` or `user=` of `database`, vetted for
+    /// what it is (a host, an identifier).
+    fn db_field(&mut self, node: &Node, key: &str) -> Option<String> {
+        let text = self.str_prop(node, key, true)?;
+        let v = node.prop(key)?;
+        match key {
+            "host" => self.db_host(v, text)?,
+            _ => self.db_identifier(v, text, key)?,
+        }
+        Some(text.to_string())
     }
 
     /// Two apps on one layer cannot claim the same domain.

@@ -292,6 +292,7 @@ impl Checker<'_> {
             );
             return None;
         }
+        self.mount_point(v.span, &mount)?;
         Some(Volume {
             mount,
             size_gib: size?,
@@ -612,13 +613,16 @@ impl Checker<'_> {
         self.entries(node, 0, &["path", "interval", "healthy", "unhealthy"]);
         self.no_children(node);
         if let Some(v) = node.prop("path") {
-            if let Some(p) = self.parsed(v, "health-check path", Code::BadPath, |s| {
-                if s.starts_with('/') {
-                    Ok(s.to_string())
-                } else {
-                    Err(format!("`{s}` must start with `/`"))
-                }
-            }) {
+            if let Some(p) = self
+                .parsed(v, "health-check path", Code::BadPath, |s| {
+                    if s.starts_with('/') {
+                        Ok(s.to_string())
+                    } else {
+                        Err(format!("`{s}` must start with `/`"))
+                    }
+                })
+                .filter(|p| self.no_control(v.span, p, "health-check path"))
+            {
                 health.path = p;
             }
         }
@@ -930,7 +934,10 @@ impl Checker<'_> {
         }
         node.args
             .iter()
-            .filter_map(|v| self.parsed(v, "log file path", Code::BadPath, absolute_path))
+            .filter_map(|v| {
+                self.parsed(v, "log file path", Code::BadPath, absolute_path)
+                    .filter(|p| self.no_control(v.span, p, "log file path"))
+            })
             .collect()
     }
 
@@ -1079,7 +1086,10 @@ impl Checker<'_> {
             return;
         };
         let value = match &spec.ty {
-            AttributeType::String => self.string(v, &spec.name).map(serde_json::Value::from),
+            AttributeType::String => self
+                .string(v, &spec.name)
+                .filter(|text| self.attribute_text(v, &spec.name, text))
+                .map(serde_json::Value::from),
             AttributeType::Boolean => self.boolean(v, &spec.name).map(serde_json::Value::from),
             AttributeType::Integer { min, max } => self
                 .int(v, &spec.name, *min, *max)

@@ -107,10 +107,8 @@ pub fn import(files: &BTreeMap<String, String>) -> Result<Imported, Vec<FileErro
     body.extend(cookbooks(stack, uses_recipes));
     body.push(Item::Blank);
     body.push(Item::Node(network(&mut cx, &subject, &inputs, &instances)));
-    if let Some(json) = custom_json(&mut cx, &subject, stack) {
-        body.push(Item::Blank);
-        body.push(Item::Node(json));
-    }
+    // After the apps, whose names say which `deploy.<app>` keys are theirs.
+    let custom_json_at = body.len();
     for i in 0..plans.len() {
         body.push(Item::Blank);
         body.push(Item::Node(layers::node(
@@ -138,6 +136,11 @@ pub fn import(files: &BTreeMap<String, String>) -> Result<Imported, Vec<FileErro
             &plans,
             &mut app_names,
         ));
+    }
+
+    if let Some(json) = custom_json(&mut cx, &subject, stack, &app_names) {
+        body.insert(custom_json_at, Item::Node(json));
+        body.insert(custom_json_at, Item::Blank);
     }
 
     let document = vec![
@@ -404,8 +407,9 @@ fn network(cx: &mut Ctx, subject: &str, inputs: &read::Inputs, instances: &[&Ins
     node
 }
 
-/// The stack's custom JSON as a `custom-json` block.
-fn custom_json(cx: &mut Ctx, subject: &str, stack: &Stack) -> Option<Node> {
+/// The stack's custom JSON as a `custom-json` block, without the keys
+/// stackc computes (which `stackc check` refuses), each named in a warning.
+fn custom_json(cx: &mut Ctx, subject: &str, stack: &Stack, apps: &[String]) -> Option<Node> {
     let text = stack
         .custom_json
         .as_deref()
@@ -420,10 +424,12 @@ fn custom_json(cx: &mut Ctx, subject: &str, stack: &Stack) -> Option<Node> {
             return None;
         }
     };
-    let Json::Object(map) = json else {
+    let Json::Object(mut map) = json else {
         cx.warn(subject, "its custom JSON is not a JSON object: not imported (custom-json is merged into node JSON as an object)");
         return None;
     };
+    let apps: Vec<&str> = apps.iter().map(String::as_str).collect();
+    without_computed(cx, subject, &mut map, &mut Vec::new(), &apps);
     if map.is_empty() {
         return None;
     }
@@ -443,6 +449,62 @@ fn custom_json(cx: &mut Ctx, subject: &str, stack: &Stack) -> Option<Node> {
         );
     }
     Some(Node::new("custom-json").block(items))
+}
+
+/// Removes from `map` (at `path`) the keys stackc computes, with a warning
+/// naming the stack-file node that sets each; environment variables are
+/// given as the `env` lines to write.
+fn without_computed(
+    cx: &mut Ctx,
+    subject: &str,
+    map: &mut serde_json::Map<String, Json>,
+    path: &mut Vec<String>,
+    apps: &[&str],
+) {
+    let keys: Vec<String> = map.keys().cloned().collect();
+    for key in keys {
+        path.push(key.clone());
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let is_object = map[&key].is_object();
+        match crate::check::computed_origin(&parts, apps, is_object) {
+            Some(origin) => {
+                let value = map.remove(&key).unwrap_or_default();
+                let hint = match (&parts[..], &value) {
+                    (
+                        ["deploy", app, "environment" | "environment_variables"],
+                        Json::Object(vars),
+                    ) => {
+                        let lines: Vec<String> = vars
+                            .iter()
+                            .map(|(k, v)| match v {
+                                Json::String(s) => format!("env {k} {s:?}"),
+                                other => format!("env {k} {other}"),
+                            })
+                            .collect();
+                        format!("; add to app `{app}`: {}", lines.join("; "))
+                    }
+                    _ => String::new(),
+                };
+                cx.warn(
+                    subject,
+                    format!(
+                        "custom JSON `{}` is set by stackc from {origin}: not imported{hint}",
+                        parts.join(".")
+                    ),
+                );
+            }
+            None => {
+                if let Some(Json::Object(inner)) = map.get_mut(&key) {
+                    let had_keys = !inner.is_empty();
+                    without_computed(cx, subject, inner, path, apps);
+                    if had_keys && inner.is_empty() {
+                        map.remove(&key);
+                    }
+                }
+            }
+        }
+        path.pop();
+    }
 }
 
 /// Paths of string values whose key looks secret.

@@ -130,7 +130,7 @@ fn custom_json_round_trips_through_the_checker() {
     let value = json!({
         "goldcar": {"currency": "EUR", "cache-ttl": 300, "ratio": 0.75, "big": 1e20},
         "flags": {"on": true, "off": false, "nothing": null},
-        "deploy": {"rentals": {"environment_variables": {"APP_ENV": "production"}}},
+        "settings": {"rentals": {"environment_variables": {"APP_ENV": "production"}}},
         "servers": ["a", "b", "c"],
         "one": ["only"],
         "objects": [{"name": "x", "port": 1}, {}],

@@ -157,7 +157,7 @@ pub enum DeployError {
     /// Another run holds the stack's lock.
     Locked {
         /// Who.
-        holder: Holder,
+        holder: Box<Holder>,
         /// The artifact bucket the lock is in.
         bucket: String,
     },
@@ -719,7 +719,10 @@ pub async fn locked<C: Cloud>(
                 Ok(Some(old)) => ui.say(&format!("removed the lock of {old}")),
                 Ok(None) => {}
                 Err(LockError::Held(holder)) => {
-                    return Err(DeployError::Locked { holder, bucket: b })
+                    return Err(DeployError::Locked {
+                        holder: Box::new(holder),
+                        bucket: b,
+                    })
                 }
                 Err(LockError::Unreadable(m)) => return Err(DeployError::BadLock(m)),
                 Err(LockError::Cloud(e)) => return Err(e.into()),

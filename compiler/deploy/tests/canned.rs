@@ -1155,7 +1155,11 @@ async fn a_failed_change_set_deletes_only_the_empty_stack_this_run_created() {
     theirs.id = STACK_ID.replace("1111", "2222");
     fake.stack.borrow_mut().extend([Ok(None), Ok(Some(theirs))]);
     *fake.change_set.borrow_mut() = Some(refused());
-    deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Err(DeployError::ChangeSetFailed(_))),
+        "{result:?}"
+    );
     assert!(deleted(&fake).is_empty(), "{:?}", fake.calls.borrow());
 
     // Ours, but another deploy's change set waits on it: kept.
@@ -1170,7 +1174,11 @@ async fn a_failed_change_set_deletes_only_the_empty_stack_this_run_created() {
         execution: "AVAILABLE".into(),
     });
     *fake.change_set.borrow_mut() = Some(refused());
-    deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Err(DeployError::ChangeSetFailed(_))),
+        "{result:?}"
+    );
     assert!(deleted(&fake).is_empty(), "{:?}", fake.calls.borrow());
 }
 

@@ -123,6 +123,7 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("file_too_large", "over 16 MiB: tests/robustness.rs"),
     ("user_data_too_large", "found while building templates"),
     ("bad_cookbook", "found while building the bundle: emit::bundle tests"),
+    ("cookbook_not_regular_file", "the cookbooks directory on disk: compiler/cli/tests/build.rs"),
     ("port_conflict", "no two stdlib types that may share an instance listen on one port; kept for new layer types"),
     ("bad_lock_file", "the lock file, not the stack file: lock tests in compiler/core/src/lock.rs"),
     ("image_not_locked", "found by deploy against the lock file: compiler/cli/tests/deploy.rs"),

@@ -145,6 +145,10 @@ pub enum Command {
         /// Do not run configure on the running instances when the cookbooks changed.
         #[arg(long)]
         no_converge: bool,
+        /// Remove the stack's deploy lock first, whoever holds it (only when
+        /// that run is no longer running).
+        #[arg(long)]
+        force_unlock: bool,
     },
     /// Show what a deploy would change, without changing anything; with
     /// `--against OTHER`, what differs between two environments (offline).
@@ -163,6 +167,10 @@ pub enum Command {
         out: PathBuf,
         #[command(flatten)]
         aws: Aws,
+        /// Remove the stack's deploy lock first, whoever holds it (only when
+        /// that run is no longer running).
+        #[arg(long)]
+        force_unlock: bool,
     },
     /// Delete an environment's stack; its log groups, KMS key and access-log bucket stay.
     Destroy {
@@ -177,6 +185,10 @@ pub enum Command {
         /// Delete without asking.
         #[arg(long)]
         yes: bool,
+        /// Remove the stack's deploy lock first, whoever holds it (only when
+        /// that run is no longer running).
+        #[arg(long)]
+        force_unlock: bool,
     },
     /// The stack's status and outputs, and each layer's instances with
     /// OpsWorks-style states.

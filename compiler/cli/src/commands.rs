@@ -91,6 +91,7 @@ pub fn run(cli: Cli) -> Status {
             aws,
             yes,
             no_converge,
+            force_unlock,
         } => cloud::run(
             format,
             &file,
@@ -98,8 +99,7 @@ pub fn run(cli: Cli) -> Status {
             &out,
             &aws.target(),
             cloud::Action::Deploy,
-            yes,
-            !no_converge,
+            cloud::flags(yes, !no_converge, force_unlock),
         ),
         Command::Diff {
             file,
@@ -113,6 +113,7 @@ pub fn run(cli: Cli) -> Status {
             against: None,
             out,
             aws,
+            force_unlock,
         } => cloud::run(
             format,
             &file,
@@ -120,14 +121,14 @@ pub fn run(cli: Cli) -> Status {
             &out,
             &aws.target(),
             cloud::Action::Diff,
-            true,
-            false,
+            cloud::flags(true, false, force_unlock),
         ),
         Command::Destroy {
             file,
             env,
             aws,
             yes,
+            force_unlock,
         } => cloud::run(
             format,
             &file,
@@ -135,8 +136,7 @@ pub fn run(cli: Cli) -> Status {
             Path::new("out"),
             &aws.target(),
             cloud::Action::Destroy,
-            yes,
-            false,
+            cloud::flags(yes, false, force_unlock),
         ),
         Command::Status {
             file,

@@ -1243,3 +1243,218 @@ fn mount_volume_refuses_a_mount_point_that_would_add_an_fstab_line() {
         }
     }
 }
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut child = Command::new("gzip")
+            .args(["-dc"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("gzip");
+        use std::io::{Read, Write};
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+        child.wait().unwrap();
+        out
+    }
+    tree(dir)
+        .into_iter()
+        .filter(|(path, bytes)| {
+            let plain = if path.ends_with(".gz") {
+                gunzip(bytes)
+            } else {
+                bytes.clone()
+            };
+            plain.windows(needle.len()).any(|w| w == needle)
+        })
+        .map(|(path, _)| path)
+        .collect()
+}
+
+#[test]
+fn links_fifos_and_files_outside_the_cookbooks_never_enter_the_bundle() {
+    require(&["mkfifo", "gzip"]);
+    let dir = scratch("links");
+    copy_dir(&repo().join("examples/goldcar"), &dir.join("goldcar"));
+    let secret = dir.join("credentials");
+    std::fs::write(&secret, "aws_secret_access_key = SECRET-OUTSIDE-0123\n").unwrap();
+    let files = dir.join("goldcar/cookbooks/goldcar/files/default");
+    std::fs::create_dir_all(&files).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", files.join("environ")).unwrap();
+    std::os::unix::fs::symlink(&secret, files.join("credentials")).unwrap();
+    std::os::unix::fs::symlink("../nowhere", files.join("dangling")).unwrap();
+    std::os::unix::fs::symlink("../../metadata.rb", files.join("inside")).unwrap();
+    let fifo = files.join("pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // A hidden entry is skipped, never opened: a FIFO there does not stall.
+    assert!(Command::new("mkfifo")
+        .arg(files.join(".pipe"))
+        .status()
+        .unwrap()
+        .success());
+    let out = dir.join("out");
+    let run = |command: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args([command, "goldcar/stack.kdl", "--message-format", "json"])
+            .args(if command == "build" {
+                vec!["--env", "production", "--out", out.to_str().unwrap()]
+            } else {
+                vec![]
+            })
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("AWS_SECRET_ACCESS_KEY", "SECRET-ENV-4567")
+            .output()
+            .expect("run stackc")
+    };
+    // (code, message, help) of each diagnostic.
+    let diagnostics = |o: &Output| -> Vec<(String, String, String)> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| {
+                let d: Value = serde_json::from_str(l).unwrap();
+                let field = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+                (field("code"), field("message"), field("help"))
+            })
+            .filter(|d| d.0 != "stackc::schedule_outside_hours")
+            .collect()
+    };
+    for command in ["build", "check"] {
+        let o = run(command);
+        let diags = diagnostics(&o);
+        assert_eq!(o.status.code(), Some(1), "{command}: {diags:?}");
+        assert_eq!(diags.len(), 5, "{command}: {diags:?}");
+        let cookbooks = dir.join("goldcar/cookbooks/goldcar/files/default");
+        for (name, what, help) in [
+            (
+                "credentials",
+                format!("is a symbolic link (to {})", secret.display()),
+                "replace the link with a copy of its file (`cp --remove-destination",
+            ),
+            (
+                "dangling",
+                "is a symbolic link (to ../nowhere, which does not exist)".into(),
+                "replace the link with a copy of what it points to, or remove it",
+            ),
+            (
+                "environ",
+                "is a symbolic link (to /proc/self/environ)".into(),
+                "replace the link with a copy of its file",
+            ),
+            (
+                "inside",
+                "is a symbolic link (to ../../metadata.rb)".into(),
+                "replace the link with a copy of its file",
+            ),
+            (
+                "pipe",
+                "is a FIFO (named pipe)".into(),
+                "remove it: only regular files and directories belong in a cookbook",
+            ),
+        ] {
+            let d = diags
+                .iter()
+                .find(|d| d.1.contains(&format!("/files/default/{name} ")))
+                .unwrap_or_else(|| panic!("{command}: {name}: {diags:?}"));
+            assert_eq!(d.0, "stackc::cookbook_not_regular_file");
+            let shown = cookbooks
+                .join(name)
+                .strip_prefix(&dir)
+                .unwrap()
+                .display()
+                .to_string();
+            assert!(
+                d.1.starts_with(&format!("{shown} {what}; ")),
+                "{command}: {d:?}"
+            );
+            assert!(d.2.starts_with(help), "{command}: {d:?}");
+        }
+        assert!(!diags.iter().any(|d| d.1.contains(".pipe")), "{diags:?}");
+    }
+    assert!(!out.exists(), "nothing is written");
+
+    // Once they are gone the stack builds, and no artifact holds a secret.
+    for name in ["environ", "credentials", "dangling", "inside", "pipe"] {
+        std::fs::remove_file(files.join(name)).unwrap();
+    }
+    std::fs::write(files.join("motd"), "welcome\n").unwrap();
+    let o = run("build");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(files_containing(&out, b"welcome\n")
+        .contains(&"goldcar-production/cookbooks.tar.gz".to_string()));
+    for needle in [&b"SECRET-OUTSIDE-0123"[..], b"SECRET-ENV-4567"] {
+        assert_eq!(files_containing(&out, needle), Vec::<String>::new());
+    }
+
+    // A cookbooks directory that is itself a link is refused too, naming
+    // what to write in the stack file instead.
+    let real = dir.join("shared-cookbooks");
+    std::fs::rename(dir.join("goldcar/cookbooks"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, dir.join("goldcar/cookbooks")).unwrap();
+    let o = run("build");
+    let diags = diagnostics(&o);
+    assert_eq!(o.status.code(), Some(1), "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].0, "stackc::cookbook_not_regular_file");
+    assert!(
+        diags[0]
+            .1
+            .starts_with("goldcar/cookbooks is a symbolic link"),
+        "{diags:?}"
+    );
+    assert!(
+        diags[0]
+            .2
+            .contains(&format!("(`cookbooks \"{}\"`)", real.display())),
+        "{diags:?}"
+    );
+}
+
+#[test]
+fn builds_at_once_into_one_out_dir_all_succeed_and_leave_one_whole_build() {
+    let expected = tree(&build("goldcar", &[]).join("goldcar-production"));
+    let out = scratch("concurrent");
+    let file = repo().join("examples/goldcar/stack.kdl");
+    let builds: Vec<std::process::Child> = (0..20)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_stackc"))
+                .args(["build", file.to_str().unwrap(), "--env", "production"])
+                .args(["--out", out.to_str().unwrap()])
+                .env("NO_COLOR", "1")
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run stackc")
+        })
+        .collect();
+    for b in builds {
+        let o = b.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert_eq!(tree(&out.join("goldcar-production")), expected);
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        ["goldcar-production"],
+        "no temporary directory is left"
+    );
+}

@@ -3,7 +3,7 @@
 //! sets STACKC_TEST_AWS_ENDPOINT and fake credentials).
 
 mod common;
-use common::{copy_dir, repo, CincServer};
+use common::{copy_dir, repo, require, CincServer};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -660,4 +660,188 @@ logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
     let o = stackc(&endpoint, &cinc, &dir, &["destroy", "--yes"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(log_groups(&endpoint, "us-east-1", prefix), second);
+}
+
+/// `stackc ARGS` in `dir` on a terminal of its own (`script` gives it a
+/// pty, as a user's shell would): what is written to `input` is typed on
+/// it (`\x03` is Ctrl-C), and what it prints collects in the returned
+/// buffer.
+struct OnTerminal {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    seen: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl OnTerminal {
+    fn start(endpoint: &str, cinc: &CincServer, dir: &Path, args: &str) -> OnTerminal {
+        require(&["script"]);
+        let command = format!("{} {args}", env!("CARGO_BIN_EXE_stackc"));
+        let mut child = Command::new("script")
+            .args(["-q", "-f", "-e", "-c", &command, "/dev/null"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
+            .env("XDG_CACHE_HOME", dir.join(".cache"))
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run script");
+        let input = child.stdin.take().unwrap();
+        let mut output = child.stdout.take().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = seen.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        OnTerminal { child, input, seen }
+    }
+
+    /// Waits (up to a minute) until it has printed `text`.
+    fn wait_for(&self, text: &str) {
+        for _ in 0..600 {
+            if self.seen.lock().unwrap().contains(text) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("never printed {text:?}:\n{}", self.seen.lock().unwrap());
+    }
+
+    fn type_in(&mut self, keys: &[u8]) {
+        use std::io::Write;
+        self.input.write_all(keys).unwrap();
+        self.input.flush().unwrap();
+    }
+
+    /// Its exit code and everything it printed.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let text = self.seen.lock().unwrap().replace('\r', "");
+        eprintln!("$ stackc (on a terminal)\n{text}");
+        (status.code(), text)
+    }
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_cleans_up_and_a_second_deploy_waits_for_the_first() {
+    let endpoint = endpoint();
+    let cinc = CincServer::start();
+    let dir = std::env::temp_dir().join(format!("stackc-pair-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let region = "eu-central-1";
+    let vpc = python(
+        &endpoint,
+        region,
+        r#"vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+ids = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24", AvailabilityZone="eu-central-1" + "ab"[i % 2])["Subnet"]["SubnetId"] for i in range(4)]
+print(vpc, ",".join(ids[:2]), ",".join(ids[2:]))"#,
+    );
+    let v: Vec<&str> = vpc.split_whitespace().collect();
+    std::fs::write(
+        dir.join("stack.kdl"),
+        format!(
+            "stack pair {{\n    region {region}\n    network {{ vpc id={} public-subnets=\"{}\" private-subnets=\"{}\"; }}\n    layer box type=custom\n}}\n",
+            v[0], v[1], v[2]
+        ),
+    )
+    .unwrap();
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &["bootstrap", "--region", region, "--yes"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stack_state = || {
+        python(
+            &endpoint,
+            region,
+            r#"cf = session.client("cloudformation")
+try:
+    print(cf.describe_stacks(StackName="pair-production")["Stacks"][0]["StackStatus"])
+except Exception as e:
+    print("absent")
+sets = [c for c in cf.list_change_sets(StackName="pair-production").get("Summaries", []) if c.get("StackName") == "pair-production" and c.get("ExecutionStatus") == "AVAILABLE"]
+print(len(sets))
+s3 = session.client("s3")
+bucket = cf.describe_stack_resource(StackName="stackc-bootstrap", LogicalResourceId="ArtifactBucket")["StackResourceDetail"]["PhysicalResourceId"]
+print(len(s3.list_objects_v2(Bucket=bucket, Prefix="_stackc-locks/").get("Contents", [])))"#,
+        )
+    };
+
+    // Ctrl-C at the prompt of a first deploy: the change set and the empty
+    // stack it made are deleted, the lock released, exit 130.
+    let mut first = OnTerminal::start(&endpoint, &cinc, &dir, "deploy");
+    first.wait_for("Apply this plan to pair-production? [y/N]");
+    assert_eq!(stack_state(), "REVIEW_IN_PROGRESS\n1\n1\n");
+    first.type_in(b"\x03");
+    let (code, text) = first.finish();
+    assert_eq!(code, Some(130), "{text}");
+    assert!(
+        text.contains("interrupted before anything was executed on pair-production\n  deleted: change set stackc-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  deleted: the empty stack pair-production (REVIEW_IN_PROGRESS) this run created\nnothing is left behind"),
+        "{text}"
+    );
+    assert_eq!(stack_state(), "absent\n0\n0\n");
+
+    // A deploy waits at its prompt; a second one from another checkout is
+    // refused naming it, one from the same checkout too; the first goes on.
+    let mut first = OnTerminal::start(&endpoint, &cinc, &dir, "deploy");
+    first.wait_for("Apply this plan to pair-production? [y/N]");
+    let other = dir.join("other-checkout");
+    std::fs::create_dir_all(&other).unwrap();
+    for f in ["stack.kdl", "stack.lock"] {
+        std::fs::copy(dir.join(f), other.join(f)).unwrap();
+    }
+    let o = stackc(&endpoint, &cinc, &other, &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert!(
+        stderr(&o).contains("error: pair-production is locked: deploy of pair-production by "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(&format!("@{} (pid ", host.trim())),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("rerun with --force-unlock"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds out/.pair-production.lock"),
+        "{}",
+        stderr(&o)
+    );
+    first.type_in(b"y\n");
+    let (code, text) = first.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("pair-production: CREATE_COMPLETE"), "{text}");
+    assert_eq!(stack_state(), "CREATE_COMPLETE\n0\n0\n");
 }

@@ -6,7 +6,8 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
 
 use crate::cloud::{
-    Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource,
+    Change, ChangeSet, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, CreatedChangeSet,
+    StackEvent, StackInfo, TemplateSource,
 };
 use crate::fleet::{Fleet, Instance, Invocation, LogEvent};
 
@@ -89,10 +90,21 @@ where
     }
 }
 
+/// True for S3's answers to a condition that does not hold: 412
+/// `PreconditionFailed`, and 409 `ConditionalRequestConflict` (another
+/// conditional write to the key at the same moment).
+fn precondition_failed(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("PreconditionFailed" | "ConditionalRequestConflict")
+    )
+}
+
 impl Cloud for Aws {
     async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, CloudError> {
         match self.cfn.describe_stacks().stack_name(name).send().await {
             Ok(out) => Ok(out.stacks().first().map(|s| StackInfo {
+                id: s.stack_id().unwrap_or_default().to_string(),
                 status: s
                     .stack_status()
                     .map(|x| x.as_str().to_string())
@@ -177,13 +189,84 @@ impl Cloud for Aws {
             .map_err(classify)
     }
 
+    async fn put_object_if_absent(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<bool, CloudError> {
+        match self
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .if_none_match("*")
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            // 412: there is one; 409: another write to the key raced this one.
+            Err(e) if precondition_failed(e.code()) => Ok(false),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<(Vec<u8>, String)>, CloudError> {
+        match self.s3.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => {
+                let etag = out.e_tag().unwrap_or_default().to_string();
+                let bytes = out.body.collect().await.map_err(|e| {
+                    CloudError::Other(format!("cannot read s3://{bucket}/{key}: {e}"))
+                })?;
+                Ok(Some((bytes.into_bytes().to_vec(), etag)))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => match classify(e) {
+                CloudError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), CloudError> {
+        match self
+            .s3
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .set_if_match(if_match.map(str::to_string))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if precondition_failed(e.code()) => Ok(()),
+            Err(e) => match classify(e) {
+                CloudError::NotFound(_) => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
     fn template_url(&self, bucket: &str, key: &str) -> String {
         // CloudFormation reads templates from S3 itself; local doubles
         // resolve this form internally too.
         format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region)
     }
 
-    async fn create_change_set(&self, r: &ChangeSetRequest) -> Result<String, CloudError> {
+    async fn create_change_set(
+        &self,
+        r: &ChangeSetRequest,
+    ) -> Result<CreatedChangeSet, CloudError> {
         let mut req = self
             .cfn
             .create_change_set()
@@ -211,7 +294,53 @@ impl Cloud for Aws {
             req = req.tags(Tag::builder().key(k).value(v).build());
         }
         let out = req.send().await.map_err(classify)?;
-        Ok(out.id().unwrap_or(&r.name).to_string())
+        Ok(CreatedChangeSet {
+            id: out.id().unwrap_or(&r.name).to_string(),
+            stack_id: out.stack_id().unwrap_or_default().to_string(),
+        })
+    }
+
+    async fn list_change_sets(&self, stack: &str) -> Result<Vec<ChangeSetSummary>, CloudError> {
+        let mut sets = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = match self
+                .cfn
+                .list_change_sets()
+                .stack_name(stack)
+                .set_next_token(token.clone())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => match classify(e) {
+                    CloudError::NotFound(_) => return Ok(sets),
+                    other => return Err(other),
+                },
+            };
+            // Filtered here too: some doubles answer for every stack.
+            sets.extend(
+                out.summaries()
+                    .iter()
+                    .filter(|c| c.stack_name().is_none_or(|n| n == stack))
+                    .map(|c| ChangeSetSummary {
+                        id: c.change_set_id().unwrap_or_default().to_string(),
+                        name: c.change_set_name().unwrap_or_default().to_string(),
+                        status: c
+                            .status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                        execution: c
+                            .execution_status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                    }),
+            );
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(sets);
+            }
+        }
     }
 
     async fn describe_change_set(&self, stack: &str, id: &str) -> Result<ChangeSet, CloudError> {

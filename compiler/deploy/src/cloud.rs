@@ -7,6 +7,9 @@ use std::fmt;
 /// A stack as `describe-stacks` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackInfo {
+    /// The stack id (an ARN, unique to this stack: a stack deleted and
+    /// created again under the same name has another).
+    pub id: String,
     /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`, ...
     pub status: String,
     /// Why it is in that status, when CloudFormation says.
@@ -26,10 +29,13 @@ impl StackInfo {
             .map(|(_, v)| v.as_str())
     }
 
-    /// True while CloudFormation is still working on the stack. A stack
-    /// `REVIEW_IN_PROGRESS` only waits for its first change set.
+    /// True while CloudFormation, or another deploy, is working on the
+    /// stack. A stack `REVIEW_IN_PROGRESS` is being created by a deploy that
+    /// has made its change set and not executed it yet; one left so by a
+    /// run that was killed has no change set, and deploy takes it over (see
+    /// `deploy::prepare`).
     pub fn in_progress(&self) -> bool {
-        self.status.ends_with("_IN_PROGRESS") && self.status != "REVIEW_IN_PROGRESS"
+        self.status.ends_with("_IN_PROGRESS")
     }
 
     /// An output's value.
@@ -89,6 +95,40 @@ pub struct ChangeSet {
     pub reason: Option<String>,
     /// The changes.
     pub changes: Vec<Change>,
+}
+
+/// A change set of a stack as `list-change-sets` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSetSummary {
+    /// Its id (an ARN).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `CREATE_PENDING`, `CREATE_COMPLETE`, `FAILED`, ...
+    pub status: String,
+    /// `AVAILABLE`, `UNAVAILABLE`, `EXECUTE_COMPLETE`, `OBSOLETE`, ...
+    pub execution: String,
+}
+
+impl ChangeSetSummary {
+    /// True while it is being made or waits to be executed (a deploy is
+    /// using it); false once failed, executed or obsolete.
+    pub fn pending(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "CREATE_PENDING" | "CREATE_IN_PROGRESS" | "CREATE_COMPLETE"
+        ) && matches!(self.execution.as_str(), "" | "AVAILABLE" | "UNAVAILABLE")
+    }
+}
+
+/// What `create-change-set` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedChangeSet {
+    /// The change set's id.
+    pub id: String,
+    /// The id of the stack it belongs to (for a new stack, the empty one
+    /// `REVIEW_IN_PROGRESS` CloudFormation made for it).
+    pub stack_id: String,
 }
 
 /// A stack event.
@@ -175,8 +215,36 @@ pub trait Cloud {
     async fn put_object(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), CloudError>;
     /// The URL CloudFormation reads an uploaded template from.
     fn template_url(&self, bucket: &str, key: &str) -> String;
-    /// Creates a change set; returns its id.
-    async fn create_change_set(&self, request: &ChangeSetRequest) -> Result<String, CloudError>;
+    /// Creates an object only when the key has none (`If-None-Match: *`);
+    /// false when there is one already.
+    async fn put_object_if_absent(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<bool, CloudError>;
+    /// An object's bytes and ETag, `None` when there is none.
+    async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<(Vec<u8>, String)>, CloudError>;
+    /// Deletes an object; with `if_match`, only while its ETag is that one
+    /// (an object changed meanwhile is kept, and that is not an error).
+    async fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), CloudError>;
+    /// Creates a change set; returns its id and its stack's.
+    async fn create_change_set(
+        &self,
+        request: &ChangeSetRequest,
+    ) -> Result<CreatedChangeSet, CloudError>;
+    /// The stack's change sets (none when the stack does not exist), in
+    /// any status.
+    async fn list_change_sets(&self, stack: &str) -> Result<Vec<ChangeSetSummary>, CloudError>;
     /// Describes a change set (all pages of changes).
     async fn describe_change_set(&self, stack: &str, id: &str) -> Result<ChangeSet, CloudError>;
     /// Deletes a change set.

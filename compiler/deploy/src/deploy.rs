@@ -3,8 +3,10 @@
 //! them against moto and against canned responses; everything the user sees
 //! goes through [`Ui`].
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +15,10 @@ use stackc_core::emit::manifest::{self, Manifest};
 use stackc_core::lock::{Cinc, CincNeed, Lock, Need};
 
 use crate::cloud::{
-    Change, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo, TemplateSource,
+    Change, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, StackEvent, StackInfo,
+    TemplateSource,
 };
+use crate::lock::{self, Holder, LockError};
 use crate::plan::{self, Replacement};
 
 /// The CloudFormation stack that holds the artifact bucket.
@@ -25,10 +29,19 @@ pub struct Ui<'a> {
     /// Where messages go (stderr in the CLI).
     pub out: &'a mut dyn Write,
     /// Asks a yes/no question; `None` when there is no terminal to ask on.
-    pub confirm: &'a mut dyn FnMut(&str) -> Option<bool>,
+    /// Awaited, so that Ctrl-C at the prompt stops the flow.
+    pub confirm: &'a mut dyn FnMut(&str) -> Answer,
     /// Draw a progress bar on the terminal while following a stack
     /// (events then print above it instead of to `out`).
     pub progress: bool,
+}
+
+/// The answer to a yes/no question, once given.
+pub type Answer = std::pin::Pin<Box<dyn Future<Output = Option<bool>>>>;
+
+/// An answer known at once (tests, no terminal).
+pub fn answer(a: Option<bool>) -> Answer {
+    Box::pin(std::future::ready(a))
 }
 
 impl Ui<'_> {
@@ -48,6 +61,8 @@ pub struct Options {
     pub converge: bool,
     /// Where downloaded Cinc packages are kept (`None`: nowhere).
     pub cache: Option<PathBuf>,
+    /// Remove the stack's lock whoever holds it (`--force-unlock`).
+    pub force_unlock: bool,
 }
 
 impl Options {
@@ -66,6 +81,7 @@ impl Default for Options {
             poll: Duration::from_secs(5),
             converge: true,
             cache: crate::cinc::default_cache_dir(),
+            force_unlock: false,
         }
     }
 }
@@ -138,6 +154,17 @@ pub enum DeployError {
         /// Final stack status.
         status: String,
     },
+    /// Another run holds the stack's lock.
+    Locked {
+        /// Who.
+        holder: Box<Holder>,
+        /// The artifact bucket the lock is in.
+        bucket: String,
+    },
+    /// The stack's lock object cannot be read.
+    BadLock(String),
+    /// Ctrl-C: what was cleaned up and what is left.
+    Interrupted(Cleanup),
 }
 
 impl fmt::Display for DeployError {
@@ -171,6 +198,17 @@ impl fmt::Display for DeployError {
                 "{m}\nnothing was uploaded or changed\nhelp: a package that is not the one pinned may have been tampered with; if the vendor published a new build on purpose, `stackc lock --update` pins it (review the lock file's diff)"
             ),
             DeployError::Failed { status } => write!(f, "the stack operation failed; the stack is {status}"),
+            DeployError::Locked { holder, bucket } => write!(
+                f,
+                "{} is locked: {holder} holds its lock (s3://{bucket}/{})\nhelp: wait for that run to finish and deploy again; if it is no longer running (its machine crashed or lost its connection), rerun with --force-unlock",
+                holder.stack,
+                lock::key(&holder.stack)
+            ),
+            DeployError::BadLock(m) => write!(
+                f,
+                "{m}\nhelp: rerun with --force-unlock to remove it"
+            ),
+            DeployError::Interrupted(cleanup) => write!(f, "{cleanup}"),
         }
     }
 }
@@ -340,7 +378,7 @@ fn change_set_name() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    format!("stackc-{secs}")
+    format!("stackc-{secs}-{}", std::process::id())
 }
 
 /// Creates the bootstrap stack, or updates it; idempotent.
@@ -359,7 +397,11 @@ pub async fn bootstrap<C: Cloud>(
         parameters: Vec::new(),
         tags: vec![("stackc:role".into(), "artifacts".into())],
     };
-    let outcome = apply(cloud, ui, opts, &request, &PlanInput::default(), 0, false).await?;
+    let run = Run {
+        stack_existed: Cell::new(existing.is_some()),
+        ..Run::default()
+    };
+    let outcome = apply(cloud, ui, opts, &request, &PlanInput::default(), 0, &run).await?;
     let bucket = artifact_bucket(cloud, region).await?;
     ui.say(&format!("artifact bucket: {bucket}"));
     Ok(outcome)
@@ -537,13 +579,17 @@ async fn prepare<C: Cloud>(
     ui: &mut Ui<'_>,
     opts: &Options,
     artifacts: &Artifacts,
-    packages: bool,
+    bucket: &str,
+    run: &Run,
 ) -> Result<Prepared, DeployError> {
     let m = &artifacts.manifest;
-    let bucket = artifact_bucket(cloud, &m.region).await?;
+    let packages = !run.plan_only;
     let existing = retry(opts, || cloud.describe_stack(&m.stack_name)).await?;
+    run.stack_existed.set(existing.is_some());
     if let Some(info) = &existing {
-        if info.in_progress() {
+        if info.status == "REVIEW_IN_PROGRESS" {
+            review_abandoned(cloud, ui, opts, info, &m.stack_name).await?;
+        } else if info.in_progress() {
             return Err(
                 CloudError::InProgress(format!("{} is {}", m.stack_name, info.status)).into(),
             );
@@ -556,20 +602,20 @@ async fn prepare<C: Cloud>(
         }
     }
     let staged = if packages {
-        stage_packages(cloud, ui, opts, &bucket, artifacts).await?
+        stage_packages(cloud, ui, opts, bucket, artifacts).await?
     } else {
         Vec::new()
     };
-    let mut uploaded = upload(cloud, ui, &bucket, artifacts).await?;
+    let mut uploaded = upload(cloud, ui, bucket, artifacts).await?;
     if packages {
-        uploaded += upload_packages(cloud, ui, &bucket, artifacts, staged).await?;
+        uploaded += upload_packages(cloud, ui, bucket, artifacts, staged).await?;
     }
     let template = artifacts.entry(&m.template)?;
-    let url = cloud.template_url(&bucket, &m.key(template));
+    let url = cloud.template_url(bucket, &m.key(template));
     let create = existing
         .as_ref()
         .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
-    let request = stack_request(artifacts, &bucket, url, create)?;
+    let request = stack_request(artifacts, bucket, url, create)?;
     Ok(Prepared {
         existing,
         uploaded,
@@ -577,15 +623,151 @@ async fn prepare<C: Cloud>(
     })
 }
 
-/// `stackc deploy`: upload, plan, confirm, execute, follow, converge.
-pub async fn deploy<C: Cloud>(
+/// A stack `REVIEW_IN_PROGRESS` is one another deploy is creating while
+/// it has a change set; one without any was left by a run that was killed
+/// before it executed (or cleaned up), and deploying takes it over.
+async fn review_abandoned<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    info: &StackInfo,
+    stack: &str,
+) -> Result<(), DeployError> {
+    let mut sets = retry(opts, || cloud.list_change_sets(stack)).await?;
+    sets.retain(ChangeSetSummary::pending);
+    if sets.is_empty() {
+        ui.say(&format!(
+            "{stack} is REVIEW_IN_PROGRESS with no change set (a run stopped before executing one left it empty): this deploy creates it"
+        ));
+        return Ok(());
+    }
+    let names: Vec<String> = sets
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.status))
+        .collect();
+    Err(CloudError::InProgress(format!(
+        "{stack} is {}: another deploy is creating it, its change set {} waits to be executed; if no deploy is running, delete the empty stack with `aws cloudformation delete-stack --stack-name {}`",
+        info.status,
+        names.join(", "),
+        info.id
+    ))
+    .into())
+}
+
+/// What a flow runs on a stack under its lock.
+pub enum Operation<'a> {
+    /// `stackc deploy`: upload, plan, confirm, execute, follow, converge.
+    Deploy(&'a Artifacts),
+    /// `stackc diff`: the plan, and the change set deleted.
+    Diff(&'a Artifacts),
+    /// `stackc destroy` of a stack in a region.
+    Destroy {
+        /// The stack.
+        stack: &'a str,
+        /// Its region.
+        region: &'a str,
+    },
+}
+
+impl Operation<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Operation::Deploy(_) => "deploy",
+            Operation::Diff(_) => "diff",
+            Operation::Destroy { .. } => "destroy",
+        }
+    }
+
+    fn stack(&self) -> &str {
+        match self {
+            Operation::Deploy(a) | Operation::Diff(a) => &a.manifest.stack_name,
+            Operation::Destroy { stack, .. } => stack,
+        }
+    }
+
+    fn region(&self) -> &str {
+        match self {
+            Operation::Deploy(a) | Operation::Diff(a) => &a.manifest.region,
+            Operation::Destroy { region, .. } => region,
+        }
+    }
+}
+
+/// Runs `op` holding the stack's lock (see [`crate::lock`]) until it ends
+/// or `interrupt` fires (Ctrl-C in the CLI). The lock is released however
+/// it ends. Interrupted before a change set executes, the change set is
+/// deleted, and so is the empty stack this run created for it; after, the
+/// stack operation carries on. Either way the error says what is left.
+pub async fn locked<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    op: Operation<'_>,
+    interrupt: impl Future<Output = ()>,
+) -> Result<Outcome, DeployError> {
+    let me = Holder::here(op.stack(), op.name());
+    let run = Run {
+        plan_only: matches!(op, Operation::Diff(_)),
+        ..Run::default()
+    };
+    let bucket: RefCell<Option<String>> = RefCell::new(None);
+    let ended = {
+        let flow = async {
+            let b = artifact_bucket(cloud, op.region()).await?;
+            *bucket.borrow_mut() = Some(b.clone());
+            match lock::acquire(cloud, &b, &me, opts.force_unlock).await {
+                Ok(Some(old)) => ui.say(&format!("removed the lock of {old}")),
+                Ok(None) => {}
+                Err(LockError::Held(holder)) => {
+                    return Err(DeployError::Locked {
+                        holder: Box::new(holder),
+                        bucket: b,
+                    })
+                }
+                Err(LockError::Unreadable(m)) => return Err(DeployError::BadLock(m)),
+                Err(LockError::Cloud(e)) => return Err(e.into()),
+            }
+            match &op {
+                Operation::Deploy(a) => deploy_flow(cloud, ui, opts, a, &b, &run).await,
+                Operation::Diff(a) => diff_flow(cloud, ui, opts, a, &b, &run).await,
+                Operation::Destroy { stack, .. } => {
+                    destroy_flow(cloud, ui, opts, stack, &run).await
+                }
+            }
+        };
+        tokio::select! {
+            r = flow => Some(r),
+            () = interrupt => None,
+        }
+    };
+    let result = match ended {
+        Some(r) => r,
+        None => Err(DeployError::Interrupted(
+            interrupted(cloud, op.stack(), &run).await,
+        )),
+    };
+    let bucket = bucket.borrow().clone();
+    if let Some(b) = bucket {
+        if let Err(e) = lock::release(cloud, &b, &me).await {
+            ui.say(&format!(
+                "warning: the lock s3://{b}/{} could not be removed ({e}); the next deploy from another machine needs --force-unlock",
+                lock::key(op.stack())
+            ));
+        }
+    }
+    result
+}
+
+async fn deploy_flow<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     opts: &Options,
     artifacts: &Artifacts,
+    bucket: &str,
+    run: &Run,
 ) -> Result<Outcome, DeployError> {
     let m = &artifacts.manifest;
-    let p = prepare(cloud, ui, opts, artifacts, true).await?;
+    let p = prepare(cloud, ui, opts, artifacts, bucket, run).await?;
     let bundle_changed = p
         .existing
         .as_ref()
@@ -595,7 +777,7 @@ pub async fn deploy<C: Cloud>(
         manifest: Some(m),
         existing: p.existing.as_ref(),
     };
-    let outcome = apply(cloud, ui, opts, &p.request, &input, p.uploaded, false).await?;
+    let outcome = apply(cloud, ui, opts, &p.request, &input, p.uploaded, run).await?;
     if let Outcome::UpToDate { .. } = outcome {
         resume_launches(cloud, ui, &m.stack_name, &m.layers).await?;
     }
@@ -607,19 +789,42 @@ pub async fn deploy<C: Cloud>(
     Ok(outcome)
 }
 
-/// `stackc diff`: the plan, and the change set deleted.
+async fn diff_flow<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+    bucket: &str,
+    run: &Run,
+) -> Result<Outcome, DeployError> {
+    let p = prepare(cloud, ui, opts, artifacts, bucket, run).await?;
+    let input = PlanInput {
+        manifest: Some(&artifacts.manifest),
+        existing: p.existing.as_ref(),
+    };
+    apply(cloud, ui, opts, &p.request, &input, 0, run).await
+}
+
+/// `stackc deploy` under the stack's lock, until `interrupt` fires.
+pub async fn deploy<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+    interrupt: impl Future<Output = ()>,
+) -> Result<Outcome, DeployError> {
+    locked(cloud, ui, opts, Operation::Deploy(artifacts), interrupt).await
+}
+
+/// `stackc diff` under the stack's lock, until `interrupt` fires.
 pub async fn diff<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     opts: &Options,
     artifacts: &Artifacts,
+    interrupt: impl Future<Output = ()>,
 ) -> Result<Outcome, DeployError> {
-    let p = prepare(cloud, ui, opts, artifacts, false).await?;
-    let input = PlanInput {
-        manifest: Some(&artifacts.manifest),
-        existing: p.existing.as_ref(),
-    };
-    apply(cloud, ui, opts, &p.request, &input, 0, true).await
+    locked(cloud, ui, opts, Operation::Diff(artifacts), interrupt).await
 }
 
 /// Lets groups launch again whose launches the bootstrap suspended after
@@ -653,18 +858,145 @@ async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<
     Ok(())
 }
 
-/// Deletes a change set that will not run; for a stack that never existed,
-/// also the empty stack (`REVIEW_IN_PROGRESS`) CloudFormation made for it.
-async fn discard<C: Cloud>(
-    cloud: &C,
-    request: &ChangeSetRequest,
-    id: &str,
-) -> Result<(), CloudError> {
-    cloud.delete_change_set(&request.stack, id).await?;
-    if request.create {
-        cloud.delete_stack(&request.stack).await?;
+/// What one run of a flow is and has made on CloudFormation so far: what
+/// to clean up when its change set will not run, or when Ctrl-C stops it.
+#[derive(Default)]
+struct Run {
+    /// Show the plan only (`stackc diff`).
+    plan_only: bool,
+    /// The stack existed (in any status) before this run.
+    stack_existed: Cell<bool>,
+    /// The change set asked for (its name, set before the request is sent).
+    change_set: RefCell<Option<String>>,
+    /// The id of the stack CloudFormation made for this run's change set
+    /// when the stack did not exist.
+    created_stack: RefCell<Option<String>>,
+    /// What CloudFormation carries on with once asked (`the change set`,
+    /// `the deletion`), from the moment it is asked.
+    executing: Cell<Option<&'static str>>,
+}
+
+/// What cleaning up after a change set that will not run did, and left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// The stack.
+    pub stack: String,
+    /// What was executing (`the change set`, `the deletion`):
+    /// CloudFormation carries on with it.
+    pub executing: Option<&'static str>,
+    /// What was deleted.
+    pub removed: Vec<String>,
+    /// What is left, each with how to remove it.
+    pub left: Vec<String>,
+}
+
+impl fmt::Display for Cleanup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stack = &self.stack;
+        if let Some(what) = self.executing {
+            return write!(
+                f,
+                "interrupted: {what} of {stack} had started; CloudFormation carries on with it (stackc stopped watching, it did not stop the stack)\nhelp: follow it with `stackc status` or in the CloudFormation console"
+            );
+        }
+        write!(f, "interrupted before anything was executed on {stack}")?;
+        for r in &self.removed {
+            write!(f, "\n  deleted: {r}")?;
+        }
+        if self.left.is_empty() {
+            write!(f, "\nnothing is left behind (uploaded artifacts stay in the bucket under their content address, for the next deploy)")
+        } else {
+            for l in &self.left {
+                write!(f, "\n  left: {l}")?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
+}
+
+/// Ctrl-C stopped `run`: deletes what it made unless its change set was
+/// executing, and says what is left.
+async fn interrupted<C: Cloud>(cloud: &C, stack: &str, run: &Run) -> Cleanup {
+    if let Some(what) = run.executing.get() {
+        return Cleanup {
+            stack: stack.to_string(),
+            executing: Some(what),
+            ..Cleanup::default()
+        };
+    }
+    discard(cloud, stack, run).await
+}
+
+/// Deletes this run's change set, which will not run, and, when this run
+/// created the stack for it, that stack: only while it is still the one
+/// this run created (same stack id), still empty (`REVIEW_IN_PROGRESS`)
+/// and no other change set waits on it, so a stack another deploy is
+/// creating is never deleted.
+async fn discard<C: Cloud>(cloud: &C, stack: &str, run: &Run) -> Cleanup {
+    let mut done = Cleanup {
+        stack: stack.to_string(),
+        ..Cleanup::default()
+    };
+    let Some(name) = run.change_set.borrow().clone() else {
+        return done;
+    };
+    match cloud.delete_change_set(stack, &name).await {
+        Ok(()) => done.removed.push(format!("change set {name}")),
+        Err(CloudError::NotFound(_)) => {}
+        Err(e) => done.left.push(format!(
+            "change set {name} of {stack} ({e}); delete it with `aws cloudformation delete-change-set --stack-name {stack} --change-set-name {name}`"
+        )),
+    }
+    if !run.stack_existed.get() {
+        remove_created_stack(cloud, stack, run, &mut done).await;
+    }
+    done
+}
+
+/// The second half of [`discard`]: the empty stack this run created.
+async fn remove_created_stack<C: Cloud>(cloud: &C, stack: &str, run: &Run, done: &mut Cleanup) {
+    let how = format!("delete it with `aws cloudformation delete-stack --stack-name {stack}` once no deploy is running");
+    let info = match cloud.describe_stack(stack).await {
+        Ok(Some(info)) => info,
+        Ok(None) => return,
+        Err(e) => {
+            done.left
+                .push(format!("maybe the empty stack {stack} ({e}); {how}"));
+            return;
+        }
+    };
+    let ours = run
+        .created_stack
+        .borrow()
+        .as_deref()
+        .is_none_or(|id| id == info.id);
+    if !ours || info.status != "REVIEW_IN_PROGRESS" {
+        return;
+    }
+    match cloud.list_change_sets(stack).await {
+        Ok(others) if !others.iter().any(ChangeSetSummary::pending) => {}
+        Ok(_) => return, // another deploy's change set waits on it: its stack now
+        Err(e) => {
+            done.left
+                .push(format!("the empty stack {stack} ({e}); {how}"));
+            return;
+        }
+    }
+    match cloud.delete_stack(&info.id).await {
+        Ok(()) => done.removed.push(format!(
+            "the empty stack {stack} (REVIEW_IN_PROGRESS) this run created"
+        )),
+        Err(e) => done.left.push(format!(
+            "the empty stack {stack} (REVIEW_IN_PROGRESS, {e}); {how}"
+        )),
+    }
+}
+
+/// Says what a discard left (there is nothing to say when it left nothing).
+fn report_left(ui: &mut Ui<'_>, cleanup: &Cleanup) {
+    for l in &cleanup.left {
+        ui.say(&format!("warning: left {l}"));
+    }
 }
 
 /// What the plan needs besides the change set: the environment's manifest
@@ -735,8 +1067,8 @@ fn short(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
 }
 
-/// Creates the change set, shows the plan, and unless `plan_only` asks and
-/// executes it, following the stack until it settles.
+/// Creates the change set, shows the plan, and unless the run is a plan
+/// only asks and executes it, following the stack until it settles.
 async fn apply<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
@@ -744,11 +1076,16 @@ async fn apply<C: Cloud>(
     request: &ChangeSetRequest,
     input: &PlanInput<'_>,
     uploaded: usize,
-    plan_only: bool,
+    run: &Run,
 ) -> Result<Outcome, DeployError> {
     let layers: &[String] = input.manifest.map_or(&[], |m| &m.layers);
     let stack = request.stack.as_str();
-    let id = cloud.create_change_set(request).await?;
+    *run.change_set.borrow_mut() = Some(request.name.clone());
+    let created = cloud.create_change_set(request).await?;
+    if !run.stack_existed.get() {
+        *run.created_stack.borrow_mut() = Some(created.stack_id.clone());
+    }
+    let id = created.id;
     let set = loop {
         let set = retry(opts, || cloud.describe_change_set(stack, &id)).await?;
         if !matches!(set.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
@@ -758,7 +1095,7 @@ async fn apply<C: Cloud>(
     };
     if set.status == "FAILED" {
         let reason = set.reason.clone().unwrap_or_default();
-        let _ = discard(cloud, request, &id).await;
+        report_left(ui, &discard(cloud, stack, run).await);
         if reason.contains("didn't contain changes")
             || reason.contains("No updates are to be performed")
         {
@@ -768,7 +1105,7 @@ async fn apply<C: Cloud>(
         return Err(DeployError::ChangeSetFailed(reason));
     }
     if set.changes.is_empty() {
-        let _ = discard(cloud, request, &id).await;
+        report_left(ui, &discard(cloud, stack, run).await);
         ui.say(&format!("{stack} is up to date; nothing to do"));
         return Ok(Outcome::UpToDate { uploaded });
     }
@@ -784,20 +1121,20 @@ async fn apply<C: Cloud>(
         layers,
         &replacing,
     ));
-    if plan_only {
-        discard(cloud, request, &id).await?;
+    if run.plan_only {
+        report_left(ui, &discard(cloud, stack, run).await);
         return Ok(Outcome::Planned);
     }
     if !opts.yes {
-        match (ui.confirm)(&format!("Apply this plan to {stack}?")) {
+        match (ui.confirm)(&format!("Apply this plan to {stack}?")).await {
             Some(true) => {}
             Some(false) => {
-                discard(cloud, request, &id).await?;
+                report_left(ui, &discard(cloud, stack, run).await);
                 ui.say("nothing changed");
                 return Ok(Outcome::Declined);
             }
             None => {
-                discard(cloud, request, &id).await?;
+                report_left(ui, &discard(cloud, stack, run).await);
                 return Err(DeployError::NeedsConfirmation);
             }
         }
@@ -805,6 +1142,7 @@ async fn apply<C: Cloud>(
     // A rolling update launches instances: a suspended Launch would stall it.
     resume_launches(cloud, ui, stack, layers).await?;
     let seen = seen_events(cloud, stack).await;
+    run.executing.set(Some("the change set"));
     cloud.execute_change_set(stack, &id).await?;
     let status = follow(cloud, ui, opts, stack, seen, set.changes.len() as u64).await?;
     if status.ends_with("_COMPLETE") && !status.contains("ROLLBACK") {
@@ -931,27 +1269,50 @@ pub fn kept_by_destroy(stack: &str) -> String {
     )
 }
 
-/// `stackc destroy`: asks, deletes the stack, follows until it is gone. The
-/// log groups, the key, the access-log bucket and the artifact bucket are
-/// kept.
+/// `stackc destroy` under the stack's lock, until `interrupt` fires: asks,
+/// deletes the stack, follows until it is gone. The log groups, the key,
+/// the access-log bucket and the artifact bucket are kept.
 pub async fn destroy<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     opts: &Options,
     stack: &str,
+    region: &str,
+    interrupt: impl Future<Output = ()>,
+) -> Result<Outcome, DeployError> {
+    locked(
+        cloud,
+        ui,
+        opts,
+        Operation::Destroy { stack, region },
+        interrupt,
+    )
+    .await
+}
+
+/// A stack `REVIEW_IN_PROGRESS` (empty: it holds the lock, so no stackc
+/// deploy is creating it) is deleted too.
+async fn destroy_flow<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    stack: &str,
+    run: &Run,
 ) -> Result<Outcome, DeployError> {
     let Some(info) = cloud.describe_stack(stack).await? else {
         ui.say(&format!("{stack} does not exist; nothing to destroy"));
         return Ok(Outcome::Destroyed);
     };
-    if info.in_progress() {
+    if info.in_progress() && info.status != "REVIEW_IN_PROGRESS" {
         return Err(CloudError::InProgress(format!("{stack} is {}", info.status)).into());
     }
     if !opts.yes {
         match (ui.confirm)(&format!(
             "Delete {stack} and every resource in it? Kept: {}.",
             kept_by_destroy(stack)
-        )) {
+        ))
+        .await
+        {
             Some(true) => {}
             Some(false) => {
                 ui.say("nothing deleted");
@@ -961,6 +1322,7 @@ pub async fn destroy<C: Cloud>(
         }
     }
     let seen = seen_events(cloud, stack).await;
+    run.executing.set(Some("the deletion"));
     cloud.delete_stack(stack).await?;
     let status = follow(cloud, ui, opts, stack, seen, 0).await?;
     if status == "DELETE_COMPLETE" {

@@ -9,4 +9,5 @@ pub mod cloud;
 pub mod deploy;
 pub mod fleet;
 pub mod images;
+pub mod lock;
 pub mod plan;

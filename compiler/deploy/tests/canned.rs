@@ -11,9 +11,12 @@ use std::time::Duration;
 use stackc_core::emit::manifest::{self, Manifest};
 use stackc_core::lock::{self, Cinc, CincNeed, Group, Image, Lock, Need};
 use stackc_deploy::cloud::{
-    Change, ChangeSet, ChangeSetRequest, Cloud, CloudError, StackEvent, StackInfo,
+    Change, ChangeSet, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, CreatedChangeSet,
+    StackEvent, StackInfo,
 };
-use stackc_deploy::deploy::{self, Artifacts, DeployError, Options, Outcome, Ui, BOOTSTRAP_STACK};
+use stackc_deploy::deploy::{
+    self, answer, Artifacts, DeployError, Options, Outcome, Ui, BOOTSTRAP_STACK,
+};
 use stackc_deploy::images::{self, Wanted};
 
 /// Answers scripted per call; the last answer of a script repeats.
@@ -24,6 +27,10 @@ struct Fake {
     change_set: RefCell<Option<ChangeSet>>,
     create_error: RefCell<Option<CloudError>>,
     objects: RefCell<HashSet<String>>,
+    /// Objects with contents (the lock), by key, with an ETag each.
+    stored: RefCell<Vec<(String, Vec<u8>, String)>>,
+    /// The stack's change sets as `list-change-sets` answers.
+    change_sets: RefCell<Vec<ChangeSetSummary>>,
     calls: RefCell<Vec<String>>,
     /// Public SSM parameters and their values.
     public: Vec<(String, String)>,
@@ -42,8 +49,12 @@ fn next<T: Clone>(q: &RefCell<VecDeque<T>>) -> T {
     }
 }
 
+const STACK_ID: &str =
+    "arn:aws:cloudformation:eu-west-1:123456789012:stack/goldcar-production/1111";
+
 fn info(status: &str) -> Option<StackInfo> {
     Some(StackInfo {
+        id: STACK_ID.into(),
         status: status.into(),
         reason: None,
         outputs: vec![("RunDocumentName".into(), "goldcar-run".into())],
@@ -67,6 +78,7 @@ impl Cloud for Fake {
         self.calls.borrow_mut().push(format!("describe {name}"));
         if name == BOOTSTRAP_STACK {
             return Ok(Some(StackInfo {
+                id: "arn:aws:cloudformation:eu-west-1:123456789012:stack/stackc-bootstrap/0".into(),
                 status: "CREATE_COMPLETE".into(),
                 reason: None,
                 outputs: vec![("ArtifactBucket".into(), "artifacts-123".into())],
@@ -86,10 +98,55 @@ impl Cloud for Fake {
         self.calls.borrow_mut().push(format!("put {key}"));
         Ok(())
     }
+    async fn put_object_if_absent(
+        &self,
+        _: &str,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<bool, CloudError> {
+        let mut stored = self.stored.borrow_mut();
+        if stored.iter().any(|(k, _, _)| k == key) {
+            return Ok(false);
+        }
+        self.calls.borrow_mut().push(format!("lock {key}"));
+        let etag = format!("\"{}\"", manifest::sha256_hex(&bytes));
+        stored.push((key.to_string(), bytes, etag));
+        Ok(true)
+    }
+    async fn get_object(
+        &self,
+        _: &str,
+        key: &str,
+    ) -> Result<Option<(Vec<u8>, String)>, CloudError> {
+        Ok(self
+            .stored
+            .borrow()
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, b, e)| (b.clone(), e.clone())))
+    }
+    async fn delete_object(
+        &self,
+        _: &str,
+        key: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), CloudError> {
+        self.calls.borrow_mut().push(format!("unlock {key}"));
+        self.stored
+            .borrow_mut()
+            .retain(|(k, _, e)| !(k == key && if_match.is_none_or(|m| m == e)));
+        Ok(())
+    }
     fn template_url(&self, bucket: &str, key: &str) -> String {
         format!("https://{bucket}.s3.eu-west-1.amazonaws.com/{key}")
     }
-    async fn create_change_set(&self, r: &ChangeSetRequest) -> Result<String, CloudError> {
+    async fn list_change_sets(&self, _: &str) -> Result<Vec<ChangeSetSummary>, CloudError> {
+        Ok(self.change_sets.borrow().clone())
+    }
+    async fn create_change_set(
+        &self,
+        r: &ChangeSetRequest,
+    ) -> Result<CreatedChangeSet, CloudError> {
         self.calls
             .borrow_mut()
             .push(format!("create change set (create: {})", r.create));
@@ -101,14 +158,28 @@ impl Cloud for Fake {
         );
         match self.create_error.borrow_mut().take() {
             Some(e) => Err(e),
-            None => Ok("cs-1".into()),
+            None => {
+                self.change_sets.borrow_mut().push(ChangeSetSummary {
+                    id: "cs-1".into(),
+                    name: r.name.clone(),
+                    status: "CREATE_COMPLETE".into(),
+                    execution: "AVAILABLE".into(),
+                });
+                Ok(CreatedChangeSet {
+                    id: "cs-1".into(),
+                    stack_id: STACK_ID.into(),
+                })
+            }
         }
     }
     async fn describe_change_set(&self, _: &str, _: &str) -> Result<ChangeSet, CloudError> {
         Ok(self.change_set.borrow().clone().expect("scripted"))
     }
-    async fn delete_change_set(&self, _: &str, _: &str) -> Result<(), CloudError> {
+    async fn delete_change_set(&self, _: &str, name: &str) -> Result<(), CloudError> {
         self.calls.borrow_mut().push("delete change set".into());
+        self.change_sets
+            .borrow_mut()
+            .retain(|c| c.name != name && c.id != name);
         Ok(())
     }
     async fn execute_change_set(&self, _: &str, _: &str) -> Result<(), CloudError> {
@@ -118,7 +189,10 @@ impl Cloud for Fake {
     async fn stack_events(&self, _: &str) -> Result<Vec<StackEvent>, CloudError> {
         Ok(next(&self.events))
     }
-    async fn delete_stack(&self, _: &str) -> Result<(), CloudError> {
+    async fn delete_stack(&self, stack: &str) -> Result<(), CloudError> {
+        self.calls
+            .borrow_mut()
+            .push(format!("delete stack {stack}"));
         Ok(())
     }
     async fn public_parameter(&self, name: &str) -> Result<Option<String>, CloudError> {
@@ -298,7 +372,7 @@ async fn run(fake: &Fake) -> String {
 /// Runs deploy with a package cache; returns what the user saw and the result.
 async fn run_with(fake: &Fake, cache: PathBuf) -> String {
     let mut out = Vec::new();
-    let mut no_terminal = |_: &str| None;
+    let mut no_terminal = |_: &str| answer(None);
     let result = {
         let mut ui = Ui {
             out: &mut out,
@@ -310,8 +384,9 @@ async fn run_with(fake: &Fake, cache: PathBuf) -> String {
             poll: Duration::ZERO,
             converge: true,
             cache: Some(cache),
+            force_unlock: false,
         };
-        deploy::deploy(fake, &mut ui, &opts, &artifacts()).await
+        deploy::deploy(fake, &mut ui, &opts, &artifacts(), std::future::pending()).await
     };
     let mut text = String::from_utf8(out).unwrap();
     match result {
@@ -554,7 +629,7 @@ async fn lock_reads_each_images_public_parameter() {
 /// `stackc diff` against an update whose lock pins a new image.
 async fn plan(fake: &Fake, artifacts: &Artifacts) -> (String, Result<Outcome, DeployError>) {
     let mut out = Vec::new();
-    let mut no_terminal = |_: &str| None;
+    let mut no_terminal = |_: &str| answer(None);
     let result = {
         let mut ui = Ui {
             out: &mut out,
@@ -566,8 +641,9 @@ async fn plan(fake: &Fake, artifacts: &Artifacts) -> (String, Result<Outcome, De
             poll: Duration::ZERO,
             converge: false,
             cache: None,
+            force_unlock: false,
         };
-        deploy::diff(fake, &mut ui, &opts, artifacts).await
+        deploy::diff(fake, &mut ui, &opts, artifacts, std::future::pending()).await
     };
     (String::from_utf8(out).unwrap(), result)
 }
@@ -847,4 +923,382 @@ async fn a_new_cinc_package_in_the_lock_shows_the_instances_it_replaces() {
         "{:?}",
         fake.calls.borrow()
     );
+}
+
+/// Runs deploy with these options, answers and interruption; returns what
+/// the user saw and the result.
+async fn deploy_with(
+    fake: &Fake,
+    opts: &Options,
+    confirm: &mut dyn FnMut(&str) -> deploy::Answer,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> (String, Result<Outcome, DeployError>) {
+    fake.objects.borrow_mut().insert(format!(
+        "goldcar/production/{}.rpm",
+        manifest::sha256_hex(PACKAGE)
+    ));
+    let mut out = Vec::new();
+    let result = {
+        let mut ui = Ui {
+            out: &mut out,
+            confirm,
+            progress: false,
+        };
+        deploy::deploy(fake, &mut ui, opts, &artifacts(), interrupt).await
+    };
+    (String::from_utf8(out).unwrap(), result)
+}
+
+fn quick(yes: bool) -> Options {
+    Options {
+        yes,
+        poll: Duration::ZERO,
+        converge: false,
+        cache: None,
+        force_unlock: false,
+    }
+}
+
+const LOCK_KEY: &str = "_stackc-locks/goldcar-production.json";
+
+/// A lock object as another run wrote it.
+fn held_by(fake: &Fake, host: &str, pid: u32) {
+    let holder = stackc_deploy::lock::Holder {
+        stack: "goldcar-production".into(),
+        operation: "deploy".into(),
+        user: "bob".into(),
+        host: host.into(),
+        pid,
+        since: 1_795_990_000,
+        token: "theirs".into(),
+    };
+    fake.stored.borrow_mut().push((
+        LOCK_KEY.into(),
+        serde_json::to_vec(&holder).unwrap(),
+        "\"etag-theirs\"".into(),
+    ));
+}
+
+#[tokio::test]
+async fn a_second_deploy_is_refused_naming_who_holds_the_lock_and_the_first_succeeds() {
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("UPDATE_COMPLETE"))]);
+    fake.events.borrow_mut().push_back(vec![]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    let at_prompt = std::rc::Rc::new(tokio::sync::Notify::new());
+    let go_on = std::rc::Rc::new(tokio::sync::Notify::new());
+    let first = async {
+        let (at, go) = (at_prompt.clone(), go_on.clone());
+        let mut ask = move |_: &str| -> deploy::Answer {
+            at.notify_one();
+            let go = go.clone();
+            Box::pin(async move {
+                go.notified().await;
+                Some(true)
+            })
+        };
+        deploy_with(&fake, &quick(false), &mut ask, std::future::pending()).await
+    };
+    let second = async {
+        // While the first waits for its answer.
+        at_prompt.notified().await;
+        let mut never = |_: &str| answer(None);
+        let result = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+        go_on.notify_one();
+        result
+    };
+    let ((first_text, first), (second_text, second)) = tokio::join!(first, second);
+    let err = second.unwrap_err();
+    let text = err.to_string();
+    let me = stackc_deploy::lock::Holder::here("goldcar-production", "deploy");
+    assert!(
+        text.starts_with(&format!(
+            "goldcar-production is locked: deploy of goldcar-production by {}@{} (pid {}) since ",
+            me.user, me.host, me.pid
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("(s3://artifacts-123/_stackc-locks/goldcar-production.json)"),
+        "{text}"
+    );
+    assert!(text.contains("rerun with --force-unlock"), "{text}");
+    assert!(!second_text.contains("Plan for"), "{second_text}");
+    assert!(
+        matches!(first, Ok(Outcome::Applied { .. })),
+        "{first:?}\n{first_text}"
+    );
+    // One change set, one execution, and the lock is gone.
+    let calls = fake.calls.borrow();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("create change set"))
+            .count(),
+        1,
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| *c == "execute").count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(fake.stored.borrow().is_empty(), "the lock is released");
+}
+
+#[tokio::test]
+async fn a_lock_whose_holder_is_gone_is_taken_over_and_another_needs_force_unlock() {
+    let ready = || {
+        let fake = Fake::default();
+        fake.stack
+            .borrow_mut()
+            .extend([Ok(info("UPDATE_COMPLETE"))]);
+        fake.events.borrow_mut().push_back(vec![]);
+        *fake.change_set.borrow_mut() = Some(changes());
+        fake
+    };
+    let mut never = |_: &str| answer(None);
+    // Held by a process of this machine that no longer runs: stale.
+    let fake = ready();
+    held_by(&fake, &stackc_deploy::lock::host_name(), 999_999_999);
+    let (text, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Ok(Outcome::Applied { .. })),
+        "{result:?}\n{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "removed the lock of deploy of goldcar-production by bob@{} (pid 999999999) since 2026-11-29 ",
+            stackc_deploy::lock::host_name()
+        )),
+        "{text}"
+    );
+    assert!(fake.stored.borrow().is_empty());
+
+    // Held from another machine: refused, nothing uploaded or created.
+    let fake = ready();
+    held_by(&fake, "ci-runner-7", 4242);
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    let err = result.unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "deploy of goldcar-production by bob@ci-runner-7 (pid 4242) since 2026-11-29 "
+        ),
+        "{err}"
+    );
+    assert!(
+        !fake
+            .calls
+            .borrow()
+            .iter()
+            .any(|c| c.starts_with("put ") || c.starts_with("create")),
+        "{:?}",
+        fake.calls.borrow()
+    );
+    assert_eq!(fake.stored.borrow().len(), 1, "their lock is left alone");
+
+    // --force-unlock removes it and deploys.
+    let opts = Options {
+        force_unlock: true,
+        ..quick(true)
+    };
+    let (text, result) = deploy_with(&fake, &opts, &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Ok(Outcome::Applied { .. })),
+        "{result:?}\n{text}"
+    );
+    assert!(
+        text.contains("removed the lock of deploy of goldcar-production by bob@ci-runner-7"),
+        "{text}"
+    );
+    assert!(fake.stored.borrow().is_empty());
+}
+
+/// A change set CloudFormation refuses.
+fn refused() -> ChangeSet {
+    ChangeSet {
+        status: "FAILED".into(),
+        reason: Some("Template format error: Unresolved resource dependencies [Nope]".into()),
+        changes: vec![],
+    }
+}
+
+#[tokio::test]
+async fn a_failed_change_set_deletes_only_the_empty_stack_this_run_created() {
+    let mut never = |_: &str| answer(None);
+    let deleted = |fake: &Fake| -> Vec<String> {
+        fake.calls
+            .borrow()
+            .iter()
+            .filter(|c| c.starts_with("delete stack"))
+            .cloned()
+            .collect()
+    };
+    // This run created it, and it is still empty: deleted, by its id.
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(None), Ok(info("REVIEW_IN_PROGRESS"))]);
+    *fake.change_set.borrow_mut() = Some(refused());
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Err(DeployError::ChangeSetFailed(_))),
+        "{result:?}"
+    );
+    assert_eq!(deleted(&fake), [format!("delete stack {STACK_ID}")]);
+
+    // Meanwhile another deploy made a stack of that name (another id): kept.
+    let fake = Fake::default();
+    let mut theirs = info("REVIEW_IN_PROGRESS").unwrap();
+    theirs.id = STACK_ID.replace("1111", "2222");
+    fake.stack.borrow_mut().extend([Ok(None), Ok(Some(theirs))]);
+    *fake.change_set.borrow_mut() = Some(refused());
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Err(DeployError::ChangeSetFailed(_))),
+        "{result:?}"
+    );
+    assert!(deleted(&fake).is_empty(), "{:?}", fake.calls.borrow());
+
+    // Ours, but another deploy's change set waits on it: kept.
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(None), Ok(info("REVIEW_IN_PROGRESS"))]);
+    fake.change_sets.borrow_mut().push(ChangeSetSummary {
+        id: "cs-theirs".into(),
+        name: "stackc-theirs".into(),
+        status: "CREATE_COMPLETE".into(),
+        execution: "AVAILABLE".into(),
+    });
+    *fake.change_set.borrow_mut() = Some(refused());
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        matches!(result, Err(DeployError::ChangeSetFailed(_))),
+        "{result:?}"
+    );
+    assert!(deleted(&fake).is_empty(), "{:?}", fake.calls.borrow());
+}
+
+#[tokio::test]
+async fn a_stack_another_deploy_is_creating_is_left_alone_and_an_abandoned_one_is_taken_over() {
+    let mut never = |_: &str| answer(None);
+    // REVIEW_IN_PROGRESS with a change set: another deploy is creating it.
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("REVIEW_IN_PROGRESS"))]);
+    fake.change_sets.borrow_mut().push(ChangeSetSummary {
+        id: "cs-theirs".into(),
+        name: "stackc-theirs".into(),
+        status: "CREATE_COMPLETE".into(),
+        execution: "AVAILABLE".into(),
+    });
+    let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("being changed by another operation"), "{err}");
+    assert!(err.contains("stackc-theirs (CREATE_COMPLETE)"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "aws cloudformation delete-stack --stack-name {STACK_ID}"
+        )),
+        "{err}"
+    );
+    let calls = fake.calls.borrow().clone();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("put ") || c.starts_with("create") || c.starts_with("delete")),
+        "{calls:?}"
+    );
+
+    // With no change set, a run stopped before it executed one left it:
+    // deploy creates the stack in it, and a failure does not delete it.
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("REVIEW_IN_PROGRESS"))]);
+    *fake.change_set.borrow_mut() = Some(refused());
+    let (text, _) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
+    assert!(
+        text.contains("REVIEW_IN_PROGRESS with no change set"),
+        "{text}"
+    );
+    let calls = fake.calls.borrow().clone();
+    assert!(
+        calls.contains(&"create change set (create: true)".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.starts_with("delete stack")),
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_at_the_prompt_deletes_the_change_set_and_the_stack_this_run_created() {
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(None), Ok(info("REVIEW_IN_PROGRESS"))]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    let signal = std::rc::Rc::new(tokio::sync::Notify::new());
+    let at = signal.clone();
+    // Ctrl-C while the question waits for its answer.
+    let mut ask = move |_: &str| -> deploy::Answer {
+        at.notify_one();
+        Box::pin(std::future::pending())
+    };
+    let (_, result) = deploy_with(&fake, &quick(false), &mut ask, signal.notified()).await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, DeployError::Interrupted(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("interrupted before anything was executed on goldcar-production\n  deleted: change set stackc-"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("\n  deleted: the empty stack goldcar-production (REVIEW_IN_PROGRESS) this run created\nnothing is left behind (uploaded artifacts stay in the bucket under their content address, for the next deploy)"),
+        "{text}"
+    );
+    let calls = fake.calls.borrow().clone();
+    assert!(!calls.contains(&"execute".to_string()), "{calls:?}");
+    assert!(
+        calls.contains(&format!("delete stack {STACK_ID}")),
+        "{calls:?}"
+    );
+    assert!(fake.change_sets.borrow().is_empty());
+    assert!(fake.stored.borrow().is_empty(), "the lock is released");
+}
+
+#[tokio::test]
+async fn ctrl_c_after_execution_leaves_cloudformation_running_and_says_so() {
+    let fake = Fake::default();
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("UPDATE_COMPLETE")), Ok(info("UPDATE_IN_PROGRESS"))]);
+    fake.events.borrow_mut().push_back(vec![]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    // The stack never settles; Ctrl-C comes once execution was asked for.
+    let executed = async {
+        while !fake.calls.borrow().contains(&"execute".to_string()) {
+            tokio::task::yield_now().await;
+        }
+    };
+    let mut never = |_: &str| answer(None);
+    let opts = Options {
+        poll: Duration::from_millis(5),
+        ..quick(true)
+    };
+    let (_, result) = deploy_with(&fake, &opts, &mut never, executed).await;
+    let text = result.unwrap_err().to_string();
+    assert_eq!(
+        text,
+        "interrupted: the change set of goldcar-production had started; CloudFormation carries on with it (stackc stopped watching, it did not stop the stack)\nhelp: follow it with `stackc status` or in the CloudFormation console"
+    );
+    let calls = fake.calls.borrow().clone();
+    assert!(!calls.iter().any(|c| c.starts_with("delete")), "{calls:?}");
+    assert!(fake.stored.borrow().is_empty(), "the lock is released");
 }

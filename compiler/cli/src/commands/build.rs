@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use stackc_core::check::{self, Options, RealFiles};
+use stackc_core::diag::{Code, Diagnostic, Span};
 use stackc_core::emit::bundle::CookbookFile;
 use stackc_core::emit::{self, Artifact, Format};
 use stackc_core::ir::{Program, Stack};
@@ -46,42 +47,176 @@ fn select<'a>(stack: &str, names: Vec<&'a str>, env: Option<&str>) -> Result<Vec
     }
 }
 
-/// The files of the stack's cookbooks directory, sorted, hidden ones
-/// (`.git`, `.kitchen`) skipped.
-pub fn read_cookbooks(dir: Option<&Path>) -> std::io::Result<Vec<CookbookFile>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<CookbookFile>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
+/// Why the stack's cookbooks cannot go into the bundle.
+pub enum CookbooksError {
+    /// Entries that are not regular files or directories (links, FIFOs,
+    /// sockets, devices), or a cookbooks directory that is a link: one
+    /// diagnostic each, at the stack file's `cookbooks` node.
+    Refused(Vec<Diagnostic>),
+    /// A file or directory could not be read.
+    Io(PathBuf, std::io::Error),
+}
+
+impl CookbooksError {
+    /// Prints it as `stackc build` and every command that builds does.
+    pub fn print(&self, format: MessageFormat, file_name: &str, source: &str) {
+        match self {
+            CookbooksError::Refused(diags) => output::print(format, diags, file_name, source),
+            CookbooksError::Io(path, e) => {
+                eprintln!("error: cannot read {} (cookbooks): {e}", path.display());
+            }
+        }
+    }
+}
+
+/// The regular files of the stack's cookbooks directory, sorted by path,
+/// hidden entries (`.git`, `.kitchen`) skipped and never opened. Nothing is
+/// followed: a symbolic link, FIFO, socket or device anywhere inside, or a
+/// cookbooks directory that is itself a link, is refused with a diagnostic
+/// naming it (all of them, not only the first), so nothing outside the
+/// directory, such as /proc/self/environ or ~/.aws/credentials, can enter
+/// the bundle. Every command that bundles cookbooks reads them here.
+pub fn read_cookbooks(dir: Option<&Path>, span: Span) -> Result<Vec<CookbookFile>, CookbooksError> {
+    let Some(dir) = dir else {
+        return Ok(Vec::new());
+    };
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e| CookbooksError::Io(path, e)
+    };
+    let mut walk = Walk {
+        root: dir,
+        span,
+        files: Vec::new(),
+        refused: Vec::new(),
+    };
+    let top = std::fs::symlink_metadata(dir).map_err(io(dir))?;
+    if top.file_type().is_symlink() {
+        walk.refuse(dir, top.file_type());
+    } else {
+        walk.dir(dir)?;
+    }
+    if !walk.refused.is_empty() {
+        return Err(CookbooksError::Refused(walk.refused));
+    }
+    walk.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(walk.files)
+}
+
+/// The state of [`read_cookbooks`]' walk.
+struct Walk<'a> {
+    root: &'a Path,
+    span: Span,
+    files: Vec<CookbookFile>,
+    refused: Vec<Diagnostic>,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path) -> Result<(), CookbooksError> {
+        let io = |e| CookbooksError::Io(dir.to_path_buf(), e);
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
             let path = entry.path();
-            let ty = entry.file_type()?;
+            // The entry itself, not what a link points to.
+            let ty = entry.file_type().map_err(io)?;
             if ty.is_dir() {
-                walk(root, &path, out)?;
-            } else if path.is_file() {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push(CookbookFile {
-                    path: rel,
-                    bytes: std::fs::read(&path)?,
-                });
+                self.dir(&path)?;
+            } else if ty.is_file() {
+                self.file(&path)?;
+            } else {
+                self.refuse(&path, ty);
             }
         }
         Ok(())
     }
-    let mut out = Vec::new();
-    if let Some(dir) = dir {
-        walk(dir, dir, &mut out)?;
+
+    /// Reads a regular file without following a link or waiting on a FIFO
+    /// that replaced it since the directory was listed.
+    fn file(&mut self, path: &Path) -> Result<(), CookbooksError> {
+        use std::io::Read as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let io = |e| CookbooksError::Io(path.to_path_buf(), e);
+        let mut file = match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                let ty = std::fs::symlink_metadata(path).map_err(io)?.file_type();
+                self.refuse(path, ty);
+                return Ok(());
+            }
+            Err(e) => return Err(io(e)),
+        };
+        let ty = file.metadata().map_err(io)?.file_type();
+        if !ty.is_file() {
+            self.refuse(path, ty);
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let rel = path
+            .strip_prefix(self.root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        self.files.push(CookbookFile { path: rel, bytes });
+        Ok(())
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+
+    fn refuse(&mut self, path: &Path, ty: std::fs::FileType) {
+        use std::os::unix::fs::FileTypeExt as _;
+        let shown = path.display();
+        let (what, help) = if ty.is_symlink() {
+            let target = std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            let what = if path.exists() {
+                format!("a symbolic link (to {target})")
+            } else {
+                format!("a symbolic link (to {target}, which does not exist)")
+            };
+            let help = if path == self.root {
+                format!("name the directory the link points to in the stack file (`cookbooks \"{target}\"`)")
+            } else if path.is_file() {
+                format!("replace the link with a copy of its file (`cp --remove-destination \"$(readlink -f {shown})\" {shown}`), or remove it")
+            } else {
+                "replace the link with a copy of what it points to, or remove it".into()
+            };
+            (what, help)
+        } else {
+            let what = if ty.is_fifo() {
+                "a FIFO (named pipe)"
+            } else if ty.is_socket() {
+                "a socket"
+            } else if ty.is_block_device() {
+                "a block device"
+            } else if ty.is_char_device() {
+                "a character device"
+            } else {
+                "not a regular file"
+            };
+            (
+                what.to_string(),
+                "remove it: only regular files and directories belong in a cookbook".to_string(),
+            )
+        };
+        self.refused.push(
+            Diagnostic::error(
+                Code::CookbookNotRegularFile,
+                self.span,
+                format!("{shown} is {what}; only regular files inside the cookbooks directory enter the bundle, and stackc follows no link"),
+            )
+            .label("cookbooks directory")
+            .help(help),
+        );
+    }
 }
 
 /// What a build wrote.
@@ -94,9 +229,12 @@ pub struct Built {
     pub bytes: usize,
 }
 
-/// Builds one environment into `out/<stack>-<env>/`, writing each artifact
-/// as it is made into a fresh directory that replaces the old one only once
-/// everything is written. Prints diagnostics and I/O errors.
+/// Builds one environment into `out/<stack>-<env>/`. Each artifact is
+/// written as it is made into a directory of this build's own beside it,
+/// which then takes the old one's place in one atomic step (see
+/// [`swap_in`]): builds running at once into one `out/` all succeed, and
+/// the directory is always one whole build. Prints diagnostics and I/O
+/// errors; writes nothing when the cookbooks are refused.
 pub fn build_to_dir(
     format: MessageFormat,
     file_name: &str,
@@ -105,27 +243,19 @@ pub fn build_to_dir(
     template_format: Format,
     out: &Path,
 ) -> Result<Built, Status> {
-    let user = read_cookbooks(stack.cookbooks.as_deref()).map_err(|e| {
-        eprintln!(
-            "error: cannot read the cookbooks directory {}: {e}",
-            stack
-                .cookbooks
-                .as_deref()
-                .unwrap_or(Path::new("."))
-                .display()
-        );
+    let user = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span).map_err(|e| {
+        e.print(format, file_name, source);
         Status::UserError
     })?;
-    let dir = out.join(stack.qualified_name());
-    let tmp = out.join(format!(".{}.tmp", stack.qualified_name()));
+    let name = stack.qualified_name();
+    let dir = out.join(&name);
     let io_error = |e: std::io::Error| {
         eprintln!("error: cannot write {}: {e}", dir.display());
         Status::UserError
     };
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io_error)?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(io_error)?;
+    std::fs::create_dir_all(out).map_err(io_error)?;
+    sweep_abandoned(out, &name);
+    let tmp = fresh_dir(out, &name).map_err(io_error)?;
     let mut failed: Option<std::io::Error> = None;
     let (mut files, mut bytes) = (0, 0);
     let built = emit::build_into(stack, &user, template_format, &mut |a: Artifact| {
@@ -154,11 +284,109 @@ pub fn build_to_dir(
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(io_error(e));
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io_error)?;
+    if let Err(e) = swap_in(&tmp, &dir) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(io_error(e));
     }
-    std::fs::rename(&tmp, &dir).map_err(io_error)?;
     Ok(Built { dir, files, bytes })
+}
+
+/// The prefix of the directories builds of `name` write into.
+fn tmp_prefix(name: &str) -> String {
+    format!(".{name}.tmp-")
+}
+
+/// A new, empty directory beside `out/<name>` that no other build uses:
+/// named after this process and a counter, created exclusively.
+fn fresh_dir(out: &Path, name: &str) -> std::io::Result<PathBuf> {
+    static BUILDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    loop {
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = out.join(format!("{}{}-{n}", tmp_prefix(name), std::process::id()));
+        match std::fs::create_dir(&tmp) {
+            Ok(()) => return Ok(tmp),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes what builds of `name` that were killed left in `out/`: their
+/// directories name a process that no longer runs.
+fn sweep_abandoned(out: &Path, name: &str) {
+    let prefix = tmp_prefix(name);
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| !stackc_deploy::lock::process_alive(p)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Puts the finished build `tmp` at `dir` atomically and removes what was
+/// there: at no moment is `dir` missing or a mix of two builds. Another
+/// build may swap its own in at the same time; each swap is whole, so the
+/// last one stays.
+fn swap_in(tmp: &Path, dir: &Path) -> std::io::Result<()> {
+    loop {
+        match std::fs::rename(tmp, dir) {
+            Ok(()) => return Ok(()),
+            // `dir` exists: a directory cannot be renamed over a full one.
+            Err(_) if dir.is_dir() => match exchange(tmp, dir) {
+                // `tmp` now holds the previous build.
+                Ok(()) => return std::fs::remove_dir_all(tmp),
+                // `dir` went away in between: rename again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Exchanges two directories in one step (Linux `renameat2` with
+/// `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are NUL-terminated C strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere: the old build is moved aside first, so `dir` is missing for
+/// a moment (a reader may see no build, never a mix).
+#[cfg(not(target_os = "linux"))]
+fn exchange(tmp: &Path, dir: &Path) -> std::io::Result<()> {
+    let aside = fresh_dir(dir.parent().unwrap_or(Path::new(".")), "replaced")?;
+    std::fs::remove_dir(&aside)?;
+    std::fs::rename(dir, &aside)?;
+    std::fs::rename(tmp, dir)?;
+    std::fs::rename(&aside, tmp)
 }
 
 pub fn run(

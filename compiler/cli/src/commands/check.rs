@@ -7,6 +7,7 @@ use stackc_core::diag;
 use stackc_core::ir::Program;
 use stackc_core::syntax;
 
+use super::build::read_cookbooks;
 use super::{read, SourceFile, Status};
 use crate::cli::MessageFormat;
 use crate::output;
@@ -54,9 +55,33 @@ fn load_with<T>(
     }
 }
 
+/// Reads each environment's cookbooks as a build would, so that what a
+/// build refuses (links, FIFOs, devices) is reported by `check` too.
+fn check_cookbooks(
+    format: MessageFormat,
+    file: &SourceFile,
+    program: &Program,
+) -> Result<(), Status> {
+    let mut seen = Vec::new();
+    for stack in &program.environments {
+        if seen.contains(&&stack.cookbooks) {
+            continue;
+        }
+        seen.push(&stack.cookbooks);
+        if let Err(e) = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span) {
+            e.print(format, &file.name(), &file.text);
+            return Err(Status::UserError);
+        }
+    }
+    Ok(())
+}
+
 pub fn run(format: MessageFormat, path: &Path) -> Status {
     match load(format, path) {
         Ok((file, program)) => {
+            if let Err(status) = check_cookbooks(format, &file, &program) {
+                return status;
+            }
             if format == MessageFormat::Human {
                 let envs: Vec<&str> = program
                     .environments

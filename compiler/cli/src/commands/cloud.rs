@@ -6,7 +6,8 @@ use std::path::Path;
 
 use stackc_core::emit::Format;
 use stackc_deploy::aws::Aws;
-use stackc_deploy::deploy::{self, Artifacts, DeployError, Options, Outcome, Ui};
+use stackc_deploy::deploy::{self, Answer, Artifacts, DeployError, Options, Outcome, Ui};
+use stackc_deploy::lock::Holder;
 
 use super::build::{build_to_dir, environments};
 use super::{check::load, Status};
@@ -21,15 +22,43 @@ pub struct Target<'a> {
     pub profile: Option<&'a str>,
 }
 
-fn confirm(question: &str) -> Option<bool> {
+/// Asks on the terminal. The line is read on a thread of its own, so the
+/// flow awaiting the answer can be stopped by Ctrl-C meanwhile.
+fn confirm(question: &str) -> Answer {
     if !std::io::stdin().is_terminal() {
-        return None;
+        return deploy::answer(None);
     }
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).ok()?;
-    Some(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let yes = std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .ok()
+            .map(|_| matches!(answer.trim(), "y" | "Y" | "yes" | "YES"));
+        let _ = tx.send(yes);
+    });
+    Box::pin(async move { rx.await.ok().flatten() })
+}
+
+/// Fires on Ctrl-C.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler: never fires.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The settings of deploy, diff and destroy from their flags.
+pub fn flags(yes: bool, converge: bool, force_unlock: bool) -> Options {
+    Options {
+        yes,
+        converge,
+        force_unlock,
+        ..Options::default()
+    }
 }
 
 /// The async runtime the AWS commands run on.
@@ -41,7 +70,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime starts")
 }
 
-/// Runs a flow; Ctrl-C stops stackc but never the stack operation.
+/// Runs the bootstrap; Ctrl-C stops stackc but never the stack operation.
 fn run_flow<F>(what: &str, stack: &str, flow: F) -> Status
 where
     F: std::future::Future<Output = Result<Outcome, DeployError>>,
@@ -60,8 +89,20 @@ where
             );
             Status::Interrupted
         }
-        Some(Ok(_)) => Status::Ok,
-        Some(Err(e)) => {
+        Some(result) => status_of(result),
+    }
+}
+
+/// The exit status of a flow, its error printed: Ctrl-C exits 130, having
+/// said what it cleaned up and what is left.
+fn status_of(result: Result<Outcome, DeployError>) -> Status {
+    match result {
+        Ok(_) => Status::Ok,
+        Err(e @ DeployError::Interrupted(_)) => {
+            eprintln!("\n{e}");
+            Status::Interrupted
+        }
+        Err(e) => {
             eprintln!("error: {e}");
             Status::UserError
         }
@@ -107,7 +148,11 @@ pub enum Action {
     Destroy,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `stackc deploy`, `diff` or `destroy` of one environment, holding its
+/// lock: the local one (a lock file in `out/`, held while the environment
+/// is built, uploaded and changed, so that two runs from one checkout
+/// neither build over each other nor both change the stack) and the one in
+/// the artifact bucket (see [`stackc_deploy::lock`]).
 pub fn run(
     format: MessageFormat,
     path: &Path,
@@ -115,8 +160,7 @@ pub fn run(
     out: &Path,
     target: &Target,
     action: Action,
-    yes: bool,
-    converge: bool,
+    opts: Options,
 ) -> Status {
     let (file, program) = match load(format, path) {
         Ok(x) => x,
@@ -127,23 +171,19 @@ pub fn run(
         Err(status) => return status,
     };
     let region = target.region.unwrap_or(&stack.region).to_string();
-    let opts = Options {
-        yes,
-        converge,
-        ..Options::default()
-    };
     let stack_name = stack.qualified_name();
+    let operation = match action {
+        Action::Deploy => "deploy",
+        Action::Diff => "diff",
+        Action::Destroy => "destroy",
+    };
+    let _local = match LocalLock::take(out, &Holder::here(&stack_name, operation)) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
     if action == Action::Destroy {
-        return run_flow("the deletion", &stack_name, async {
-            let aws = Aws::connect(&region, target.profile).await;
-            let mut err = std::io::stderr();
-            let mut ask = confirm;
-            let mut ui = Ui {
-                out: &mut err,
-                confirm: &mut ask,
-                progress: std::io::stderr().is_terminal(),
-            };
-            deploy::destroy(&aws, &mut ui, &opts, &stack_name).await
+        return run_locked(&region, target, async |aws: &Aws, ui: &mut Ui<'_>| {
+            deploy::destroy(aws, ui, &opts, &stack_name, &region, ctrl_c()).await
         });
     }
     let dir = match build_to_dir(format, &file.name(), &file.text, stack, Format::Json, out) {
@@ -190,13 +230,23 @@ pub fn run(
         );
         return Status::UserError;
     }
-    let what = if action == Action::Deploy {
-        "the deployment"
-    } else {
-        "the plan"
-    };
-    run_flow(what, &stack_name, async {
-        let aws = Aws::connect(&region, target.profile).await;
+    run_locked(
+        &region,
+        target,
+        async |aws: &Aws, ui: &mut Ui<'_>| match action {
+            Action::Diff => deploy::diff(aws, ui, &opts, &artifacts, ctrl_c()).await,
+            _ => deploy::deploy(aws, ui, &opts, &artifacts, ctrl_c()).await,
+        },
+    )
+}
+
+/// Runs a flow that handles Ctrl-C itself (see [`deploy::locked`]).
+fn run_locked<F>(region: &str, target: &Target, flow: F) -> Status
+where
+    F: AsyncFnOnce(&Aws, &mut Ui<'_>) -> Result<Outcome, DeployError>,
+{
+    let result = runtime().block_on(async {
+        let aws = Aws::connect(region, target.profile).await;
         let mut err = std::io::stderr();
         let mut ask = confirm;
         let mut ui = Ui {
@@ -204,9 +254,53 @@ pub fn run(
             confirm: &mut ask,
             progress: std::io::stderr().is_terminal(),
         };
-        match action {
-            Action::Diff => deploy::diff(&aws, &mut ui, &opts, &artifacts).await,
-            _ => deploy::deploy(&aws, &mut ui, &opts, &artifacts).await,
+        flow(&aws, &mut ui).await
+    });
+    status_of(result)
+}
+
+/// The lock file `out/.<stack>-<env>.lock`, held (an advisory lock the
+/// system releases when the process ends, however it ends) while one
+/// deploy, diff or destroy of the environment runs from this checkout; it
+/// names the holder for the next one.
+struct LocalLock {
+    _file: std::fs::File,
+}
+
+impl LocalLock {
+    fn take(out: &Path, me: &Holder) -> Result<LocalLock, Status> {
+        let path = out.join(format!(".{}.lock", me.stack));
+        let fail = |e: std::io::Error| {
+            eprintln!("error: cannot take the lock {}: {e}", path.display());
+            Status::UserError
+        };
+        std::fs::create_dir_all(out).map_err(fail)?;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(fail)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let held = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = serde_json::from_str::<Holder>(&held)
+                    .map_or_else(|_| "another stackc".to_string(), |h| h.to_string());
+                eprintln!(
+                    "error: {} is locked: {holder} holds {}\nhelp: wait for that run to finish (it runs from this checkout on this machine; the lock goes when it ends)",
+                    me.stack,
+                    path.display()
+                );
+                return Err(Status::UserError);
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
         }
-    })
+        let text = serde_json::to_string_pretty(me).expect("a holder serializes");
+        file.set_len(0)
+            .and_then(|()| file.write_all(text.as_bytes()))
+            .map_err(fail)?;
+        Ok(LocalLock { _file: file })
+    }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::{duplicate, exact, firsts, Checker};
 use crate::cookbooks;
 use crate::diag::{did_you_mean, suggest, Code, Diagnostic, Span};
+use crate::emit::cfn::userdata::VOLUME_DEVICES;
 use crate::ir::{
     Alarm, Comparison, Event, HealthCheck, Layer, Listener, LoadBalancer, LoadRule, Recipe,
     RecipeOrigin, Scaling, Schedule, ScheduleEntry, Volume,
@@ -181,6 +182,7 @@ impl Checker<'_> {
                     self.no_children(kid);
                     instance_type = self.instance_type(kid);
                 }
+                "volume" if volumes.len() == VOLUME_DEVICES.len() => self.too_many_volumes(kid),
                 "volume" => volumes.extend(self.volume(kid, &volumes)),
                 "recipes" => user_recipes = self.user_recipes(kid, cookbooks),
                 "load-balancer" => {
@@ -261,6 +263,23 @@ impl Checker<'_> {
             }),
         );
         None
+    }
+
+    /// A volume past the last device name a layer's volumes take
+    /// (`/dev/sdp`): two volumes on one device would not both attach.
+    fn too_many_volumes(&mut self, node: &Node) {
+        self.push(
+            Diagnostic::error(
+                Code::TooManyVolumes,
+                node.name_span,
+                format!(
+                    "a layer has at most {} volumes (/dev/sdf to /dev/sdp)",
+                    VOLUME_DEVICES.len()
+                ),
+            )
+            .label("one volume too many")
+            .help("put several directories on one volume (mount it once and use subdirectories), or move some to another layer"),
+        );
     }
 
     fn volume(&mut self, node: &Node, seen: &[Volume]) -> Option<Volume> {

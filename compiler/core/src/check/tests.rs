@@ -366,3 +366,28 @@ fn an_outline_reports_what_check_reports() {
         .0
         .is_none());
 }
+
+#[test]
+fn a_layer_takes_as_many_volumes_as_there_are_device_names() {
+    let most = crate::emit::cfn::userdata::VOLUME_DEVICES.len();
+    let stack = |n: usize| {
+        let volumes: String = (0..n)
+            .map(|i| format!("volume \"/srv/v{i}\" size=\"1GiB\"; "))
+            .collect();
+        format!("stack s {{ region us-east-1; layer box type=custom {{ {volumes} }} }}")
+    };
+    assert_eq!(
+        program(&stack(most)).environments[0].layers[0]
+            .volumes
+            .len(),
+        most
+    );
+    assert_eq!(codes(&stack(most + 1)), [Code::TooManyVolumes]);
+    assert_eq!(codes(&stack(most + 2)), [Code::TooManyVolumes; 2]);
+    // An environment that adds one past the last is refused too.
+    let over = stack(most).replace(
+        " } }",
+        " }; environment test { layer box { volume \"/srv/extra\" size=\"1GiB\" } } }",
+    );
+    assert_eq!(codes(&over), [Code::TooManyVolumes]);
+}

@@ -526,6 +526,39 @@ cookbook bundle at boot; this error means the bootstrap itself grew too large.";
 "Every cookbook in the bundle needs a metadata.rb with `name` (equal to its
 directory name) and `version` (x.y.z).";
 
+    CookbookNotRegularFile "cookbook_not_regular_file" "an entry of the cookbooks directory is a link, FIFO, socket or device"
+"Only regular files and directories inside the stack's cookbooks directory
+enter the bundle that `stackc deploy` uploads and every instance downloads. A
+symbolic link (even one pointing inside the directory), a FIFO, a socket or a
+device is refused rather than followed or read: a link to /proc/self/environ
+or ~/.aws/credentials would put this machine's secrets into the bundle, and a
+link makes the bundle depend on the machine that built it. The cookbooks
+directory named in the stack file must itself be a directory, not a link.
+
+    $ ls -l cookbooks/goldcar/files/default
+    env -> /proc/self/environ
+
+Fix: copy the file into the cookbooks directory in place of the link
+(`cp --remove-destination \"$(readlink -f env)\" env`), or remove the entry; for
+a linked cookbooks directory, name its target in the stack file
+(`cookbooks \"../shared/cookbooks\"`). Hidden entries (`.git`, `.kitchen`)
+are skipped and never read.";
+
+    TooManyVolumes "too_many_volumes" "a layer has more volumes than device names"
+"A layer's extra EBS volumes are attached as /dev/sdf, /dev/sdg, ... /dev/sdp,
+the range AWS recommends for EBS volumes on Linux: at most 11 volumes, besides
+the root volume. Most instance types share about 28 attachments between
+volumes and network interfaces, so more would not attach everywhere anyway.
+
+    layer db type=custom {
+        volume \"/data1\" size=\"100GiB\"
+        // ... eleven more
+    }
+
+Fix: put several directories on one volume (mount it once and use
+subdirectories, or a larger volume), or move some of the storage to another
+layer.";
+
     BadLockFile "bad_lock_file" "the lock file is not well-formed"
 "The lock file (`stack.lock` beside `stack.kdl`) pins the machine image of
 every region, operating system and architecture the stack's environments use,

@@ -85,9 +85,9 @@ pub fn emit(
         "DeviceName": root_device,
         "Ebs": { "VolumeSize": 20, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true },
     })];
-    for (i, v) in host.volumes.iter().enumerate() {
+    for (v, device) in userdata::volume_devices(host) {
         disks.push(json!({
-            "DeviceName": format!("/dev/{}", userdata::volume_device(i)),
+            "DeviceName": format!("/dev/{device}"),
             "Ebs": { "VolumeSize": v.size_gib, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true },
         }));
     }

@@ -268,3 +268,54 @@ fn a_group_of_one_keeps_one_in_service_while_it_is_replaced() {
             .is_none());
     }
 }
+
+/// Every string in a JSON value, in order (the user data is a join of
+/// text and references).
+fn strings(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+        Value::Object(map) => map.values().for_each(|i| strings(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_most_volumes_a_layer_takes_attach_on_distinct_devices_the_bootstrap_mounts() {
+    let most = super::userdata::VOLUME_DEVICES.len();
+    let volumes: String = (0..most)
+        .map(|i| format!("volume \"/srv/v{i}\" size=\"1GiB\"; "))
+        .collect();
+    let src = format!("stack s {{ region us-east-1; layer box type=custom {{ {volumes} }} }}");
+    let t = template(&program(&src).environments[0]);
+    let data = &t["Resources"]["BoxLaunchTemplate"]["Properties"]["LaunchTemplateData"];
+    let devices: Vec<&str> = data["BlockDeviceMappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1) // the root volume
+        .map(|d| d["DeviceName"].as_str().unwrap())
+        .collect();
+    assert_eq!(devices.len(), most);
+    let distinct: std::collections::BTreeSet<&str> = devices.iter().copied().collect();
+    assert_eq!(distinct.len(), most, "{devices:?}");
+    assert_eq!((devices[0], devices[most - 1]), ("/dev/sdf", "/dev/sdp"));
+    let mut script = String::new();
+    strings(&data["UserData"], &mut script);
+    let mounted: Vec<String> = script
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mount_volume '"))
+        .map(|rest| format!("/dev/{}", &rest[..rest.find('\'').unwrap()]))
+        .collect();
+    assert_eq!(
+        mounted, devices,
+        "the bootstrap mounts the devices the template attaches"
+    );
+    for (i, line) in script
+        .lines()
+        .filter(|l| l.trim().starts_with("mount_volume '"))
+        .enumerate()
+    {
+        assert!(line.ends_with(&format!("'/srv/v{i}'")), "{line}");
+    }
+}

@@ -8,7 +8,7 @@ use super::shared::{bundle_parameter, group_name, SETUP_HOOK};
 use super::template::pascal;
 use crate::diag::{Code, Diagnostic};
 use crate::emit::node::{instance_layers, log_group_prefix};
-use crate::ir::{Layer, Stack};
+use crate::ir::{Layer, Stack, Volume as IrVolume};
 
 /// EC2 refuses user data above this size.
 pub const MAX_USER_DATA: usize = 16 * 1024;
@@ -30,10 +30,17 @@ fn mark(id: &str) -> String {
 /// are at most 256 characters, plus the ARN's prefix.
 const TOPIC_ARN_ROOM: usize = 256 + 64;
 
-/// Device name of the `i`-th extra volume (`sdf`, `sdg`, ...).
-pub fn volume_device(i: usize) -> String {
-    let letter = (b'f' + (i as u8).min(20)) as char;
-    format!("sd{letter}")
+/// The device names of a layer's extra volumes, in order: the range AWS
+/// recommends for EBS volumes on Linux (`/dev/sd[f-p]`). Their number is
+/// the most volumes a layer may have (the checker says so), so no two
+/// volumes of an instance ever share a device.
+pub const VOLUME_DEVICES: [&str; 11] = [
+    "sdf", "sdg", "sdh", "sdi", "sdj", "sdk", "sdl", "sdm", "sdn", "sdo", "sdp",
+];
+
+/// Each extra volume of `host` with its device name (`sdf`, `sdg`, ...).
+pub fn volume_devices(host: &Layer) -> impl Iterator<Item = (&IrVolume, &'static str)> {
+    host.volumes.iter().zip(VOLUME_DEVICES)
 }
 
 #[derive(Serialize)]
@@ -85,12 +92,9 @@ pub fn script(
     topic: &str,
 ) -> String {
     let env = environment();
-    let volumes: Vec<Volume> = host
-        .volumes
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Volume {
-            device: volume_device(i),
+    let volumes: Vec<Volume> = volume_devices(host)
+        .map(|(v, device)| Volume {
+            device: device.to_string(),
             mount: v.mount.clone(),
         })
         .collect();

@@ -1,0 +1,347 @@
+//! What a terminal diagnostic shows of its file: the lines its labels are
+//! on, a line of context around them, and of a long line only a window
+//! around each label's ends. miette lays out the caret lines with
+//! `format!` widths, which panic past 65,535 columns, and it scans the file
+//! from its start for each diagnostic; an excerpt keeps both small, so a
+//! diagnostic costs the same on line 1 or line 100,000, at column 10 or
+//! 1,000,000, and the header still names the real line and column.
+
+use std::collections::HashMap;
+
+use super::Span;
+
+/// Lines longer than this (in characters) are cut to windows.
+const LONG_LINE: usize = 200;
+/// Characters kept on each side of a label's end on a long line.
+const WINDOW: usize = 60;
+/// Lines of context shown before and after the labelled lines (miette's default).
+const CONTEXT: usize = 1;
+
+/// Where each line starts, and how many characters precede every 1 KiB
+/// mark: line and column of any offset in O(log n + 1 KiB).
+pub struct SourceIndex<'s> {
+    text: &'s str,
+    line_starts: Vec<usize>,
+    chars_at_mark: Vec<usize>,
+}
+
+/// Bytes between two marks of [`SourceIndex::chars_at_mark`].
+const MARK: usize = 1024;
+
+impl<'s> SourceIndex<'s> {
+    /// Indexes `text` (one pass).
+    pub fn new(text: &'s str) -> Self {
+        let bytes = text.as_bytes();
+        let line_starts = std::iter::once(0)
+            .chain(memchr_newlines(bytes).map(|i| i + 1))
+            .collect();
+        let mut chars_at_mark = Vec::with_capacity(bytes.len() / MARK + 1);
+        let mut chars = 0;
+        for block in bytes.chunks(MARK) {
+            chars_at_mark.push(chars);
+            chars += count_chars(block);
+        }
+        chars_at_mark.push(chars);
+        SourceIndex {
+            text,
+            line_starts,
+            chars_at_mark,
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &'s str {
+        self.text
+    }
+
+    /// `offset` moved into the text and back onto a character boundary.
+    fn clamp(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    /// 0-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Start and end (before `\n` or `\r\n`) of a 0-based line.
+    fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let start = self.line_starts[line];
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' && end < self.text.len() {
+            end -= 1;
+        }
+        (start, end)
+    }
+
+    /// Characters before a byte offset (on a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let mark = offset / MARK;
+        self.chars_at_mark[mark] + count_chars(&self.text.as_bytes()[mark * MARK..offset])
+    }
+
+    /// The text of a 1-based line, without its line end.
+    pub fn line_text(&self, line: usize) -> &'s str {
+        match line.checked_sub(1).filter(|l| *l < self.line_starts.len()) {
+            Some(l) => {
+                let (a, b) = self.line_bounds(l);
+                &self.text[a..b]
+            }
+            None => "",
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = self.clamp(offset);
+        let line = self.line_of(offset);
+        let column = self.chars_before(offset) - self.chars_before(self.line_starts[line]);
+        (line + 1, column + 1)
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+}
+
+/// Characters in UTF-8 bytes: the bytes that are not continuation bytes.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
+}
+
+/// A part of the excerpt: consecutive lines of the file.
+#[derive(Debug)]
+struct Segment {
+    /// Byte range in the excerpt's text.
+    start: usize,
+    end: usize,
+    /// 0-based line in the file of its first line.
+    first_line: usize,
+    /// Lines in it.
+    lines: usize,
+}
+
+/// The lines of a diagnostic's labels, cut to size, with the labels' spans
+/// moved into them. miette renders it in place of the file.
+#[derive(Debug)]
+pub struct Excerpt {
+    name: String,
+    text: String,
+    segments: Vec<Segment>,
+    /// Each label's span in `text`, in the order given.
+    pub spans: Vec<Span>,
+    /// Each label's 0-based line and column (characters) in the file.
+    places: Vec<(usize, usize)>,
+}
+
+impl Excerpt {
+    /// The excerpt of `index`'s file that shows `spans`.
+    pub fn new(name: &str, index: &SourceIndex, spans: &[Span]) -> Excerpt {
+        let spans: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|s| {
+                let start = index.clamp(s.offset);
+                (
+                    start,
+                    index.clamp(s.offset.saturating_add(s.len)).max(start),
+                )
+            })
+            .collect();
+        let mut points: HashMap<usize, usize> = HashMap::new();
+        // Line ranges to show, merged when they touch.
+        let mut ranges: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|&(a, b)| {
+                let first = index.line_of(a).saturating_sub(CONTEXT);
+                let last = (index.line_of(b) + CONTEXT).min(index.line_starts.len() - 1);
+                (first, last)
+            })
+            .collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (first, last) in ranges {
+            match merged.last_mut() {
+                Some(prev) if first <= prev.1 + 1 => prev.1 = prev.1.max(last),
+                _ => merged.push((first, last)),
+            }
+        }
+        let mut ends: Vec<usize> = spans.iter().flat_map(|&(a, b)| [a, b]).collect();
+        ends.sort_unstable();
+        ends.dedup();
+        let mut text = String::new();
+        let mut segments = Vec::new();
+        for (first, last) in merged {
+            let start = text.len();
+            for line in first..=last {
+                let (a, b) = index.line_bounds(line);
+                let lo = ends.partition_point(|&p| p < a);
+                let hi = ends.partition_point(|&p| p <= b);
+                write_line(index.text, (a, b), &ends[lo..hi], &mut text, &mut points);
+                // A label may end after the line's last character (on its `\n`).
+                let next = index.line_starts.get(line + 1).copied();
+                for &p in &ends[hi..] {
+                    if next.is_some_and(|n| p < n) {
+                        points.entry(p).or_insert(text.len());
+                    }
+                }
+                text.push('\n');
+            }
+            segments.push(Segment {
+                start,
+                end: text.len(),
+                first_line: first,
+                lines: last - first + 1,
+            });
+        }
+        let places = spans
+            .iter()
+            .map(|&(a, _)| {
+                let (line, column) = index.line_column(a);
+                (line - 1, column - 1)
+            })
+            .collect();
+        let spans = spans
+            .iter()
+            .map(|&(a, b)| {
+                let (a, b) = (points[&a], points[&b]);
+                Span::new(a, b.max(a) - a)
+            })
+            .collect();
+        Excerpt {
+            name: name.to_string(),
+            text,
+            segments,
+            spans,
+            places,
+        }
+    }
+
+    fn segment(&self, offset: usize) -> Option<&Segment> {
+        self.segments
+            .iter()
+            .find(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+    }
+}
+
+/// Appends one line of the file (`a..b`) to `out`: whole when it is short,
+/// else the windows around the label ends on it, joined by `…`. Control
+/// characters are shown as `�` (a stack file must not drive the terminal).
+/// Records where each end lands in `out`.
+fn write_line(
+    text: &str,
+    (a, b): (usize, usize),
+    ends: &[usize],
+    out: &mut String,
+    points: &mut HashMap<usize, usize>,
+) {
+    let line = &text[a..b];
+    let windows: Vec<(usize, usize)> = if line.chars().nth(LONG_LINE).is_none() {
+        vec![(a, b)]
+    } else if ends.is_empty() {
+        vec![(a, forward(text, a, b, 2 * WINDOW))]
+    } else {
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        for &p in ends {
+            let (lo, hi) = (back(text, a, p, WINDOW), forward(text, p, b, WINDOW));
+            match windows.last_mut() {
+                Some(prev) if lo <= prev.1 => prev.1 = prev.1.max(hi),
+                _ => windows.push((lo, hi)),
+            }
+        }
+        windows
+    };
+    for (i, &(lo, hi)) in windows.iter().enumerate() {
+        if lo > a {
+            out.push_str(if i == 0 { "…" } else { " … " });
+        }
+        let start = out.len();
+        out.extend(text[lo..hi].chars().map(shown));
+        for &p in ends.iter().filter(|&&p| lo <= p && p <= hi) {
+            let at = start
+                + text[lo..p]
+                    .chars()
+                    .map(|c| shown(c).len_utf8())
+                    .sum::<usize>();
+            points.entry(p).or_insert(at);
+        }
+    }
+    if windows.last().is_some_and(|w| w.1 < b) {
+        out.push('…');
+    }
+}
+
+/// How a character of the file is shown: control characters as `�`.
+fn shown(c: char) -> char {
+    if c.is_control() && c != '\t' {
+        '\u{fffd}'
+    } else {
+        c
+    }
+}
+
+/// The offset `n` characters before `p`, not before `floor`.
+fn back(text: &str, floor: usize, p: usize, n: usize) -> usize {
+    text[floor..p]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(floor, |(i, _)| floor + i)
+}
+
+/// The offset `n` characters after `p`, not after `ceiling`.
+fn forward(text: &str, p: usize, ceiling: usize, n: usize) -> usize {
+    text[p..ceiling]
+        .char_indices()
+        .nth(n)
+        .map_or(ceiling, |(i, _)| p + i)
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let segment = self
+            .segment(span.offset())
+            .filter(|s| span.offset() + span.len() <= s.end)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        // Without context miette asks for a label's place (the header's
+        // line:column); with context, for the lines to draw.
+        let label = self
+            .spans
+            .iter()
+            .position(|s| s.offset == span.offset() && s.len == span.len());
+        if let Some(i) = label.filter(|_| before == 0 && after == 0) {
+            let (line, column) = self.places[i];
+            return Ok(Box::new(miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                &self.text.as_bytes()[span.offset()..span.offset() + span.len()],
+                *span,
+                line,
+                column,
+                1,
+            )));
+        }
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            &self.text.as_bytes()[segment.start..segment.end],
+            (segment.start, segment.end - segment.start).into(),
+            segment.first_line,
+            0,
+            segment.lines,
+        )))
+    }
+}

@@ -15,6 +15,10 @@ pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
 /// Deepest block nesting accepted; kdl-rs recurses per level and overflows
 /// its stack near 1,000 levels.
 pub const MAX_DEPTH: usize = 64;
+/// Most arguments and properties one node may have (a real node has a
+/// handful); past it the checker's work and its diagnostics would grow with
+/// an absurd number.
+pub const MAX_ENTRIES: usize = 1_000;
 
 /// A parsed stack file: its top-level nodes.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,10 +276,47 @@ pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
             "a stack file needs a handful of levels; flatten this structure",
         )]);
     }
-    if let Some(nodes) = fast::parse(source) {
-        return Ok(Document { nodes });
+    let doc = match fast::parse(source) {
+        Some(nodes) => Document { nodes },
+        None => parse_with_kdl(source)?,
+    };
+    let crowded = too_many_entries(&doc.nodes);
+    if crowded.is_empty() {
+        Ok(doc)
+    } else {
+        Err(crowded)
     }
-    parse_with_kdl(source)
+}
+
+/// A diagnostic for each node with more than [`MAX_ENTRIES`] arguments and
+/// properties, at its first entry past the limit.
+fn too_many_entries(nodes: &[Node]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut work: Vec<&Node> = nodes.iter().collect();
+    while let Some(node) = work.pop() {
+        if node.args.len() + node.props.len() > MAX_ENTRIES {
+            let spans = node.args.iter().map(|a| a.span);
+            let spans = spans.chain(node.props.iter().map(|p| p.key_span));
+            let mut spans: Vec<Span> = spans.collect();
+            spans.sort_by_key(|s| s.offset);
+            out.push(
+                Diagnostic::error(
+                    Code::TooManyEntries,
+                    spans[MAX_ENTRIES],
+                    format!(
+                        "`{}` has {} arguments and properties; stackc accepts at most {MAX_ENTRIES}",
+                        node.name,
+                        spans.len()
+                    ),
+                )
+                .label("the first one too many")
+                .help("remove the extra entries; put data in `custom-json`, one node per key"),
+            );
+        }
+        work.extend(node.kids());
+    }
+    out.sort_by_key(|d| d.span.offset);
+    out
 }
 
 /// Parses with kdl-rs, the reference: every syntax error is reported.

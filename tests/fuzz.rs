@@ -449,24 +449,34 @@ pub struct Run<'c> {
 }
 
 thread_local! {
+    /// Set while this thread runs an input: its panics are kept, not printed.
+    static CAPTURING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Keeps panic messages for the report instead of printing them.
+/// Keeps the panic messages of inputs for the report instead of printing
+/// them; other panics (a failing test beside this one) print as before.
 fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "(no message)".into());
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{message}{place}")));
-    }));
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CAPTURING.with(std::cell::Cell::get) {
+                return previous(info);
+            }
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{message}{place}")));
+        }));
+    });
 }
 
 impl Run<'_> {
@@ -481,7 +491,9 @@ impl Run<'_> {
                 let _ = std::fs::write(dir.join("current.kdl"), &bytes);
             }
             let t = Instant::now();
+            CAPTURING.with(|c| c.set(true));
             let result = std::panic::catch_unwind(|| exercise(&bytes));
+            CAPTURING.with(|c| c.set(false));
             let time = t.elapsed();
             summary.inputs += 1;
             summary.bytes += bytes.len() as u64;

@@ -619,3 +619,74 @@ fn lock_names_the_cinc_metadata_it_cannot_read_and_writes_nothing() {
     assert_eq!(server.requests("/nothing-here?p=amazon&pv=2023"), 1);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// The `[file:line:column]` header of the first rendered diagnostic.
+fn header_place(stderr: &str) -> (usize, usize) {
+    let start = stderr.find("stack.kdl:").expect("a header naming the file") + "stack.kdl:".len();
+    let rest = &stderr[start..];
+    let end = rest.find(']').expect("the header ends");
+    let (line, column) = rest[..end].split_once(':').expect("line:column");
+    (line.parse().unwrap(), column.parse().unwrap())
+}
+
+/// Line and column of the first JSON diagnostic.
+fn json_place(stdout: &[u8]) -> (usize, usize) {
+    let first = String::from_utf8_lossy(stdout);
+    let d: serde_json::Value =
+        serde_json::from_str(first.lines().next().expect("a diagnostic")).unwrap();
+    (
+        d["line"].as_u64().unwrap() as usize,
+        d["column"].as_u64().unwrap() as usize,
+    )
+}
+
+#[test]
+fn diagnostics_far_along_a_line_are_rendered_with_their_place() {
+    // miette lays out carets with format widths, which panic past 65,535
+    // columns; the renderer shows a window of a long line instead.
+    for column in [70_000, 1_000_000] {
+        let pad = " ".repeat(column - 1);
+        // A checker error (an unknown node) and a syntax error (`fmt` reports only those).
+        let unknown = format!("stack s {{\n    region us-east-1\n{pad}bogus 1\n}}\n");
+        let syntax = format!("stack s {{\n    region us-east-1\n{pad}a=\n}}\n");
+        for (what, text, commands) in [
+            ("unknown node", &unknown, &["check", "build"][..]),
+            ("syntax error", &syntax, &["check", "build", "fmt"][..]),
+        ] {
+            let path = temp_file(
+                &format!("long-{column}-{}", what.replace(' ', "-")),
+                text.as_bytes(),
+            );
+            let file = path.to_str().unwrap();
+            let out_dir = path.with_file_name("out");
+            for command in commands {
+                let mut args = vec![*command, file];
+                if *command == "build" {
+                    args.extend(["--out", out_dir.to_str().unwrap()]);
+                }
+                let human = stackc(&args);
+                let err = stderr(&human);
+                assert_eq!(
+                    human.status.code(),
+                    Some(1),
+                    "{what} at {column}, {command}: {err:.2000}"
+                );
+                assert!(!err.contains("panicked"), "{err:.2000}");
+                let place = header_place(&err);
+                assert_eq!(place.0, 3, "{what}, {command}: {err:.2000}");
+                if what == "unknown node" {
+                    assert_eq!(place.1, column, "{what}, {command}: {err:.2000}");
+                    assert!(err.contains("stackc::unknown_node"), "{err:.2000}");
+                }
+                // The excerpt is a window, not the whole line, and still has the caret.
+                assert!(err.lines().all(|l| l.chars().count() < 400), "{err:.2000}");
+                assert!(err.contains('▲') || err.contains('┬'), "{err:.2000}");
+                let mut json_args = vec!["--message-format", "json"];
+                json_args.extend(&args);
+                let json = stackc(&json_args);
+                assert_eq!(json.status.code(), Some(1), "{}", stderr(&json));
+                assert_eq!(json_place(&json.stdout), place, "{what}, {command}");
+            }
+        }
+    }
+}

@@ -16,6 +16,8 @@ const LONG_LINE: usize = 200;
 const WINDOW: usize = 60;
 /// Lines of context shown before and after the labelled lines (miette's default).
 const CONTEXT: usize = 1;
+/// Excerpts this few lines apart are shown as one, the lines between included.
+const JOIN_GAP: usize = 8;
 
 /// Where each line starts, and how many characters precede every 1 KiB
 /// mark: line and column of any offset in O(log n + 1 KiB).
@@ -160,19 +162,26 @@ impl Excerpt {
             .collect();
         let mut points: HashMap<usize, usize> = HashMap::new();
         // Line ranges to show, merged when they touch.
+        // The empty "line" after a final newline is shown only when a label is on it.
+        let text_len = index.text.len();
+        let last_line = index.line_starts.len() - 1;
+        let last_context = match index.line_starts[last_line] {
+            start if start == text_len && last_line > 0 => last_line - 1,
+            _ => last_line,
+        };
         let mut ranges: Vec<(usize, usize)> = spans
             .iter()
             .map(|&(a, b)| {
                 let first = index.line_of(a).saturating_sub(CONTEXT);
-                let last = (index.line_of(b) + CONTEXT).min(index.line_starts.len() - 1);
-                (first, last)
+                let end = index.line_of(b);
+                (first, (end + CONTEXT).min(last_context).max(end))
             })
             .collect();
         ranges.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::new();
         for (first, last) in ranges {
             match merged.last_mut() {
-                Some(prev) if first <= prev.1 + 1 => prev.1 = prev.1.max(last),
+                Some(prev) if first <= prev.1 + 1 + JOIN_GAP => prev.1 = prev.1.max(last),
                 _ => merged.push((first, last)),
             }
         }
@@ -195,7 +204,11 @@ impl Excerpt {
                         points.entry(p).or_insert(text.len());
                     }
                 }
-                text.push('\n');
+                // Not after the empty "line" at the end of the file: miette
+                // shows no line there, as for an empty file.
+                if a < text_len {
+                    text.push('\n');
+                }
             }
             segments.push(Segment {
                 start,
@@ -343,5 +356,69 @@ impl miette::SourceCode for Excerpt {
             0,
             segment.lines,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{render_human, Code, Diagnostic, SourceIndex, Span};
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "ab\né漢x\r\nlast";
+        let index = SourceIndex::new(text);
+        for offset in 0..=text.len() {
+            assert_eq!(
+                index.line_column(offset),
+                crate::diag::line_column(text, offset),
+                "offset {offset}"
+            );
+        }
+        assert_eq!(index.line_text(2), "é漢x");
+        assert_eq!(index.line_text(3), "last");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_each_label() {
+        // A repeat 1,000,000 characters after the first, on one line.
+        let pad = "é".repeat(999_990);
+        let text = format!("a\nnode k=1 {pad} k=2\nb\n");
+        let second = text.rfind("k=2").unwrap();
+        let d = Diagnostic::error(Code::DuplicateProperty, Span::new(second, 3), "twice")
+            .related(Span::new(7, 3), "first given here");
+        let out = render_human(&[d], "stack.kdl", &text, false);
+        let (line, column) = crate::diag::line_column(&text, second);
+        assert_eq!((line, column), (2, 1_000_001));
+        assert!(out.contains("[stack.kdl:2:1000001]"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
+        assert!(out.contains("k=1") && out.contains("k=2"), "{out}");
+        assert!(
+            out.contains("first given here") && out.contains('…'),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn labels_far_apart_are_shown_in_separate_excerpts() {
+        let text: String = (0..10_000).map(|i| format!("line{i}\n")).collect();
+        let at = |line: usize| text.find(&format!("line{line}\n")).unwrap();
+        let d = Diagnostic::error(Code::DuplicateNode, Span::new(at(9_000), 4), "again")
+            .related(Span::new(at(10), 4), "first here");
+        let out = render_human(&[d], "f", &text, false);
+        // The lines around each label, not the 9,000 between them.
+        assert!(out.lines().count() < 30, "{out}");
+        assert!(
+            out.contains("9001 │ line9000") && out.contains("11 │ line10"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn control_characters_do_not_reach_the_terminal() {
+        let text = "a \u{1b}[2Jb";
+        let d = Diagnostic::error(Code::KdlSyntax, Span::new(6, 1), "bad");
+        let out = render_human(&[d], "f", text, false);
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(out.contains("[f:1:7]"), "{out}");
     }
 }

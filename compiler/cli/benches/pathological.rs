@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A run is stopped after this long.
+/// A run is stopped after this long, unless `--limit SECONDS` says otherwise.
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// `n` properties on one layer node, on one line.
@@ -39,7 +39,7 @@ fn layers(n: usize) -> String {
 
 /// Runs `stackc args` with stdout and stderr counted, not kept; the time,
 /// the exit code (`None`: stopped) and the bytes of output.
-fn time(args: &[&str]) -> (Duration, Option<i32>, usize) {
+fn time(args: &[&str], limit: Duration) -> (Duration, Option<i32>, usize) {
     let dir = std::env::temp_dir().join(format!("stackc-bench-out-{}", std::process::id()));
     let out = dir.join("stdout");
     let err = dir.join("stderr");
@@ -57,7 +57,7 @@ fn time(args: &[&str]) -> (Duration, Option<i32>, usize) {
         if let Some(status) = child.try_wait().expect("wait") {
             break status.code();
         }
-        if t.elapsed() > LIMIT {
+        if t.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -74,8 +74,14 @@ fn time(args: &[&str]) -> (Duration, Option<i32>, usize) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let limit = args
+        .iter()
+        .position(|a| a == "--limit")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .map_or(LIMIT, Duration::from_secs);
     println!(
-        "stackc pathological inputs: the release `stackc` process on absurd stack files; one run each, stopped after {LIMIT:?}"
+        "stackc pathological inputs: the release `stackc` process on absurd stack files; one run each, stopped after {limit:?}"
     );
     println!("| input | source | command | time | exit | output |");
     println!("|---|---:|---|---:|---:|---:|");
@@ -95,7 +101,7 @@ fn main() {
                 ("build", vec!["build", &file, "--out", &out]),
                 ("fmt", vec!["fmt", "--stdout", &file]),
             ] {
-                let (elapsed, code, bytes) = time(&args);
+                let (elapsed, code, bytes) = time(&args, limit);
                 let code = code.map_or("stopped".into(), |c| c.to_string());
                 println!(
                     "| {n} {what} | {:.1} KiB | {name} | {elapsed:.2?} | {code} | {:.1} KiB |",

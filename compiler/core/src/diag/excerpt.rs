@@ -35,7 +35,7 @@ impl<'s> SourceIndex<'s> {
     pub fn new(text: &'s str) -> Self {
         let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
-            .chain(memchr_newlines(bytes).map(|i| i + 1))
+            .chain(newline_offsets(bytes).map(|i| i + 1))
             .collect();
         let mut chars_at_mark = Vec::with_capacity(bytes.len() / MARK + 1);
         let mut chars = 0;
@@ -49,11 +49,6 @@ impl<'s> SourceIndex<'s> {
             line_starts,
             chars_at_mark,
         }
-    }
-
-    /// The text.
-    pub fn text(&self) -> &'s str {
-        self.text
     }
 
     /// `offset` moved into the text and back onto a character boundary.
@@ -109,7 +104,7 @@ impl<'s> SourceIndex<'s> {
     }
 }
 
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+fn newline_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     bytes
         .iter()
         .enumerate()

@@ -26,12 +26,12 @@ impl Rng {
     /// A generator for input `index` of run `seed`.
     pub fn for_input(seed: u64, index: u64) -> Rng {
         let mut r = Rng(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        r.next();
+        r.bits();
         r
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn bits(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -44,7 +44,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.bits() % n as u64) as usize
         }
     }
 
@@ -228,7 +228,7 @@ fn mutate_once(rng: &mut Rng, corpus: &Corpus, bytes: &mut Vec<u8>) {
         0 => {
             if len > 0 {
                 let i = rng.below(len);
-                bytes[i] = rng.next() as u8;
+                bytes[i] = rng.bits() as u8;
             }
         }
         1 => {
@@ -241,7 +241,7 @@ fn mutate_once(rng: &mut Rng, corpus: &Corpus, bytes: &mut Vec<u8>) {
         }
         4 | 5 => {
             let word = rng.pick(&corpus.words).clone();
-            let sep: &[u8] = *rng.pick(&[b" ".as_slice(), b"\n", b"=", b""]);
+            let sep = *rng.pick(&[b" ".as_slice(), b"\n", b"=", b""]);
             bytes.splice(at..at, sep.iter().chain(&word).copied());
         }
         6 => {
@@ -281,13 +281,12 @@ fn mutate_once(rng: &mut Rng, corpus: &Corpus, bytes: &mut Vec<u8>) {
         11 => {
             // A long line: past column 65,535 and beyond.
             let n = *rng.pick(&[100, 1000, 65_535, 65_536, 70_000]);
-            let unit: &[u8] =
-                *rng.pick(&[b"x".as_slice(), b" ", b"a=1 ", "é".as_bytes(), b"\"", b"{"]);
+            let unit = *rng.pick(&[b"x".as_slice(), b" ", b"a=1 ", "é".as_bytes(), b"\"", b"{"]);
             insert_repeated(bytes, at, unit, n / unit.len());
         }
         12 => {
             let depth = *rng.pick(&[10, 63, 64, 65, 200, 2000]);
-            let open: &[u8] = *rng.pick(&[b"a {".as_slice(), b"custom-json {", b"{", b"layer x {"]);
+            let open = *rng.pick(&[b"a {".as_slice(), b"custom-json {", b"{", b"layer x {"]);
             insert_repeated(bytes, at, open, depth);
             let close_at = rng.below(bytes.len() + 1).max(at + open.len() * depth);
             insert_repeated(bytes, close_at.min(bytes.len()), b"}", depth);
@@ -295,7 +294,7 @@ fn mutate_once(rng: &mut Rng, corpus: &Corpus, bytes: &mut Vec<u8>) {
         13 => {
             // Many properties on one node.
             let n = *rng.pick(&[10, 100, 1000]);
-            let prop: &[u8] = *rng.pick(&[b" p=1".as_slice(), b" type=custom", b" x=\"y\""]);
+            let prop = *rng.pick(&[b" p=1".as_slice(), b" type=custom", b" x=\"y\""]);
             let (_, end) = random_line(rng, bytes);
             let at = end.saturating_sub(1).min(bytes.len());
             insert_repeated(bytes, at, prop, n);

@@ -117,7 +117,7 @@ fn main() {
             );
         }
         reported = s.findings.len();
-        if s.inputs % 10_000 == 0 {
+        if s.inputs.is_multiple_of(10_000) {
             println!(
                 "{} inputs, {:.0?}, max {:.3?}",
                 s.inputs,

@@ -121,6 +121,8 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("read_failed", "the CLI cannot read the file: compiler/cli/tests/cli.rs"),
     ("invalid_utf8", "bytes, not text: tests/robustness.rs"),
     ("file_too_large", "over 16 MiB: tests/robustness.rs"),
+    ("too_many_entries", "over 1,000 entries on a node: tests/robustness.rs"),
+    ("too_many_layers", "over 1,000 layers: tests/robustness.rs"),
     ("user_data_too_large", "found while building templates"),
     ("bad_cookbook", "found while building the bundle: emit::bundle tests"),
     ("cookbook_not_regular_file", "the cookbooks directory on disk: compiler/cli/tests/build.rs"),

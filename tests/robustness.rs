@@ -161,3 +161,103 @@ fn binary_empty_and_huge_files_are_diagnostics() {
     let nul = b"stack s {\0}".to_vec();
     assert!(!run(&nul).is_empty());
 }
+
+/// Inputs the fuzzer (`stackc-fuzz`) found crashing, kept in tests/fuzz-regressions.
+#[test]
+fn fuzz_regressions_run_clean() {
+    let dir = repo_root().join("tests/fuzz-regressions");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        // kdl-rs recursed once per skipped piece of junk and overflowed the
+        // stack (an abort, not a panic); now each is a syntax error.
+        stackc_tests::fuzz::exercise(&bytes);
+        let diags = run(&bytes);
+        assert!(
+            diags
+                .iter()
+                .any(|d| matches!(d.code, Code::KdlSyntax | Code::TooDeeplyNested)),
+            "{}: {diags:?}",
+            file.display()
+        );
+    }
+}
+
+/// A small run of the standing fuzzer, with a fixed seed, on a thread with
+/// the stack `stackc`'s main thread has. It asserts behaviour (no panic, no
+/// broken promise), not time.
+#[test]
+fn fixed_seed_fuzz_run_finds_nothing() {
+    let corpus = stackc_tests::fuzz::Corpus::load(&repo_root()).unwrap();
+    assert!(corpus.files.len() > 50);
+    let summary = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            stackc_tests::fuzz::Run {
+                corpus: &corpus,
+                seed: 12,
+                start: 0,
+                count: 1_500,
+                slow: std::time::Duration::MAX,
+                save_dir: None,
+            }
+            .go(&mut |_| {})
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(summary.inputs, 1_500);
+    assert_eq!(summary.panics(), 0, "{:#?}", summary.findings);
+}
+
+fn layers(n: usize) -> String {
+    let mut s = String::from("stack many {\n    region us-east-1\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "    layer l{i} type=custom {{ instance-type t3.micro; }}\n"
+        ));
+    }
+    s + "}\n"
+}
+
+fn properties(n: usize) -> String {
+    let props: String = (0..n).map(|i| format!(" p{i}=\"v\"")).collect();
+    format!("stack many {{\n    region us-east-1\n    layer box type=custom{props} {{\n        instance-type t3.micro\n    }}\n}}\n")
+}
+
+fn check_only(text: &str) -> Vec<Diagnostic> {
+    let opts = Options {
+        base_dir: Path::new("/stack"),
+        files: &AllExist,
+    };
+    check_source(text, &opts).1
+}
+
+#[test]
+fn absurd_numbers_of_entries_and_layers_are_one_diagnostic() {
+    // At the limits (the layer's name, `type` and 998 more), the file is read as usual.
+    let diags = run(properties(998).as_bytes());
+    assert_eq!(diags.len(), 998, "{:?}", &diags[..3.min(diags.len())]);
+    assert!(diags.iter().all(|d| d.code == Code::UnknownProperty));
+    assert!(run(layers(1_000).as_bytes()).is_empty());
+    // Past them, one diagnostic at the first entry or layer too many.
+    for n in [999, 100_000] {
+        let text = properties(n);
+        let diags = check_only(&text);
+        assert_eq!(diags.len(), 1, "{:?}", &diags[..3.min(diags.len())]);
+        assert_eq!(diags[0].code, Code::TooManyEntries);
+        assert_eq!(&text[diags[0].span.offset..][..5], "p998=");
+    }
+    for n in [1_001, 100_000] {
+        let text = layers(n);
+        let diags = check_only(&text);
+        assert_eq!(diags.len(), 1, "{:?}", &diags[..3.min(diags.len())]);
+        assert_eq!(diags[0].code, Code::TooManyLayers);
+        assert!(text[diags[0].span.offset..].starts_with("layer l1000 "));
+    }
+}

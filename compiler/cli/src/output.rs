@@ -15,9 +15,13 @@ pub fn print(format: MessageFormat, diags: &[Diagnostic], file: &str, source: &s
             eprint!("{}", diag::render_human(diags, file, source, color));
         }
         MessageFormat::Json => {
+            let index = diag::SourceIndex::new(source);
+            let mut lines = String::new();
             for d in diags {
-                stdout(&format!("{}\n", d.to_json(file, source)));
+                lines.push_str(&d.to_json_indexed(file, &index).to_string());
+                lines.push('\n');
             }
+            stdout(&lines);
         }
     }
 }

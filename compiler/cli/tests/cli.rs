@@ -619,3 +619,87 @@ fn lock_names_the_cinc_metadata_it_cannot_read_and_writes_nothing() {
     assert_eq!(server.requests("/nothing-here?p=amazon&pv=2023"), 1);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// The `[file:line:column]` headers of the rendered diagnostics.
+fn header_places(stderr: &str) -> Vec<(usize, usize)> {
+    stderr
+        .split("stack.kdl:")
+        .skip(1)
+        .map(|rest| {
+            let (place, _) = rest.split_once(']').expect("the header ends");
+            let (line, column) = place.split_once(':').expect("line:column");
+            (line.parse().unwrap(), column.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Line and column of each JSON diagnostic.
+fn json_places(stdout: &[u8]) -> Vec<(usize, usize)> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            let d: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                d["line"].as_u64().unwrap() as usize,
+                d["column"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diagnostics_far_along_a_line_are_rendered_with_their_place() {
+    // miette lays out carets with format widths, which panic past 65,535
+    // columns; the renderer shows a window of a long line instead.
+    for column in [70_000, 1_000_000] {
+        let pad = " ".repeat(column - 1);
+        // A checker error (an unknown node) and a syntax error (`fmt` reports only those).
+        let unknown = format!("stack s {{\n    region us-east-1\n{pad}bogus 1\n}}\n");
+        let syntax = format!("stack s {{\n    region us-east-1\n{pad}a=\n}}\n");
+        for (what, text, commands) in [
+            ("unknown node", &unknown, &["check", "build"][..]),
+            ("syntax error", &syntax, &["check", "build", "fmt"][..]),
+        ] {
+            let path = temp_file(
+                &format!("long-{column}-{}", what.replace(' ', "-")),
+                text.as_bytes(),
+            );
+            let file = path.to_str().unwrap();
+            let out_dir = path.with_file_name("out");
+            for command in commands {
+                let mut args = vec![*command, file];
+                if *command == "build" {
+                    args.extend(["--out", out_dir.to_str().unwrap()]);
+                }
+                let human = stackc(&args);
+                let err = stderr(&human);
+                assert_eq!(
+                    human.status.code(),
+                    Some(1),
+                    "{what} at {column}, {command}: {err:.2000}"
+                );
+                assert!(!err.contains("panicked"), "{err:.2000}");
+                let places = header_places(&err);
+                let on_line_3: Vec<_> = places.iter().filter(|p| p.0 == 3).collect();
+                assert_eq!(on_line_3.len(), 1, "{what}, {command}: {err:.2000}");
+                if what == "unknown node" {
+                    assert_eq!(on_line_3[0].1, column, "{what}, {command}: {err:.2000}");
+                    assert!(err.contains("stackc::unknown_node"), "{err:.2000}");
+                } else {
+                    assert!(
+                        (column..column + 3).contains(&on_line_3[0].1),
+                        "{err:.2000}"
+                    );
+                }
+                // The excerpt is a window, not the whole line, and still has the caret.
+                assert!(err.lines().all(|l| l.chars().count() < 400), "{err:.2000}");
+                assert!(err.contains('▲') || err.contains('┬'), "{err:.2000}");
+                let mut json_args = vec!["--message-format", "json"];
+                json_args.extend(&args);
+                let json = stackc(&json_args);
+                assert_eq!(json.status.code(), Some(1), "{}", stderr(&json));
+                assert_eq!(json_places(&json.stdout), places, "{what}, {command}");
+            }
+        }
+    }
+}

@@ -2,8 +2,10 @@
 //! rendered later for a terminal (miette) or as JSON.
 
 mod codes;
+mod excerpt;
 
 pub use codes::Code;
+pub use excerpt::SourceIndex;
 
 use std::fmt;
 
@@ -122,17 +124,25 @@ impl Diagnostic {
         self
     }
 
-    /// Wraps the diagnostic with its source so miette can render it.
-    pub fn report(&self, file: &str, source: std::sync::Arc<str>) -> Report {
+    /// Wraps the diagnostic with the excerpt of its file that miette renders.
+    fn report(&self, file: &str, index: &SourceIndex) -> Report {
+        let spans: Vec<Span> = std::iter::once(self.span)
+            .chain(self.related.iter().map(|(s, _)| *s))
+            .collect();
         Report {
             diag: self.clone(),
-            source: miette::NamedSource::new(file, source),
+            source: excerpt::Excerpt::new(file, index, &spans),
         }
     }
 
     /// The JSON form used by `--message-format json`.
     pub fn to_json(&self, file: &str, source: &str) -> serde_json::Value {
-        let (line, column) = line_column(source, self.span.offset);
+        self.to_json_indexed(file, &SourceIndex::new(source))
+    }
+
+    /// [`Diagnostic::to_json`] with the file indexed once for all its diagnostics.
+    pub fn to_json_indexed(&self, file: &str, index: &SourceIndex) -> serde_json::Value {
+        let (line, column) = index.line_column(self.span.offset);
         serde_json::json!({
             "code": self.code.name(),
             "severity": self.severity,
@@ -185,10 +195,10 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
 }
 
-/// A diagnostic together with its source, for miette's renderers.
-pub struct Report {
+/// A diagnostic together with the excerpt of its file, for miette's renderer.
+struct Report {
     diag: Diagnostic,
-    source: miette::NamedSource<std::sync::Arc<str>>,
+    source: excerpt::Excerpt,
 }
 
 impl fmt::Debug for Report {
@@ -229,12 +239,16 @@ impl miette::Diagnostic for Report {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let primary = miette::LabeledSpan::new_primary_with_span(
-            Some(self.diag.label.clone()),
-            self.diag.span,
-        );
-        let related =
-            self.diag.related.iter().map(|(span, label)| {
+        // The excerpt's spans: the primary one, then the related ones.
+        let spans = &self.source.spans;
+        let primary =
+            miette::LabeledSpan::new_primary_with_span(Some(self.diag.label.clone()), spans[0]);
+        let related = self
+            .diag
+            .related
+            .iter()
+            .zip(&spans[1..])
+            .map(|((_, label), span)| {
                 miette::LabeledSpan::new_with_span(Some(label.clone()), *span)
             });
         Some(Box::new(std::iter::once(primary).chain(related)))
@@ -252,10 +266,10 @@ pub fn render_human(diags: &[Diagnostic], file: &str, source: &str, color: bool)
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    let shared: std::sync::Arc<str> = source.into();
+    let index = SourceIndex::new(source);
     for d in diags {
         // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, &d.report(file, shared.clone()));
+        let _ = handler.render_report(&mut out, &d.report(file, &index));
     }
     let errors = diags
         .iter()

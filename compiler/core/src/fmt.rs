@@ -120,11 +120,11 @@ pub fn format_source(source: &str) -> Result<String, KdlError> {
             }],
         });
     }
-    let before = KdlDocument::parse(source)?;
+    let before = crate::syntax::on_kdl_stack(source, || KdlDocument::parse(source))?;
     let toks = lexer::tokenize(source).map_err(|e| internal(source, e.offset, e.message))?;
     let layout = tree::parse(source, &toks).map_err(|e| internal(source, e.offset, e.message))?;
     let out = printer::print(&layout);
-    match KdlDocument::parse(&out) {
+    match crate::syntax::on_kdl_stack(&out, || KdlDocument::parse(&out)) {
         Ok(after) if same_documents(&before, &after) => Ok(out),
         _ => Err(internal(
             source,

@@ -15,6 +15,10 @@ pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
 /// Deepest block nesting accepted; kdl-rs recurses per level and overflows
 /// its stack near 1,000 levels.
 pub const MAX_DEPTH: usize = 64;
+/// Most arguments and properties one node may have (a real node has a
+/// handful); past it the checker's work and its diagnostics would grow with
+/// an absurd number.
+pub const MAX_ENTRIES: usize = 1_000;
 
 /// A parsed stack file: its top-level nodes.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,34 +276,73 @@ pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
             "a stack file needs a handful of levels; flatten this structure",
         )]);
     }
-    if let Some(nodes) = fast::parse(source) {
-        return Ok(Document { nodes });
+    let doc = match fast::parse(source) {
+        Some(nodes) => Document { nodes },
+        None => parse_with_kdl(source)?,
+    };
+    let crowded = too_many_entries(&doc.nodes);
+    if crowded.is_empty() {
+        Ok(doc)
+    } else {
+        Err(crowded)
     }
-    parse_with_kdl(source)
+}
+
+/// A diagnostic for each node with more than [`MAX_ENTRIES`] arguments and
+/// properties, at its first entry past the limit.
+fn too_many_entries(nodes: &[Node]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut work: Vec<&Node> = nodes.iter().collect();
+    while let Some(node) = work.pop() {
+        if node.args.len() + node.props.len() > MAX_ENTRIES {
+            let spans = node.args.iter().map(|a| a.span);
+            let spans = spans.chain(node.props.iter().map(|p| p.key_span));
+            let mut spans: Vec<Span> = spans.collect();
+            spans.sort_by_key(|s| s.offset);
+            out.push(
+                Diagnostic::error(
+                    Code::TooManyEntries,
+                    spans[MAX_ENTRIES],
+                    format!(
+                        "`{}` has {} arguments and properties; stackc accepts at most {MAX_ENTRIES}",
+                        node.name,
+                        spans.len()
+                    ),
+                )
+                .label("the first one too many")
+                .help("remove the extra entries; put data in `custom-json`, one node per key"),
+            );
+        }
+        work.extend(node.kids());
+    }
+    out.sort_by_key(|d| d.span.offset);
+    out
 }
 
 /// Parses with kdl-rs, the reference: every syntax error is reported.
 pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>> {
-    let doc = kdl::KdlDocument::parse_v2(source).map_err(|e| {
+    let doc = on_kdl_stack(source, || kdl::KdlDocument::parse_v2(source)).map_err(|e| {
         let mut out: Vec<Diagnostic> = Vec::new();
+        // Lookups stay cheap however many errors kdl-rs reports (one per
+        // skipped piece of junk: 200,000 on a line of `=`).
+        let index = crate::diag::SourceIndex::new(source);
+        let mut lines_reported = std::collections::HashSet::new();
+        let mut closing_reported = false;
         for d in e.diagnostics {
             let message = d.message.unwrap_or_else(|| "invalid KDL".into());
             let span = clamp(Span::from(d.span), source.len());
             let unclosed = message.contains("closing '}'") || message.contains("Closing '}'");
             // kdl-rs reports an unclosed block twice (the block, then the
             // document); one report is enough.
-            if unclosed && out.iter().any(|o: &Diagnostic| o.message.contains("'}'")) {
+            if unclosed && closing_reported {
                 continue;
             }
             // One report per line: kdl-rs often explains one mistake twice.
-            let line = crate::diag::line_column(source, span.offset).0;
-            if out
-                .iter()
-                .any(|o| crate::diag::line_column(source, o.span.offset).0 == line)
-            {
+            let line = index.line_column(span.offset).0;
+            if !lines_reported.insert(line) {
                 continue;
             }
-            let line_text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            let line_text = index.line_text(line);
             let message = match bad_escape(without_comment(line_text)) {
                 Some(escape) => format!("invalid escape `{escape}` in a string"),
                 None => message,
@@ -312,6 +355,7 @@ pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>
             } else {
                 kdl_hint(source, span)
             };
+            closing_reported |= message.contains("'}'");
             out.push(
                 Diagnostic::error(Code::KdlSyntax, span, message)
                     .label(d.label.unwrap_or_else(|| "here".into()))
@@ -436,10 +480,64 @@ fn bad_escape(line: &str) -> Option<String> {
     None
 }
 
+/// Stack bytes given to kdl-rs per byte of source, and at least and at most.
+const KDL_STACK_PER_BYTE: usize = 1024;
+const KDL_STACK_MIN: usize = 64 << 20;
+const KDL_STACK_MAX: usize = 4 << 30;
+
+/// Runs `parse` (a kdl-rs parse of `source`) on a thread whose stack grows
+/// with the source. kdl-rs recurses once for each piece of a document it
+/// skips to recover from a syntax error (about 600 bytes of stack each), so
+/// 200 KB of `=` overflow the main thread's 8 MiB and abort the process.
+/// The stack is only reserved address space: pages that are not reached
+/// cost no memory. Should the thread not start, `parse` runs here.
+pub(crate) fn on_kdl_stack<T: Send>(source: &str, parse: impl FnOnce() -> T + Send) -> T {
+    let size = source
+        .len()
+        .saturating_mul(KDL_STACK_PER_BYTE)
+        .clamp(KDL_STACK_MIN, KDL_STACK_MAX);
+    let mut parse = Some(parse);
+    let ran = std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .stack_size(size)
+            .spawn_scoped(scope, || parse.take().map(|p| p()));
+        match thread {
+            Ok(handle) => Some(
+                handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            ),
+            Err(_) => None,
+        }
+    });
+    match (ran.flatten(), parse) {
+        (Some(out), _) => out,
+        (None, Some(parse)) => parse(),
+        (None, None) => unreachable!("the parse ran on its thread"),
+    }
+}
+
 /// Finds the first `{` that opens a block deeper than `MAX_DEPTH`, skipping
-/// strings and comments; errs on the side of counting.
+/// strings and comments; errs on the side of counting. Text that only looks
+/// like strings or comments here (an unclosed quote, say) could hide deep
+/// brackets from this count but not from kdl-rs's error recovery, so
+/// brackets are also counted everywhere, strings and comments included,
+/// against a limit four times as high that kdl-rs's stack still bears.
 pub(crate) fn too_deep(source: &str) -> Option<Span> {
     let bytes = source.as_bytes();
+    let mut raw_depth = 0usize;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'{' | b'(' => {
+                raw_depth += 1;
+                if raw_depth > 4 * MAX_DEPTH {
+                    return Some(Span::new(i, 1));
+                }
+            }
+            b'}' | b')' => raw_depth = raw_depth.saturating_sub(1),
+            _ => {}
+        }
+    }
     let mut depth = 0usize;
     let mut comment_depth = 0usize;
     let mut i = 0;
@@ -476,7 +574,9 @@ pub(crate) fn too_deep(source: &str) -> Option<Span> {
             }
             (b'"', _) => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
+                // A quoted string ends at its line's end (multi-line ones
+                // then count their braces: erring on the side of counting).
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
                     if bytes[i] == b'\\' {
                         i += 1;
                     }

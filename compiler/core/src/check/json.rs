@@ -14,8 +14,9 @@ impl Checker<'_> {
 
     fn json_object(&mut self, kids: &[Node]) -> Map<String, Json> {
         let mut map = Map::new();
-        for (i, kid) in kids.iter().enumerate() {
-            if let Some(first) = kids[..i].iter().find(|k| k.name == kid.name) {
+        let mut first_of = std::collections::HashMap::new();
+        for kid in kids {
+            if let Some(first) = super::read::first_node(&mut first_of, kid) {
                 self.push(
                     Diagnostic::error(
                         Code::BadCustomJson,

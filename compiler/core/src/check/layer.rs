@@ -64,6 +64,20 @@ impl Head<'_> {
     }
 }
 
+/// Most layers a stack may have: real stacks have a few dozen, and each
+/// layer with instances is a group of resources in the template.
+pub const MAX_LAYERS: usize = 1_000;
+
+fn too_many_layers(extra: &Node) -> Diagnostic {
+    Diagnostic::error(
+        Code::TooManyLayers,
+        extra.name_span,
+        format!("the stack has more than {MAX_LAYERS} layers"),
+    )
+    .label("the first one too many")
+    .help("split the system into several stacks")
+}
+
 impl Checker<'_> {
     pub(super) fn layers(
         &mut self,
@@ -71,6 +85,10 @@ impl Checker<'_> {
         region: Option<&str>,
         cookbooks: Option<&Path>,
     ) -> Option<Vec<Layer>> {
+        if let Some(extra) = nodes.iter().filter(|n| n.name == "layer").nth(MAX_LAYERS) {
+            self.push(too_many_layers(extra));
+            return None;
+        }
         let mut heads: Vec<Head> = Vec::new();
         let mut ok = true;
         for &node in nodes.iter().filter(|n| n.name == "layer") {

@@ -2,6 +2,7 @@
 //! merged over them by name (and by first argument for named nodes).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::syntax::Node;
 
@@ -27,10 +28,18 @@ pub fn overlay_refs<'a, 's>(
     over: &[&'a Node<'s>],
 ) -> Vec<Cow<'a, Node<'s>>> {
     let mut out: Vec<Cow<'a, Node>> = base.iter().map(|n| Cow::Borrowed(*n)).collect();
+    // Where the first node of each key is (a map: a block may hold thousands).
+    let mut index: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for (i, b) in base.iter().enumerate() {
+        index.entry(key(b)).or_insert(i);
+    }
     for o in over {
-        match out.iter().position(|b| key(b) == key(o)) {
-            Some(i) => out[i] = Cow::Owned(merge(&out[i], o)),
-            None => out.push(Cow::Borrowed(*o)),
+        match index.get(&key(o)) {
+            Some(&i) => out[i] = Cow::Owned(merge(&out[i], o)),
+            None => {
+                index.insert(key(o), out.len());
+                out.push(Cow::Borrowed(*o));
+            }
         }
     }
     out

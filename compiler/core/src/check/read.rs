@@ -1,9 +1,11 @@
 //! Reading nodes with diagnostics: expected entries, typed values, required
 //! children. Every helper reports what is wrong and returns `None` for it.
 
+use std::collections::HashMap;
+
 use super::Checker;
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
-use crate::syntax::{Node, Value, ValueKind};
+use crate::syntax::{Node, Prop, Value, ValueKind};
 use crate::units;
 
 impl Checker<'_> {
@@ -42,7 +44,9 @@ impl Checker<'_> {
                 );
             }
         }
-        for (i, prop) in node.props.iter().enumerate() {
+        // First occurrence of each key: repeats found in one pass.
+        let mut first_of: HashMap<&str, &Prop> = HashMap::new();
+        for prop in &node.props {
             if prop.value.annotation {
                 self.type_annotation(prop.value.span);
             }
@@ -56,7 +60,7 @@ impl Checker<'_> {
                     .label("unknown property")
                     .help(did_you_mean(&prop.key, props)),
                 );
-            } else if let Some(first) = node.props[..i].iter().find(|p| p.key == prop.key) {
+            } else if let Some(first) = repeat_of(&mut first_of, prop) {
                 self.push(
                     Diagnostic::error(
                         Code::DuplicateProperty,
@@ -116,11 +120,12 @@ impl Checker<'_> {
 
     /// Reports repeated nodes among `kids` whose names are in `once`.
     pub(super) fn singletons(&mut self, kids: &[Node], once: &[&str]) {
-        for (i, kid) in kids.iter().enumerate() {
+        let mut first_of: HashMap<&str, &Node> = HashMap::new();
+        for kid in kids {
             if !once.contains(&kid.name.as_str()) {
                 continue;
             }
-            if let Some(first) = kids[..i].iter().find(|k| k.name == kid.name) {
+            if let Some(first) = first_node(&mut first_of, kid) {
                 self.push(
                     Diagnostic::error(
                         Code::DuplicateNode,
@@ -398,5 +403,35 @@ fn count_args(n: usize) -> String {
         0 => "no arguments".into(),
         1 => "one argument".into(),
         n => format!("{n} arguments"),
+    }
+}
+
+/// The earlier property with `prop`'s key, if any; else records `prop` as
+/// the first. (A map, not a scan of the earlier ones: a node may have
+/// thousands.)
+fn repeat_of<'p, 's>(
+    first_of: &mut HashMap<&'p str, &'p Prop<'s>>,
+    prop: &'p Prop<'s>,
+) -> Option<&'p Prop<'s>> {
+    match first_of.entry(prop.key.as_str()) {
+        std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(prop);
+            None
+        }
+    }
+}
+
+/// The earlier node named as `node`, if any; else records `node` as the first.
+pub(super) fn first_node<'n, 's>(
+    first_of: &mut HashMap<&'n str, &'n Node<'s>>,
+    node: &'n Node<'s>,
+) -> Option<&'n Node<'s>> {
+    match first_of.entry(node.name.as_str()) {
+        std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(node);
+            None
+        }
     }
 }

@@ -68,6 +68,24 @@ pathological file cannot exhaust the parser's stack.
 
 Fix: flatten the structure (custom-json can usually be flatter).";
 
+    TooManyEntries "too_many_entries" "a node has more arguments and properties than stackc accepts"
+"A node may have at most 1,000 arguments and properties together. The stack
+language needs a handful per node; a node with thousands is a generated or
+corrupted file, and refusing it keeps checking fast.
+
+    layer web type=php-app p1=1 p2=2 ... p1001=1001
+
+Fix: remove the extra entries; data belongs in `custom-json` blocks, one
+node per key.";
+
+    TooManyLayers "too_many_layers" "a stack has more layers than stackc accepts"
+"A stack (with the layers its environments add) may have at most 1,000 layers.
+Real stacks have a few dozen; every layer with instances becomes an Auto
+Scaling group, a launch template and their alarms, and a stack of thousands
+would exceed what CloudFormation deploys.
+
+Fix: split the system into several stacks.";
+
     KdlSyntax "kdl_syntax" "the file is not valid KDL v2"
 "The file could not be parsed as KDL v2. Common causes:
 

@@ -1,0 +1,116 @@
+//! Pathological inputs benchmark: the `stackc` process a user runs, on stack
+//! files with absurd numbers of things (properties on one node, layers),
+//! for `check`, `build` and `fmt`. Prints a table (time, exit code, bytes
+//! of output); asserts nothing. A run over `LIMIT` is stopped and shown as
+//! such.
+//!
+//! Run: `cargo bench -p stackc --bench pathological`
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A run is stopped after this long, unless `--limit SECONDS` says otherwise.
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// `n` properties on one layer node, on one line.
+fn properties(n: usize) -> String {
+    let mut s = String::from("stack many {\n    region us-east-1\n    layer box type=custom");
+    for i in 0..n {
+        let _ = write!(s, " p{i}=\"v\"");
+    }
+    s.push_str(" {\n        instance-type t3.micro\n    }\n}\n");
+    s
+}
+
+/// `n` layers, one line each.
+fn layers(n: usize) -> String {
+    let mut s = String::from("stack many {\n    region us-east-1\n");
+    for i in 0..n {
+        let _ = writeln!(
+            s,
+            "    layer l{i} type=custom {{ instance-type t3.micro; }}"
+        );
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Runs `stackc args` with stdout and stderr counted, not kept; the time,
+/// the exit code (`None`: stopped) and the bytes of output.
+fn time(args: &[&str], limit: Duration) -> (Duration, Option<i32>, usize) {
+    let dir = std::env::temp_dir().join(format!("stackc-bench-out-{}", std::process::id()));
+    let out = dir.join("stdout");
+    let err = dir.join("stderr");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let t = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::fs::File::create(&out).expect("stdout file"))
+        .stderr(std::fs::File::create(&err).expect("stderr file"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("run stackc");
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = t.elapsed();
+    let bytes = [out, err]
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len() as usize))
+        .sum();
+    let _ = std::fs::remove_dir_all(&dir);
+    (elapsed, code, bytes)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let limit = args
+        .iter()
+        .position(|a| a == "--limit")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .map_or(LIMIT, Duration::from_secs);
+    println!(
+        "stackc pathological inputs: the release `stackc` process on absurd stack files; one run each, stopped after {limit:?}"
+    );
+    println!("| input | source | command | time | exit | output |");
+    println!("|---|---:|---|---:|---:|---:|");
+    let dir = std::env::temp_dir().join(format!("stackc-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cases: [(&str, fn(usize) -> String); 2] =
+        [("properties on one node", properties), ("layers", layers)];
+    for (what, make) in cases {
+        for n in [10_000, 100_000] {
+            let file = dir.join(format!("{}-{n}.kdl", what.split(' ').next().unwrap_or("x")));
+            let text = make(n);
+            std::fs::write(&file, &text).expect("write the stack file");
+            let file = file.display().to_string();
+            let out = dir.join("out").display().to_string();
+            for (name, args) in [
+                ("check", vec!["check", &file]),
+                ("build", vec!["build", &file, "--out", &out]),
+                ("fmt", vec!["fmt", "--stdout", &file]),
+            ] {
+                let (elapsed, code, bytes) = time(&args, limit);
+                let code = code.map_or("stopped".into(), |c| c.to_string());
+                println!(
+                    "| {n} {what} | {:.1} KiB | {name} | {elapsed:.2?} | {code} | {:.1} KiB |",
+                    text.len() as f64 / 1024.0,
+                    bytes as f64 / 1024.0
+                );
+                let _ = std::fs::remove_dir_all(Path::new(&out));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

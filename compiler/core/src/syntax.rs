@@ -278,7 +278,20 @@ pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
     }
     let doc = match fast::parse(source) {
         Some(nodes) => Document { nodes },
-        None => parse_with_kdl(source)?,
+        None => {
+            if let Some(span) = unclosed_raw_strings(source) {
+                return Err(vec![Diagnostic::error(
+                    Code::KdlSyntax,
+                    span,
+                    "this multi-line raw string is never closed",
+                )
+                .label("opened here")
+                .help(
+                    "close it with `\"\"\"` followed by as many `#` as it opens with, on a line of its own",
+                )]);
+            }
+            parse_with_kdl(source)?
+        }
     };
     let crowded = too_many_entries(&doc.nodes);
     if crowded.is_empty() {
@@ -517,6 +530,52 @@ pub(crate) fn on_kdl_stack<T: Send>(source: &str, parse: impl FnOnce() -> T + Se
     }
 }
 
+/// More multi-line raw strings (`#"""`) left open than this and the file is
+/// refused before kdl-rs reads it.
+const MAX_UNCLOSED_RAW: usize = 16;
+
+/// The first multi-line raw string opener (`#"""`, `##"""`, ...) when more
+/// than [`MAX_UNCLOSED_RAW`] of them have no closer (`"""#` with at least as
+/// many `#`) anywhere after them. kdl-rs reads each such opener to the end
+/// of the file and then again from the next line, so each costs a pass over
+/// the file (1,000 of them in 15 KB took 6 s). A closer must appear in the
+/// text for a string to close, whatever surrounds it, so an opener counted
+/// here is unclosed unless it sits in a comment; a handful of those is
+/// left to kdl-rs. One pass, then one over the openers.
+fn unclosed_raw_strings(source: &str) -> Option<Span> {
+    let bytes = source.as_bytes();
+    // (offset of the first `#`, hashes) of each opener, and for each hash
+    // count the end of the last closer with exactly that many.
+    let mut openers: Vec<(usize, usize)> = Vec::new();
+    let mut last_closer: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while let Some(found) = bytes[i..].windows(3).position(|w| w == b"\"\"\"") {
+        let at = i + found;
+        let before = bytes[..at].iter().rev().take_while(|&&b| b == b'#').count();
+        let after = bytes[at + 3..].iter().take_while(|&&b| b == b'#').count();
+        if before > 0 {
+            openers.push((at - before, before));
+        }
+        if after > 0 {
+            if last_closer.len() <= after {
+                last_closer.resize(after + 1, 0);
+            }
+            last_closer[after] = at + 3 + after;
+        }
+        i = at + 3;
+    }
+    // A closer with more hashes than an opener also ends it (as far as
+    // this count goes): the last closer with at least `n` hashes.
+    for n in (1..last_closer.len().saturating_sub(1)).rev() {
+        last_closer[n] = last_closer[n].max(last_closer[n + 1]);
+    }
+    let closed =
+        |&(at, n): &(usize, usize)| last_closer.get(n).is_some_and(|&end| end > at + n + 3);
+    let mut unclosed = openers.iter().filter(|o| !closed(o));
+    let first = *unclosed.next()?;
+    (unclosed.count() + 1 > MAX_UNCLOSED_RAW).then(|| Span::new(first.0, first.1 + 3))
+}
+
 /// Finds the first `{` that opens a block deeper than `MAX_DEPTH`, skipping
 /// strings and comments; errs on the side of counting. Text that only looks
 /// like strings or comments here (an unclosed quote, say) could hide deep
@@ -643,6 +702,31 @@ fn lower_value(value: &kdl::KdlValue) -> ValueKind<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// kdl-rs reads each unclosed `#"""` to the end of the file (1,000 of
+    /// them took 6 s): many are one error at the first, before kdl-rs; a
+    /// few, closed ones, and ones closed by a longer closer are kdl-rs's.
+    #[test]
+    fn many_unclosed_multi_line_raw_strings_are_one_error_at_the_first() {
+        let many = format!("stack x {{\n{}", "s #\"\"\"\n".repeat(1_000));
+        let errors = parse(&many).err().expect("an error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, Code::KdlSyntax);
+        assert_eq!(errors[0].span, Span::new(12, 4));
+        assert!(errors[0].message.contains("never closed"), "{errors:?}");
+
+        let few = format!("stack x {{\n{}", "s #\"\"\"\n".repeat(MAX_UNCLOSED_RAW));
+        assert_eq!(unclosed_raw_strings(&few), None);
+        let closed = "s ##\"\"\"\n  a\n  \"\"\"##\n".repeat(100);
+        assert_eq!(unclosed_raw_strings(&closed), None);
+        let by_longer = format!("{}\"\"\"###\n", "s #\"\"\"\n".repeat(100));
+        assert_eq!(unclosed_raw_strings(&by_longer), None);
+        let after_last_closer = format!("s #\"\"\"\n\"\"\"#\n{}", "s #\"\"\"\n".repeat(17));
+        assert_eq!(
+            unclosed_raw_strings(&after_last_closer),
+            Some(Span::new(14, 4))
+        );
+    }
 
     #[test]
     fn spans_are_byte_offsets() {

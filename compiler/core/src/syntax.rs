@@ -709,7 +709,7 @@ mod tests {
     #[test]
     fn many_unclosed_multi_line_raw_strings_are_one_error_at_the_first() {
         let many = format!("stack x {{\n{}", "s #\"\"\"\n".repeat(1_000));
-        let errors = parse(&many).err().expect("an error");
+        let errors = parse(&many).expect_err("an error");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].code, Code::KdlSyntax);
         assert_eq!(errors[0].span, Span::new(12, 4));

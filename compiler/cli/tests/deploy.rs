@@ -17,11 +17,15 @@ fn endpoint() -> String {
     })
 }
 
-/// Runs stackc in `dir` against the AWS double and the Cinc stand-in, with
-/// a package cache of the directory's own.
-fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
-        .args(args)
+/// `command` run in `dir` against the AWS double and the Cinc stand-in,
+/// with a package cache of the directory's own.
+fn against_the_double<'c>(
+    command: &'c mut Command,
+    endpoint: &str,
+    cinc: &CincServer,
+    dir: &Path,
+) -> &'c mut Command {
+    command
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
@@ -31,8 +35,19 @@ fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Outpu
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
-        .output()
-        .expect("run stackc");
+}
+
+/// Runs stackc in `dir` against the AWS double and the Cinc stand-in.
+fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Output {
+    let o = against_the_double(
+        &mut Command::new(env!("CARGO_BIN_EXE_stackc")),
+        endpoint,
+        cinc,
+        dir,
+    )
+    .args(args)
+    .output()
+    .expect("run stackc");
     eprintln!(
         "$ stackc {}\n{}",
         args.join(" "),
@@ -676,17 +691,8 @@ impl OnTerminal {
     fn start(endpoint: &str, cinc: &CincServer, dir: &Path, args: &str) -> OnTerminal {
         require(&["script"]);
         let command = format!("{} {args}", env!("CARGO_BIN_EXE_stackc"));
-        let mut child = Command::new("script")
+        let mut child = against_the_double(&mut Command::new("script"), endpoint, cinc, dir)
             .args(["-q", "-f", "-e", "-c", &command, "/dev/null"])
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
-            .env("XDG_CACHE_HOME", dir.join(".cache"))
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()

@@ -1167,12 +1167,9 @@ async fn a_failed_change_set_deletes_only_the_empty_stack_this_run_created() {
     fake.stack
         .borrow_mut()
         .extend([Ok(None), Ok(info("REVIEW_IN_PROGRESS"))]);
-    fake.change_sets.borrow_mut().push(ChangeSetSummary {
-        id: "cs-theirs".into(),
-        name: "stackc-theirs".into(),
-        status: "CREATE_COMPLETE".into(),
-        execution: "AVAILABLE".into(),
-    });
+    fake.change_sets
+        .borrow_mut()
+        .push(pending_change_set_of_another_deploy());
     *fake.change_set.borrow_mut() = Some(refused());
     let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
     assert!(
@@ -1180,6 +1177,16 @@ async fn a_failed_change_set_deletes_only_the_empty_stack_this_run_created() {
         "{result:?}"
     );
     assert!(deleted(&fake).is_empty(), "{:?}", fake.calls.borrow());
+}
+
+/// A change set another deploy made, waiting to be executed.
+fn pending_change_set_of_another_deploy() -> ChangeSetSummary {
+    ChangeSetSummary {
+        id: "cs-theirs".into(),
+        name: "stackc-theirs".into(),
+        status: "CREATE_COMPLETE".into(),
+        execution: "AVAILABLE".into(),
+    }
 }
 
 #[tokio::test]
@@ -1190,12 +1197,9 @@ async fn a_stack_another_deploy_is_creating_is_left_alone_and_an_abandoned_one_i
     fake.stack
         .borrow_mut()
         .extend([Ok(info("REVIEW_IN_PROGRESS"))]);
-    fake.change_sets.borrow_mut().push(ChangeSetSummary {
-        id: "cs-theirs".into(),
-        name: "stackc-theirs".into(),
-        status: "CREATE_COMPLETE".into(),
-        execution: "AVAILABLE".into(),
-    });
+    fake.change_sets
+        .borrow_mut()
+        .push(pending_change_set_of_another_deploy());
     let (_, result) = deploy_with(&fake, &quick(true), &mut never, std::future::pending()).await;
     let err = result.unwrap_err().to_string();
     assert!(err.contains("being changed by another operation"), "{err}");

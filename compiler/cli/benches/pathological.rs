@@ -73,6 +73,9 @@ fn time(args: &[&str], limit: Duration) -> (Duration, Option<i32>, usize) {
     (elapsed, code, bytes)
 }
 
+/// Writes a stack file of `n` of something.
+type MakeStack = fn(usize) -> String;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let limit = args
@@ -87,7 +90,7 @@ fn main() {
     println!("|---|---:|---|---:|---:|---:|");
     let dir = std::env::temp_dir().join(format!("stackc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let cases: [(&str, fn(usize) -> String); 2] =
+    let cases: [(&str, MakeStack); 2] =
         [("properties on one node", properties), ("layers", layers)];
     for (what, make) in cases {
         for n in [10_000, 100_000] {

@@ -16,7 +16,7 @@ impl Checker<'_> {
         let mut map = Map::new();
         let mut first_of = std::collections::HashMap::new();
         for kid in kids {
-            if let Some(first) = super::read::first_node(&mut first_of, kid) {
+            if let Some(first) = super::read::first_under(&mut first_of, kid.name.as_str(), kid) {
                 self.push(
                     Diagnostic::error(
                         Code::BadCustomJson,

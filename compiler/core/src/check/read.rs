@@ -60,7 +60,7 @@ impl Checker<'_> {
                     .label("unknown property")
                     .help(did_you_mean(&prop.key, props)),
                 );
-            } else if let Some(first) = repeat_of(&mut first_of, prop) {
+            } else if let Some(first) = first_under(&mut first_of, prop.key.as_str(), prop) {
                 self.push(
                     Diagnostic::error(
                         Code::DuplicateProperty,
@@ -125,7 +125,7 @@ impl Checker<'_> {
             if !once.contains(&kid.name.as_str()) {
                 continue;
             }
-            if let Some(first) = first_node(&mut first_of, kid) {
+            if let Some(first) = first_under(&mut first_of, kid.name.as_str(), kid) {
                 self.push(
                     Diagnostic::error(
                         Code::DuplicateNode,
@@ -406,31 +406,18 @@ fn count_args(n: usize) -> String {
     }
 }
 
-/// The earlier property with `prop`'s key, if any; else records `prop` as
-/// the first. (A map, not a scan of the earlier ones: a node may have
-/// thousands.)
-fn repeat_of<'p, 's>(
-    first_of: &mut HashMap<&'p str, &'p Prop<'s>>,
-    prop: &'p Prop<'s>,
-) -> Option<&'p Prop<'s>> {
-    match first_of.entry(prop.key.as_str()) {
+/// The earlier item under `key`, if any; else records `item` as the first.
+/// (A map, not a scan of the earlier ones: a node may have thousands of
+/// properties or children.)
+pub(super) fn first_under<'a, T>(
+    first_of: &mut HashMap<&'a str, &'a T>,
+    key: &'a str,
+    item: &'a T,
+) -> Option<&'a T> {
+    match first_of.entry(key) {
         std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
         std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(prop);
-            None
-        }
-    }
-}
-
-/// The earlier node named as `node`, if any; else records `node` as the first.
-pub(super) fn first_node<'n, 's>(
-    first_of: &mut HashMap<&'n str, &'n Node<'s>>,
-    node: &'n Node<'s>,
-) -> Option<&'n Node<'s>> {
-    match first_of.entry(node.name.as_str()) {
-        std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(node);
+            e.insert(item);
             None
         }
     }

@@ -530,50 +530,84 @@ pub(crate) fn on_kdl_stack<T: Send>(source: &str, parse: impl FnOnce() -> T + Se
     }
 }
 
-/// More multi-line raw strings (`#"""`) left open than this and the file is
-/// refused before kdl-rs reads it.
+/// More multi-line raw strings (`#"""`) that do not close than this and the
+/// file is refused before kdl-rs reads it.
 const MAX_UNCLOSED_RAW: usize = 16;
 
 /// The first multi-line raw string opener (`#"""`, `##"""`, ...) when more
-/// than [`MAX_UNCLOSED_RAW`] of them have no closer (`"""#` with at least as
-/// many `#`) anywhere after them. kdl-rs reads each such opener to the end
-/// of the file and then again from the next line, so each costs a pass over
-/// the file (1,000 of them in 15 KB took 6 s). A closer must appear in the
-/// text for a string to close, whatever surrounds it, so an opener counted
-/// here is unclosed unless it sits in a comment; a handful of those is
-/// left to kdl-rs. One pass, then one over the openers.
+/// than [`MAX_UNCLOSED_RAW`] of them do not make a string. kdl-rs reads each
+/// such opener to its closer or to the end of the file, fails, and tries
+/// again from the next one, so each costs a pass over the file (1,000 of
+/// them in 15 KB took 6 s). Read as kdl-rs reads it: a string opened by `n`
+/// hashes ends at the first `"""` followed by `n` hashes, and closes only if
+/// the closer stands alone after its indentation and every line in between
+/// is blank or starts with that indentation; one that closes is skipped
+/// whole (openers inside it are its text), one that does not is counted and
+/// reading goes on just after its opener. An opener in a comment may count
+/// too, which is why a handful are left to kdl-rs. Each string read is
+/// skipped and at most `MAX_UNCLOSED_RAW + 1` failures are read to their
+/// end, so this is linear in the file.
 fn unclosed_raw_strings(source: &str) -> Option<Span> {
     let bytes = source.as_bytes();
-    // (offset of the first `#`, hashes) of each opener, and for each hash
-    // count the end of the last closer with exactly that many.
-    let mut openers: Vec<(usize, usize)> = Vec::new();
-    let mut last_closer: Vec<usize> = Vec::new();
+    let mut first = None;
+    let mut failed = 0;
     let mut i = 0;
-    while let Some(found) = bytes[i..].windows(3).position(|w| w == b"\"\"\"") {
-        let at = i + found;
-        let before = bytes[..at].iter().rev().take_while(|&&b| b == b'#').count();
-        let after = bytes[at + 3..].iter().take_while(|&&b| b == b'#').count();
-        if before > 0 {
-            openers.push((at - before, before));
+    while let Some(at) = find_quotes(bytes, i) {
+        let hashes = bytes[..at].iter().rev().take_while(|&&b| b == b'#').count();
+        if hashes == 0 {
+            i = at + 3;
+            continue;
         }
-        if after > 0 {
-            if last_closer.len() <= after {
-                last_closer.resize(after + 1, 0);
+        let body = at + 3;
+        match raw_string_end(bytes, body, hashes) {
+            Some(end) => i = end,
+            None => {
+                first.get_or_insert(Span::new(at - hashes, hashes + 3));
+                failed += 1;
+                if failed > MAX_UNCLOSED_RAW {
+                    return first;
+                }
+                i = body;
             }
-            last_closer[after] = at + 3 + after;
         }
-        i = at + 3;
     }
-    // A closer with more hashes than an opener also ends it (as far as
-    // this count goes): the last closer with at least `n` hashes.
-    for n in (1..last_closer.len().saturating_sub(1)).rev() {
-        last_closer[n] = last_closer[n].max(last_closer[n + 1]);
+    None
+}
+
+/// The offset of the next `"""` at or after `from`.
+fn find_quotes(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    rest.windows(3)
+        .position(|w| w == b"\"\"\"")
+        .map(|p| from + p)
+}
+
+/// The end of the multi-line raw string whose text starts at `body` and that
+/// was opened with `hashes` hashes, or `None` when it does not close (no
+/// closer, or lines that do not carry the closer's indentation). A string
+/// whose closer is on its opener's line is left to kdl-rs.
+fn raw_string_end(bytes: &[u8], body: usize, hashes: usize) -> Option<usize> {
+    let mut from = body;
+    let at = loop {
+        let at = find_quotes(bytes, from)?;
+        if bytes[at + 3..].iter().take_while(|&&b| b == b'#').count() >= hashes {
+            break at;
+        }
+        from = at + 1;
+    };
+    let end = at + 3 + hashes;
+    let Some(line_start) = bytes[body..at].iter().rposition(|&b| b == b'\n') else {
+        return Some(end);
+    };
+    let indent = &bytes[body + line_start + 1..at];
+    if !indent.iter().all(|&b| b == b' ' || b == b'\t') {
+        return None;
     }
-    let closed =
-        |&(at, n): &(usize, usize)| last_closer.get(n).is_some_and(|&end| end > at + n + 3);
-    let mut unclosed = openers.iter().filter(|o| !closed(o));
-    let first = *unclosed.next()?;
-    (unclosed.count() + 1 > MAX_UNCLOSED_RAW).then(|| Span::new(first.0, first.1 + 3))
+    let blank = |line: &[u8]| line.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+    let mut lines = bytes[body..body + line_start].split(|&b| b == b'\n');
+    let opener_line = lines.next().unwrap_or_default();
+    let fits = blank(opener_line) && lines.all(|l| blank(l) || l.starts_with(indent));
+    fits.then_some(end)
 }
 
 /// Finds the first `{` that opens a block deeper than `MAX_DEPTH`, skipping
@@ -726,6 +760,22 @@ mod tests {
             unclosed_raw_strings(&after_last_closer),
             Some(Span::new(14, 4))
         );
+
+        // A closer that every opener finds but whose indentation their lines
+        // lack closes none of them (fuzz seed 20261202, input 118618: 995
+        // openers, 4.4 s in kdl-rs). With the indentation, the first string
+        // holds the other openers as its text.
+        let misindented = format!("stack x {{\n{}  \"\"\"#\n}}\n", "s #\"\"\"\n".repeat(995));
+        let errors = parse(&misindented).expect_err("an error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].span, Span::new(12, 4));
+        let indented = format!(
+            "stack x {{\ns #\"\"\"\n{}  \"\"\"#\n}}\n",
+            "  s #\"\"\"\n\n".repeat(995)
+        );
+        assert_eq!(unclosed_raw_strings(&indented), None);
+        let doc = parse(&indented).expect("one string holding the other openers");
+        assert_eq!(doc.nodes[0].kids().len(), 1);
     }
 
     #[test]

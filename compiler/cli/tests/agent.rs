@@ -129,6 +129,11 @@ exit "${{CINC_EXIT:-0}}"
     }
 
     fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command(args, extra_env).output().unwrap()
+    }
+
+    /// `stackc-run args` on this instance, not started yet.
+    fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let path = format!(
             "{}:{}",
             self.root.join("bin").display(),
@@ -147,7 +152,7 @@ exit "${{CINC_EXIT:-0}}"
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        cmd.output().unwrap()
+        cmd
     }
 
     fn read(&self, rel: &str) -> String {
@@ -478,4 +483,118 @@ fn the_run_document_is_posix_sh() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+}
+
+/// OpsWorks ran configure on online instances only: before its setup has
+/// succeeded (and after it failed) an instance skips the configure that a
+/// peer's launch sends to the whole stack.
+#[test]
+fn configure_runs_on_online_instances_only() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("configure-online");
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(
+        said(&o).contains("configure skipped: this instance's setup has not succeeded"),
+        "{}",
+        said(&o)
+    );
+    assert!(i.read("ran.json").is_empty(), "Chef did not run");
+
+    let o = i.run(&["setup"], &[("CINC_EXIT", "1")]);
+    assert_ne!(o.status.code(), Some(0));
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(said(&o).contains("configure skipped"), "{}", said(&o));
+    let setup: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(
+        setup["opsworks"]["activity"], "setup",
+        "the failed setup's run is the last"
+    );
+
+    let o = i.run(&["setup"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(said(&o).contains("configure succeeded"), "{}", said(&o));
+    let configure: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(configure["opsworks"]["activity"], "configure");
+}
+
+/// A burst of launches sends a burst of configures; queued behind a run in
+/// progress, only the last to arrive runs Chef, the others are superseded.
+#[test]
+fn a_burst_of_configures_runs_once_with_the_last() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("configure-burst");
+    let o = i.run(&["setup"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    std::fs::remove_file(i.root.join("ran.json")).unwrap();
+    let held = i.root.join("held");
+    let release = i.root.join("release");
+    // A run in progress: something holds the agent's lock until told.
+    let mut holder = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "exec 9>'{}'; flock 9; : > '{}'; while [ ! -e '{}' ]; do sleep 0.05; done",
+            i.root.join("state/lock").display(),
+            held.display(),
+            release.display()
+        ))
+        .spawn()
+        .unwrap();
+    while !held.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        runs.push(
+            i.command(&["configure"], &[])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        // Each takes its ticket before the next starts.
+        let tickets = runs.len();
+        while std::fs::read_dir(i.root.join("state/queue")).map_or(0, |d| d.count()) < tickets {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    std::fs::write(&release, "").unwrap();
+    holder.wait().unwrap();
+    let outputs: Vec<String> = runs
+        .into_iter()
+        .map(|r| {
+            let o = r.wait_with_output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+            said(&o)
+        })
+        .collect();
+    for early in &outputs[..2] {
+        assert!(
+            early.contains("configure superseded by a later configure"),
+            "{early}"
+        );
+        assert!(!early.contains("running configure"), "{early}");
+    }
+    assert!(outputs[2].contains("configure succeeded"), "{}", outputs[2]);
+    let chef_runs = std::fs::read_dir(i.root.join("log"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with("-configure.log")
+        })
+        .count();
+    assert_eq!(chef_runs, 1);
+    assert_eq!(
+        std::fs::read_dir(i.root.join("state/queue"))
+            .unwrap()
+            .count(),
+        0,
+        "every ticket is gone"
+    );
 }

@@ -373,6 +373,9 @@ fn execute_recipes_runs_exactly_the_named_recipes() {
 fn a_failed_run_tells_the_topic_which_instance_event_and_log() {
     require(&["jq", "flock"]);
     let i = Instance::new("notify");
+    // An online instance (configure skips one whose setup has not succeeded).
+    assert_eq!(i.run(&["setup"], &[]).status.code(), Some(0));
+    std::fs::remove_file(i.root.join("aws.calls")).unwrap();
     let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
     assert_eq!(o.status.code(), Some(1), "{}", said(&o));
     let calls = i.read("aws.calls");
@@ -414,7 +417,7 @@ fn a_failed_run_tells_the_topic_which_instance_event_and_log() {
 
     // An instance launched before the topic reached instance.env still runs.
     std::fs::write(i.root.join("instance.env"), OLD_INSTANCE_ENV).unwrap();
-    let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
+    let o = i.run(&["deploy"], &[("CINC_EXIT", "1")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(said(&o).contains("no topic to notify"), "{}", said(&o));
     assert!(!i.read("aws.calls").contains("sns publish"));

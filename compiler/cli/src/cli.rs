@@ -225,9 +225,16 @@ pub enum Command {
         /// Only the instances of this layer.
         #[arg(long)]
         layer: Option<String>,
-        /// Only this app (deploy, undeploy, rollback), on its layer.
+        /// Only this app (deploy, undeploy, rollback).
         #[arg(long)]
         app: Option<String>,
+        /// A JSON object merged over the node JSON last, for this run only
+        /// (OpsWorks' deployment custom JSON).
+        #[arg(long, value_name = "FILE")]
+        custom_json: Option<PathBuf>,
+        /// Set `migrate` on the deployed apps (deploy only).
+        #[arg(long)]
+        migrate: bool,
         #[command(flatten)]
         aws: Aws,
     },

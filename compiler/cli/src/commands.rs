@@ -151,6 +151,8 @@ pub fn run(cli: Cli) -> Status {
             env,
             layer,
             app,
+            custom_json,
+            migrate,
             aws,
         } => fleet::run(
             format,
@@ -160,6 +162,10 @@ pub fn run(cli: Cli) -> Status {
             env.as_deref(),
             layer.as_deref(),
             app.as_deref(),
+            &fleet::Deployment {
+                custom_json: custom_json.as_deref(),
+                migrate,
+            },
             &aws.target(),
         ),
         Command::Logs {

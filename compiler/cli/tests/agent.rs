@@ -82,7 +82,7 @@ impl Instance {
 echo "$*" >> {r}/aws.calls
 case "$1 $2" in
   "ssm get-parameter") echo "{{\"bucket\":\"artifacts\",\"key\":\"goldcar/production/$(cat {r}/bundle.sha).tar.gz\",\"sha256\":\"$(cat {r}/bundle.sha)\"}}" ;;
-  "s3 cp") cp {r}/out/goldcar-production/cookbooks.tar.gz "${{@: -1}}" ;;
+  "s3 cp") if [[ "$*" == *.json" "* ]]; then cp {r}/deployment.json "${{@: -1}}"; else cp {r}/out/goldcar-production/cookbooks.tar.gz "${{@: -1}}"; fi ;;
   "ec2 describe-instances") cat <<'JSON'
 [{{"InstanceId":"i-0abc","PrivateIpAddress":"10.40.2.10","PrivateDnsName":"ip-10-40-2-10","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
  {{"InstanceId":"i-0def","PrivateIpAddress":"10.40.3.11","PrivateDnsName":"ip-10-40-3-11","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
@@ -600,4 +600,65 @@ fn a_burst_of_configures_runs_once_with_the_last() {
         0,
         "every ticket is gone"
     );
+}
+
+/// `stackc run deploy --custom-json FILE --migrate`: the deployment's JSON
+/// (fetched from the artifact bucket by its sha256) is merged over the node
+/// JSON last and the deployed apps get `migrate`, as in OpsWorks.
+#[test]
+fn a_deployments_custom_json_is_merged_last_and_migrate_set() {
+    require(&["jq", "flock", "sha256sum"]);
+    let i = Instance::new("deployment-json");
+    let custom = r#"{"goldcar":{"currency":"USD"},"deploy":{"rentals":{"feature":"on"}}}"#;
+    std::fs::write(i.root.join("deployment.json"), custom).unwrap();
+    let sum = Command::new("sha256sum")
+        .arg(i.root.join("deployment.json"))
+        .output()
+        .unwrap();
+    let sha = String::from_utf8(sum.stdout).unwrap()[..64].to_string();
+    let o = i.run(
+        &[
+            "deploy",
+            "--app",
+            "rentals",
+            "--custom-json",
+            &sha,
+            "--migrate",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(i
+        .read("aws.calls")
+        .contains(&format!("s3://artifacts/goldcar/production/{sha}.json")));
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(
+        json["goldcar"]["currency"], "USD",
+        "the deployment's JSON wins"
+    );
+    assert_eq!(
+        json["goldcar"]["cache-ttl"], 300,
+        "the stack's custom JSON stays"
+    );
+    assert_eq!(json["deploy"]["rentals"]["feature"], "on");
+    assert_eq!(json["deploy"]["rentals"]["migrate"], true);
+    assert_eq!(json["deploy"]["rentals"]["deploy_to"], "/srv/www/rentals");
+
+    // Without --migrate there is no migrate.
+    let o = i.run(&["deploy", "--app", "rentals"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_ne!(json["deploy"]["rentals"]["migrate"], true);
+
+    // What the bucket holds must be what was named.
+    std::fs::write(
+        i.root.join("deployment.json"),
+        r#"{"goldcar":{"currency":"GBP"}}"#,
+    )
+    .unwrap();
+    let o = i.run(&["deploy", "--custom-json", &sha], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", said(&o));
+    assert!(said(&o).contains("does not match sha256"), "{}", said(&o));
+    let o = i.run(&["deploy", "--custom-json", "abc"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", said(&o));
 }

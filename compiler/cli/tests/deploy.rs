@@ -323,8 +323,30 @@ for r in ec2.describe_instances()["Reservations"]:
     // run deploy goes to the web layer's instances only, and then watches
     // the load balancer's checks for as long as they take to find a broken
     // instance (goldcar: every 15 s, 3 failures; moto: healthy).
-    let o = stackc(&endpoint, &cinc, &dir, &["run", "deploy", "--layer", "web"]);
-    assert_eq!(o.status.code(), Some(0));
+    // A deployment's custom JSON goes to the artifact bucket under its sha256.
+    let custom = dir.join("deployment.json");
+    std::fs::write(&custom, r#"{"goldcar": {"currency": "USD"}}"#).unwrap();
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &[
+            "run",
+            "deploy",
+            "--layer",
+            "web",
+            "--migrate",
+            "--custom-json",
+            custom.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sha = stackc_core::emit::manifest::sha256_hex(br#"{"goldcar":{"currency":"USD"}}"#);
+    assert!(
+        bucket_keys(&endpoint).contains(&format!("goldcar/production/{sha}.json")),
+        "{:?}",
+        bucket_keys(&endpoint)
+    );
     let err = stderr(&o);
     assert!(err.contains("sent to 2 instance(s)"), "{err}");
     assert_eq!(err.matches(": Success").count(), 2, "{err}");

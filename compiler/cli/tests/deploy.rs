@@ -341,9 +341,9 @@ for r in ec2.describe_instances()["Reservations"]:
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let sha = stackc_core::emit::manifest::sha256_hex(br#"{"goldcar":{"currency":"USD"}}"#);
+    let custom_sha = stackc_core::emit::manifest::sha256_hex(br#"{"goldcar":{"currency":"USD"}}"#);
     assert!(
-        bucket_keys(&endpoint).contains(&format!("goldcar/production/{sha}.json")),
+        bucket_keys(&endpoint).contains(&format!("goldcar/production/{custom_sha}.json")),
         "{:?}",
         bucket_keys(&endpoint)
     );

@@ -429,6 +429,21 @@ for r in ec2.describe_instances()["Reservations"]:
     let o = stackc(&endpoint, &cinc, &dir, &["deploy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to change the stack without confirmation"));
+    // An environment never deployed: the plan is made offline, and
+    // CloudFormation is not asked (it would create the stack to hold a
+    // change set).
+    let o = stackc(&endpoint, &cinc, &dir, &["diff", "--env", "test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("Plan for goldcar-test (new stack)"), "{err}");
+    assert!(err.contains("goldcar-test is not deployed"), "{err}");
+    let stacks = python(
+        &endpoint,
+        "eu-west-1",
+        r#"cfn = session.client("cloudformation")
+print(sorted(s["StackName"] for s in cfn.list_stacks()["StackSummaries"]))"#,
+    );
+    assert!(!stacks.contains("goldcar-test"), "{stacks}");
     let o = stackc(&endpoint, &cinc, &dir, &["diff"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);

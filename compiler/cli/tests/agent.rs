@@ -118,7 +118,12 @@ esac
             &format!(
                 r#"#!/bin/bash
 while [ $# -gt 0 ]; do
-  case "$1" in -j) cp "$2" {r}/ran.json; shift 2 ;; -o) echo "$2" > {r}/ran.run_list; shift 2 ;; *) shift ;; esac
+  case "$1" in
+    -j) cp "$2" {r}/ran.json; stat -c %a "$2" "$(dirname "$2")" > {r}/ran.modes; shift 2 ;;
+    -c) bags=$(sed -n "s/^data_bag_path '\(.*\)'$/\1/p" "$2"); rm -rf {r}/ran_data_bags; cp -r "$bags" {r}/ran_data_bags; shift 2 ;;
+    -o) echo "$2" > {r}/ran.run_list; shift 2 ;;
+    *) shift ;;
+  esac
 done
 echo "Cinc Client finished"
 exit "${{CINC_EXIT:-0}}"
@@ -221,7 +226,7 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
 
     // What the agent learned is kept (no secrets in it); given to `stackc
     // node-json`, which runs the same live.jq with jaq, it gives the very
-    // tree Chef received.
+    // tree the agent kept as last.json (secret fields null).
     let live: Value = serde_json::from_str(&i.read("state/live.json")).unwrap();
     assert_eq!(live["self"]["id"], "i-0abc");
     assert_eq!(live["app"], "rentals");
@@ -241,18 +246,40 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", said(&o));
     let expected: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json, expected);
+    let last: Value = serde_json::from_str(&i.read("state/last.json")).unwrap();
+    assert_eq!(last, expected);
+    assert_eq!(
+        last["deploy"]["rentals"]["database"]["password"],
+        Value::Null
+    );
+
+    // Chef got the secret where OpsWorks put it, in a private file of a
+    // private run directory that is gone after the run.
+    let rentals = &json["deploy"]["rentals"];
+    assert_eq!(rentals["database"]["password"], SECRET);
+    assert_eq!(rentals["environment_variables"]["DB_PASSWORD"], SECRET);
+    assert_eq!(rentals["environment"]["DB_PASSWORD"], SECRET);
+    assert_eq!(rentals["environment_variables"]["APP_ENV"], "production");
+    assert_eq!(
+        i.read("ran.modes").split_whitespace().collect::<Vec<_>>(),
+        ["600", "700"]
+    );
+    let runs: Vec<_> = std::fs::read_dir(i.root.join("state/runs"))
+        .unwrap()
+        .collect();
+    assert!(runs.is_empty(), "the run directory is removed: {runs:?}");
+    let bags = i.read("ran_data_bags/aws_opsworks_rds_db_instance/rentals-database.json");
+    assert!(bags.contains(SECRET), "{bags}");
 
     let secrets = i.root.join("secrets/rentals.json");
     let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let values: Value = serde_json::from_str(&i.read("secrets/rentals.json")).unwrap();
     assert_eq!(values["DB_PASSWORD"], SECRET);
-    // The value is nowhere else: not in the node JSON, the logs, or the output.
+    // The value is nowhere else: not in the kept JSON, the logs, or the output.
     for place in [
         all_text_under(&i.root.join("state")),
         all_text_under(&i.root.join("log")),
-        i.read("ran.json"),
         output,
     ] {
         assert!(!place.contains(SECRET));
@@ -476,6 +503,86 @@ fn the_run_document_is_posix_sh() {
             o.status.success(),
             "{name}:\n{}",
             String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// What `stackc node-json` prints and writes for the agent's own inputs.
+fn node_json_view(i: &Instance, event: &str, secrets: &Path, bags: &Path) -> Value {
+    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args([
+            "node-json",
+            "examples/goldcar/stack.kdl",
+            "--layer",
+            "web",
+            "--event",
+            event,
+            "--instances",
+        ])
+        .arg(i.root.join("state/live.json"))
+        .arg("--secrets")
+        .arg(secrets)
+        .arg("--data-bags")
+        .arg(bags)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `<dir>/<bag>/<item>.json` as {bag: {item: value}}.
+fn read_bags(dir: &Path) -> Value {
+    let mut bags = serde_json::Map::new();
+    for bag in std::fs::read_dir(dir).unwrap() {
+        let bag = bag.unwrap().path();
+        let mut items = serde_json::Map::new();
+        for item in std::fs::read_dir(&bag).unwrap() {
+            let item = item.unwrap().path();
+            let value: Value = serde_json::from_slice(&std::fs::read(&item).unwrap()).unwrap();
+            items.insert(
+                item.file_stem().unwrap().to_string_lossy().into_owned(),
+                value,
+            );
+        }
+        bags.insert(
+            bag.file_name().unwrap().to_string_lossy().into_owned(),
+            Value::Object(items),
+        );
+    }
+    Value::Object(bags)
+}
+
+#[test]
+fn the_agent_hands_chef_what_node_json_shows_for_the_same_inputs() {
+    // jq on the instance, jaq in stackc: the same live.jq, secrets.jq and
+    // databags.jq on the same bundle, live data and secrets.
+    require(&["jq", "flock"]);
+    let i = Instance::new("same");
+    let secrets = i.root.join("secrets-given.json");
+    std::fs::write(
+        &secrets,
+        serde_json::json!({ "/goldcar/prod/db-password": SECRET }).to_string(),
+    )
+    .unwrap();
+    for (args, event) in [
+        (&["deploy", "--app", "rentals"][..], "deploy"),
+        (&["setup"][..], "setup"),
+        (&["configure"][..], "configure"),
+    ] {
+        let o = i.run(
+            args,
+            &[("STACKC_DEPLOYMENT", "5e62c4a1-0d3b-4bde-9b5a-1f2e3d4c5b6a")],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+        let chef: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+        let bags_dir = i.root.join(format!("bags-{event}"));
+        let shown = node_json_view(&i, event, &secrets, &bags_dir);
+        assert_eq!(chef, shown, "{event}: node JSON");
+        assert_eq!(
+            read_bags(&i.root.join("ran_data_bags")),
+            read_bags(&bags_dir),
+            "{event}: data bags"
         );
     }
 }

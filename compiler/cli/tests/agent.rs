@@ -586,3 +586,147 @@ fn the_agent_hands_chef_what_node_json_shows_for_the_same_inputs() {
         );
     }
 }
+
+/// jq's output of the agent's program `name` on `input` (an array, slurped
+/// from one file per element as the agent passes them).
+fn jq_output(name: &str, input: &Value) -> Value {
+    let dir = std::env::temp_dir().join(format!("stackc-agent-jq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new("jq");
+    cmd.arg("-s")
+        .arg("-f")
+        .arg(repo().join("stdlib/agent").join(name));
+    for (n, part) in input.as_array().unwrap().iter().enumerate() {
+        let p = dir.join(format!("{name}.{n}.json"));
+        std::fs::write(&p, part.to_string()).unwrap();
+        cmd.arg(p);
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{name}: {}", said(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
+    // Load balancers, RDS instances, execute_recipes' arguments, dates
+    // (databags.jq computes them by arithmetic), instances outside Auto
+    // Scaling and an app without secrets: each program under jq (the
+    // instance) and jaq (stackc node-json) on the same input.
+    use serde_json::json;
+    use stackc_core::emit::live;
+    require(&["jq"]);
+    let stack = json!({"opsworks": {"stack": {"id": "s-prod", "name": "s", "region": "us-east-2",
+        "vpc_id": "vpc-1",
+        "elb-load-balancers": [{"layer": "web", "name": "s-prod-web", "dns_name": "lb.example"}],
+        "rds_instances": [{"db_instance_identifier": "main", "arn": "arn:aws:rds:us-east-2:1:db:main",
+            "address": "main.rds.example", "port": 5432, "engine": "postgres", "db_user": "admin",
+            "region": "us-east-2"}]},
+        "layers": {"web": {"id": "web", "name": "web", "type": "nodejs-app", "host": "web", "instances": {}},
+                   "mc": {"id": "mc", "name": "mc", "type": "memcached", "host": "mc", "instances": {}}}}});
+    let group = json!({"stackc": {"host_layer": "web", "region": "us-east-2", "os": "ubuntu-22.04"},
+        "opsworks": {"instance": {"layers": ["web"], "architecture": "x86_64", "region": "us-east-2"}},
+        "deploy": {"api": {"memcached": {"host": null, "port": 11211}, "secrets": {"TOKEN": "/s/token", "KEY": "/s/key"},
+                           "environment_variables": {"A": "1"}, "environment": {"A": "1"},
+                           "scm": {"scm_type": "git", "repository": "git@x:y.git", "revision": "main",
+                                   "ssh_key": null, "ssh_key_secret": "KEY"},
+                           "database": {}, "domains": ["api.example"], "document_root": null},
+                   "site": {"memcached": {"host": null}, "secrets": {}, "database": {},
+                            "scm": {"scm_type": "s3", "repository": "https://s3.amazonaws.com/b/k.zip"}}},
+        "run_list": ["recipe[a::b]"], "opsworks_custom_cookbooks": {"enabled": true, "recipes": ["a::b"]}});
+    let custom = json!({"deploy": {"api": {"flags": [1, 2]}}});
+    let instance = |id: &str, layer: &str, ip: &str, state: Value| {
+        json!({"id": id, "layer": layer, "private_ip": ip, "private_dns_name": format!("ip-{ip}"),
+               "availability_zone": "us-east-2b", "instance_type": "t3.micro", "lifecycle_state": state})
+    };
+    for (event, app, recipes, sent_at) in [
+        (
+            "execute_recipes",
+            Value::Null,
+            json!(["a::b", "c::d"]),
+            json!(951_782_400),
+        ),
+        (
+            "deploy",
+            json!("api"),
+            Value::Null,
+            json!(4_102_444_799_i64),
+        ),
+        ("undeploy", Value::Null, Value::Null, Value::Null),
+    ] {
+        let live_data = json!({"event": event, "app": app, "recipes": recipes, "sent_at": sent_at,
+            "deployment": null, "log_groups": null,
+            "self": {"id": "i-0aa", "private_ip": "10.1.0.5", "availability_zone": "us-east-2a",
+                     "instance_type": "t3.micro", "architecture": "aarch64"},
+            "instances": [instance("i-0aa", "web", "10.1.0.5", json!("Pending:Wait")),
+                          instance("i-0bb", "web", "10.1.0.6", json!("InService")),
+                          instance("i-0cc", "mc", "10.1.0.7", Value::Null),
+                          instance("i-0dd", "mc", "10.1.0.8", json!("InService"))]});
+        let input = json!([stack, group, custom, live_data]);
+        let tree = jq_output("live.jq", &input);
+        assert_eq!(
+            tree,
+            live::run("live.jq", live::LIVE_JQ, &input).unwrap(),
+            "{event}: live.jq"
+        );
+        let secrets = json!({"/s/token": "t-1", "/s/key": "-----BEGIN KEY-----\nabc\n"});
+        let input = json!([tree, secrets]);
+        let chef = jq_output("secrets.jq", &input);
+        assert_eq!(
+            chef,
+            live::run("secrets.jq", live::SECRETS_JQ, &input).unwrap(),
+            "{event}: secrets.jq"
+        );
+        // The data bags are made from the tree with every app, as the agent does.
+        let mut all = live_data.clone();
+        all["app"] = Value::Null;
+        let everything = jq_output("live.jq", &json!([stack, group, custom, all]));
+        let everything = jq_output("secrets.jq", &json!([everything, secrets]));
+        let input = json!([everything, live_data]);
+        let bags = jq_output("databags.jq", &input);
+        assert_eq!(
+            bags,
+            live::run("databags.jq", live::DATABAGS_JQ, &input).unwrap(),
+            "{event}: databags.jq"
+        );
+        if event == "execute_recipes" {
+            let command = &bags["aws_opsworks_command"]["execute_recipes"];
+            assert_eq!(command["sent_at"], "2000-02-29T00:00:00+00:00");
+            assert_eq!(command["args"], json!({"recipes": ["a::b", "c::d"]}));
+            assert_eq!(chef["run_list"], json!(["recipe[a::b]", "recipe[c::d]"]));
+            assert_eq!(
+                bags["aws_opsworks_elastic_load_balancer"]["web"],
+                json!({"id": "web", "elastic_load_balancer_name": "s-prod-web",
+                       "dns_name": "lb.example", "layer_id": "web"})
+            );
+            assert_eq!(
+                bags["aws_opsworks_rds_db_instance"]["main"]["address"],
+                "main.rds.example"
+            );
+            assert_eq!(
+                chef["deploy"]["api"]["scm"]["ssh_key"],
+                "-----BEGIN KEY-----\nabc\n"
+            );
+            assert_eq!(chef["deploy"]["api"]["environment"]["TOKEN"], "t-1");
+            assert_eq!(chef["deploy"]["site"].get("environment_variables"), None);
+            // memcached elsewhere: its online instance, not the one outside Auto Scaling.
+            assert_eq!(chef["deploy"]["api"]["memcached"]["host"], "10.1.0.8");
+            assert_eq!(
+                bags["aws_opsworks_instance"]["web-0aa"]["architecture"],
+                "aarch64"
+            );
+            assert_eq!(
+                bags["aws_opsworks_instance"]["web-0aa"]["status"],
+                "running_setup"
+            );
+        }
+        if event == "deploy" {
+            assert_eq!(
+                bags["aws_opsworks_command"]["deploy"]["sent_at"],
+                "2099-12-31T23:59:59+00:00"
+            );
+            assert_eq!(bags["aws_opsworks_app"]["api"]["deploy"], true);
+            assert_eq!(bags["aws_opsworks_app"]["site"]["deploy"], false);
+            assert_eq!(chef["deploy"].as_object().unwrap().len(), 1);
+        }
+    }
+}

@@ -104,9 +104,10 @@ fn parameter_names(tree: &Value) -> Vec<String> {
 /// Writes {bag: {item: {...}}} as `dir/<bag>/<item>.json`, as the agent
 /// does (same names, same checks).
 fn write_data_bags(dir: &Path, bags: &Value) -> Result<(), String> {
+    // A bag: letters, digits, `_`, `-`; an item may hold `.` too, not first.
     let valid = |s: &str, item: bool| {
-        !s.is_empty()
-            && !(item && s.starts_with('.'))
+        let first_ok = s.chars().next().is_some_and(|c| !(item && c == '.'));
+        first_ok
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (item && c == '.'))
     };

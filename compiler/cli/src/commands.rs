@@ -59,6 +59,8 @@ pub fn run(cli: Cli) -> Status {
             event,
             env,
             instances,
+            secrets,
+            data_bags,
         } => node_json::run(
             format,
             &file,
@@ -66,6 +68,8 @@ pub fn run(cli: Cli) -> Status {
             &event,
             env.as_deref(),
             instances.as_deref(),
+            secrets.as_deref(),
+            data_bags.as_deref(),
         ),
         Command::Lock {
             file,

@@ -688,6 +688,7 @@ fn a_deployments_custom_json_is_merged_last_and_migrate_set() {
     assert!(said(&o).contains("does not match sha256"), "{}", said(&o));
     let o = i.run(&["deploy", "--custom-json", "abc"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", said(&o));
+}
 
 /// What `stackc node-json` prints and writes for the agent's own inputs.
 fn node_json_view(i: &Instance, event: &str, secrets: &Path, bags: &Path) -> Value {

@@ -269,11 +269,13 @@ fn artifacts() -> Artifacts {
                 .map(|l| Group {
                     layer: l.to_string(),
                     group: format!("goldcar-production-{l}"),
+                    client: Default::default(),
                 })
                 .collect(),
         }],
         cinc: vec![CincNeed {
             parameter: lock::cinc_parameter("x86_64"),
+            client: Default::default(),
             os: "amazon-linux-2023".into(),
             arch: "x86_64".into(),
             version: "18.6.2".into(),
@@ -306,6 +308,7 @@ fn pinned(id: &str) -> Lock {
         id: id.into(),
     });
     lock.set_cinc(Cinc {
+        client: Default::default(),
         os: "amazon-linux-2023".into(),
         arch: "x86_64".into(),
         version: "18.6.2".into(),

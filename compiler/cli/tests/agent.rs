@@ -494,9 +494,8 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
             &format!("#!/bin/bash\necho \"{name} $*\" >> {r}/commands\necho \"{name} finished\"\n"),
         );
     };
-    let command_lines = |i: &Instance| -> Vec<String> {
-        i.read("commands").lines().map(str::to_string).collect()
-    };
+    let command_lines =
+        |i: &Instance| -> Vec<String> { i.read("commands").lines().map(str::to_string).collect() };
     let env = |i: &Instance, extra: &str| {
         let mut text = i.read("instance.env");
         text.push_str(extra);
@@ -519,10 +518,17 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
         )),
         "{lines:?}"
     );
-    assert!(said(&o).contains("with chef-client --local-mode:"), "{}", said(&o));
+    assert!(
+        said(&o).contains("with chef-client --local-mode:"),
+        "{}",
+        said(&o)
+    );
     // Local mode keeps its node out of the bundle.
     let solo = i.read("state/solo.rb");
-    assert!(solo.contains(&format!("chef_repo_path '{state}/chef-repo'")), "{solo}");
+    assert!(
+        solo.contains(&format!("chef_repo_path '{state}/chef-repo'")),
+        "{solo}"
+    );
 
     // Cinc, and an instance.env written before the choice: cinc-solo.
     for (name, extra) in [("cinc", "STACKC_CHEF_CLIENT=cinc\n"), ("old-env", "")] {
@@ -544,6 +550,10 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
     env(&i, "STACKC_CHEF_CLIENT=puppet\n");
     let o = i.run(&["configure"], &[]);
     assert_ne!(o.status.code(), Some(0), "{}", said(&o));
-    assert!(said(&o).contains("unknown Chef client 'puppet'"), "{}", said(&o));
+    assert!(
+        said(&o).contains("unknown Chef client 'puppet'"),
+        "{}",
+        said(&o)
+    );
     assert!(command_lines(&i).is_empty());
 }

@@ -926,12 +926,7 @@ fn the_bootstrap_fetches_nothing_from_the_internet() {
 /// s3 cp` copies from `store` (`bucket/key`), the package managers record
 /// what they installed (and its sha256) and put `binary` on the PATH.
 /// Returns (exit code, output, record).
-fn run_install_chef(
-    dir: &Path,
-    script: &str,
-    store: &Path,
-    binary: &str,
-) -> (i32, String, String) {
+fn run_install_chef(dir: &Path, script: &str, store: &Path, binary: &str) -> (i32, String, String) {
     let start = script
         .find("install_chef() {")
         .expect("an install_chef function");
@@ -1025,7 +1020,10 @@ fn install_chef_installs_only_the_pinned_package_from_the_artifact_bucket() {
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
                 std::fs::write(p, bytes).unwrap();
             }
-            (dir.clone(), run_install_chef(&dir, &script, &store, "cinc-solo"))
+            (
+                dir.clone(),
+                run_install_chef(&dir, &script, &store, "cinc-solo"),
+            )
         };
 
         // The pinned package: fetched from the bucket, checked, installed.
@@ -1094,7 +1092,9 @@ fn a_layer_on_chef_12_takes_and_installs_the_chef_package_beside_cinc() {
     assert!(p["ChefSha256X86"]["Description"]
         .as_str()
         .unwrap()
-        .starts_with("sha256 of the Chef Infra Client 12.22.5 package of the amazon-linux-2023 x86_64 instances"));
+        .starts_with(
+        "sha256 of the Chef Infra Client 12.22.5 package of the amazon-linux-2023 x86_64 instances"
+    ));
     assert!(p["CincSha256X86"].is_object());
     assert_eq!(
         user_data_refs(&t, "AppLaunchTemplate")
@@ -1165,7 +1165,8 @@ fn a_layer_on_chef_12_takes_and_installs_the_chef_package_beside_cinc() {
     let lines: Vec<&str> = record.lines().collect();
     assert!(lines[0].contains(&format!(" s3://{key} ")), "{record}");
     assert!(
-        lines[1].starts_with("rpm -U --replacepkgs ") && lines[1].ends_with(&format!("sha256={sha}")),
+        lines[1].starts_with("rpm -U --replacepkgs ")
+            && lines[1].ends_with(&format!("sha256={sha}")),
         "{record}"
     );
     assert!(run.join("bin/chef-client").is_file());

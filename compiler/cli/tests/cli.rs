@@ -841,9 +841,14 @@ fn check_reports_cookbook_calls_cinc_18_removed_with_file_line_and_help() {
 #[test]
 fn check_on_chef_12_reports_only_what_chef_12_deprecated_or_removed() {
     let stack = legacy_cookbooks("chef-12", "chef client=\"chef\" version=\"12.22.5\"");
-    let out = stackc(&["check", "--message-format", "json", &stack.display().to_string()]);
+    let out = stackc(&[
+        "check",
+        "--message-format",
+        "json",
+        &stack.display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let got: Vec<(String, String)> = String::from_utf8(out.stdout)
+    let all: Vec<(String, String)> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| {
@@ -854,6 +859,16 @@ fn check_on_chef_12_reports_only_what_chef_12_deprecated_or_removed() {
             )
         })
         .collect();
+    // The stack file's warning first: the built-in recipes need Chef 18.
+    assert_eq!(
+        all[0],
+        (
+            "stackc::builtin_cookbooks_need_chef_18".to_string(),
+            "layer `web` runs Chef Infra Client 12.22.5, but the built-in cookbooks need Chef 18"
+                .to_string()
+        )
+    );
+    let got = &all[1..];
     let dep = |call: &str, since: &str, removed: &str| {
         (
             "stackc::chef_deprecated".to_string(),

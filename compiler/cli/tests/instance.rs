@@ -251,17 +251,21 @@ fn a_chef_12_package_with_another_sha256_is_refused_and_reported() {
     let r = o.report();
     let (sha, _) = o.cinc.clone().unwrap();
     assert!(
-        o.user_data_out.contains(&format!(
-            "the Chef Infra Client package s3://"
-        )) && o.user_data_out.contains(&format!(
-            "does not have the sha256 the lock file pins ({sha})"
-        )),
+        o.user_data_out
+            .contains(&format!("the Chef Infra Client package s3://"))
+            && o.user_data_out.contains(&format!(
+                "does not have the sha256 the lock file pins ({sha})"
+            )),
         "{r}"
     );
     assert!(!dpkg_installed(&o, "chef"), "{r}");
     assert!(!o.upper("/opt/chef").exists(), "{r}");
     assert!(o.cinc_runs().is_empty(), "{r}");
-    assert_fails_and_reports(&o, "front", "installing Chef Infra Client 12.22.5 from s3://");
+    assert_fails_and_reports(
+        &o,
+        "front",
+        "installing Chef Infra Client 12.22.5 from s3://",
+    );
 }
 
 #[test]

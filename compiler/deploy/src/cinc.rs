@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
-use stackc_core::emit::manifest::sha256_hex;
 use stackc_core::chef::Client;
+use stackc_core::emit::manifest::sha256_hex;
 use stackc_core::lock::{is_package_url, is_sha256, Cinc, CincNeed};
 
 /// Cinc's metadata endpoint (Omnitruck), which answers `url`, `sha256` and

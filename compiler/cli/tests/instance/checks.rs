@@ -104,7 +104,11 @@ pub fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
         .collect();
     match &o.cinc {
         Some((sha, key)) => {
-            assert_eq!(packages.len(), 1, "one download of the {title} package\n{r}");
+            assert_eq!(
+                packages.len(),
+                1,
+                "one download of the {title} package\n{r}"
+            );
             assert!(
                 packages[0]["path"]
                     .as_str()

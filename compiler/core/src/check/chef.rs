@@ -77,6 +77,29 @@ impl Checker<'_> {
         })
     }
 
+    /// The built-in cookbooks need Chef 18: a warning for each layer with
+    /// instances on an older client.
+    pub(super) fn builtin_cookbooks_need_chef_18(&mut self, layers: &[Layer]) {
+        for layer in layers.iter().filter(|l| l.has_instances()) {
+            if layer.chef.major() >= 18 {
+                continue;
+            }
+            self.push(
+                Diagnostic::warning(
+                    Code::BuiltinCookbooksNeedChef18,
+                    layer.chef.span,
+                    format!(
+                        "layer `{}` runs {}, but the built-in cookbooks need Chef 18",
+                        layer.name,
+                        layer.chef.describe()
+                    ),
+                )
+                .label("older than the built-in recipes")
+                .help("the built-in recipes (stackc_base and the layer type's) declare `chef_version '>= 18.0'` and use the `hostname` and `timezone` resources, so setup fails in them on this client; run the layer on Cinc 18 and change what `stackc check` reports in your cookbooks"),
+            );
+        }
+    }
+
     /// An environment installs one version of each client: the first layer
     /// with instances that chooses a client decides its version.
     pub(super) fn one_version_per_client(&mut self, layers: &[Layer]) {

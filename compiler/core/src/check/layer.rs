@@ -39,7 +39,13 @@ const LAYER_SINGLETONS: &[&str] = &[
     "chef",
 ];
 /// Nodes a layer that is `on` another may not have.
-const PLACEMENT: &[&str] = &["instance-type", "volume", "load-balancer", "scaling", "chef"];
+const PLACEMENT: &[&str] = &[
+    "instance-type",
+    "volume",
+    "load-balancer",
+    "scaling",
+    "chef",
+];
 
 struct Head<'n> {
     node: &'n Node<'n>,

@@ -500,11 +500,7 @@ pub fn mask(text: &str) -> Vec<u8> {
                         let line = &src[j..le];
                         let line = line.strip_suffix(b"\n").unwrap_or(line);
                         let line = line.strip_suffix(b"\r").unwrap_or(line);
-                        let candidate = if indented {
-                            trim_start(line)
-                        } else {
-                            line
-                        };
+                        let candidate = if indented { trim_start(line) } else { line };
                         if candidate == term.as_slice() {
                             blank(&mut m, body, j);
                             i = le;
@@ -867,7 +863,11 @@ n = 10 % 3
             ]
         );
         // Before 12.12, node.set was not even deprecated.
-        let old = lint(path, "node.set['a'] = 1\n", &[runtime(Client::Chef, "12.5.1")]);
+        let old = lint(
+            path,
+            "node.set['a'] = 1\n",
+            &[runtime(Client::Chef, "12.5.1")],
+        );
         assert!(old.is_empty());
         // Both clients: the worst wins and names its client.
         let both = lint(

@@ -640,6 +640,18 @@ Chef Infra Client side by side, but not Chef Infra Client 12.22.5 and 12.19.36.
 
 Fix: give both layers the same version.";
 
+    BuiltinCookbooksNeedChef18 "builtin_cookbooks_need_chef_18" "a layer runs a Chef client older than the built-in cookbooks need"
+"Every layer runs stackc's built-in recipes (stackc_base, and its type's
+cookbook, such as php_app). They are written for Chef 18: their metadata
+declares `chef_version '>= 18.0'` and stackc_base uses resources older clients
+lack (`hostname`, Chef 14; `timezone`, Chef 14.6). A layer on an older client
+(`chef client=\"chef\" version=\"12.22.5\"`, or Cinc 15 to 17) installs and runs
+that client, but its setup fails in the built-in recipes.
+
+Fix: run the layer on Cinc 18 (remove its `chef` node) and change the
+cookbook calls `stackc check` reports (`chef_removed`). A warning: the stack
+still builds.";
+
     ChefRemoved "chef_removed" "a cookbook calls what the Chef client its instances run removed"
 "`stackc check` reads the stack's own cookbooks (recipes, libraries,
 providers, resources, definitions, attribute files) for calls that the Chef

@@ -891,3 +891,122 @@ fn check_on_chef_12_reports_only_what_chef_12_deprecated_or_removed() {
         ]
     );
 }
+
+#[test]
+fn lock_pins_each_client_package_and_drops_those_no_environment_installs() {
+    // The image is pinned already, so `lock` asks no AWS API; both metadata
+    // endpoints are a local server.
+    let server = common::CincServer::start();
+    let path = temp_file(
+        "lock-clients",
+        br#"stack legacy {
+    region us-east-1
+    layer web type=custom {
+        chef client="chef" version="12.22.5"
+    }
+    layer jobs type=custom
+}
+"#,
+    );
+    let lock = path.parent().unwrap().join("stack.lock");
+    let image =
+        "image region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\n";
+    let stale = format!(
+        "cinc os=\"amazon-linux-2023\" arch=\"x86_64\" version=\"18.5.0\" sha256=\"{}\" url=\"https://d.example/cinc.rpm\"\n",
+        "a".repeat(64)
+    );
+    std::fs::write(&lock, format!("{image}{stale}")).unwrap();
+    let out_dir = path.parent().unwrap().join("out");
+    let run = |args: &[&str], chef_metadata: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackc"));
+        cmd.args(args)
+            .arg(&path)
+            .current_dir(path.parent().unwrap())
+            .env("NO_COLOR", "1")
+            .env("STACKC_CINC_METADATA_URL", server.metadata_url())
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+        if chef_metadata {
+            cmd.env("STACKC_CHEF_METADATA_URL", server.chef_metadata_url());
+        } else {
+            cmd.env_remove("STACKC_CHEF_METADATA_URL");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&["lock"], true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("  - Cinc 18.5.0 for amazon-linux-2023 x86_64: no environment installs it"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let pinned = |client: &str, v: &str| {
+        let url = server.client_package_url(client, "amazon", "2023", "x86_64", v);
+        let sha = stackc_core::emit::manifest::sha256_hex(&common::CincServer::package(
+            url.rsplit('/').next().unwrap(),
+        ));
+        format!(
+            "{client} os=\"amazon-linux-2023\" arch=\"x86_64\" version=\"{v}\" sha256=\"{sha}\" url=\"{url}\"\n"
+        )
+    };
+    let v = stackc_core::emit::cfn::userdata::CINC_VERSION;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("//")).collect();
+    assert_eq!(
+        lines,
+        [
+            image.trim_end(),
+            pinned("cinc", v).trim_end(),
+            pinned("chef", "12.22.5").trim_end()
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        server.requests("/stable/chef/metadata?p=amazon&pv=2023&m=x86_64&v=12.22.5"),
+        1
+    );
+    let out = run(&["lock"], true);
+    assert!(
+        stderr(&out).contains("is up to date: 1 image and 2 Chef client packages pinned"),
+        "{}",
+        stderr(&out)
+    );
+    // Without the chef line, deploy names the Chef Infra Client package and
+    // the endpoint `lock` would ask.
+    std::fs::write(&lock, format!("{image}{}", pinned("cinc", v))).unwrap();
+    let out = run(
+        &[
+            "--message-format",
+            "json",
+            "deploy",
+            "--yes",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|d: &serde_json::Value| d["code"] == "stackc::cinc_not_locked")
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pins no package for Chef Infra Client 12.22.5 on amazon-linux-2023 x86_64"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("https://omnitruck.chef.io/stable/chef/metadata"),
+        "{lines:?}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

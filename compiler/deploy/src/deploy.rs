@@ -509,7 +509,7 @@ async fn upload_packages<C: Cloud>(
     }
     if !artifacts.cinc.is_empty() {
         ui.say(&format!(
-            "Cinc packages: {uploaded} uploaded, {} already in s3://{bucket}",
+            "Chef client packages: {uploaded} uploaded, {} already in s3://{bucket}",
             artifacts.cinc.len() - uploaded
         ));
     }

@@ -822,7 +822,7 @@ async fn the_pinned_cinc_package_goes_to_the_bucket_once() {
     let text = run_with(&fake, cached.clone()).await;
     assert!(text.contains("=> Applied"), "{text}");
     assert!(
-        text.contains("Cinc packages: 1 uploaded, 0 already in s3://artifacts-123"),
+        text.contains("Chef client packages: 1 uploaded, 0 already in s3://artifacts-123"),
         "{text}"
     );
     assert!(
@@ -855,7 +855,7 @@ async fn the_pinned_cinc_package_goes_to_the_bucket_once() {
     let text = run_with(&again, cache("again", None)).await;
     assert!(text.contains("=> Applied"), "{text}");
     assert!(
-        text.contains("Cinc packages: 0 uploaded, 1 already in s3://artifacts-123"),
+        text.contains("Chef client packages: 0 uploaded, 1 already in s3://artifacts-123"),
         "{text}"
     );
     assert!(!again.calls.borrow().contains(&format!("put {key}")));

@@ -252,7 +252,7 @@ fn a_chef_12_package_with_another_sha256_is_refused_and_reported() {
     let (sha, _) = o.cinc.clone().unwrap();
     assert!(
         o.user_data_out
-            .contains(&format!("the Chef Infra Client package s3://"))
+            .contains("the Chef Infra Client package s3://")
             && o.user_data_out.contains(&format!(
                 "does not have the sha256 the lock file pins ({sha})"
             )),

@@ -367,7 +367,7 @@ pub fn emit_into(
             "Type": "AWS::CloudFormation::Stack",
             "Properties": {
                 "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
-                "Parameters": params(*has_lb, &image, *host),
+                "Parameters": params(*has_lb, &image, host),
                 "Tags": template::tags(&[("stackc:layer", &host.name)]),
             },
             "DependsOn": depends_on,

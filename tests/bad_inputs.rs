@@ -130,6 +130,8 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("bad_lock_file", "the lock file, not the stack file: lock tests in compiler/core/src/lock.rs"),
     ("image_not_locked", "found by deploy against the lock file: compiler/cli/tests/deploy.rs"),
     ("cinc_not_locked", "found by deploy against the lock file: compiler/cli/tests/cli.rs, deploy.rs"),
+    ("chef_removed", "cookbook files, not the stack file: compiler/core/src/chef/lint.rs, compiler/cli/tests/cli.rs"),
+    ("chef_deprecated", "cookbook files, not the stack file: compiler/core/src/chef/lint.rs, compiler/cli/tests/cli.rs"),
     ("import_missing_file", "stackc import opsworks: tests/import_opsworks.rs"),
     ("import_bad_json", "stackc import opsworks: tests/import_opsworks.rs"),
     ("import_wrong_shape", "stackc import opsworks: tests/import_opsworks.rs"),

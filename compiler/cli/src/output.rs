@@ -26,6 +26,27 @@ pub fn print(format: MessageFormat, diags: &[Diagnostic], file: &str, source: &s
     }
 }
 
+/// Prints the diagnostics of several files (name, text, diagnostics into
+/// that text) as [`print`] does, with one summary line for all.
+pub fn print_files(format: MessageFormat, files: &[(String, String, Vec<Diagnostic>)]) {
+    match format {
+        MessageFormat::Human => {
+            let stderr = std::io::stderr();
+            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let files: Vec<(&str, &str, &[Diagnostic])> = files
+                .iter()
+                .map(|(f, s, d)| (f.as_str(), s.as_str(), d.as_slice()))
+                .collect();
+            eprint!("{}", diag::render_human_files(&files, color));
+        }
+        MessageFormat::Json => {
+            for (file, source, diags) in files {
+                print(format, diags, file, source);
+            }
+        }
+    }
+}
+
 /// Writes to stdout. A closed pipe (`stackc explain | head`) ends the
 /// process quietly instead of panicking; other write errors are reported.
 pub fn stdout(text: &str) {

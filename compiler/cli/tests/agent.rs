@@ -913,3 +913,78 @@ fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
         }
     }
 }
+
+#[test]
+fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
+    require(&["jq", "flock"]);
+    // A recorder for each client's command, keeping its command line.
+    let recorder = |i: &Instance, name: &str| {
+        let r = i.root.display();
+        script(
+            &i.root.join("bin").join(name),
+            &format!("#!/bin/bash\necho \"{name} $*\" >> {r}/commands\necho \"{name} finished\"\n"),
+        );
+    };
+    let command_lines =
+        |i: &Instance| -> Vec<String> { i.read("commands").lines().map(str::to_string).collect() };
+    let env = |i: &Instance, extra: &str| {
+        let mut text = i.read("instance.env");
+        text.push_str(extra);
+        std::fs::write(i.root.join("instance.env"), text).unwrap();
+    };
+
+    // Chef Infra Client: `chef-client --local-mode`, never cinc-solo.
+    let i = Instance::new("chef-client");
+    recorder(&i, "chef-client");
+    recorder(&i, "cinc-solo");
+    env(&i, "STACKC_CHEF_CLIENT=chef\nSTACKC_CHEF_VERSION=12.22.5\n");
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let state = i.root.join("state").display().to_string();
+    let lines = command_lines(&i);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "chef-client --local-mode --no-fork -c {state}/solo.rb -j {state}/last.json -o recipe["
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        said(&o).contains("with chef-client --local-mode:"),
+        "{}",
+        said(&o)
+    );
+    // Local mode keeps its node out of the bundle.
+    let solo = i.read("state/solo.rb");
+    assert!(
+        solo.contains(&format!("chef_repo_path '{state}/chef-repo'")),
+        "{solo}"
+    );
+
+    // Cinc, and an instance.env written before the choice: cinc-solo.
+    for (name, extra) in [("cinc", "STACKC_CHEF_CLIENT=cinc\n"), ("old-env", "")] {
+        let i = Instance::new(name);
+        recorder(&i, "chef-client");
+        recorder(&i, "cinc-solo");
+        env(&i, extra);
+        let o = i.run(&["configure"], &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+        let lines = command_lines(&i);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("cinc-solo --no-fork -c "), "{lines:?}");
+    }
+
+    // A client the agent does not know fails the run, saying so.
+    let i = Instance::new("unknown-client");
+    recorder(&i, "chef-client");
+    recorder(&i, "cinc-solo");
+    env(&i, "STACKC_CHEF_CLIENT=puppet\n");
+    let o = i.run(&["configure"], &[]);
+    assert_ne!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(
+        said(&o).contains("unknown Chef client 'puppet'"),
+        "{}",
+        said(&o)
+    );
+    assert!(command_lines(&i).is_empty());
+}

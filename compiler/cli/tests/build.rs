@@ -951,15 +951,15 @@ fn the_bootstrap_fetches_nothing_from_the_internet() {
     }
 }
 
-/// Runs the bootstrap's `install_cinc` of `script` under bash, as root runs
+/// Runs the bootstrap's `install_chef` of `script` under bash, as root runs
 /// it at boot but with `aws`, `rpm` and `dpkg` replaced by recorders: `aws
 /// s3 cp` copies from `store` (`bucket/key`), the package managers record
-/// what they installed (and its sha256) and put a `cinc-solo` on the PATH.
+/// what they installed (and its sha256) and put `binary` on the PATH.
 /// Returns (exit code, output, record).
-fn run_install_cinc(dir: &Path, script: &str, store: &Path) -> (i32, String, String) {
+fn run_install_chef(dir: &Path, script: &str, store: &Path, binary: &str) -> (i32, String, String) {
     let start = script
-        .find("install_cinc() {")
-        .expect("an install_cinc function");
+        .find("install_chef() {")
+        .expect("an install_chef function");
     let end = start + script[start..].find("\n}\n").expect("its end") + 3;
     let function = &script[start..end];
     let bin = dir.join("bin");
@@ -993,7 +993,7 @@ cp '{store}'/"$src" "$dest"
                 r#"#!/bin/sh
 for a; do last=$a; done
 echo "{pm} $* sha256=$(sha256sum "$last" | cut -d' ' -f1)" >> '{record}'
-printf '#!/bin/sh\n' > '{bin}/cinc-solo'; chmod 755 '{bin}/cinc-solo'
+printf '#!/bin/sh\n' > '{bin}/{binary}'; chmod 755 '{bin}/{binary}'
 "#,
                 record = record.display(),
                 bin = bin.display()
@@ -1003,7 +1003,7 @@ printf '#!/bin/sh\n' > '{bin}/cinc-solo'; chmod 755 '{bin}/cinc-solo'
     let o = Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "set -euo pipefail\nREGION=eu-west-1\nCINC_VERSION=18.6.2\n{function}install_cinc\n"
+            "set -euo pipefail\nREGION=eu-west-1\n{function}install_chef\n"
         ))
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .env("TMPDIR", &tmp)
@@ -1026,7 +1026,7 @@ printf '#!/bin/sh\n' > '{bin}/cinc-solo'; chmod 755 '{bin}/cinc-solo'
 }
 
 #[test]
-fn install_cinc_installs_only_the_pinned_package_from_the_artifact_bucket() {
+fn install_chef_installs_only_the_pinned_package_from_the_artifact_bucket() {
     let package = b"a Cinc package, as far as this test knows".to_vec();
     let sha = stackc_core::emit::manifest::sha256_hex(&package);
     for (example, tool, ext) in [
@@ -1050,7 +1050,10 @@ fn install_cinc_installs_only_the_pinned_package_from_the_artifact_bucket() {
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
                 std::fs::write(p, bytes).unwrap();
             }
-            (dir.clone(), run_install_cinc(&dir, &script, &store))
+            (
+                dir.clone(),
+                run_install_chef(&dir, &script, &store, "cinc-solo"),
+            )
         };
 
         // The pinned package: fetched from the bucket, checked, installed.
@@ -1072,7 +1075,8 @@ fn install_cinc_installs_only_the_pinned_package_from_the_artifact_bucket() {
         assert!(dir.join("bin/cinc-solo").is_file());
 
         // Cinc already there (a custom image): nothing fetched.
-        let (code, output, record) = run_install_cinc(&dir, &script, &dir.join("store"));
+        let (code, output, record) =
+            run_install_chef(&dir, &script, &dir.join("store"), "cinc-solo");
         assert_eq!(code, 0, "{output}");
         assert_eq!(record.lines().count(), 2, "nothing more: {record}");
 
@@ -1094,6 +1098,130 @@ fn install_cinc_installs_only_the_pinned_package_from_the_artifact_bucket() {
         );
         assert_eq!(record.lines().count(), 1, "{record}");
     }
+}
+
+#[test]
+fn a_layer_on_chef_12_takes_and_installs_the_chef_package_beside_cinc() {
+    let dir = build_text(
+        "chef-12",
+        r#"stack legacy {
+    region eu-west-1
+    layer app type=php-app {
+        chef client="chef" version="12.22.5"
+    }
+    layer cache type=memcached { on app; }
+    layer jobs type=custom
+}
+"#,
+    );
+    let file = dir.join("out/legacy-production/template.json");
+    let t = load(&file);
+    // One parameter per client and architecture, described for review.
+    let p = &t["Parameters"];
+    assert_eq!(p["ChefSha256X86"]["AllowedPattern"], "^[0-9a-f]{64}$");
+    assert!(p["ChefSha256X86"]["Description"]
+        .as_str()
+        .unwrap()
+        .starts_with(
+        "sha256 of the Chef Infra Client 12.22.5 package of the amazon-linux-2023 x86_64 instances"
+    ));
+    assert!(p["CincSha256X86"].is_object());
+    assert_eq!(
+        user_data_refs(&t, "AppLaunchTemplate")
+            .iter()
+            .filter(|r| r.ends_with("Sha256X86"))
+            .collect::<Vec<_>>(),
+        ["ChefSha256X86"]
+    );
+    assert_eq!(
+        user_data_refs(&t, "JobsLaunchTemplate")
+            .iter()
+            .filter(|r| r.ends_with("Sha256X86"))
+            .collect::<Vec<_>>(),
+        ["CincSha256X86"]
+    );
+    // The manifest says which package each group installs (deploy pins and
+    // uploads both).
+    let m = load(&dir.join("out/legacy-production/manifest.json"));
+    let packages: Vec<(&str, &str, &str)> = m["cinc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["client"].as_str().unwrap(),
+                n["version"].as_str().unwrap(),
+                n["parameter"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        packages,
+        [
+            ("cinc", "18.6.2", "CincSha256X86"),
+            ("chef", "12.22.5", "ChefSha256X86")
+        ]
+    );
+    // The app layer's bootstrap installs the chef package, checked, and
+    // tells the agent which client to run.
+    let package = b"a Chef Infra Client 12 package, as far as this test knows".to_vec();
+    let sha = stackc_core::emit::manifest::sha256_hex(&package);
+    let value = |r: &str| match r {
+        "ArtifactBucket" => "artifacts-1".to_string(),
+        p if p.starts_with("ChefSha256") => sha.clone(),
+        p if p.starts_with("CincSha256") => "0".repeat(64),
+        other => other.to_string(),
+    };
+    let scripts = user_data_with(&t, &value);
+    let (_, script) = scripts
+        .iter()
+        .find(|(id, _)| id == "AppLaunchTemplate")
+        .unwrap();
+    assert!(
+        script.contains("STACKC_CHEF_CLIENT=chef\nSTACKC_CHEF_VERSION=12.22.5\n"),
+        "{script}"
+    );
+    let key = format!("artifacts-1/legacy/production/{sha}.rpm");
+    let run = scratch("chef-12-install");
+    let store = run.join("store");
+    std::fs::create_dir_all(store.join(&key).parent().unwrap()).unwrap();
+    std::fs::write(store.join(&key), &package).unwrap();
+    let (code, output, record) = run_install_chef(&run, script, &store, "chef-client");
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("stackc: installing Chef Infra Client 12.22.5 from s3://"),
+        "{output}"
+    );
+    let lines: Vec<&str> = record.lines().collect();
+    assert!(lines[0].contains(&format!(" s3://{key} ")), "{record}");
+    assert!(
+        lines[1].starts_with("rpm -U --replacepkgs ")
+            && lines[1].ends_with(&format!("sha256={sha}")),
+        "{record}"
+    );
+    assert!(run.join("bin/chef-client").is_file());
+    // The package with another sha256 is refused before rpm runs.
+    let tampered = scratch("chef-12-tampered");
+    let store = tampered.join("store");
+    std::fs::create_dir_all(store.join(&key).parent().unwrap()).unwrap();
+    std::fs::write(store.join(&key), b"something else").unwrap();
+    let (code, output, record) = run_install_chef(&tampered, script, &store, "chef-client");
+    assert_ne!(code, 0, "{output}");
+    assert!(
+        output.contains(&format!(
+            "the Chef Infra Client package s3://{key} does not have the sha256 the lock file pins"
+        )),
+        "{output}"
+    );
+    assert_eq!(record.lines().count(), 1, "only the download: {record}");
+    // The Cinc layer's bootstrap is unchanged.
+    let (_, jobs) = scripts
+        .iter()
+        .find(|(id, _)| id == "JobsLaunchTemplate")
+        .unwrap();
+    assert!(jobs.contains("STACKC_CHEF_CLIENT=cinc\nSTACKC_CHEF_VERSION=18.6.2\n"));
+    assert!(jobs.contains("local title='Cinc' version='18.6.2' binary='cinc-solo'"));
+    cfn_lint(&[file]);
 }
 
 #[test]

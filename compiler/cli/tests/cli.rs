@@ -770,3 +770,310 @@ fn a_deployments_custom_json_is_vetted_before_it_is_sent() {
     let o = stackc(&["run", "update-cookbooks", &goldcar, "--custom-json", &ok]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// A stack with one cookbook holding every call the cookbook lint knows, on
+/// the client `chef` names; the stack file.
+fn legacy_cookbooks(name: &str, chef: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stackc-lint-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let book = dir.join("cookbooks/legacy");
+    for sub in ["recipes", "libraries", "attributes", "templates/default"] {
+        std::fs::create_dir_all(book.join(sub)).unwrap();
+    }
+    std::fs::write(book.join("metadata.rb"), "name 'legacy'\nversion '1.0.0'\n").unwrap();
+    std::fs::write(
+        book.join("recipes/default.rb"),
+        r#"# node.set['in'] = 'a comment'
+node.set['legacy']['a'] = 1
+log "node.set['in'] = 'a string'"
+deploy_revision "/srv/www/app" do
+  repo "https://git.example/app.git"
+end
+node['legacy']['b'] = 2
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("libraries/helpers.rb"),
+        "module Legacy\n  def self.run(cmd)\n    Chef::ShellOut.new(cmd).run_command\n  end\nend\nChef::Platform.set(platform: :ubuntu, resource: :service, provider: Chef::Provider::Service::Upstart)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("attributes/default.rb"),
+        "default['legacy']['c'] = 3\nset_unless['legacy']['d'] = 4\n",
+    )
+    .unwrap();
+    // Templates are not code Chef loads: not read.
+    std::fs::write(book.join("templates/default/x.erb"), "<%= node.set %>\n").unwrap();
+    std::fs::write(
+        dir.join("stack.kdl"),
+        format!(
+            "stack legacy {{\n    region eu-west-1\n    cookbooks \"cookbooks\"\n    {chef}\n    layer web type=php-app {{\n        recipes {{ setup \"legacy\"; }}\n    }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    dir.join("stack.kdl")
+}
+
+#[test]
+fn check_reports_cookbook_calls_cinc_18_removed_with_file_line_and_help() {
+    let stack = legacy_cookbooks("cinc", "");
+    let file = stack.display().to_string();
+    let out = stackc(&["check", "--message-format", "json", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    let book = stack.parent().unwrap().join("cookbooks/legacy");
+    let got: Vec<(String, u64, String, String)> = lines
+        .iter()
+        .map(|d| {
+            assert_eq!(d["severity"], "warning", "{d}");
+            assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()), "{d}");
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let at = |rel: &str| book.join(rel).display().to_string();
+    let removed = "stackc::chef_removed".to_string();
+    assert_eq!(
+        got,
+        [
+            (
+                at("attributes/default.rb"),
+                2,
+                removed.clone(),
+                "`node.set_unless` was removed in Chef 14: Cinc 18.6.2 fails on it".to_string()
+            ),
+            (
+                at("libraries/helpers.rb"),
+                3,
+                removed.clone(),
+                "`Chef::ShellOut` was removed in Chef 13: Cinc 18.6.2 fails on it".to_string()
+            ),
+            (
+                at("libraries/helpers.rb"),
+                6,
+                removed.clone(),
+                "`Chef::Platform.set` was removed in Chef 13: Cinc 18.6.2 fails on it".to_string()
+            ),
+            (
+                at("recipes/default.rb"),
+                2,
+                removed.clone(),
+                "`node.set` was removed in Chef 14: Cinc 18.6.2 fails on it".to_string()
+            ),
+            (
+                at("recipes/default.rb"),
+                4,
+                removed.clone(),
+                "`deploy_revision` was removed in Chef 14: Cinc 18.6.2 fails on it".to_string()
+            ),
+            (
+                at("recipes/default.rb"),
+                7,
+                removed.clone(),
+                "`node[...] =` was removed in Chef 11: Cinc 18.6.2 fails on it".to_string()
+            ),
+        ]
+    );
+    // Each help names the replacement.
+    let help = |i: usize| lines[i]["help"].as_str().unwrap().to_string();
+    assert!(help(0).contains("node.normal"), "{}", help(0));
+    assert!(help(1).contains("Mixlib::ShellOut"), "{}", help(1));
+    assert!(help(2).contains("provides"), "{}", help(2));
+    assert!(help(3).contains("node.normal"), "{}", help(3));
+    assert!(help(4).contains("deploy_resource"), "{}", help(4));
+    assert!(help(5).contains("node.default["), "{}", help(5));
+    // For a terminal: each excerpt of its cookbook file, one summary.
+    let out = stackc(&["check", &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("stackc::chef_removed"), "{err}");
+    assert!(
+        err.contains(&format!("{}:4:1]", at("recipes/default.rb"))),
+        "{err}"
+    );
+    assert!(err.contains("deploy_revision \"/srv/www/app\" do"), "{err}");
+    assert!(err.contains("6 warnings\n"), "{err}");
+    assert!(err.lines().last().unwrap().starts_with("ok: "), "{err}");
+}
+
+#[test]
+fn check_on_chef_12_reports_only_what_chef_12_deprecated_or_removed() {
+    let stack = legacy_cookbooks("chef-12", "chef client=\"chef\" version=\"12.22.5\"");
+    let out = stackc(&[
+        "check",
+        "--message-format",
+        "json",
+        &stack.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all: Vec<(String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let d: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The stack file's warning first: the built-in recipes need Chef 18.
+    assert_eq!(
+        all[0],
+        (
+            "stackc::builtin_cookbooks_need_chef_18".to_string(),
+            "layer `web` runs Chef Infra Client 12.22.5, but the built-in cookbooks need Chef 18"
+                .to_string()
+        )
+    );
+    let got = &all[1..];
+    let dep = |call: &str, since: &str, removed: &str| {
+        (
+            "stackc::chef_deprecated".to_string(),
+            format!("`{call}` is deprecated since {since} and removed in {removed}: Chef Infra Client 12.22.5 warns about it"),
+        )
+    };
+    // The deploy resource is still Chef 12's; node[...] = was gone in 11.
+    assert_eq!(
+        got,
+        [
+            dep("node.set_unless", "Chef 12.12", "Chef 14"),
+            dep("Chef::ShellOut", "Chef 11", "Chef 13"),
+            dep("Chef::Platform.set", "Chef 12", "Chef 13"),
+            dep("node.set", "Chef 12.12", "Chef 14"),
+            (
+                "stackc::chef_removed".to_string(),
+                "`node[...] =` was removed in Chef 11: Chef Infra Client 12.22.5 fails on it"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn lock_pins_each_client_package_and_drops_those_no_environment_installs() {
+    // The image is pinned already, so `lock` asks no AWS API; both metadata
+    // endpoints are a local server.
+    let server = common::CincServer::start();
+    let path = temp_file(
+        "lock-clients",
+        br#"stack legacy {
+    region us-east-1
+    layer web type=custom {
+        chef client="chef" version="12.22.5"
+    }
+    layer jobs type=custom
+}
+"#,
+    );
+    let lock = path.parent().unwrap().join("stack.lock");
+    let image =
+        "image region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-12345678\"\n";
+    let stale = format!(
+        "cinc os=\"amazon-linux-2023\" arch=\"x86_64\" version=\"18.5.0\" sha256=\"{}\" url=\"https://d.example/cinc.rpm\"\n",
+        "a".repeat(64)
+    );
+    std::fs::write(&lock, format!("{image}{stale}")).unwrap();
+    let out_dir = path.parent().unwrap().join("out");
+    let run = |args: &[&str], chef_metadata: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackc"));
+        cmd.args(args)
+            .arg(&path)
+            .current_dir(path.parent().unwrap())
+            .env("NO_COLOR", "1")
+            .env("STACKC_CINC_METADATA_URL", server.metadata_url())
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+        if chef_metadata {
+            cmd.env("STACKC_CHEF_METADATA_URL", server.chef_metadata_url());
+        } else {
+            cmd.env_remove("STACKC_CHEF_METADATA_URL");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&["lock"], true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("  - Cinc 18.5.0 for amazon-linux-2023 x86_64: no environment installs it"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let pinned = |client: &str, v: &str| {
+        let url = server.client_package_url(client, "amazon", "2023", "x86_64", v);
+        let sha = stackc_core::emit::manifest::sha256_hex(&common::CincServer::package(
+            url.rsplit('/').next().unwrap(),
+        ));
+        format!(
+            "{client} os=\"amazon-linux-2023\" arch=\"x86_64\" version=\"{v}\" sha256=\"{sha}\" url=\"{url}\"\n"
+        )
+    };
+    let v = stackc_core::emit::cfn::userdata::CINC_VERSION;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("//")).collect();
+    assert_eq!(
+        lines,
+        [
+            image.trim_end(),
+            pinned("cinc", v).trim_end(),
+            pinned("chef", "12.22.5").trim_end()
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        server.requests("/stable/chef/metadata?p=amazon&pv=2023&m=x86_64&v=12.22.5"),
+        1
+    );
+    let out = run(&["lock"], true);
+    assert!(
+        stderr(&out).contains("is up to date: 1 image and 2 Chef client packages pinned"),
+        "{}",
+        stderr(&out)
+    );
+    // Without the chef line, deploy names the Chef Infra Client package and
+    // the endpoint `lock` would ask.
+    std::fs::write(&lock, format!("{image}{}", pinned("cinc", v))).unwrap();
+    let out = run(
+        &[
+            "--message-format",
+            "json",
+            "deploy",
+            "--yes",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|d: &serde_json::Value| d["code"] == "stackc::cinc_not_locked")
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pins no package for Chef Infra Client 12.22.5 on amazon-linux-2023 x86_64"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("https://omnitruck.chef.io/stable/chef/metadata"),
+        "{lines:?}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

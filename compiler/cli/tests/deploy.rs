@@ -133,7 +133,7 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     assert_eq!(cinc.requests("/files/"), 0, "lock downloads no package");
     let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
     assert!(
-        stderr(&o).contains("stack.lock is up to date: 1 image and 1 Cinc package pinned"),
+        stderr(&o).contains("stack.lock is up to date: 1 image and 1 Chef client package pinned"),
         "{}",
         stderr(&o)
     );
@@ -195,7 +195,7 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
         "{err}"
     );
     assert!(
-        err.contains("Cinc packages: 1 uploaded, 0 already in s3://"),
+        err.contains("Chef client packages: 1 uploaded, 0 already in s3://"),
         "{err}"
     );
     assert_eq!(cinc.requests("/files/"), 1);
@@ -373,7 +373,7 @@ for r in ec2.describe_instances()["Reservations"]:
     let err = stderr(&o);
     assert!(err.contains("artifacts: 0 uploaded"), "{err}");
     assert!(
-        err.contains("Cinc packages: 0 uploaded, 1 already in s3://"),
+        err.contains("Chef client packages: 0 uploaded, 1 already in s3://"),
         "{err}"
     );
     assert_eq!(cinc.requests("/files/"), 1, "not downloaded again");

@@ -55,6 +55,24 @@ const JAMMY: &str = r#"stack jammy {
 }
 "#;
 
+/// JAMMY with its layer on the Chef Infra Client OpsWorks' Chef 12 stacks
+/// ran.
+const JAMMY_CHEF_12: &str = r#"stack jammy {
+    region us-east-2
+    os ubuntu-22.04
+    layer front type=static-web {
+        instance-type t3.micro
+        chef client="chef" version="12.22.5"
+        scaling { instances min=1 max=2 }
+    }
+    app site type=static layer=front {
+        source git="https://github.com/example/site.git" revision=main
+        site www.jammy.example
+        secret API_TOKEN ssm="/jammy/api-token"
+    }
+}
+"#;
+
 #[test]
 fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
     let o = play(&Plan {
@@ -173,6 +191,81 @@ fn a_small_stack_boots_on_ubuntu_22_04() {
     assert_eq!(o.commands[0].0, 0, "{}", o.report());
     let last = o.state["tags"]["stackc:last-run"].as_str().unwrap();
     assert!(last.starts_with("deploy succeeded "), "{last}");
+}
+
+#[test]
+fn a_layer_on_chef_12_installs_chef_infra_client_and_runs_it_in_local_mode() {
+    let o = play(&Plan {
+        name: "jammy-chef-12",
+        source: Source::Text(JAMMY_CHEF_12),
+        env: "production",
+        layer: "front",
+        fault: Fault::None,
+        commands: vec![["deploy", "site", ""], ["configure", "", ""]],
+        failing_recipe: None,
+        one_kept: false,
+    });
+    let r = o.report();
+    assert_eq!(o.client, "chef", "{r}");
+    // The chef package from the bucket, checked and installed (assert_boots
+    // checks the download, dpkg and /usr/bin/chef-client, and that every
+    // run is `chef-client --local-mode`).
+    assert_boots(&o, "front", Some("site"));
+    for (i, (rc, out)) in o.commands.iter().enumerate() {
+        assert_eq!(*rc, 0, "command {}: {out}\n{r}", i + 1);
+    }
+    let commands = o.chef_commands();
+    assert_eq!(commands.len(), 4, "setup, deploy, deploy, configure\n{r}");
+    assert!(
+        commands
+            .iter()
+            .all(|c| c.starts_with("chef-client --local-mode --no-fork -c /var/lib/stackc/solo.rb -j /var/lib/stackc/last.json -o ")),
+        "{commands:?}"
+    );
+    assert!(!o.upper("/usr/bin/cinc-solo").exists(), "{r}");
+    assert!(!dpkg_installed(&o, "cinc"), "{r}");
+    let env = std::fs::read_to_string(o.upper("/etc/stackc/instance.env")).unwrap();
+    assert!(
+        env.contains("STACKC_CHEF_CLIENT=chef\nSTACKC_CHEF_VERSION=12.22.5\n"),
+        "{env}"
+    );
+    let solo = std::fs::read_to_string(o.upper("/var/lib/stackc/solo.rb")).unwrap();
+    assert!(
+        solo.contains("chef_repo_path '/var/lib/stackc/chef-repo'"),
+        "{solo}"
+    );
+}
+
+#[test]
+fn a_chef_12_package_with_another_sha256_is_refused_and_reported() {
+    let o = play(&Plan {
+        name: "chef-sha-mismatch",
+        source: Source::Text(JAMMY_CHEF_12),
+        env: "production",
+        layer: "front",
+        fault: Fault::CincShaMismatch,
+        commands: vec![],
+        failing_recipe: None,
+        one_kept: false,
+    });
+    let r = o.report();
+    let (sha, _) = o.cinc.clone().unwrap();
+    assert!(
+        o.user_data_out
+            .contains("the Chef Infra Client package s3://")
+            && o.user_data_out.contains(&format!(
+                "does not have the sha256 the lock file pins ({sha})"
+            )),
+        "{r}"
+    );
+    assert!(!dpkg_installed(&o, "chef"), "{r}");
+    assert!(!o.upper("/opt/chef").exists(), "{r}");
+    assert!(o.cinc_runs().is_empty(), "{r}");
+    assert_fails_and_reports(
+        &o,
+        "front",
+        "installing Chef Infra Client 12.22.5 from s3://",
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! reported in one run, one resolved `Stack` per environment.
 
 mod app;
+mod chef;
 mod hours;
 pub(crate) mod json;
 mod layer;
@@ -184,6 +185,7 @@ const STACK_NODES: &[&str] = &[
     "network",
     "custom-json",
     "working-hours",
+    "chef",
     "layer",
     "app",
     "environment",
@@ -197,6 +199,7 @@ const STACK_SINGLETONS: &[&str] = &[
     "network",
     "custom-json",
     "working-hours",
+    "chef",
 ];
 
 impl Checker<'_> {
@@ -390,6 +393,7 @@ impl Checker<'_> {
         });
         let mut custom_json = serde_json::Value::Object(Default::default());
         let mut working_hours = None;
+        let mut chef = Some(crate::chef::Runtime::default());
         let mut region_seen = false;
         for node in nodes {
             match node.name.as_str() {
@@ -428,6 +432,7 @@ impl Checker<'_> {
                     self.vet_custom_json(kids, &app_names(nodes.iter().copied()));
                 }
                 "working-hours" => working_hours = self.working_hours(node),
+                "chef" => chef = self.chef(node),
                 _ => {}
             }
         }
@@ -442,7 +447,13 @@ impl Checker<'_> {
         if let (Some(Network::NewVpc { nat: Nat::None, .. }), Some(os)) = (&network, &os) {
             self.ubuntu_without_internet(nodes, os);
         }
-        let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref());
+        // A bad `chef` node is reported; the layers are checked with the default.
+        let chef = chef.unwrap_or_default();
+        let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref(), &chef);
+        if let Some(layers) = &layers {
+            self.one_version_per_client(layers);
+            self.builtin_cookbooks_need_chef_18(layers);
+        }
         if let (Some(wh), Some(layers)) = (&working_hours, &layers) {
             self.bounded_schedules(env, wh, layers);
         }

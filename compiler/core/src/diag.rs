@@ -257,6 +257,12 @@ impl miette::Diagnostic for Report {
 
 /// Renders diagnostics for a terminal; `color` picks ANSI colours or plain text.
 pub fn render_human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
+    render_human_files(&[(file, source, diags)], color)
+}
+
+/// Renders the diagnostics of several files (name, text, diagnostics into
+/// that text) for a terminal, each with its excerpt, and one summary line.
+pub fn render_human_files(files: &[(&str, &str, &[Diagnostic])], color: bool) -> String {
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
@@ -266,18 +272,24 @@ pub fn render_human(diags: &[Diagnostic], file: &str, source: &str, color: bool)
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    let index = SourceIndex::new(source);
-    for d in diags {
-        // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, &d.report(file, &index));
+    let (mut errors, mut total) = (0, 0);
+    for (file, source, diags) in files {
+        if diags.is_empty() {
+            continue;
+        }
+        let index = SourceIndex::new(source);
+        for d in diags.iter() {
+            // Writing into a String cannot fail.
+            let _ = handler.render_report(&mut out, &d.report(file, &index));
+        }
+        errors += diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        total += diags.len();
     }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags.len() - errors;
-    if !diags.is_empty() {
-        out.push_str(&summary(errors, warnings));
+    if total > 0 {
+        out.push_str(&summary(errors, total - errors));
         out.push('\n');
     }
     out

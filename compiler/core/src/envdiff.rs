@@ -200,7 +200,10 @@ fn layer_view(layer: &Layer) -> Value {
     put("type", json!(layer.type_name));
     match &layer.on {
         Some(host) => put("on", json!(host)),
-        None => put("instance-type", json!(layer.instance_type.name)),
+        None => {
+            put("instance-type", json!(layer.instance_type.name));
+            put("chef", json!(layer.chef.describe()));
+        }
     }
     put(
         "volumes",

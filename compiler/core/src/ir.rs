@@ -201,6 +201,9 @@ pub struct Layer {
     pub on: Option<String>,
     /// Instance type (the host layer's when `on`).
     pub instance_type: InstanceType,
+    /// The Chef client its instances install and run (the host layer's
+    /// when `on`; the stack's, or Cinc 18, when it names none).
+    pub chef: crate::chef::Runtime,
     /// Extra EBS volumes.
     pub volumes: Vec<Volume>,
     /// Ports the layer listens on.

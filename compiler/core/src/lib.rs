@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod chef;
 pub mod cookbooks;
 pub mod diag;
 pub mod emit;

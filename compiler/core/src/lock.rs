@@ -1,9 +1,10 @@
 //! The lock file: `stack.lock` beside `stack.kdl` (any `NAME.kdl` has its
 //! `NAME.lock`), the machine image each region, operating system and
-//! architecture of the stack boots from, and the Cinc client package each
-//! operating system and architecture installs. `stackc lock` writes it from
-//! the operating systems' public SSM parameters and from Cinc's package
-//! metadata, and only `stackc lock --update` moves an entry to a newer
+//! architecture of the stack boots from, and the Chef client package (Cinc,
+//! or Chef Infra Client where a `chef` node chooses it) each client,
+//! version, operating system and architecture installs. `stackc lock`
+//! writes it from the operating systems' public SSM parameters and from the
+//! clients' package metadata (Omnitruck), and only `stackc lock --update` moves an entry to a newer
 //! image; it is committed with the stack file. Templates take the image and
 //! the package's sha256 as parameters ([`parameter`], [`cinc_parameter`])
 //! that `stackc deploy` fills from this file, so builds stay offline and
@@ -13,12 +14,14 @@
 //! ```kdl
 //! image region="eu-west-1" os="amazon-linux-2023" arch="x86_64" id="ami-0123456789abcdef0"
 //! cinc os="amazon-linux-2023" arch="x86_64" version="18.6.2" sha256="…" url="https://…"
+//! chef os="amazon-linux-2023" arch="x86_64" version="12.22.5" sha256="…" url="https://…"
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::chef::Client;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::ir::Stack;
 use crate::stdlib;
@@ -37,15 +40,19 @@ pub struct Image {
     pub id: String,
 }
 
-/// One pinned Cinc client package: what Cinc's metadata endpoint answered
-/// for an operating system, architecture and version when it was locked.
+/// One pinned Chef client package (the name is from when Cinc was the only
+/// client): what the client's metadata endpoint answered for an operating
+/// system, architecture and version when it was locked.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cinc {
+    /// Which client (`cinc` lines, or `chef` lines).
+    #[serde(default)]
+    pub client: Client,
     /// Operating system (stdlib name).
     pub os: String,
     /// `x86_64` or `arm64`.
     pub arch: String,
-    /// Cinc version ([`crate::emit::cfn::userdata::CINC_VERSION`] when locked).
+    /// Its version, exact.
     pub version: String,
     /// Lowercase hex sha256 of the package.
     pub sha256: String,
@@ -54,8 +61,8 @@ pub struct Cinc {
 }
 
 /// The images of a lock file, sorted by region, OS and architecture, one
-/// per triple; and its Cinc packages, sorted by OS and architecture, one per
-/// pair.
+/// per triple; and its Chef client packages, sorted by client, OS,
+/// architecture and version, one per quadruple.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lock {
     images: Vec<Image>,
@@ -73,17 +80,17 @@ impl Lock {
         &self.cinc
     }
 
-    /// The Cinc package pinned for an OS, architecture and version.
-    pub fn cinc(&self, os: &str, arch: &str, version: &str) -> Option<&Cinc> {
+    /// The package pinned for a client, OS, architecture and version.
+    pub fn cinc(&self, client: Client, os: &str, arch: &str, version: &str) -> Option<&Cinc> {
         self.cinc
             .iter()
-            .find(|c| c.os == os && c.arch == arch && c.version == version)
+            .find(|c| c.client == client && c.os == os && c.arch == arch && c.version == version)
     }
 
-    /// Pins a Cinc package (one per OS and architecture); returns the one it
-    /// replaces, if any.
+    /// Pins a package (one per client, OS, architecture and version);
+    /// returns the one it replaces, if any.
     pub fn set_cinc(&mut self, package: Cinc) -> Option<Cinc> {
-        let key = |c: &Cinc| (c.os.clone(), c.arch.clone());
+        let key = |c: &Cinc| (c.client, c.os.clone(), c.arch.clone(), c.version.clone());
         match self.cinc.binary_search_by_key(&key(&package), key) {
             Ok(at) => Some(std::mem::replace(&mut self.cinc[at], package)),
             Err(at) => {
@@ -91,6 +98,16 @@ impl Lock {
                 None
             }
         }
+    }
+
+    /// Drops the packages `keep` says no to (`stackc lock` drops those no
+    /// environment installs any more); returns them.
+    pub fn retain_cinc(&mut self, mut keep: impl FnMut(&Cinc) -> bool) -> Vec<Cinc> {
+        let (kept, dropped) = std::mem::take(&mut self.cinc)
+            .into_iter()
+            .partition(|c| keep(c));
+        self.cinc = kept;
+        dropped
     }
 
     /// The image id pinned for a region, OS and architecture.
@@ -120,7 +137,7 @@ pub fn path_for(stack_file: &Path) -> PathBuf {
 }
 
 /// What the lock file starts with.
-const HEADER: &str = "// Machine images this stack's instances boot from and the Cinc packages they\n// install, pinned by `stackc lock`. Commit this file. `stackc lock --update`\n// moves to the newest images (and the next deploy replaces the instances, one\n// at a time).\n";
+const HEADER: &str = "// Machine images this stack's instances boot from and the Chef client packages\n// they install, pinned by `stackc lock`. Commit this file. `stackc lock --update`\n// moves to the newest images (and the next deploy replaces the instances, one\n// at a time).\n";
 
 /// The lock file's text: the header, then one `image` line per image and
 /// one `cinc` line per package, each sorted.
@@ -134,8 +151,13 @@ pub fn render(lock: &Lock) -> String {
     }
     for c in &lock.cinc {
         out.push_str(&format!(
-            "cinc os=\"{}\" arch=\"{}\" version=\"{}\" sha256=\"{}\" url=\"{}\"\n",
-            c.os, c.arch, c.version, c.sha256, c.url
+            "{} os=\"{}\" arch=\"{}\" version=\"{}\" sha256=\"{}\" url=\"{}\"\n",
+            c.client.name(),
+            c.os,
+            c.arch,
+            c.version,
+            c.sha256,
+            c.url
         ));
     }
     out
@@ -165,11 +187,16 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
                 &["os", "arch", "version", "sha256", "url"],
                 "a Cinc package has os, arch, version, sha256 and url",
             ),
+            "chef" => (
+                "a Chef Infra Client package",
+                &["os", "arch", "version", "sha256", "url"],
+                "a Chef Infra Client package has os, arch, version, sha256 and url",
+            ),
             _ => {
                 diags.push(bad(
                     node.name_span,
-                    format!("`{}` is not an image or cinc line", node.name.as_str()),
-                    "each line is `image region=... os=... arch=... id=ami-...` or `cinc os=... arch=... version=... sha256=... url=...`",
+                    format!("`{}` is not an image, cinc or chef line", node.name.as_str()),
+                    "each line is `image region=... os=... arch=... id=ami-...`, or `cinc` or `chef` with `os=... arch=... version=... sha256=... url=...`",
                 ));
                 continue;
             }
@@ -273,10 +300,15 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
             lock.set(image);
         } else {
             let (version, sha256, url) = (field("version"), field("sha256"), field("url"));
+            let client = Client::parse(node.name.as_str()).expect("a cinc or chef line");
             check(
                 is_version(&version.0),
                 version.1,
-                format!("`{}` is not a Cinc version (numbers and dots)", version.0),
+                format!(
+                    "`{}` is not a {} version (numbers and dots)",
+                    version.0,
+                    client.title()
+                ),
             );
             check(
                 is_sha256(&sha256.0),
@@ -292,22 +324,26 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
                 continue;
             }
             let package = Cinc {
+                client,
                 os: os.0.clone(),
                 arch: arch.0.clone(),
                 version: version.0.clone(),
                 sha256: sha256.0.clone(),
                 url: url.0.clone(),
             };
-            if let Some((_, first)) = seen_cinc
-                .iter()
-                .find(|(c, _)| (&c.os, &c.arch) == (&package.os, &package.arch))
-            {
+            if let Some((_, first)) = seen_cinc.iter().find(|(c, _)| {
+                (c.client, &c.os, &c.arch, &c.version)
+                    == (package.client, &package.os, &package.arch, &package.version)
+            }) {
                 diags.push(
                     bad(
                         node.name_span,
                         format!(
-                            "the Cinc package of {} {} is pinned twice",
-                            package.os, package.arch
+                            "the {} {} package of {} {} is pinned twice",
+                            package.client.title(),
+                            package.version,
+                            package.os,
+                            package.arch
                         ),
                         "keep one of the two lines",
                     )
@@ -396,6 +432,10 @@ pub struct Group {
     pub layer: String,
     /// Its Auto Scaling group.
     pub group: String,
+    /// The Chef client its instances install (Cinc in manifests written
+    /// before there was a choice).
+    #[serde(default)]
+    pub client: Client,
 }
 
 /// The images an environment's instance groups boot from: one per
@@ -407,6 +447,7 @@ pub fn needs(stack: &Stack) -> Vec<Need> {
         let group = Group {
             layer: host.name.clone(),
             group: crate::emit::cfn::group_name(stack, &host.name),
+            client: host.chef.client,
         };
         match out.iter_mut().find(|n| n.arch == arch) {
             Some(n) => n.groups.push(group),
@@ -430,24 +471,35 @@ pub fn needs(stack: &Stack) -> Vec<Need> {
 /// The template parameter that takes the sha256 of the Cinc package of an
 /// architecture.
 pub fn cinc_parameter(arch: &str) -> String {
-    match arch {
-        "arm64" => "CincSha256Arm64".into(),
-        _ => "CincSha256X86".into(),
-    }
+    client_parameter(Client::Cinc, arch)
 }
 
-/// A Cinc package an environment's instances install.
+/// The template parameter that takes the sha256 of a client's package for
+/// an architecture: `CincSha256X86`, `ChefSha256Arm64`.
+pub fn client_parameter(client: Client, arch: &str) -> String {
+    let arch = match arch {
+        "arm64" => "Arm64",
+        _ => "X86",
+    };
+    format!("{}Sha256{arch}", client.parameter_prefix())
+}
+
+/// A Chef client package an environment's instances install (the name is
+/// from when Cinc was the only client).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CincNeed {
     /// The template parameter that takes its sha256.
     pub parameter: String,
+    /// Which client (Cinc in manifests written before there was a choice).
+    #[serde(default)]
+    pub client: Client,
     /// Operating system (stdlib name).
     pub os: String,
     /// `x86_64` or `arm64`.
     pub arch: String,
-    /// The Cinc version stackc installs.
+    /// The client version the instances install.
     pub version: String,
-    /// The OS as Cinc's metadata endpoint names it (`p`).
+    /// The OS as the metadata endpoint names it (`p`).
     pub platform: String,
     /// The OS version as Cinc's metadata endpoint names it (`pv`).
     pub platform_version: String,
@@ -477,21 +529,36 @@ impl CincNeed {
     }
 }
 
-/// The Cinc packages an environment's instances install: one per
-/// architecture of its instance groups, in the order of [`needs`].
+/// The Chef client packages an environment's instances install: one per
+/// client (Cinc first) and architecture of its instance groups, the
+/// architectures in the order of [`needs`]. The checker allows one version
+/// of each client per environment.
 pub fn cinc_needs(stack: &Stack) -> Vec<CincNeed> {
-    needs(stack)
-        .into_iter()
-        .map(|n| CincNeed {
-            parameter: cinc_parameter(&n.arch),
-            version: crate::emit::cfn::userdata::CINC_VERSION.to_string(),
-            platform: stack.os.cinc_platform.clone(),
-            platform_version: stack.os.cinc_platform_version.clone(),
-            package: stack.os.package.clone(),
-            os: n.os,
-            arch: n.arch,
-        })
-        .collect()
+    let mut out: Vec<CincNeed> = Vec::new();
+    for client in Client::ALL {
+        for n in needs(stack) {
+            let Some(version) = n
+                .groups
+                .iter()
+                .filter_map(|g| stack.layer(&g.layer))
+                .find(|l| l.chef.client == client)
+                .map(|l| l.chef.version.clone())
+            else {
+                continue;
+            };
+            out.push(CincNeed {
+                parameter: client_parameter(client, &n.arch),
+                client,
+                version,
+                platform: stack.os.cinc_platform.clone(),
+                platform_version: stack.os.cinc_platform_version.clone(),
+                package: stack.os.package.clone(),
+                os: n.os,
+                arch: n.arch,
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -604,6 +671,7 @@ ami eu-west-1
 
     fn cinc(os: &str, arch: &str, version: &str, digit: char) -> Cinc {
         Cinc {
+            client: Client::Cinc,
             os: os.into(),
             arch: arch.into(),
             version: version.into(),
@@ -626,9 +694,25 @@ ami eu-west-1
             None
         );
         lock.set_cinc(cinc("amazon-linux-2023", "arm64", "18.6.2", 'b'));
-        // A new version of the same OS and architecture replaces the entry.
-        let old = lock.set_cinc(cinc("ubuntu-24.04", "x86_64", "18.7.1", 'c'));
-        assert_eq!(old.map(|c| c.version), Some("18.6.2".to_string()));
+        // Another version of the same OS and architecture is another entry
+        // (environments may differ); `stackc lock` drops the one no
+        // environment installs.
+        assert_eq!(
+            lock.set_cinc(cinc("ubuntu-24.04", "x86_64", "18.7.1", 'c')),
+            None
+        );
+        let dropped = lock.retain_cinc(|c| c.version != "18.6.2" || c.os != "ubuntu-24.04");
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].sha256, "a".repeat(64));
+        // The same package again replaces it.
+        let again = lock.set_cinc(cinc("ubuntu-24.04", "x86_64", "18.7.1", 'd'));
+        assert_eq!(again.map(|c| c.sha256), Some("c".repeat(64)));
+        lock.set_cinc(cinc("ubuntu-24.04", "x86_64", "18.7.1", 'c'));
+        // A Chef Infra Client package of the same OS and architecture.
+        lock.set_cinc(Cinc {
+            client: Client::Chef,
+            ..cinc("ubuntu-24.04", "x86_64", "12.22.5", 'e')
+        });
         let text = render(&lock);
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("//")).collect();
         assert_eq!(
@@ -643,19 +727,38 @@ ami eu-west-1
                     r#"cinc os="ubuntu-24.04" arch="x86_64" version="18.7.1" sha256="{}" url="https://downloads.example/ubuntu-24.04/x86_64/cinc-18.7.1.pkg""#,
                     "c".repeat(64)
                 ),
+                &format!(
+                    r#"chef os="ubuntu-24.04" arch="x86_64" version="12.22.5" sha256="{}" url="https://downloads.example/ubuntu-24.04/x86_64/cinc-12.22.5.pkg""#,
+                    "e".repeat(64)
+                ),
             ]
         );
         let back = parse(&text).expect("its own output parses");
         assert_eq!(back, lock);
         assert_eq!(render(&back), text);
         assert_eq!(
-            back.cinc("ubuntu-24.04", "x86_64", "18.7.1")
+            back.cinc(Client::Cinc, "ubuntu-24.04", "x86_64", "18.7.1")
                 .map(|c| c.sha256.as_str()),
             Some("c".repeat(64).as_str())
         );
-        // Another version than the one pinned is not pinned.
-        assert_eq!(back.cinc("ubuntu-24.04", "x86_64", "18.6.2"), None);
-        assert_eq!(back.cinc("ubuntu-24.04", "arm64", "18.7.1"), None);
+        assert_eq!(
+            back.cinc(Client::Chef, "ubuntu-24.04", "x86_64", "12.22.5")
+                .map(|c| c.sha256.as_str()),
+            Some("e".repeat(64).as_str())
+        );
+        // Another version or client than the one pinned is not pinned.
+        assert_eq!(
+            back.cinc(Client::Cinc, "ubuntu-24.04", "x86_64", "18.6.2"),
+            None
+        );
+        assert_eq!(
+            back.cinc(Client::Cinc, "ubuntu-24.04", "x86_64", "12.22.5"),
+            None
+        );
+        assert_eq!(
+            back.cinc(Client::Cinc, "ubuntu-24.04", "arm64", "18.7.1"),
+            None
+        );
     }
 
     #[test]
@@ -687,7 +790,7 @@ cinc "amazon-linux-2023"
         assert_eq!(
             messages,
             [
-                "the Cinc package of amazon-linux-2023 x86_64 is pinned twice",
+                "the Cinc 18.6.2 package of amazon-linux-2023 x86_64 is pinned twice",
                 "`windows` is not an operating system stackc knows",
                 "`latest` is not a Cinc version (numbers and dots)",
                 "`ABC` is not a sha256 (64 lowercase hex digits)",

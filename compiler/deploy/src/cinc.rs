@@ -1,5 +1,6 @@
-//! The Cinc client package: its URL and sha256 from Cinc's metadata
-//! endpoint (for `stackc lock`), and the package itself, downloaded from the
+//! The Chef client package (Cinc, or Chef Infra Client where the stack file
+//! chooses it): its URL and sha256 from the client's metadata endpoint,
+//! Omnitruck (for `stackc lock`), and the package itself, downloaded from the
 //! URL the lock file pins, checked against the pinned sha256 and cached
 //! under `~/.cache/stackc/cinc/<sha256>` (for `stackc deploy`, which puts it
 //! in the artifact bucket where the instances fetch it).
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
+use stackc_core::chef::Client;
 use stackc_core::emit::manifest::sha256_hex;
 use stackc_core::lock::{is_package_url, is_sha256, Cinc, CincNeed};
 
@@ -20,12 +22,18 @@ pub const METADATA_URL: &str = "https://omnitruck.cinc.sh/stable/cinc/metadata";
 /// endpoint (a mirror, or a test's server).
 pub const METADATA_URL_VAR: &str = "STACKC_CINC_METADATA_URL";
 
-/// The metadata endpoint to ask: [`METADATA_URL_VAR`] when set.
+/// Cinc's metadata endpoint to ask: [`METADATA_URL_VAR`] when set.
 pub fn metadata_url() -> String {
-    std::env::var(METADATA_URL_VAR)
+    client_metadata_url(Client::Cinc)
+}
+
+/// A client's metadata endpoint to ask: its variable
+/// ([`Client::metadata_url_var`]) when set.
+pub fn client_metadata_url(client: Client) -> String {
+    std::env::var(client.metadata_url_var())
         .ok()
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| METADATA_URL.to_string())
+        .unwrap_or_else(|| client.metadata_url().to_string())
 }
 
 /// Where downloaded packages are kept: `$XDG_CACHE_HOME/stackc/cinc`, else
@@ -179,8 +187,11 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, String> {
 pub async fn resolve(base: &str, need: &CincNeed) -> Result<Cinc, String> {
     let url = format!("{base}?{}", need.metadata_query());
     let what = format!(
-        "the Cinc {} package for {} {}",
-        need.version, need.os, need.arch
+        "the {} {} package for {} {}",
+        need.client.title(),
+        need.version,
+        need.os,
+        need.arch
     );
     let body = get(&url)
         .await
@@ -194,6 +205,7 @@ pub async fn resolve(base: &str, need: &CincNeed) -> Result<Cinc, String> {
         ));
     }
     Ok(Cinc {
+        client: need.client,
         os: need.os.clone(),
         arch: need.arch.clone(),
         version: m.version,
@@ -243,13 +255,19 @@ pub async fn package(pin: &Cinc, cache: Option<&Path>) -> Result<(Vec<u8>, Sourc
         }
     }
     let bytes = get(&pin.url).await.map_err(|e| {
-        PackageError::Download(format!("cannot download the Cinc package {}: {e}", pin.url))
+        PackageError::Download(format!(
+            "cannot download the {} package {}: {e}",
+            pin.client.title(),
+            pin.url
+        ))
     })?;
     let sha = sha256_hex(&bytes);
     if sha != pin.sha256 {
         return Err(PackageError::Mismatch(format!(
-            "the Cinc package at {} has sha256 {sha}, not the {} the lock file pins",
-            pin.url, pin.sha256
+            "the {} package at {} has sha256 {sha}, not the {} the lock file pins",
+            pin.client.title(),
+            pin.url,
+            pin.sha256
         )));
     }
     if let Some(path) = &cached {
@@ -313,6 +331,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let bytes = b"a package".to_vec();
         let pin = Cinc {
+            client: Client::Cinc,
             os: "amazon-linux-2023".into(),
             arch: "x86_64".into(),
             version: "18.6.2".into(),

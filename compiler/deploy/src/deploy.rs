@@ -287,7 +287,7 @@ impl Artifacts {
             }
         }
         for need in &self.manifest.cinc {
-            match lock.cinc(&need.os, &need.arch, &need.version) {
+            match lock.cinc(need.client, &need.os, &need.arch, &need.version) {
                 Some(pin) => self.cinc.push((need.clone(), pin.clone())),
                 None => missing.cinc.push(need.clone()),
             }
@@ -483,7 +483,8 @@ async fn stage_packages<C: Cloud>(
             crate::cinc::Source::Download => format!("downloaded from {}", pin.url),
         };
         ui.say(&format!(
-            "Cinc {} for {} {}: {} bytes {from}, sha256 checked",
+            "{} {} for {} {}: {} bytes {from}, sha256 checked",
+            pin.client.title(),
             pin.version,
             pin.os,
             pin.arch,
@@ -508,7 +509,7 @@ async fn upload_packages<C: Cloud>(
     }
     if !artifacts.cinc.is_empty() {
         ui.say(&format!(
-            "Cinc packages: {uploaded} uploaded, {} already in s3://{bucket}",
+            "Chef client packages: {uploaded} uploaded, {} already in s3://{bucket}",
             artifacts.cinc.len() - uploaded
         ));
     }
@@ -545,8 +546,11 @@ fn stack_request(
             .map(|(_, pin)| pin.sha256.clone())
             .ok_or_else(|| {
                 DeployError::CincNotPinned(format!(
-                    "Cinc {} on {} {}",
-                    need.version, need.os, need.arch
+                    "{} {} on {} {}",
+                    need.client.title(),
+                    need.version,
+                    need.os,
+                    need.arch
                 ))
             })?;
         parameters.push((need.parameter.clone(), sha));
@@ -1073,17 +1077,28 @@ async fn replacements<C: Cloud>(
             .find(|(k, _)| *k == need.parameter)
             .map(|(_, v)| v.as_str());
         let old = existing.parameter(&need.parameter);
-        // The Cinc package of the same architecture.
-        let cinc = m.cinc.iter().find(|c| c.arch == need.arch).and_then(|c| {
-            let new = request
-                .parameters
-                .iter()
-                .find(|(k, _)| *k == c.parameter)
-                .map(|(_, v)| v.as_str())?;
-            let old = existing.parameter(&c.parameter)?;
-            (old != new).then(|| format!("Cinc package {} -> {}", short(old), short(new)))
-        });
         for g in &need.groups {
+            // The Chef client package of the group's client and architecture.
+            let package = m
+                .cinc
+                .iter()
+                .find(|c| c.arch == need.arch && c.client == g.client);
+            let cinc = package.and_then(|c| {
+                let new = request
+                    .parameters
+                    .iter()
+                    .find(|(k, _)| *k == c.parameter)
+                    .map(|(_, v)| v.as_str())?;
+                let old = existing.parameter(&c.parameter)?;
+                (old != new).then(|| {
+                    format!(
+                        "{} package {} -> {}",
+                        c.client.title(),
+                        short(old),
+                        short(new)
+                    )
+                })
+            });
             let template = format!("{}LaunchTemplate", plan::pascal(&g.layer));
             let template_changes = changes
                 .iter()

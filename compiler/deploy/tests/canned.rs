@@ -269,11 +269,13 @@ fn artifacts() -> Artifacts {
                 .map(|l| Group {
                     layer: l.to_string(),
                     group: format!("goldcar-production-{l}"),
+                    client: Default::default(),
                 })
                 .collect(),
         }],
         cinc: vec![CincNeed {
             parameter: lock::cinc_parameter("x86_64"),
+            client: Default::default(),
             os: "amazon-linux-2023".into(),
             arch: "x86_64".into(),
             version: "18.6.2".into(),
@@ -306,6 +308,7 @@ fn pinned(id: &str) -> Lock {
         id: id.into(),
     });
     lock.set_cinc(Cinc {
+        client: Default::default(),
         os: "amazon-linux-2023".into(),
         arch: "x86_64".into(),
         version: "18.6.2".into(),
@@ -819,7 +822,7 @@ async fn the_pinned_cinc_package_goes_to_the_bucket_once() {
     let text = run_with(&fake, cached.clone()).await;
     assert!(text.contains("=> Applied"), "{text}");
     assert!(
-        text.contains("Cinc packages: 1 uploaded, 0 already in s3://artifacts-123"),
+        text.contains("Chef client packages: 1 uploaded, 0 already in s3://artifacts-123"),
         "{text}"
     );
     assert!(
@@ -852,7 +855,7 @@ async fn the_pinned_cinc_package_goes_to_the_bucket_once() {
     let text = run_with(&again, cache("again", None)).await;
     assert!(text.contains("=> Applied"), "{text}");
     assert!(
-        text.contains("Cinc packages: 0 uploaded, 1 already in s3://artifacts-123"),
+        text.contains("Chef client packages: 0 uploaded, 1 already in s3://artifacts-123"),
         "{text}"
     );
     assert!(!again.calls.borrow().contains(&format!("put {key}")));

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use stackc_core::check::{self, Options, RealFiles};
-use stackc_core::diag;
+use stackc_core::chef::{lint, Runtime};
+use stackc_core::diag::{self, Span};
 use stackc_core::ir::Program;
 use stackc_core::syntax;
 
@@ -56,23 +57,52 @@ fn load_with<T>(
 }
 
 /// Reads each environment's cookbooks as a build would, so that what a
-/// build refuses (links, FIFOs, devices) is reported by `check` too.
+/// build refuses (links, FIFOs, devices) is reported by `check` too; and
+/// lints their Ruby for calls the Chef clients the environments' instances
+/// run removed or deprecated (warnings, on the cookbook file and line).
 fn check_cookbooks(
     format: MessageFormat,
     file: &SourceFile,
     program: &Program,
 ) -> Result<(), Status> {
-    let mut seen = Vec::new();
+    // Each cookbooks directory once, with every client that runs it.
+    let mut dirs: Vec<(&Option<std::path::PathBuf>, Span, Vec<Runtime>)> = Vec::new();
     for stack in &program.environments {
-        if seen.contains(&&stack.cookbooks) {
-            continue;
-        }
-        seen.push(&stack.cookbooks);
-        if let Err(e) = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span) {
-            e.print(format, &file.name(), &file.text);
-            return Err(Status::UserError);
+        let at = match dirs.iter().position(|(d, _, _)| *d == &stack.cookbooks) {
+            Some(at) => at,
+            None => {
+                dirs.push((&stack.cookbooks, stack.cookbooks_span, Vec::new()));
+                dirs.len() - 1
+            }
+        };
+        for host in stack.layers.iter().filter(|l| l.has_instances()) {
+            if !dirs[at].2.contains(&host.chef) {
+                dirs[at].2.push(host.chef.clone());
+            }
         }
     }
+    let mut warnings = Vec::new();
+    for (dir, span, runtimes) in dirs {
+        let files = match read_cookbooks(dir.as_deref(), span) {
+            Ok(files) => files,
+            Err(e) => {
+                e.print(format, &file.name(), &file.text);
+                return Err(Status::UserError);
+            }
+        };
+        let Some(dir) = dir else { continue };
+        for f in files {
+            let Ok(text) = std::str::from_utf8(&f.bytes) else {
+                continue;
+            };
+            let diags = lint::lint(&f.path, text, &runtimes);
+            if !diags.is_empty() {
+                let name = dir.join(&f.path).display().to_string();
+                warnings.push((name, text.to_string(), diags));
+            }
+        }
+    }
+    output::print_files(format, &warnings);
     Ok(())
 }
 

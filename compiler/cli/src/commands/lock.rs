@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use stackc_core::chef::Client;
 use stackc_core::diag::{Code, Diagnostic, Span};
 use stackc_core::lock::{self, CincNeed, Lock, Need};
 use stackc_deploy::aws::Aws;
@@ -89,7 +90,13 @@ pub fn cinc_not_locked(
     missing
         .iter()
         .map(|need| {
-            let what = format!("Cinc {} on {} {}", need.version, need.os, need.arch);
+            let what = format!(
+                "{} {} on {} {}",
+                need.client.title(),
+                need.version,
+                need.os,
+                need.arch
+            );
             let message = if lock_exists {
                 format!(
                     "{} pins no package for {what}, which environment `{env}` installs",
@@ -102,11 +109,11 @@ pub fn cinc_not_locked(
                 )
             };
             Diagnostic::error(Code::CincNotLocked, Span::new(0, 0), message)
-                .label("no Cinc package pinned")
+                .label(format!("no {} package pinned", need.client.title()))
                 .help(format!(
                     "run `stackc lock {}` to pin the package's URL and sha256 (from {}), commit {}, and deploy again",
                     stack_file.display(),
-                    stackc_deploy::cinc::metadata_url(),
+                    stackc_deploy::cinc::client_metadata_url(need.client),
                     lock_path.display()
                 ))
         })
@@ -139,17 +146,27 @@ pub fn run(
     // ones not pinned yet.
     let mut lookups: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
     let mut seen: Vec<(String, String, String)> = Vec::new();
-    // And the Cinc packages (one per OS and architecture, any region).
+    // And the Chef client packages (one per client, version, OS and
+    // architecture, any region).
     let mut packages: Vec<CincNeed> = Vec::new();
-    let mut seen_packages: Vec<(String, String)> = Vec::new();
+    let mut seen_packages: Vec<(Client, String, String, String)> = Vec::new();
     for stack in stacks {
         for need in lock::cinc_needs(stack) {
-            let key = (need.os.clone(), need.arch.clone());
+            let key = (
+                need.client,
+                need.os.clone(),
+                need.arch.clone(),
+                need.version.clone(),
+            );
             if seen_packages.contains(&key) {
                 continue;
             }
             seen_packages.push(key);
-            if update || lock.cinc(&need.os, &need.arch, &need.version).is_none() {
+            if update
+                || lock
+                    .cinc(need.client, &need.os, &need.arch, &need.version)
+                    .is_none()
+            {
                 packages.push(need);
             }
         }
@@ -170,10 +187,28 @@ pub fn run(
         }
     }
     let needed = seen.len();
-    if lookups.is_empty() && packages.is_empty() {
+    // Locking every environment, the packages none installs any more (an
+    // older client version, a client no layer chooses) are dropped.
+    let dropped = if env.is_none() {
+        lock.retain_cinc(|c| {
+            seen_packages.contains(&(c.client, c.os.clone(), c.arch.clone(), c.version.clone()))
+        })
+    } else {
+        Vec::new()
+    };
+    for old in &dropped {
+        eprintln!(
+            "  - {} {} for {} {}: no environment installs it",
+            old.client.title(),
+            old.version,
+            old.os,
+            old.arch
+        );
+    }
+    if lookups.is_empty() && packages.is_empty() && dropped.is_empty() {
         let n = seen_packages.len();
         eprintln!(
-            "{} is up to date: {needed} image{} and {n} Cinc package{} pinned; `stackc lock --update` moves to the newest images",
+            "{} is up to date: {needed} image{} and {n} Chef client package{} pinned; `stackc lock --update` moves to the newest images",
             lock_path.display(),
             if needed == 1 { "" } else { "s" },
             if n == 1 { "" } else { "s" }
@@ -181,10 +216,10 @@ pub fn run(
         return Status::Ok;
     }
     let rt = runtime();
-    let metadata = stackc_deploy::cinc::metadata_url();
     let resolved = rt.block_on(async {
         let mut cinc = Vec::new();
         for need in &packages {
+            let metadata = stackc_deploy::cinc::client_metadata_url(need.client);
             cinc.push(stackc_deploy::cinc::resolve(&metadata, need).await?);
         }
         let mut all = Vec::new();
@@ -208,8 +243,11 @@ pub fn run(
     };
     for package in cinc {
         let what = format!(
-            "Cinc {} for {} {}",
-            package.version, package.os, package.arch
+            "{} {} for {} {}",
+            package.client.title(),
+            package.version,
+            package.os,
+            package.arch
         );
         let line = format!("sha256 {} ({})", package.sha256, package.url);
         match lock.set_cinc(package.clone()) {

@@ -58,11 +58,12 @@ pub fn require(tools: &[&str]) {
     );
 }
 
-/// A stand-in for Cinc's metadata endpoint and download site, on 127.0.0.1:
-/// `/stable/cinc/metadata?p=..&pv=..&m=..&v=..` answers Omnitruck's `key
-/// value` lines for the platforms stackc uses (amazon, ubuntu), naming a
-/// package under `/files/` whose bytes [`CincServer::package`] makes; every
-/// other path is a 404. Each request's path is recorded.
+/// A stand-in for Cinc's (and Chef's) metadata endpoint and download site,
+/// on 127.0.0.1: `/stable/cinc/metadata?p=..&pv=..&m=..&v=..` (and
+/// `/stable/chef/metadata?...`) answers Omnitruck's `key value` lines for
+/// the platforms stackc uses (amazon, ubuntu), naming a package under
+/// `/files/` whose bytes [`CincServer::package`] makes; every other path is
+/// a 404. Each request's path is recorded.
 pub struct CincServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
@@ -120,23 +121,42 @@ impl CincServer {
         format!("not really Cinc, but served as {file}\n").into_bytes()
     }
 
-    /// The URL of the package of a platform, version, machine and Cinc version.
-    pub fn package_url(&self, p: &str, pv: &str, m: &str, v: &str) -> String {
-        format!("{}{}", self.base, CincServer::package_path(p, pv, m, v))
+    /// Chef's metadata endpoint, for STACKC_CHEF_METADATA_URL.
+    pub fn chef_metadata_url(&self) -> String {
+        format!("{}/stable/chef/metadata", self.base)
     }
 
-    fn package_path(p: &str, pv: &str, m: &str, v: &str) -> String {
+    /// The URL of the package of a platform, version, machine and Cinc version.
+    pub fn package_url(&self, p: &str, pv: &str, m: &str, v: &str) -> String {
+        self.client_package_url("cinc", p, pv, m, v)
+    }
+
+    /// [`CincServer::package_url`] of a client (`cinc` or `chef`).
+    pub fn client_package_url(&self, client: &str, p: &str, pv: &str, m: &str, v: &str) -> String {
+        format!(
+            "{}{}",
+            self.base,
+            CincServer::package_path(client, p, pv, m, v)
+        )
+    }
+
+    fn package_path(client: &str, p: &str, pv: &str, m: &str, v: &str) -> String {
         let file = if p == "ubuntu" {
             let arch = if m == "aarch64" { "arm64" } else { "amd64" };
-            format!("cinc_{v}-1_{arch}.deb")
+            format!("{client}_{v}-1_{arch}.deb")
         } else {
-            format!("cinc-{v}-1.{p}{pv}.{m}.rpm")
+            format!("{client}-{v}-1.{p}{pv}.{m}.rpm")
         };
-        format!("/files/stable/cinc/{v}/{p}/{pv}/{file}")
+        format!("/files/stable/{client}/{v}/{p}/{pv}/{file}")
     }
 
     fn answer(origin: &str, target: &str) -> Option<Vec<u8>> {
-        if let Some(query) = target.strip_prefix("/stable/cinc/metadata?") {
+        let metadata = ["cinc", "chef"].into_iter().find_map(|client| {
+            target
+                .strip_prefix(&format!("/stable/{client}/metadata?"))
+                .map(|query| (client, query))
+        });
+        if let Some((client, query)) = metadata {
             let get = |k: &str| {
                 query
                     .split('&')
@@ -147,7 +167,7 @@ impl CincServer {
             if !["amazon", "ubuntu"].contains(&p.as_str()) {
                 return None;
             }
-            let path = CincServer::package_path(&p, &pv, &m, &v);
+            let path = CincServer::package_path(client, &p, &pv, &m, &v);
             let file = path.rsplit('/').next().unwrap();
             let sha = stackc_core::emit::manifest::sha256_hex(&CincServer::package(file));
             return Some(
@@ -155,7 +175,8 @@ impl CincServer {
             );
         }
         let file = target
-            .strip_prefix("/files/stable/cinc/")?
+            .strip_prefix("/files/stable/cinc/")
+            .or_else(|| target.strip_prefix("/files/stable/chef/"))?
             .rsplit('/')
             .next()?;
         Some(CincServer::package(file))

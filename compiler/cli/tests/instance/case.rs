@@ -20,8 +20,10 @@ pub struct Prepared {
     pub topic_arn: String,
     /// The bundle's sha256.
     pub sha256: String,
-    /// The Cinc package's sha256 and key, when the box installs Cinc.
+    /// The Chef client package's sha256 and key, when the box installs it.
     pub cinc: Option<(String, String)>,
+    /// The layer's Chef client (`cinc` or `chef`), from the manifest.
+    pub client: String,
     /// The secret values, to look for.
     pub secrets: Vec<String>,
 }
@@ -132,13 +134,24 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
         .filter_map(|(id, _)| log_group(id))
         .find(|name| name.starts_with(&format!("/stackc/{stack_name}/{}/", plan.layer)))
         .unwrap_or_else(|| panic!("no log group for layer {}", plan.layer));
-    // Ubuntu boxes have no Cinc: the bootstrap installs the package the
-    // artifact bucket holds, a real .deb whose payload is the recording
-    // cinc-solo. Amazon Linux boxes play an image that has Cinc already,
-    // which the bootstrap leaves alone.
+    // Ubuntu boxes have no Chef client: the bootstrap installs the package
+    // the artifact bucket holds, a real .deb whose payload is the recording
+    // cinc-solo (named chef-client in a `chef` package). Amazon Linux boxes
+    // play an image that has Cinc already, which the bootstrap leaves alone.
     let setup = read_json(&built.join(format!("nodes/{}/setup.json", plan.layer)));
+    let client = manifest["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["groups"].as_array().unwrap())
+        .find(|g| g["layer"] == plan.layer)
+        .map(|g| g["client"].as_str().unwrap().to_string())
+        .expect("the layer has instances");
     let cinc = (setup["stackc"]["os_family"] == "ubuntu").then(|| {
-        let deb = cinc_deb(dir, "cinc", "18.6.2-1");
+        let deb = match client.as_str() {
+            "chef" => cinc_deb(dir, "chef", "12.22.5-1"),
+            _ => cinc_deb(dir, "cinc", "18.6.2-1"),
+        };
         let sha = stackc_core::emit::manifest::sha256_hex(&std::fs::read(&deb).unwrap());
         let key = format!(
             "{}/{}/{sha}.deb",
@@ -147,7 +160,7 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
         );
         let stored = match plan.fault {
             // Another build of the package under the pinned key.
-            Fault::CincShaMismatch => cinc_deb(dir, "other", "18.6.1-1"),
+            Fault::CincShaMismatch => cinc_deb(dir, &client, "18.6.1-1"),
             _ => deb,
         };
         (sha, key, stored)
@@ -171,7 +184,7 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
             // The pinned package; with Cinc in the image, never fetched.
             p if p["Ref"]
                 .as_str()
-                .is_some_and(|r| r.starts_with("CincSha256")) =>
+                .is_some_and(|r| r.starts_with("CincSha256") || r.starts_with("ChefSha256")) =>
             {
                 cinc.as_ref()
                     .map_or_else(|| "0".repeat(64), |(sha, _, _)| sha.clone())
@@ -299,31 +312,43 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
         topic_arn,
         sha256,
         cinc: cinc.map(|(sha, key, _)| (sha, key)),
+        client,
         secrets: values,
     }
 }
 
-/// Builds a `cinc` package laid out as Cinc's is (the client under
-/// /opt/cinc, cinc-solo linked from /usr/bin) whose cinc-solo is the box's
-/// recording one; returns the .deb.
-fn cinc_deb(dir: &Path, name: &str, version: &str) -> PathBuf {
+/// Builds a package laid out as the client's is (`cinc`: the client under
+/// /opt/cinc, cinc-solo linked from /usr/bin; `chef`: under /opt/chef,
+/// chef-client linked from /usr/bin) whose command is the box's recording
+/// one; returns the .deb.
+fn cinc_deb(dir: &Path, client: &str, version: &str) -> PathBuf {
+    let name = format!("{client}-{version}");
+    let binary = if client == "chef" {
+        "chef-client"
+    } else {
+        "cinc-solo"
+    };
     let root = dir.join(format!("{name}-deb"));
     std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
-    std::fs::create_dir_all(root.join("opt/cinc/bin")).unwrap();
+    std::fs::create_dir_all(root.join(format!("opt/{client}/bin"))).unwrap();
     std::fs::create_dir_all(root.join("usr/bin")).unwrap();
     std::fs::write(
         root.join("DEBIAN/control"),
         format!(
-            "Package: cinc\nVersion: {version}\nArchitecture: all\n\
+            "Package: {client}\nVersion: {version}\nArchitecture: all\n\
              Maintainer: stackc tests <tests@stackc.invalid>\n\
-             Description: Cinc client (the instance-in-a-box recorder)\n"
+             Description: {client} client (the instance-in-a-box recorder)\n"
         ),
     )
     .unwrap();
-    let solo = root.join("opt/cinc/bin/cinc-solo");
+    let solo = root.join(format!("opt/{client}/bin/{binary}"));
     std::fs::copy(repo().join("compiler/cli/tests/box/cinc-solo"), &solo).unwrap();
     std::fs::set_permissions(&solo, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::os::unix::fs::symlink("/opt/cinc/bin/cinc-solo", root.join("usr/bin/cinc-solo")).unwrap();
+    std::os::unix::fs::symlink(
+        format!("/opt/{client}/bin/{binary}"),
+        root.join(format!("usr/bin/{binary}")),
+    )
+    .unwrap();
     let deb = dir.join(format!("{name}.deb"));
     let o = Command::new("dpkg-deb")
         .args(["--build", "--root-owner-group"])

@@ -80,9 +80,17 @@ pub fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
     );
     assert_eq!(mode(&o.upper("/usr/local/bin/stackc-run")), 0o755);
 
-    // Cinc: on a box without it, the pinned package fetched once from the
-    // artifact bucket and installed by dpkg (the Chef runs below are that
-    // package's cinc-solo, the only one in the box).
+    // The Chef client: on a box without it, the pinned package fetched once
+    // from the artifact bucket and installed by dpkg (the Chef runs below
+    // are that package's command, the only one in the box).
+    let (title, binary, command) = match o.client.as_str() {
+        "chef" => (
+            "Chef Infra Client 12.22.5",
+            "chef-client",
+            "chef-client --local-mode --no-fork",
+        ),
+        _ => ("Cinc 18.6.2", "cinc-solo", "cinc-solo --no-fork"),
+    };
     let packages: Vec<&Value> = o
         .calls
         .iter()
@@ -96,7 +104,11 @@ pub fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
         .collect();
     match &o.cinc {
         Some((sha, key)) => {
-            assert_eq!(packages.len(), 1, "one download of the Cinc package\n{r}");
+            assert_eq!(
+                packages.len(),
+                1,
+                "one download of the {title} package\n{r}"
+            );
             assert!(
                 packages[0]["path"]
                     .as_str()
@@ -108,18 +120,27 @@ pub fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
             assert!(key.ends_with(&format!("/{sha}.deb")), "{key}");
             assert!(
                 o.user_data_out
-                    .contains("stackc: installing Cinc 18.6.2 from s3://")
+                    .contains(&format!("stackc: installing {title} from s3://"))
                     && o.user_data_out.contains(key.as_str()),
                 "{r}"
             );
-            assert!(dpkg_installed(o, "cinc"), "dpkg did not install cinc\n{r}");
-            assert_eq!(mode(&o.upper("/opt/cinc/bin/cinc-solo")), 0o755);
+            let client = o.client.as_str();
+            assert!(
+                dpkg_installed(o, client),
+                "dpkg did not install {client}\n{r}"
+            );
+            let installed = format!("/opt/{client}/bin/{binary}");
+            assert_eq!(mode(&o.upper(&installed)), 0o755);
             assert_eq!(
-                std::fs::read_link(o.upper("/usr/bin/cinc-solo")).unwrap(),
-                Path::new("/opt/cinc/bin/cinc-solo")
+                std::fs::read_link(o.upper(&format!("/usr/bin/{binary}"))).unwrap(),
+                Path::new(&installed)
             );
         }
         None => assert!(packages.is_empty(), "Cinc is in the image\n{r}"),
+    }
+    // Every run is the layer's client, in local mode.
+    for argv in o.chef_commands() {
+        assert!(argv.starts_with(&format!("{command} -c ")), "{argv}\n{r}");
     }
 
     // Chef: setup, then deploy, with the bundle's run lists.

@@ -121,9 +121,12 @@ pub struct Outcome {
     pub log_group: String,
     pub topic_arn: String,
     pub sha256: String,
-    /// The Cinc package the bootstrap had to install: its sha256 and key in
-    /// the artifact bucket (None: the image has Cinc, as on Amazon Linux).
+    /// The Chef client package the bootstrap had to install: its sha256 and
+    /// key in the artifact bucket (None: the image has Cinc, as on Amazon
+    /// Linux).
     pub cinc: Option<(String, String)>,
+    /// The layer's Chef client: `cinc` or `chef`.
+    pub client: String,
     pub secrets: Vec<String>,
     pub instance_id: String,
     /// The instance the box had kept before this one failed, if any.
@@ -147,6 +150,29 @@ impl Outcome {
         self.calls
             .iter()
             .filter(|c| c["service"] == service && c["action"] == action)
+            .collect()
+    }
+
+    /// The command line of each recorded Chef run (the command as called,
+    /// then its arguments), in order.
+    pub fn chef_commands(&self) -> Vec<String> {
+        let dir = self.upper("/var/lib/box-cinc");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".argv"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+            .iter()
+            .map(|n| {
+                std::fs::read_to_string(dir.join(n))
+                    .unwrap()
+                    .trim()
+                    .to_string()
+            })
             .collect()
     }
 
@@ -281,6 +307,7 @@ pub fn play(plan: &Plan) -> Outcome {
         topic_arn: case.topic_arn,
         sha256: case.sha256,
         cinc: case.cinc,
+        client: case.client,
         secrets: case.secrets,
         instance_id: read_json(&state.join("imds.json"))["instance_id"]
             .as_str()

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{duplicate, exact, firsts, Checker};
+use crate::chef::Runtime;
 use crate::cookbooks;
 use crate::diag::{did_you_mean, suggest, Code, Diagnostic, Span};
 use crate::emit::cfn::userdata::VOLUME_DEVICES;
@@ -26,6 +27,7 @@ const LAYER_NODES: &[&str] = &[
     "alarm",
     "on",
     "attributes",
+    "chef",
 ];
 const LAYER_SINGLETONS: &[&str] = &[
     "instance-type",
@@ -34,9 +36,16 @@ const LAYER_SINGLETONS: &[&str] = &[
     "scaling",
     "on",
     "attributes",
+    "chef",
 ];
 /// Nodes a layer that is `on` another may not have.
-const PLACEMENT: &[&str] = &["instance-type", "volume", "load-balancer", "scaling"];
+const PLACEMENT: &[&str] = &[
+    "instance-type",
+    "volume",
+    "load-balancer",
+    "scaling",
+    "chef",
+];
 
 struct Head<'n> {
     node: &'n Node<'n>,
@@ -84,6 +93,7 @@ impl Checker<'_> {
         nodes: &[&Node],
         region: Option<&str>,
         cookbooks: Option<&Path>,
+        chef: &Runtime,
     ) -> Option<Vec<Layer>> {
         if let Some(extra) = nodes.iter().filter(|n| n.name == "layer").nth(MAX_LAYERS) {
             self.push(too_many_layers(extra));
@@ -99,7 +109,7 @@ impl Checker<'_> {
         }
         let mut layers = Vec::with_capacity(heads.len());
         for head in &heads {
-            match self.layer_body(head, region, cookbooks) {
+            match self.layer_body(head, region, cookbooks, chef) {
                 Some(l) => layers.push(l),
                 None => ok = false,
             }
@@ -157,8 +167,14 @@ impl Checker<'_> {
         head: &Head,
         region: Option<&str>,
         cookbooks: Option<&Path>,
+        stack_chef: &Runtime,
     ) -> Option<Layer> {
         let ty = head.ty;
+        // The stack's client; a default one is shown on the layer.
+        let mut chef = Some(stack_chef.clone());
+        if let Some(c) = chef.as_mut().filter(|c| c.span.len == 0) {
+            c.span = head.node.name_span;
+        }
         let kids = head.node.kids();
         self.singletons(kids, LAYER_SINGLETONS);
         let mut ok = true;
@@ -210,6 +226,7 @@ impl Checker<'_> {
                     }
                 }
                 "scaling" => scaling = self.scaling(kid),
+                "chef" => chef = self.chef(kid),
                 "logs" => logs.extend(self.logs(kid, &mut retention)),
                 "alarm" => alarm_nodes.push(kid),
                 "on" => {
@@ -247,6 +264,7 @@ impl Checker<'_> {
             type_name: ty.name.clone(),
             on: head.on.as_ref().map(|(n, _)| n.clone()),
             instance_type: instance_type?,
+            chef: chef?,
             volumes: exact(volumes),
             ports: with_port(&ty.ports, http_port),
             http_port,
@@ -1241,14 +1259,15 @@ impl Checker<'_> {
                     ok = false;
                 }
             }
-            let host_type = layers
+            let host = layers
                 .iter()
                 .find(|l| l.name == target.name)
-                .map(|l| l.instance_type.clone());
-            if let (Some(t), Some(layer)) =
-                (host_type, layers.iter_mut().find(|l| l.name == head.name))
+                .map(|l| (l.instance_type.clone(), l.chef.clone()));
+            if let (Some((t, chef)), Some(layer)) =
+                (host, layers.iter_mut().find(|l| l.name == head.name))
             {
                 layer.instance_type = t;
+                layer.chef = chef;
             }
         }
         ok

@@ -602,18 +602,77 @@ Fix: run `stackc lock` (it resolves the operating systems' public SSM
 parameters once and writes the ids), review and commit the lock file, and
 deploy again. `stackc lock --update` later moves to newer images.";
 
-    CincNotLocked "cinc_not_locked" "the lock file has no Cinc package for an environment's OS, architecture and Cinc version"
-"The instances install the Cinc client from the package `stackc deploy` puts in
-the artifact bucket, checked against the sha256 the lock file pins, so that no
-instance downloads anything from the internet and every one runs exactly the
-package that was reviewed. This error says which operating system,
-architecture and Cinc version the environment needs and the lock file lacks
-(or that there is no lock file yet). A lock file written for another stackc
-version pins another Cinc version, which is not used.
+    CincNotLocked "cinc_not_locked" "the lock file has no Chef client package for an environment's client, version, OS and architecture"
+"The instances install their Chef client (Cinc, or Chef Infra Client when a
+`chef` node chooses it) from the package `stackc deploy` puts in the artifact
+bucket, checked against the sha256 the lock file pins, so that no instance
+downloads anything from the internet and every one runs exactly the package
+that was reviewed. This error says which client, version, operating system and
+architecture the environment needs and the lock file lacks (or that there is
+no lock file yet). A lock file written for another stackc version, or before
+the stack file chose another client or version, pins another package, which is
+not used.
 
-Fix: run `stackc lock` (it asks Cinc's metadata endpoint for the package's URL
-and sha256 and writes them), review and commit the lock file, and deploy
-again.";
+Fix: run `stackc lock` (it asks the client's metadata endpoint, Omnitruck, for
+the package's URL and sha256 and writes them), review and commit the lock
+file, and deploy again. Where the endpoint has no package for the OS (old
+Chef Infra Client versions were built for older distributions), write the
+line yourself with the URL and sha256 of the package to install:
+
+    chef os=\"ubuntu-24.04\" arch=\"x86_64\" version=\"12.22.5\" sha256=\"...\" url=\"https://...\"";
+
+    BadChefClient "bad_chef_client" "a `chef` node names a client or version stackc does not install"
+"`chef` chooses the Chef client of the stack's instances (on the stack, an
+environment or a layer with instances of its own):
+
+    chef client=\"cinc\" version=\"18.6.2\"      // the default
+    chef client=\"chef\" version=\"12.22.5\"     // OpsWorks' Chef 11.10 and 12 cookbooks
+
+`client` is `cinc` (Cinc Client 15 to 18) or `chef` (Chef Infra Client 12 to
+14, the versions without a license to accept); `version` is an exact version,
+three numbers (the lock file pins exactly that package). Without `version`,
+Cinc is 18.6.2 and Chef Infra Client 12.22.5.";
+
+    ChefVersionConflict "chef_version_conflict" "two layers of an environment install different versions of one Chef client"
+"An environment installs at most one version of each client (the template
+takes one package per client and architecture): two layers may run Cinc and
+Chef Infra Client side by side, but not Chef Infra Client 12.22.5 and 12.19.36.
+
+Fix: give both layers the same version.";
+
+    BuiltinCookbooksNeedChef18 "builtin_cookbooks_need_chef_18" "a layer runs a Chef client older than the built-in cookbooks need"
+"Every layer runs stackc's built-in recipes (stackc_base, and its type's
+cookbook, such as php_app). They are written for Chef 18: their metadata
+declares `chef_version '>= 18.0'` and stackc_base uses resources older clients
+lack (`hostname`, Chef 14; `timezone`, Chef 14.6). A layer on an older client
+(`chef client=\"chef\" version=\"12.22.5\"`, or Cinc 15 to 17) installs and runs
+that client, but its setup fails in the built-in recipes.
+
+Fix: run the layer on Cinc 18 (remove its `chef` node) and change the
+cookbook calls `stackc check` reports (`chef_removed`). A warning: the stack
+still builds.";
+
+    ChefRemoved "chef_removed" "a cookbook calls what the Chef client its instances run removed"
+"`stackc check` reads the stack's own cookbooks (recipes, libraries,
+providers, resources, definitions, attribute files) for calls that the Chef
+client the stack's layers run no longer has, so that they are found before an
+instance fails its setup:
+
+    node.set / node.set_unless              removed in Chef 14 (use node.normal, node.default)
+    deploy, deploy_revision, deploy_branch  removed in Chef 14 (the deploy_resource cookbook)
+    Chef::Platform.set, provider mappings   removed in Chef 13 (provides on the class)
+    Chef::ShellOut                          removed in Chef 13 (Mixlib::ShellOut)
+    node[...] = value                       removed in Chef 11 (node.default[...] = value)
+
+Cinc's versions are Chef's. The help line says what replaces the call. Where a
+cookbook cannot change yet, `chef client=\"chef\" version=\"12.22.5\"` runs it on
+the Chef Infra Client OpsWorks ran (node.set, deploy and Chef::ShellOut are
+deprecated there, not removed). A warning: the exit code stays 0.";
+
+    ChefDeprecated "chef_deprecated" "a cookbook calls what the Chef client its instances run deprecated"
+"The chosen Chef client still runs the call but logs a deprecation warning on
+every run, and its next major version removes it (see `chef_removed` for the
+list). A warning: the exit code stays 0.";
 
     ImportMissingFile "import_missing_file" "an OpsWorks describe file the import needs is missing"
 "`stackc import opsworks DIR` reads the AWS CLI's output saved in DIR, one file

@@ -125,16 +125,19 @@ fn image_description(need: &crate::lock::Need) -> String {
     )
 }
 
-/// The parameter that takes the sha256 of a Cinc package: the instances
-/// fetch `<stack>/<env>/<sha256>.<rpm|deb>` from the artifact bucket and
-/// check it against this.
+/// The parameter that takes the sha256 of a Chef client package: the
+/// instances fetch `<stack>/<env>/<sha256>.<rpm|deb>` from the artifact
+/// bucket and check it against this.
 fn cinc_parameter(t: &mut Template, need: &crate::lock::CincNeed) {
     t.parameter(
         &need.parameter,
         "String",
         &format!(
-            "sha256 of the Cinc {} package of the {} {} instances, pinned in the lock file by `stackc lock`; deploy puts it in the artifact bucket",
-            need.version, need.os, need.arch
+            "sha256 of the {} {} package of the {} {} instances, pinned in the lock file by `stackc lock`; deploy puts it in the artifact bucket",
+            need.client.title(),
+            need.version,
+            need.os,
+            need.arch
         ),
     );
     t.allowed_pattern(
@@ -210,7 +213,7 @@ pub fn emit_into(
     // what each is made from, by logical id.
     let mut nested: std::collections::HashMap<String, (&Layer, String, bool)> =
         std::collections::HashMap::new();
-    let params = |has_lb: bool, image: &str, arch: &str| {
+    let params = |has_lb: bool, image: &str, host: &Layer| {
         let mut params = json!({
             "ArtifactBucket": r#ref("ArtifactBucket"),
             "VpcId": net.vpc_id,
@@ -224,7 +227,7 @@ pub fn emit_into(
             params["AccessLogBucket"] = r#ref("AccessLogBucket");
         }
         params[image] = r#ref(image);
-        let cinc = crate::lock::cinc_parameter(arch);
+        let cinc = crate::lock::client_parameter(host.chef.client, &host.instance_type.arch);
         params[&cinc] = r#ref(&cinc);
         params
     };
@@ -267,8 +270,8 @@ pub fn emit_into(
         cinc_parameter(
             &mut t,
             cinc.iter()
-                .find(|n| n.arch == host.instance_type.arch)
-                .expect("every group's architecture has a Cinc package"),
+                .find(|n| n.arch == host.instance_type.arch && n.client == host.chef.client)
+                .expect("every group's client and architecture has a package"),
         );
         t.parameter("KeyArn", "String", "KMS key of the log groups");
         t.parameter("AlarmTopic", "String", "SNS topic of alarms");
@@ -364,7 +367,7 @@ pub fn emit_into(
             "Type": "AWS::CloudFormation::Stack",
             "Properties": {
                 "TemplateURL": sub(&format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")),
-                "Parameters": params(*has_lb, &image, &host.instance_type.arch),
+                "Parameters": params(*has_lb, &image, host),
                 "Tags": template::tags(&[("stackc:layer", &host.name)]),
             },
             "DependsOn": depends_on,

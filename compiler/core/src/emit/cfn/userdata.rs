@@ -112,11 +112,14 @@ pub fn script(
             log_group => log_groups.first().map(|(_, g)| g.as_str()).unwrap_or_default(),
             log_groups => log_groups_value(log_groups),
             os_family => stack.os.family,
-            cinc_version => CINC_VERSION,
+            chef_client => host.chef.client.name(),
+            chef_title => host.chef.client.title(),
+            chef_version => host.chef.version,
+            chef_binary => host.chef.client.binary(),
             boot_log => BOOT_LOG,
             cinc_bucket => mark("ArtifactBucket"),
             cinc_prefix => format!("{}/{}/", stack.name, stack.env),
-            cinc_sha256 => mark(&crate::lock::cinc_parameter(&host.instance_type.arch)),
+            cinc_sha256 => mark(&crate::lock::client_parameter(host.chef.client, &host.instance_type.arch)),
             cinc_package => stack.os.package,
             cfn_stack => cfn_stack,
             cfn_resource => cfn_resource,
@@ -161,7 +164,7 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
                 // S3 bucket names have at most 63 characters.
                 None if id == "ArtifactBucket" => 63,
                 // A sha256 in hex.
-                None if id.starts_with("CincSha256") => 64,
+                None if id.starts_with("CincSha256") || id.starts_with("ChefSha256") => 64,
                 None => stack.qualified_name().len() + 40,
             };
         parts.push(json!(&rest[..start]));

@@ -922,7 +922,9 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
         let r = i.root.display();
         script(
             &i.root.join("bin").join(name),
-            &format!("#!/bin/bash\necho \"{name} $*\" >> {r}/commands\necho \"{name} finished\"\n"),
+            &format!(
+                "#!/bin/bash\necho \"{name} $*\" >> {r}/commands\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -c ]; then cp \"$2\" {r}/solo.rb; fi; shift; done\necho \"{name} finished\"\n"
+            ),
         );
     };
     let command_lines =
@@ -938,24 +940,26 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
     recorder(&i, "chef-client");
     recorder(&i, "cinc-solo");
     env(&i, "STACKC_CHEF_CLIENT=chef\nSTACKC_CHEF_VERSION=12.22.5\n");
-    let o = i.run(&["configure"], &[]);
+    let o = i.run(&["deploy"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", said(&o));
     let state = i.root.join("state").display().to_string();
     let lines = command_lines(&i);
     assert_eq!(lines.len(), 1, "{lines:?}");
+    // The run's private directory holds its config and JSON.
+    let run = format!("{state}/runs/run.");
     assert!(
-        lines[0].starts_with(&format!(
-            "chef-client --local-mode --no-fork -c {state}/solo.rb -j {state}/last.json -o recipe["
-        )),
+        lines[0].starts_with(&format!("chef-client --local-mode --no-fork -c {run}")),
         "{lines:?}"
     );
+    assert!(lines[0].contains("/solo.rb -j "), "{lines:?}");
+    assert!(lines[0].contains("/node.json -o recipe["), "{lines:?}");
     assert!(
         said(&o).contains("with chef-client --local-mode:"),
         "{}",
         said(&o)
     );
     // Local mode keeps its node out of the bundle.
-    let solo = i.read("state/solo.rb");
+    let solo = i.read("solo.rb");
     assert!(
         solo.contains(&format!("chef_repo_path '{state}/chef-repo'")),
         "{solo}"
@@ -967,7 +971,7 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
         recorder(&i, "chef-client");
         recorder(&i, "cinc-solo");
         env(&i, extra);
-        let o = i.run(&["configure"], &[]);
+        let o = i.run(&["deploy"], &[]);
         assert_eq!(o.status.code(), Some(0), "{}", said(&o));
         let lines = command_lines(&i);
         assert_eq!(lines.len(), 1, "{lines:?}");
@@ -979,7 +983,7 @@ fn the_agent_runs_the_client_instance_env_names_in_local_mode() {
     recorder(&i, "chef-client");
     recorder(&i, "cinc-solo");
     env(&i, "STACKC_CHEF_CLIENT=puppet\n");
-    let o = i.run(&["configure"], &[]);
+    let o = i.run(&["deploy"], &[]);
     assert_ne!(o.status.code(), Some(0), "{}", said(&o));
     assert!(
         said(&o).contains("unknown Chef client 'puppet'"),

@@ -1104,7 +1104,7 @@ fn private_subnets_reach_s3_through_a_gateway_endpoint() {
 fn without_nat_the_instances_reach_every_api_their_role_allows_through_endpoints() {
     let dir = build_text(
         "no-nat",
-        "stack sealed {\n    region eu-west-1\n    network { vpc cidr=\"10.9.0.0/16\" zones=2 nat=none; }\n    layer box type=custom {\n        volume \"/data\" size=\"10GiB\"\n        logs \"/var/log/messages\"\n    }\n}\n",
+        "stack sealed {\n    region eu-west-1\n    network { vpc cidr=\"10.9.0.0/16\" zones=2 nat=none; }\n    layer box type=custom {\n        volume \"/data\" size=\"10GiB\"\n        logs \"/var/log/messages\"\n    }\n    layer web type=php-app { load-balancer; }\n}\n",
     );
     let file = dir.join("out/sealed-production/template.json");
     let t = load(&file);

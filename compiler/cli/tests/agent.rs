@@ -286,6 +286,34 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
 }
 
 #[test]
+fn a_deploy_lists_every_app_but_reads_only_the_instances_own_secrets() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("other-layer");
+    let env = i
+        .read("instance.env")
+        .replace("STACKC_LAYER=web", "STACKC_LAYER=reports");
+    std::fs::write(i.root.join("instance.env"), env).unwrap();
+    let o = i.run(&["deploy"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    // OpsWorks ran Deploy on every instance: reports sees rentals too.
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(json["deploy"]["rentals"]["layer"], "web");
+    assert_eq!(json["opsworks"]["applications"][0]["name"], "rentals");
+    // Its secrets are web's: a reports instance does not ask for them.
+    assert!(
+        !i.read("aws.calls").contains("ssm get-parameters"),
+        "{}",
+        i.read("aws.calls")
+    );
+    assert!(!i.root.join("secrets/rentals.json").exists());
+    // Other events carry the apps of the instance's own layers only.
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(json["deploy"], serde_json::json!({}));
+}
+
+#[test]
 fn failures_are_reported_with_their_exit_code() {
     require(&["jq", "flock"]);
     let i = Instance::new("fail");

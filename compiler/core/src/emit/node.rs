@@ -607,3 +607,47 @@ pub fn with_instances(
     }
     tree
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What OpsWorks' `scm_helper` (OpsWorks::SCM::S3.parse_uri) reads from
+    /// a path-style URL: the bucket is the first path segment, the key the
+    /// rest, the region the host between `s3.` and `.amazonaws.com`.
+    fn parse_path_style(url: &str) -> (String, String, String) {
+        let rest = url.strip_prefix("https://").unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        let region = host
+            .strip_prefix("s3.")
+            .and_then(|h| h.strip_suffix(".amazonaws.com"))
+            .unwrap();
+        let (bucket, key) = path.split_once('/').unwrap();
+        (bucket.into(), key.into(), region.into())
+    }
+
+    #[test]
+    fn s3_sources_read_as_opsworks_gave_them() {
+        let url =
+            s3_https_url("s3://shop-releases/site/2026-11-20.tar.gz", "eu-central-1").unwrap();
+        assert_eq!(
+            url,
+            "https://s3.eu-central-1.amazonaws.com/shop-releases/site/2026-11-20.tar.gz"
+        );
+        assert_eq!(
+            parse_path_style(&url),
+            (
+                "shop-releases".into(),
+                "site/2026-11-20.tar.gz".into(),
+                "eu-central-1".into()
+            )
+        );
+        // A key with characters a URI may not hold is percent-encoded.
+        assert_eq!(
+            s3_https_url("s3://b/a key+v1.tgz", "us-east-1").unwrap(),
+            "https://s3.us-east-1.amazonaws.com/b/a%20key%2Bv1.tgz"
+        );
+        assert_eq!(s3_https_url("s3://bucket-only", "us-east-1"), None);
+        assert_eq!(s3_https_url("s3://b/", "us-east-1"), None);
+    }
+}

@@ -326,15 +326,16 @@ pub fn input(corpus: &Corpus, seed: u64, index: u64) -> Vec<u8> {
     bytes
 }
 
-/// Runs what `stackc check`, `stackc fmt` and `stackc build` run on `bytes`.
-/// Panics when the compiler panics, or breaks a promise: a diagnostic
-/// outside the file, a formatted text that formats differently again.
-pub fn exercise(bytes: &[u8]) {
+/// Runs what `stackc check`, `stackc fmt` and `stackc build` run on `bytes`
+/// and returns `check`'s diagnostics. Panics when the compiler panics, or
+/// breaks a promise: a diagnostic outside the file, a formatted text that
+/// formats differently again.
+pub fn exercise(bytes: &[u8]) -> Vec<Diagnostic> {
     let text = match syntax::decode(bytes) {
         Ok(t) => t,
         Err(d) => {
-            render(&[d], "");
-            return;
+            render(std::slice::from_ref(&d), "");
+            return vec![d];
         }
     };
     let opts = Options {
@@ -362,7 +363,7 @@ pub fn exercise(bytes: &[u8]) {
     }
     // `stackc fmt` formats what parses (the parse errors are those above).
     if syntax::parse(text).is_err() {
-        return;
+        return diags;
     }
     match fmt::format_source(text) {
         Ok(formatted) => {
@@ -378,6 +379,7 @@ pub fn exercise(bytes: &[u8]) {
             render(&diags, text);
         }
     }
+    diags
 }
 
 /// Renders diagnostics as the CLI does, for a terminal and as JSON.

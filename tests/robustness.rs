@@ -10,37 +10,14 @@ use std::path::Path;
 use proptest::prelude::*;
 use stackc_core::check::{check_source, AllExist, Options};
 use stackc_core::diag::{Code, Diagnostic};
-use stackc_core::{fmt, syntax};
+use stackc_core::syntax;
 use stackc_tests::repo_root;
 
+/// What `stackc check`, `fmt` and `build` do with `bytes` (the fuzzer's
+/// run: no panic, every diagnostic inside the file, fmt a fixed point);
+/// `check`'s diagnostics.
 fn run(bytes: &[u8]) -> Vec<Diagnostic> {
-    let text = match syntax::decode(bytes) {
-        Ok(t) => t,
-        Err(d) => return vec![d],
-    };
-    let opts = Options {
-        base_dir: Path::new("/stack"),
-        files: &AllExist,
-    };
-    let (program, diags) = check_source(text, &opts);
-    for d in &diags {
-        assert!(
-            d.span.offset + d.span.len <= text.len(),
-            "{:?} points outside the {} bytes of input",
-            d,
-            text.len()
-        );
-    }
-    if let Some(p) = program.filter(|_| !stackc_core::diag::has_errors(&diags)) {
-        for stack in &p.environments {
-            stackc_core::emit::docs::emit(&p, stack);
-        }
-    }
-    if let Ok(formatted) = fmt::format_source(text) {
-        let again = fmt::format_source(&formatted).expect("formatted output parses");
-        assert_eq!(formatted, again, "fmt is not a fixed point");
-    }
-    diags
+    stackc_tests::fuzz::exercise(bytes)
 }
 
 fn examples() -> Vec<Vec<u8>> {
@@ -176,7 +153,6 @@ fn fuzz_regressions_run_clean() {
         let bytes = std::fs::read(&file).unwrap();
         // kdl-rs recursed once per skipped piece of junk and overflowed the
         // stack (an abort, not a panic); now each is a syntax error.
-        stackc_tests::fuzz::exercise(&bytes);
         let diags = run(&bytes);
         assert!(
             diags

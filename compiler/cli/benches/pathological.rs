@@ -1,5 +1,6 @@
 //! Pathological inputs benchmark: the `stackc` process a user runs, on stack
-//! files with absurd numbers of things (properties on one node, layers),
+//! files with absurd numbers of things (properties on one node, layers, a
+//! long comment),
 //! for `check`, `build` and `fmt`. Prints a table (time, exit code, bytes
 //! of output); asserts nothing. A run over `LIMIT` is stopped and shown as
 //! such.
@@ -35,6 +36,15 @@ fn layers(n: usize) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+/// A comment of `10 n` characters in a small stack (kdl-rs reads a comment
+/// at ~10 µs per character).
+fn comment(n: usize) -> String {
+    format!(
+        "// {}\nstack many {{\n    region us-east-1\n    layer box type=custom {{\n        instance-type t3.micro\n    }}\n}}\n",
+        "x".repeat(10 * n)
+    )
 }
 
 /// Runs `stackc args` with stdout and stderr counted, not kept; the time,
@@ -90,8 +100,11 @@ fn main() {
     println!("|---|---:|---|---:|---:|---:|");
     let dir = std::env::temp_dir().join(format!("stackc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let cases: [(&str, MakeStack); 2] =
-        [("properties on one node", properties), ("layers", layers)];
+    let cases: [(&str, MakeStack); 3] = [
+        ("properties on one node", properties),
+        ("layers", layers),
+        ("comment characters / 10", comment),
+    ];
     for (what, make) in cases {
         for n in [10_000, 100_000] {
             let file = dir.join(format!("{}-{n}.kdl", what.split(' ').next().unwrap_or("x")));

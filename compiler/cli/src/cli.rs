@@ -77,7 +77,8 @@ pub enum Command {
         out: PathBuf,
     },
     /// Print the node JSON a Chef run of a layer and event receives (like
-    /// `opsworks-agent-cli get_json`), with sample instances.
+    /// `opsworks-agent-cli get_json`), with sample instances: the bundle's
+    /// parts and the live data go through the agent's own live.jq.
     NodeJson {
         /// The stack file.
         #[arg(default_value = "stack.kdl")]
@@ -91,7 +92,11 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
-        /// Instances per layer as JSON: {"web": [{"id", "private_ip", "availability_zone"}]}.
+        /// Live data in the agent's live.json format (what it learns from
+        /// EC2, Auto Scaling and IMDS; /var/lib/stackc/live.json of an
+        /// instance works): {"self": {...}, "instances": [{"id", "layer",
+        /// "private_ip", "private_dns_name", "availability_zone",
+        /// "instance_type", "lifecycle_state"}]}. Default: sample instances.
         #[arg(long)]
         instances: Option<PathBuf>,
     },

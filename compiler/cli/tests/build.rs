@@ -653,7 +653,7 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
     let instances = dir.join("instances.json");
     std::fs::write(
         &instances,
-        r#"{"web": [{"id": "i-0abc", "private_ip": "10.40.3.7", "availability_zone": "eu-west-1b"}]}"#,
+        r#"{"instances": [{"id": "i-0abc", "layer": "web", "private_ip": "10.40.3.7", "availability_zone": "eu-west-1b", "lifecycle_state": "InService"}]}"#,
     )
     .unwrap();
     let o = stackc(
@@ -679,6 +679,36 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
         json["opsworks"]["layers"]["reports"]["instances"],
         serde_json::json!({})
     );
+
+    // The old per-layer format and unknown layers are refused, with the format.
+    for (text, why) in [
+        (r#"{"web": [{"id": "i-0abc"}]}"#, "no `instances` list"),
+        (
+            r#"{"instances": [{"id": "i-0abc", "layer": "cache"}]}"#,
+            "`cache` is no layer of the stack with instances of its own",
+        ),
+    ] {
+        std::fs::write(&instances, text).unwrap();
+        let o = stackc(
+            &[
+                "node-json",
+                file.to_str().unwrap(),
+                "--layer",
+                "web",
+                "--event",
+                "deploy",
+                "--instances",
+                instances.to_str().unwrap(),
+            ],
+            &repo(),
+        );
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(why) && err.contains("\"lifecycle_state\""),
+            "{err}"
+        );
+    }
 
     let bad = stackc(
         &[

@@ -320,12 +320,19 @@ for r in ec2.describe_instances()["Reservations"]:
     );
     assert_eq!(json["working_hours"], serde_json::Value::Null);
 
-    // run deploy goes to the web layer's instances only.
+    // run deploy goes to the web layer's instances only, and then watches
+    // the load balancer's checks for as long as they take to find a broken
+    // instance (goldcar: every 15 s, 3 failures; moto: healthy).
     let o = stackc(&endpoint, &cinc, &dir, &["run", "deploy", "--layer", "web"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(err.contains("sent to 2 instance(s)"), "{err}");
     assert_eq!(err.matches(": Success").count(), 2, "{err}");
+    assert!(
+        err.contains("watching the load balancer's health checks of 2 instance(s) for 60s"),
+        "{err}"
+    );
+    assert!(err.contains("every deployed instance healthy"), "{err}");
     let o = stackc(
         &endpoint,
         &cinc,

@@ -24,6 +24,7 @@
 pub mod bundle;
 pub mod cfn;
 pub mod docs;
+pub mod live;
 pub mod manifest;
 pub mod node;
 
@@ -102,6 +103,7 @@ pub fn build_into(
 
     // The bundle, in path order: bin/, cookbooks/, nodes/.
     let mut tar = bundle::TarGz::new();
+    tar.append("bin/live.jq", live::LIVE_JQ.as_bytes());
     tar.append("bin/stackc-run", bundle::AGENT.as_bytes());
     for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
         tar.append(&format!("cookbooks/{path}"), &bytes);

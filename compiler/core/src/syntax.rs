@@ -263,6 +263,13 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
     })
 }
 
+/// The nodes of `source` when the fast reader reads it (the common subset of
+/// KDL v2 stack files use), `None` when only kdl-rs can decide. Text it
+/// reads is valid KDL v2 with the tree kdl-rs gives.
+pub(crate) fn parse_fast(source: &str) -> Option<Vec<Node<'_>>> {
+    fast::parse(source)
+}
+
 /// Parses KDL v2 text into a document, or returns every syntax error.
 pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
     if let Some(span) = too_deep(source) {

@@ -9,7 +9,7 @@ use crate::cloud::{
     Change, ChangeSet, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, CreatedChangeSet,
     StackEvent, StackInfo, TemplateSource,
 };
-use crate::fleet::{Fleet, Instance, Invocation, LogEvent};
+use crate::fleet::{Fleet, Instance, Invocation, LogEvent, TargetHealth};
 
 /// The SDK clients deploy uses.
 pub struct Aws {
@@ -19,6 +19,7 @@ pub struct Aws {
     asg: aws_sdk_autoscaling::Client,
     ec2: aws_sdk_ec2::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
     region: String,
 }
 
@@ -45,6 +46,7 @@ impl Aws {
             asg: aws_sdk_autoscaling::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             region: region.to_string(),
         }
     }
@@ -592,26 +594,58 @@ impl Fleet for Aws {
         Ok(instances)
     }
 
-    async fn tagged(&self, tags: &[(String, String)]) -> Result<Vec<String>, CloudError> {
-        use aws_sdk_ec2::types::Filter;
-        let mut req = self.ec2.describe_instances().filters(
-            Filter::builder()
-                .name("instance-state-name")
-                .values("running")
-                .build(),
-        );
-        for (k, v) in tags {
-            req = req.filters(Filter::builder().name(format!("tag:{k}")).values(v).build());
+    async fn target_health(
+        &self,
+        groups: &[String],
+        instances: &[String],
+    ) -> Result<Vec<TargetHealth>, CloudError> {
+        use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
+        let mut target_groups: Vec<String> = Vec::new();
+        for names in groups.chunks(100) {
+            let out = self
+                .asg
+                .describe_auto_scaling_groups()
+                .set_auto_scaling_group_names(Some(names.to_vec()))
+                .send()
+                .await
+                .map_err(classify)?;
+            for g in out.auto_scaling_groups() {
+                target_groups.extend(g.target_group_arns().iter().cloned());
+            }
         }
-        let out = req.send().await.map_err(classify)?;
-        let mut ids: Vec<String> = out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .filter_map(|i| i.instance_id().map(str::to_string))
-            .collect();
-        ids.sort();
-        Ok(ids)
+        target_groups.sort();
+        target_groups.dedup();
+        let mut health = Vec::new();
+        for arn in &target_groups {
+            let mut req = self.elb.describe_target_health().target_group_arn(arn);
+            for id in instances {
+                req = req.targets(TargetDescription::builder().id(id).build());
+            }
+            let out = req.send().await.map_err(classify)?;
+            for d in out.target_health_descriptions() {
+                let Some(instance) = d.target().and_then(|t| t.id()) else {
+                    continue;
+                };
+                let h = d.target_health();
+                let reason = h
+                    .and_then(|h| h.reason())
+                    .map(|r| r.as_str().to_string())
+                    .map(|r| match h.and_then(|h| h.description()) {
+                        Some(d) => format!("{r}: {d}"),
+                        None => r,
+                    });
+                health.push(TargetHealth {
+                    target_group: arn.clone(),
+                    instance: instance.to_string(),
+                    state: h
+                        .and_then(|h| h.state())
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    reason,
+                });
+            }
+        }
+        Ok(health)
     }
 
     async fn send(

@@ -164,40 +164,29 @@ pub fn run(
         Ok(s) => s,
         Err(s) => return s,
     };
-    // The layer whose instances run it: --layer, or the app's layer.
-    let layer_name = match (layer, app) {
-        (Some(l), _) => Some(l.to_string()),
-        (None, Some(a)) => match stack.apps.iter().find(|x| x.name == a) {
-            Some(x) => Some(x.layer.clone()),
-            None => {
-                eprintln!("error: stack `{}` has no app `{a}`", stack.name);
-                return Status::Usage;
-            }
-        },
-        _ => None,
-    };
-    let host = match &layer_name {
-        None => None,
-        Some(l) => match stack.layer(l) {
-            Some(layer) => Some(stackc_core::emit::node::host_of(stack, layer).name.clone()),
-            None => {
-                let names: Vec<&str> = stack.layers.iter().map(|l| l.name.as_str()).collect();
-                eprintln!(
-                    "error: stack `{}` has no layer `{l}`; layers: {}",
-                    stack.name,
-                    names.join(", ")
-                );
-                return Status::Usage;
-            }
-        },
-    };
-    let mut tags = vec![
-        ("stackc:stack".to_string(), stack.name.clone()),
-        ("stackc:env".to_string(), stack.env.clone()),
-    ];
-    if let Some(h) = host {
-        tags.push(("stackc:layer".into(), h));
+    if let Some(a) = app {
+        if !stack.apps.iter().any(|x| x.name == a) {
+            eprintln!("error: stack `{}` has no app `{a}`", stack.name);
+            return Status::Usage;
+        }
     }
+    if let Some(l) = layer {
+        if stack.layer(l).is_none() {
+            let names: Vec<&str> = stack.layers.iter().map(|l| l.name.as_str()).collect();
+            eprintln!(
+                "error: stack `{}` has no layer `{l}`; layers: {}",
+                stack.name,
+                names.join(", ")
+            );
+            return Status::Usage;
+        }
+    }
+    let targeted = targeted_layers(stack, agent_event, layer, app);
+    let groups: Vec<(String, String)> = groups(stack)
+        .into_iter()
+        .filter(|(l, _)| targeted.contains(l))
+        .collect();
+    let group_names: Vec<String> = groups.iter().map(|(_, g)| g.clone()).collect();
     let mut params = vec![("event".to_string(), agent_event.to_string())];
     if let Some(a) = app {
         params.push(("app".into(), a.to_string()));
@@ -242,15 +231,89 @@ pub fn run(
         }
         let document = stackc_core::emit::cfn::run_document_for(&name);
         let mut err = std::io::stderr();
-        match fleet::run_and_wait(&aws, &mut err, &document, &tags, &params, Duration::from_secs(3)).await {
-            Ok(true) => Status::Ok,
-            Ok(false) => {
-                eprintln!("error: {event} failed on some instances; `stackc logs --layer ...` shows their runs");
-                Status::UserError
-            }
-            Err(e) => fail(e),
+        let targets = match fleet::online(&aws, &group_names).await {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        let ran = match fleet::run_and_wait(&aws, &mut err, &document, &targets, &params, POLL).await {
+            Ok(ran) => ran,
+            Err(e) => return fail(e),
+        };
+        if !ran.iter().all(|i| i.status == "Success") {
+            eprintln!("error: {event} failed on some instances; `stackc logs --layer ...` shows their runs");
+            return Status::UserError;
         }
+        if agent_event != "deploy" || ran.is_empty() {
+            return Status::Ok;
+        }
+        verify_deploy(&aws, stack, &groups, &ran, &document, app).await
     })
+}
+
+/// How often `run` asks how a command or a health check stands.
+const POLL: Duration = Duration::from_secs(3);
+
+/// The layers whose instances an event goes to: those of `--layer`; for a
+/// rollback of an app its layer; otherwise every layer: a deploy or
+/// undeploy too, as OpsWorks ran them on every online instance (the app's
+/// layer deploys it, the others see it in their node JSON, e.g. a load
+/// balancer layer's configuration).
+fn targeted_layers(stack: &Stack, event: &str, layer: Option<&str>, app: Option<&str>) -> Vec<String> {
+    let host_of = |name: &str| {
+        stack
+            .layer(name)
+            .map(|l| stackc_core::emit::node::host_of(stack, l).name.clone())
+    };
+    if let Some(l) = layer {
+        return host_of(l).into_iter().collect();
+    }
+    if let ("rollback", Some(a)) = (event, app) {
+        let app_layer = stack.apps.iter().find(|x| x.name == a).map(|x| x.layer.as_str());
+        return app_layer.and_then(host_of).into_iter().collect();
+    }
+    stack.layers.iter().map(|l| l.name.clone()).collect()
+}
+
+/// After a deploy: the load balancers' health checks of the instances that
+/// deployed behind one, and a rollback where they fail (see
+/// [`fleet::verify_deploy`]).
+async fn verify_deploy(
+    aws: &Aws,
+    stack: &Stack,
+    groups: &[(String, String)],
+    ran: &[fleet::Invocation],
+    document: &str,
+    app: Option<&str>,
+) -> Status {
+    let fronted: Vec<(&String, &stackc_core::ir::LoadBalancer)> = groups
+        .iter()
+        .filter_map(|(l, g)| Some((g, stack.layer(l)?.load_balancer.as_ref()?)))
+        .collect();
+    let Some(window) = fronted
+        .iter()
+        .map(|(_, lb)| health_window(&lb.health_check))
+        .max()
+    else {
+        return Status::Ok;
+    };
+    let lb_groups: Vec<String> = fronted.iter().map(|(g, _)| (*g).clone()).collect();
+    let watch = fleet::HealthWatch {
+        groups: lb_groups,
+        window,
+        poll: POLL,
+    };
+    let mut err = std::io::stderr();
+    match fleet::verify_deploy(aws, &mut err, document, &watch, ran, app).await {
+        Ok(true) => Status::Ok,
+        Ok(false) => Status::UserError,
+        Err(e) => fail(e),
+    }
+}
+
+/// How long the load balancer's checks take to mark a broken instance
+/// unhealthy: one interval per failure they count, and one more.
+fn health_window(hc: &stackc_core::ir::HealthCheck) -> Duration {
+    Duration::from_secs(hc.interval_secs * (u64::from(hc.unhealthy) + 1))
 }
 
 pub fn logs(
@@ -335,4 +398,49 @@ pub fn logs(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn goldcar() -> Stack {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/goldcar/stack.kdl"),
+        )
+        .unwrap();
+        let opts = stackc_core::check::Options {
+            base_dir: Path::new("/goldcar"),
+            files: &stackc_core::check::AllExist,
+        };
+        let (program, diags) = stackc_core::check::check_source(&text, &opts);
+        assert!(!stackc_core::diag::has_errors(&diags), "{diags:?}");
+        let program = program.unwrap();
+        program.environments[0].clone()
+    }
+
+    /// goldcar: web (app rentals) with cache on it, reports on its own.
+    #[test]
+    fn deploys_reach_every_layer_rollbacks_the_apps_layer() {
+        let stack = goldcar();
+        let all = ["web", "cache", "reports"];
+        assert_eq!(targeted_layers(&stack, "deploy", None, Some("rentals")), all);
+        assert_eq!(targeted_layers(&stack, "undeploy", None, Some("rentals")), all);
+        assert_eq!(targeted_layers(&stack, "configure", None, None), all);
+        assert_eq!(targeted_layers(&stack, "rollback", None, Some("rentals")), ["web"]);
+        assert_eq!(targeted_layers(&stack, "deploy", Some("reports"), Some("rentals")), ["reports"]);
+        // A layer `on` another runs on the host's instances.
+        assert_eq!(targeted_layers(&stack, "execute_recipes", Some("cache"), None), ["web"]);
+    }
+
+    #[test]
+    fn the_health_window_lets_the_checks_find_a_broken_instance() {
+        let hc = stackc_core::ir::HealthCheck {
+            path: "/health".into(),
+            interval_secs: 15,
+            healthy: 2,
+            unhealthy: 3,
+        };
+        assert_eq!(health_window(&hc), Duration::from_secs(60));
+    }
 }

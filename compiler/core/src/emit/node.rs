@@ -63,12 +63,6 @@ pub fn sample_log_groups(stack: &Stack, host: &Layer, stack_id: &str) -> BTreeMa
         .collect()
 }
 
-/// Sets `stackc.log_groups` (layer → log group name) as the agent does.
-pub fn with_log_groups(mut tree: Value, groups: &BTreeMap<String, String>) -> Value {
-    tree["stackc"]["log_groups"] = json!(groups);
-    tree
-}
-
 /// The run list of an event on the instances of `host`: each layer's
 /// recipes, layer by layer, first occurrence kept.
 pub fn run_list(stack: &Stack, host: &Layer, event: Event) -> Vec<String> {
@@ -504,22 +498,14 @@ fn database(db: &Database) -> Value {
     })
 }
 
-/// An instance for offline node JSON (`stackc node-json --instances`):
-/// what the agent reads from EC2 on a real instance.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-pub struct SampleInstance {
-    /// EC2 instance id.
-    pub id: String,
-    /// Private IPv4 address.
-    pub private_ip: String,
-    /// Availability zone.
-    pub availability_zone: String,
-}
-
-/// Sample instances per host layer: `min` of each group (at least one), in
-/// the stack's first two zones, with addresses from the documentation range.
-pub fn sample_instances(stack: &Stack) -> BTreeMap<String, Vec<SampleInstance>> {
-    let mut out = BTreeMap::new();
+/// Sample live data for offline node JSON (`stackc node-json` without
+/// `--instances`), in the format of the agent's `live.json` (`live.jq`'s
+/// `$live`): `min` instances of each group (at least one, at most four),
+/// all online, in the stack's first two zones, with addresses from
+/// 10.0.0.0/16; this instance is the first of `host`; log groups as a
+/// deployment with [`SAMPLE_STACK_ID`] names them.
+pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
+    let mut instances = Vec::new();
     for (li, layer) in stack
         .layers
         .iter()
@@ -527,85 +513,51 @@ pub fn sample_instances(stack: &Stack) -> BTreeMap<String, Vec<SampleInstance>> 
         .enumerate()
     {
         let count = layer.scaling.as_ref().map_or(1, |s| s.min.max(1)).min(4);
-        let list = (0..count)
-            .map(|n| SampleInstance {
-                id: format!("i-{:08x}{:09x}", li + 1, n + 1),
-                private_ip: format!("10.0.{}.{}", li + 1, n + 10),
-                availability_zone: format!(
-                    "{}{}",
-                    stack.region,
-                    if n % 2 == 0 { 'a' } else { 'b' }
-                ),
-            })
-            .collect();
-        out.insert(layer.name.clone(), list);
+        for n in 0..count {
+            let ip = format!("10.0.{}.{}", li + 1, n + 10);
+            instances.push(json!({
+                "id": format!("i-{:08x}{:09x}", li + 1, n + 1),
+                "layer": layer.name,
+                "private_ip": ip,
+                "private_dns_name": format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), stack.region),
+                "availability_zone": format!("{}{}", stack.region, if n % 2 == 0 { 'a' } else { 'b' }),
+                "instance_type": layer.instance_type.name,
+                "lifecycle_state": "InService",
+            }));
+        }
     }
-    out
+    let mut live = json!({
+        "event": event.name(),
+        "app": null,
+        "recipes": null,
+        "sent_at": null,
+        "deployment": null,
+        "log_groups": sample_log_groups(stack, host, SAMPLE_STACK_ID),
+        "self": null,
+        "instances": instances,
+    });
+    live["self"] = self_of(&live, &host.name);
+    live
 }
 
-/// Merges instances into a node JSON as the agent does on the instance:
-/// each layer lists the instances of its host group; `opsworks.instance` is
-/// `this` (the first instance of the tree's host layer when `None`).
-pub fn with_instances(
-    mut tree: Value,
-    instances: &BTreeMap<String, Vec<SampleInstance>>,
-    this: Option<&str>,
-) -> Value {
-    let host = tree["stackc"]["host_layer"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let instance_type = tree["opsworks"]["instance"]["instance_type"].clone();
-    let region = tree["stackc"]["region"].clone();
-    let hostname = |host: &str, id: &str| format!("{host}-{}", id.trim_start_matches("i-"));
-    let entry = |i: &SampleInstance| {
-        json!({
-            "aws_instance_id": i.id,
-            "private_ip": i.private_ip,
-            "private_dns_name": format!("ip-{}.{}.compute.internal", i.private_ip.replace('.', "-"), region.as_str().unwrap_or_default()),
-            "availability_zone": i.availability_zone,
-            "instance_type": instance_type,
-            "region": region,
-            "status": "online",
+/// `self` as the agent reads it from IMDS, taken from the first instance of
+/// `host` in the live data's `instances` (null when it has none); without
+/// `architecture`, the build-time one stays.
+pub fn self_of(live: &Value, host: &str) -> Value {
+    live["instances"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["layer"] == host)
+        .map(|i| {
+            json!({
+                "id": i["id"],
+                "private_ip": i["private_ip"],
+                "availability_zone": i["availability_zone"],
+                "instance_type": i["instance_type"],
+            })
         })
-    };
-    if let Some(layers) = tree["opsworks"]["layers"].as_object_mut() {
-        for layer in layers.values_mut() {
-            let group = layer["host"].as_str().unwrap_or_default().to_string();
-            let mut map = Map::new();
-            for i in instances.get(&group).into_iter().flatten() {
-                map.insert(hostname(&group, &i.id), entry(i));
-            }
-            layer["instances"] = Value::Object(map);
-        }
-    }
-    let own = instances.get(&host).into_iter().flatten();
-    let me = match this {
-        Some(id) => own.clone().find(|i| i.id == id),
-        None => own.clone().next(),
-    };
-    if let Some(me) = me {
-        let obj = &mut tree["opsworks"]["instance"];
-        let mut e = entry(me);
-        e["id"] = json!(me.id);
-        e["hostname"] = json!(hostname(&host, &me.id));
-        deep_merge(obj, &e);
-    }
-    // memcached on another layer: its first online instance.
-    let cache = tree["opsworks"]["layers"]
-        .as_object()
-        .and_then(|l| l.values().find(|l| l["type"] == "memcached"))
-        .and_then(|l| l["instances"].as_object())
-        .and_then(|i| i.values().next())
-        .map(|i| i["private_ip"].clone());
-    if let (Some(cache), Some(apps)) = (cache, tree["deploy"].as_object_mut()) {
-        for app in apps.values_mut() {
-            if app["memcached"]["host"].is_null() {
-                app["memcached"]["host"] = cache.clone();
-            }
-        }
-    }
-    tree
+        .unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -659,3 +659,31 @@ proptest! {
         prop_assert_eq!(spell(&s), spelled);
     }
 }
+
+/// The formatter's own check that its output means what the input meant,
+/// on the fast reader's trees: any difference in a name, an argument, a
+/// property, their order or a block is one.
+#[test]
+fn fast_trees_differ_when_the_documents_do() {
+    let same = |a: &str, b: &str| {
+        let a = crate::syntax::parse_fast(a).expect("fast reads a");
+        let b = crate::syntax::parse_fast(b).expect("fast reads b");
+        super::same_fast_nodes(&a, &b)
+    };
+    assert!(same("a 1 x=\"y\" { b; }", "a 1 x=y {\n    b\n}\n"));
+    assert!(same("// note\na #true", "a #true // other\n"));
+    for (a, b) in [
+        ("a 1", "a 2"),
+        ("a 1", "a \"1\""),
+        ("a 1 2", "a 2 1"),
+        ("a x=1", "a x=2"),
+        ("a x=1 y=2", "a y=2 x=1"),
+        ("a x=1", "a y=1"),
+        ("a {}", "a"),
+        ("a { b; }", "a { c; }"),
+        ("a; b", "a"),
+        ("a", "b"),
+    ] {
+        assert!(!same(a, b), "{a:?} and {b:?} are different documents");
+    }
+}

@@ -1,0 +1,109 @@
+//! The agent's jq programs (`stdlib/agent/*.jq`, shipped in the bundle under
+//! `bin/`), evaluated here with jaq exactly as the agent evaluates them with
+//! jq on the instance, so `stackc node-json` shows what a Chef run receives
+//! by the same code.
+
+use serde_json::Value;
+
+/// Merges the bundle's node JSON parts and the live data (`live.jq`).
+pub const LIVE_JQ: &str = include_str!("../../../../stdlib/agent/live.jq");
+
+/// Runs the jq program `code` (named `name` in errors) on `input` and
+/// returns its single output.
+pub fn run(name: &str, code: &str, input: &Value) -> Result<Value, String> {
+    use jaq_core::load::{Arena, File, Loader};
+    use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
+    use jaq_json::Val;
+
+    let defs = jaq_core::defs()
+        .chain(jaq_std::defs())
+        .chain(jaq_json::defs());
+    let funs = jaq_core::funs()
+        .chain(jaq_std::funs())
+        .chain(jaq_json::funs());
+    let loader = Loader::new(defs);
+    let arena = Arena::default();
+    let modules = loader
+        .load(&arena, File { code, path: () })
+        .map_err(|e| format!("{name}: cannot parse: {e:?}"))?;
+    let filter = Compiler::default()
+        .with_funs(funs)
+        .compile(modules)
+        .map_err(|e| format!("{name}: cannot compile: {e:?}"))?;
+    let text = serde_json::to_string(input).map_err(|e| e.to_string())?;
+    let input =
+        jaq_json::read::parse_single(text.as_bytes()).map_err(|e| format!("{name}: input: {e}"))?;
+    let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
+    let mut outputs = filter.id.run((ctx, input)).map(unwrap_valr);
+    let out = match outputs.next() {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => return Err(format!("{name}: {e}")),
+        None => return Err(format!("{name}: no output")),
+    };
+    if outputs.next().is_some() {
+        return Err(format!("{name}: more than one output"));
+    }
+    serde_json::from_str(&out.to_string()).map_err(|e| format!("{name}: output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn live_jq_merges_the_parts_and_the_fleet() {
+        let stack = json!({"opsworks": {"stack": {"id": "s"}, "layers": {
+            "web": {"type": "php-app", "host": "web", "instances": {}},
+            "cache": {"type": "memcached", "host": "db", "instances": {}}}}});
+        let group = json!({"stackc": {"host_layer": "web", "region": "eu-west-1"},
+            "opsworks": {"instance": {"layers": ["web"]}},
+            "deploy": {"a": {"memcached": {"host": null}}, "b": {"memcached": {"host": "x"}}},
+            "run_list": ["recipe[a]"], "opsworks_custom_cookbooks": {"recipes": ["a"]}});
+        let custom = json!({"deploy": {"a": {"flag": 1}}, "run_list": ["nope"]});
+        let live = json!({"event": "deploy", "app": "a", "recipes": null, "sent_at": 5,
+            "deployment": null, "log_groups": {"web": "/g"},
+            "self": {"id": "i-01", "private_ip": "10.0.0.1", "availability_zone": "eu-west-1a",
+                     "instance_type": "t3.small", "architecture": "x86_64"},
+            "instances": [
+                {"id": "i-01", "layer": "web", "private_ip": "10.0.0.1", "private_dns_name": "d1",
+                 "availability_zone": "eu-west-1a", "instance_type": "t3.small", "lifecycle_state": "Pending:Wait"},
+                {"id": "i-02", "layer": "db", "private_ip": "10.0.0.2", "private_dns_name": "d2",
+                 "availability_zone": "eu-west-1b", "instance_type": "t3.small", "lifecycle_state": "InService"},
+                {"id": "i-03", "layer": "db", "private_ip": "10.0.0.3", "private_dns_name": "d3",
+                 "availability_zone": "eu-west-1b", "instance_type": "t3.small", "lifecycle_state": null}]});
+        let out = run("live.jq", LIVE_JQ, &json!([stack, group, custom, live])).unwrap();
+        assert_eq!(
+            out["run_list"],
+            json!(["recipe[a]"]),
+            "the group's run list wins"
+        );
+        assert_eq!(
+            out["deploy"],
+            json!({"a": {"flag": 1, "memcached": {"host": "10.0.0.2"}}})
+        );
+        assert_eq!(out["opsworks"]["instance"]["hostname"], "web-01");
+        assert_eq!(out["opsworks"]["instance"]["private_dns_name"], "d1");
+        assert_eq!(
+            out["opsworks"]["layers"]["web"]["instances"]["web-01"]["status"],
+            "running_setup"
+        );
+        assert_eq!(
+            out["opsworks"]["layers"]["cache"]["instances"],
+            json!({"db-02": {"aws_instance_id": "i-02", "private_ip": "10.0.0.2",
+                "private_dns_name": "d2", "availability_zone": "eu-west-1b",
+                "instance_type": "t3.small", "region": "eu-west-1", "status": "online"}})
+        );
+        assert_eq!(out["stackc"]["log_groups"], json!({"web": "/g"}));
+        assert_eq!(out["opsworks"]["sent_at"], 5);
+    }
+
+    #[test]
+    fn errors_name_the_program() {
+        let e = run("x.jq", ".a.b", &json!({"a": 1})).unwrap_err();
+        assert!(e.starts_with("x.jq: "), "{e}");
+        assert!(run("y.jq", "(", &json!(null))
+            .unwrap_err()
+            .starts_with("y.jq: cannot parse"));
+    }
+}

@@ -8,7 +8,7 @@
 //! they are exactly the ones that do not resolve.
 
 mod common;
-use common::repo;
+use common::{repo, require};
 
 use std::process::Command;
 
@@ -224,4 +224,111 @@ fn the_resolver_expands_apps_keys_and_elements() {
     assert_eq!(resolve(&json, "list[].k", "all").len(), 2);
     assert!(resolve(&json, "empty[].k", "all").is_empty());
     assert!(type_ok(&Value::Null, "string?") && !type_ok(&Value::Null, "string"));
+}
+
+/// jq on the instance and jaq in `stackc node-json` run the same live.jq:
+/// on an HAProxy instance (the lists of backends, public names, the VPC and
+/// load balancers) they give the same tree.
+#[test]
+fn the_agents_jq_and_node_json_agree_on_an_haproxy_instance() {
+    require(&["jq", "tar"]);
+    let dir = std::env::temp_dir().join(format!("stackc-reads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(["build", "tests/fixtures/opsworks-reads/stack.kdl", "--out"])
+        .arg(dir.join("out"))
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bundle = dir.join("bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    let o = Command::new("tar")
+        .arg("-xzf")
+        .arg(dir.join("out/reads-production/cookbooks.tar.gz"))
+        .arg("-C")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let instance = |id: &str, layer: &str, ip: &str, public: Option<&str>, state: &str| {
+        serde_json::json!({
+            "id": id, "layer": layer, "private_ip": ip,
+            "private_dns_name": format!("ip-{}.eu-west-1.compute.internal", ip.replace('.', "-")),
+            "public_ip": public,
+            "public_dns_name": public.map_or(String::new(), |p| format!("ec2-{}.eu-west-1.compute.amazonaws.com", p.replace('.', "-"))),
+            "availability_zone": "eu-west-1b", "instance_type": "t3.large",
+            "vpc_id": "vpc-0a1b2c3d4e5f60718", "vcpus": 2, "lifecycle_state": state,
+        })
+    };
+    let live = serde_json::json!({
+        "event": "configure", "app": null, "recipes": null, "sent_at": 1764690000,
+        "deployment": "5e62c4a1-0000-4000-8000-000000000001",
+        "log_groups": { "lb": "/stackc/reads-production/lb/x" },
+        "self": { "id": "i-0lb1", "private_ip": "10.9.5.10", "availability_zone": "eu-west-1b",
+                  "instance_type": "t3.large", "architecture": "x86_64" },
+        "instances": [
+            instance("i-0lb1", "lb", "10.9.5.10", Some("203.0.113.5"), "InService"),
+            instance("i-0php2", "php", "10.9.1.11", None, "InService"),
+            instance("i-0php1", "php", "10.9.1.10", None, "InService"),
+            instance("i-0php3", "php", "10.9.1.12", None, "Pending:Wait"),
+            instance("i-0node1", "node", "10.9.2.10", None, "InService"),
+            instance("i-0stat1", "static", "10.9.3.10", None, "InService"),
+            instance("i-0sess1", "sessions", "10.9.6.10", None, "InService"),
+        ],
+        "load_balancers": [
+            { "layer": "php", "name": "reads-PhpLo-1", "dns_name": "reads-PhpLo-1-1.eu-west-1.elb.amazonaws.com" }
+        ],
+    });
+    let live_file = dir.join("live.json");
+    std::fs::write(&live_file, live.to_string()).unwrap();
+    let nodes = bundle.join("nodes");
+    let o = Command::new("jq")
+        .arg("-s")
+        .arg("-f")
+        .arg(bundle.join("bin/live.jq"))
+        .arg(nodes.join("stack.json"))
+        .arg(nodes.join("lb/configure.json"))
+        .arg(nodes.join("custom.json"))
+        .arg(&live_file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let by_jq: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args([
+            "node-json",
+            "tests/fixtures/opsworks-reads/stack.kdl",
+            "--layer",
+            "lb",
+            "--event",
+            "configure",
+            "--instances",
+        ])
+        .arg(&live_file)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let by_jaq: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(by_jq, by_jaq);
+    // And what they agree on is OpsWorks' shape.
+    assert_eq!(
+        by_jq["haproxy"]["php_backends"],
+        serde_json::json!([
+            { "name": "php-0php1", "ip": "10.9.1.10", "backends": 2 },
+            { "name": "php-0php2", "ip": "10.9.1.11", "backends": 2 }
+        ])
+    );
+    assert_eq!(by_jq["haproxy"]["java_backends"], serde_json::json!([]));
+    assert_eq!(by_jq["opsworks"]["instance"]["ip"], "203.0.113.5");
+    assert_eq!(
+        by_jq["opsworks"]["stack"]["vpc_id"],
+        "vpc-0a1b2c3d4e5f60718"
+    );
+    assert_eq!(
+        by_jq["opsworks"]["stack"]["elb-load-balancers"][0]["dns_name"],
+        "reads-PhpLo-1-1.eu-west-1.elb.amazonaws.com"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -241,7 +241,10 @@ pub async fn watch_health<F: Fleet>(
         }
         if waited >= window * 2 {
             return Ok(Health::Unhealthy(
-                health.into_iter().filter(|h| h.state != "healthy").collect(),
+                health
+                    .into_iter()
+                    .filter(|h| h.state != "healthy")
+                    .collect(),
             ));
         }
         tokio::time::sleep(poll).await;
@@ -290,14 +293,18 @@ pub async fn verify_deploy<F: Fleet>(
         deployed.len(),
         watch.window.as_secs()
     );
-    let unhealthy = match watch_health(fleet, &watch.groups, &deployed, watch.window, watch.poll).await? {
-        Health::Healthy => {
-            let _ = writeln!(out, "the load balancer reports every deployed instance healthy");
-            return Ok(true);
-        }
-        Health::NoLoadBalancer => return Ok(true),
-        Health::Unhealthy(t) => t,
-    };
+    let unhealthy =
+        match watch_health(fleet, &watch.groups, &deployed, watch.window, watch.poll).await? {
+            Health::Healthy => {
+                let _ = writeln!(
+                    out,
+                    "the load balancer reports every deployed instance healthy"
+                );
+                return Ok(true);
+            }
+            Health::NoLoadBalancer => return Ok(true),
+            Health::Unhealthy(t) => t,
+        };
     let _ = write!(
         out,
         "error: the load balancer's health checks failed after the deploy:\n{}",
@@ -318,7 +325,11 @@ pub async fn verify_deploy<F: Fleet>(
     );
     let rolled = run_and_wait(fleet, out, document, &back, &params, watch.poll).await?;
     if rolled.iter().all(|i| i.status == "Success") {
-        let _ = writeln!(out, "rolled {what} back on {}; the deploy failed", back.join(", "));
+        let _ = writeln!(
+            out,
+            "rolled {what} back on {}; the deploy failed",
+            back.join(", ")
+        );
     } else {
         let _ = writeln!(
             out,

@@ -198,8 +198,14 @@ fn commands_go_to_online_instances_only() {
 fn a_deploy_the_load_balancer_finds_healthy_stands() {
     // Registering, then healthy until the window is over.
     let fake = fleet(vec![
-        vec![health("i-1", "initial", None), health("i-2", "healthy", None)],
-        vec![health("i-1", "healthy", None), health("i-2", "healthy", None)],
+        vec![
+            health("i-1", "initial", None),
+            health("i-2", "healthy", None),
+        ],
+        vec![
+            health("i-1", "healthy", None),
+            health("i-2", "healthy", None),
+        ],
     ]);
     let mut out = Vec::new();
     let ok = block_on(fleet::verify_deploy(
@@ -229,7 +235,10 @@ fn a_deploy_the_load_balancer_finds_healthy_stands() {
 fn a_deploy_the_load_balancer_finds_unhealthy_is_rolled_back_there() {
     let reason = "Target.ResponseCodeMismatch: Health checks failed with these codes: [500]";
     let fake = fleet(vec![
-        vec![health("i-1", "healthy", None), health("i-2", "healthy", None)],
+        vec![
+            health("i-1", "healthy", None),
+            health("i-2", "healthy", None),
+        ],
         vec![
             health("i-1", "healthy", None),
             health("i-2", "unhealthy", Some(reason)),
@@ -263,7 +272,10 @@ fn a_deploy_the_load_balancer_finds_unhealthy_is_rolled_back_there() {
         )),
         "{said}"
     );
-    assert!(said.contains("rolled app shop back on i-2; the deploy failed"), "{said}");
+    assert!(
+        said.contains("rolled app shop back on i-2; the deploy failed"),
+        "{said}"
+    );
 }
 
 #[test]

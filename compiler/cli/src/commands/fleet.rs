@@ -258,7 +258,12 @@ const POLL: Duration = Duration::from_secs(3);
 /// undeploy too, as OpsWorks ran them on every online instance (the app's
 /// layer deploys it, the others see it in their node JSON, e.g. a load
 /// balancer layer's configuration).
-fn targeted_layers(stack: &Stack, event: &str, layer: Option<&str>, app: Option<&str>) -> Vec<String> {
+fn targeted_layers(
+    stack: &Stack,
+    event: &str,
+    layer: Option<&str>,
+    app: Option<&str>,
+) -> Vec<String> {
     let host_of = |name: &str| {
         stack
             .layer(name)
@@ -268,7 +273,11 @@ fn targeted_layers(stack: &Stack, event: &str, layer: Option<&str>, app: Option<
         return host_of(l).into_iter().collect();
     }
     if let ("rollback", Some(a)) = (event, app) {
-        let app_layer = stack.apps.iter().find(|x| x.name == a).map(|x| x.layer.as_str());
+        let app_layer = stack
+            .apps
+            .iter()
+            .find(|x| x.name == a)
+            .map(|x| x.layer.as_str());
         return app_layer.and_then(host_of).into_iter().collect();
     }
     stack.layers.iter().map(|l| l.name.clone()).collect()
@@ -424,13 +433,28 @@ mod tests {
     fn deploys_reach_every_layer_rollbacks_the_apps_layer() {
         let stack = goldcar();
         let all = ["web", "cache", "reports"];
-        assert_eq!(targeted_layers(&stack, "deploy", None, Some("rentals")), all);
-        assert_eq!(targeted_layers(&stack, "undeploy", None, Some("rentals")), all);
+        assert_eq!(
+            targeted_layers(&stack, "deploy", None, Some("rentals")),
+            all
+        );
+        assert_eq!(
+            targeted_layers(&stack, "undeploy", None, Some("rentals")),
+            all
+        );
         assert_eq!(targeted_layers(&stack, "configure", None, None), all);
-        assert_eq!(targeted_layers(&stack, "rollback", None, Some("rentals")), ["web"]);
-        assert_eq!(targeted_layers(&stack, "deploy", Some("reports"), Some("rentals")), ["reports"]);
+        assert_eq!(
+            targeted_layers(&stack, "rollback", None, Some("rentals")),
+            ["web"]
+        );
+        assert_eq!(
+            targeted_layers(&stack, "deploy", Some("reports"), Some("rentals")),
+            ["reports"]
+        );
         // A layer `on` another runs on the host's instances.
-        assert_eq!(targeted_layers(&stack, "execute_recipes", Some("cache"), None), ["web"]);
+        assert_eq!(
+            targeted_layers(&stack, "execute_recipes", Some("cache"), None),
+            ["web"]
+        );
     }
 
     #[test]

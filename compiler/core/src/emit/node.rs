@@ -498,13 +498,23 @@ fn database(db: &Database) -> Value {
     })
 }
 
+/// Stands for the id of the VPC stackc creates in sample live data.
+pub const SAMPLE_VPC_ID: &str = "vpc-00000000000000001";
+
 /// Sample live data for offline node JSON (`stackc node-json` without
 /// `--instances`), in the format of the agent's `live.json` (`live.jq`'s
 /// `$live`): `min` instances of each group (at least one, at most four),
-/// all online, in the stack's first two zones, with addresses from
-/// 10.0.0.0/16; this instance is the first of `host`; log groups as a
-/// deployment with [`SAMPLE_STACK_ID`] names them.
+/// all online, in the stack's first two zones, with private addresses from
+/// 10.0.0.0/16 and no public one, in the stack's VPC ([`SAMPLE_VPC_ID`] for
+/// a new one); this instance is the first of `host`; log groups as a
+/// deployment with [`SAMPLE_STACK_ID`] names them; no load balancer found
+/// (the stack is not deployed).
 pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
+    // Instances run in private subnets: no public address.
+    let vpc_id = match &stack.network {
+        Network::Existing { vpc_id, .. } => vpc_id.clone(),
+        Network::NewVpc { .. } => SAMPLE_VPC_ID.to_string(),
+    };
     let mut instances = Vec::new();
     for (li, layer) in stack
         .layers
@@ -520,8 +530,12 @@ pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
                 "layer": layer.name,
                 "private_ip": ip,
                 "private_dns_name": format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), stack.region),
+                "public_ip": null,
+                "public_dns_name": null,
                 "availability_zone": format!("{}{}", stack.region, if n % 2 == 0 { 'a' } else { 'b' }),
                 "instance_type": layer.instance_type.name,
+                "vpc_id": vpc_id,
+                "vcpus": layer.instance_type.vcpus,
                 "lifecycle_state": "InService",
             }));
         }
@@ -535,6 +549,7 @@ pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
         "log_groups": sample_log_groups(stack, host, SAMPLE_STACK_ID),
         "self": null,
         "instances": instances,
+        "load_balancers": [],
     });
     live["self"] = self_of(&live, &host.name);
     live

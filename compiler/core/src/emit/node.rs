@@ -614,6 +614,11 @@ mod tests {
             s3_https_url("s3://b/a key+v1.tgz", "us-east-1").unwrap(),
             "https://s3.us-east-1.amazonaws.com/b/a%20key%2Bv1.tgz"
         );
+        // `stackc import opsworks` reads it back to the stack file's form.
+        assert_eq!(
+            crate::import::opsworks::apps::s3_url(&url).as_deref(),
+            Some("s3://shop-releases/site/2026-11-20.tar.gz")
+        );
         assert_eq!(s3_https_url("s3://bucket-only", "us-east-1"), None);
         assert_eq!(s3_https_url("s3://b/", "us-east-1"), None);
     }

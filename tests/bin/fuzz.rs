@@ -6,7 +6,8 @@
 //! cargo run --release -p stackc-tests --bin stackc-fuzz -- --replay fuzz-findings/panic-42-1234.kdl
 //! ```
 //!
-//! Prints the seed, progress, every panicking or slow input (saved under
+//! Prints the seed, progress, every panicking or slow input (over the limit
+//! in process CPU time, which a shared machine does not stretch; saved under
 //! `--out`, default `fuzz-findings/`), and the figures; exits 1 when it found
 //! any.
 
@@ -68,11 +69,13 @@ fn main() {
             std::process::exit(2);
         });
         let t = Instant::now();
+        let cpu = stackc_tests::fuzz::process_cpu_time();
         exercise(&bytes);
         println!(
-            "{}: {} bytes, {:.3?}",
+            "{}: {} bytes, {:.3?} CPU, {:.3?} wall",
             file.display(),
             bytes.len(),
+            stackc_tests::fuzz::process_cpu_time().saturating_sub(cpu),
             t.elapsed()
         );
         return;
@@ -108,9 +111,10 @@ fn main() {
         for f in &s.findings[reported..] {
             let what = f.panic.as_deref().unwrap_or("slow");
             println!(
-                "FINDING input {} ({:.3?}): {what}; saved to {}",
+                "FINDING input {} ({:.3?} CPU, {:.3?} wall): {what}; saved to {}",
                 f.index,
                 f.time,
+                f.wall,
                 f.saved
                     .as_ref()
                     .map_or("(not saved)".into(), |p| p.display().to_string())
@@ -119,16 +123,17 @@ fn main() {
         reported = s.findings.len();
         if s.inputs.is_multiple_of(10_000) {
             println!(
-                "{} inputs, {:.0?}, max {:.3?}",
+                "{} inputs, {:.0?}, max {:.3?} CPU, {:.3?} wall",
                 s.inputs,
                 began.elapsed(),
-                s.max
+                s.max,
+                s.max_wall
             );
         }
     });
     let _ = std::fs::remove_file(args.out.join("current.kdl"));
     println!(
-        "done: seed {} inputs {} ({:.1} MiB) in {:.1?}; per input mean {:.3?} max {:.3?} (input {}); panics {}; over {:?}: {}",
+        "done: seed {} inputs {} ({:.1} MiB) in {:.1?}; CPU per input mean {:.3?} max {:.3?} (input {}); max wall {:.3?}; panics {}; over {:?} CPU: {}",
         args.seed,
         summary.inputs,
         summary.bytes as f64 / (1024.0 * 1024.0),
@@ -136,6 +141,7 @@ fn main() {
         summary.total / summary.inputs.max(1) as u32,
         summary.max,
         summary.max_index,
+        summary.max_wall,
         summary.panics(),
         args.slow,
         summary.slow()

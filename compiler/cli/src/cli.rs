@@ -99,6 +99,14 @@ pub enum Command {
         /// "instance_type", "lifecycle_state"}]}. Default: sample instances.
         #[arg(long)]
         instances: Option<PathBuf>,
+        /// Secret values as the agent reads them: {"/ssm/parameter/name":
+        /// "value"}. With it the JSON is what Chef gets (secrets in their
+        /// OpsWorks places); without, what get-json shows (secret fields null).
+        #[arg(long)]
+        secrets: Option<PathBuf>,
+        /// Write the run's Chef 12 data bags as DIR/<bag>/<item>.json.
+        #[arg(long, value_name = "DIR")]
+        data_bags: Option<PathBuf>,
     },
     /// Pin the machine images of every environment (or one) in the lock
     /// file beside the stack file (stack.lock for stack.kdl): the images the
@@ -225,9 +233,16 @@ pub enum Command {
         /// Only the instances of this layer.
         #[arg(long)]
         layer: Option<String>,
-        /// Only this app (deploy, undeploy, rollback), on its layer.
+        /// Only this app (deploy, undeploy, rollback).
         #[arg(long)]
         app: Option<String>,
+        /// A JSON object merged over the node JSON last, for this run only
+        /// (OpsWorks' deployment custom JSON).
+        #[arg(long, value_name = "FILE")]
+        custom_json: Option<PathBuf>,
+        /// Set `migrate` on the deployed apps (deploy only).
+        #[arg(long)]
+        migrate: bool,
         #[command(flatten)]
         aws: Aws,
     },

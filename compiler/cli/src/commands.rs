@@ -59,6 +59,8 @@ pub fn run(cli: Cli) -> Status {
             event,
             env,
             instances,
+            secrets,
+            data_bags,
         } => node_json::run(
             format,
             &file,
@@ -66,6 +68,8 @@ pub fn run(cli: Cli) -> Status {
             &event,
             env.as_deref(),
             instances.as_deref(),
+            secrets.as_deref(),
+            data_bags.as_deref(),
         ),
         Command::Lock {
             file,
@@ -151,6 +155,8 @@ pub fn run(cli: Cli) -> Status {
             env,
             layer,
             app,
+            custom_json,
+            migrate,
             aws,
         } => fleet::run(
             format,
@@ -160,6 +166,10 @@ pub fn run(cli: Cli) -> Status {
             env.as_deref(),
             layer.as_deref(),
             app.as_deref(),
+            &fleet::Deployment {
+                custom_json: custom_json.as_deref(),
+                migrate,
+            },
             &aws.target(),
         ),
         Command::Logs {

@@ -86,7 +86,7 @@ impl Instance {
 echo "$*" >> {r}/aws.calls
 case "$1 $2" in
   "ssm get-parameter") echo "{{\"bucket\":\"artifacts\",\"key\":\"goldcar/production/$(cat {r}/bundle.sha).tar.gz\",\"sha256\":\"$(cat {r}/bundle.sha)\"}}" ;;
-  "s3 cp") cp {r}/out/goldcar-production/cookbooks.tar.gz "${{@: -1}}" ;;
+  "s3 cp") if [[ "$*" == *.json" "* ]]; then cp {r}/deployment.json "${{@: -1}}"; else cp {r}/out/goldcar-production/cookbooks.tar.gz "${{@: -1}}"; fi ;;
   "ec2 describe-instances") cat <<'JSON'
 [{{"InstanceId":"i-0abc","PrivateIpAddress":"10.40.2.10","PrivateDnsName":"ip-10-40-2-10.eu-west-1.compute.internal","PublicDnsName":"","VpcId":"vpc-0f1e2d3c4b5a69788","CpuOptions":{{"CoreCount":1,"ThreadsPerCore":2}},"InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
  {{"InstanceId":"i-0def","PrivateIpAddress":"10.40.3.11","PrivateDnsName":"ip-10-40-3-11.eu-west-1.compute.internal","PublicIpAddress":"203.0.113.7","PublicDnsName":"ec2-203-0-113-7.eu-west-1.compute.amazonaws.com","VpcId":"vpc-0f1e2d3c4b5a69788","CpuOptions":{{"CoreCount":1,"ThreadsPerCore":2}},"InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
@@ -132,7 +132,12 @@ esac
             &format!(
                 r#"#!/bin/bash
 while [ $# -gt 0 ]; do
-  case "$1" in -j) cp "$2" {r}/ran.json; shift 2 ;; -o) echo "$2" > {r}/ran.run_list; shift 2 ;; *) shift ;; esac
+  case "$1" in
+    -j) cp "$2" {r}/ran.json; stat -c %a "$2" "$(dirname "$2")" > {r}/ran.modes; shift 2 ;;
+    -c) bags=$(sed -n "s/^data_bag_path '\(.*\)'$/\1/p" "$2"); rm -rf {r}/ran_data_bags; cp -r "$bags" {r}/ran_data_bags; shift 2 ;;
+    -o) echo "$2" > {r}/ran.run_list; shift 2 ;;
+    *) shift ;;
+  esac
 done
 echo "Cinc Client finished"
 exit "${{CINC_EXIT:-0}}"
@@ -143,6 +148,11 @@ exit "${{CINC_EXIT:-0}}"
     }
 
     fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command(args, extra_env).output().unwrap()
+    }
+
+    /// `stackc-run args` on this instance, not started yet.
+    fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let path = format!(
             "{}:{}",
             self.root.join("bin").display(),
@@ -161,7 +171,7 @@ exit "${{CINC_EXIT:-0}}"
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        cmd.output().unwrap()
+        cmd
     }
 
     fn read(&self, rel: &str) -> String {
@@ -263,7 +273,7 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
 
     // What the agent learned is kept (no secrets in it); given to `stackc
     // node-json`, which runs the same live.jq with jaq, it gives the very
-    // tree Chef received.
+    // tree the agent kept as last.json (secret fields null).
     let live: Value = serde_json::from_str(&i.read("state/live.json")).unwrap();
     assert_eq!(live["self"]["id"], "i-0abc");
     assert_eq!(live["app"], "rentals");
@@ -283,18 +293,40 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", said(&o));
     let expected: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json, expected);
+    let last: Value = serde_json::from_str(&i.read("state/last.json")).unwrap();
+    assert_eq!(last, expected);
+    assert_eq!(
+        last["deploy"]["rentals"]["database"]["password"],
+        Value::Null
+    );
+
+    // Chef got the secret where OpsWorks put it, in a private file of a
+    // private run directory that is gone after the run.
+    let rentals = &json["deploy"]["rentals"];
+    assert_eq!(rentals["database"]["password"], SECRET);
+    assert_eq!(rentals["environment_variables"]["DB_PASSWORD"], SECRET);
+    assert_eq!(rentals["environment"]["DB_PASSWORD"], SECRET);
+    assert_eq!(rentals["environment_variables"]["APP_ENV"], "production");
+    assert_eq!(
+        i.read("ran.modes").split_whitespace().collect::<Vec<_>>(),
+        ["600", "700"]
+    );
+    let runs: Vec<_> = std::fs::read_dir(i.root.join("state/runs"))
+        .unwrap()
+        .collect();
+    assert!(runs.is_empty(), "the run directory is removed: {runs:?}");
+    let bags = i.read("ran_data_bags/aws_opsworks_rds_db_instance/rentals-database.json");
+    assert!(bags.contains(SECRET), "{bags}");
 
     let secrets = i.root.join("secrets/rentals.json");
     let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let values: Value = serde_json::from_str(&i.read("secrets/rentals.json")).unwrap();
     assert_eq!(values["DB_PASSWORD"], SECRET);
-    // The value is nowhere else: not in the node JSON, the logs, or the output.
+    // The value is nowhere else: not in the kept JSON, the logs, or the output.
     for place in [
         all_text_under(&i.root.join("state")),
         all_text_under(&i.root.join("log")),
-        i.read("ran.json"),
         output,
     ] {
         assert!(!place.contains(SECRET));
@@ -345,6 +377,11 @@ fn a_deploy_lists_every_app_but_reads_only_the_instances_own_secrets() {
         i.read("aws.calls")
     );
     assert!(!i.root.join("secrets/rentals.json").exists());
+    let rentals = &json["deploy"]["rentals"];
+    assert_eq!(rentals["database"]["password"], Value::Null);
+    assert!(rentals["environment_variables"]
+        .get("DB_PASSWORD")
+        .is_none());
     // Other events carry the apps of the instance's own layers only.
     let o = i.run(&["configure"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", said(&o));
@@ -356,7 +393,7 @@ fn a_deploy_lists_every_app_but_reads_only_the_instances_own_secrets() {
 fn a_load_balancer_look_up_that_fails_leaves_its_names_null() {
     require(&["jq", "flock"]);
     let i = Instance::new("elb-denied");
-    let o = i.run(&["configure"], &[("ELB_FAIL", "1")]);
+    let o = i.run(&["setup"], &[("ELB_FAIL", "1")]);
     assert_eq!(o.status.code(), Some(0), "{}", said(&o));
     assert!(
         said(&o).contains("could not list the load balancers"),
@@ -456,6 +493,9 @@ fn execute_recipes_runs_exactly_the_named_recipes() {
 fn a_failed_run_tells_the_topic_which_instance_event_and_log() {
     require(&["jq", "flock"]);
     let i = Instance::new("notify");
+    // An online instance (configure skips one whose setup has not succeeded).
+    assert_eq!(i.run(&["setup"], &[]).status.code(), Some(0));
+    std::fs::remove_file(i.root.join("aws.calls")).unwrap();
     let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
     assert_eq!(o.status.code(), Some(1), "{}", said(&o));
     let calls = i.read("aws.calls");
@@ -497,7 +537,7 @@ fn a_failed_run_tells_the_topic_which_instance_event_and_log() {
 
     // An instance launched before the topic reached instance.env still runs.
     std::fs::write(i.root.join("instance.env"), OLD_INSTANCE_ENV).unwrap();
-    let o = i.run(&["configure"], &[("CINC_EXIT", "1")]);
+    let o = i.run(&["deploy"], &[("CINC_EXIT", "1")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(said(&o).contains("no topic to notify"), "{}", said(&o));
     assert!(!i.read("aws.calls").contains("sns publish"));
@@ -565,5 +605,404 @@ fn the_run_document_is_posix_sh() {
             "{name}:\n{}",
             String::from_utf8_lossy(&o.stderr)
         );
+    }
+}
+
+/// OpsWorks ran configure on online instances only: before its setup has
+/// succeeded (and after it failed) an instance skips the configure that a
+/// peer's launch sends to the whole stack.
+#[test]
+fn configure_runs_on_online_instances_only() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("configure-online");
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(
+        said(&o).contains("configure skipped: this instance's setup has not succeeded"),
+        "{}",
+        said(&o)
+    );
+    assert!(i.read("ran.json").is_empty(), "Chef did not run");
+
+    let o = i.run(&["setup"], &[("CINC_EXIT", "1")]);
+    assert_ne!(o.status.code(), Some(0));
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(said(&o).contains("configure skipped"), "{}", said(&o));
+    let setup: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(
+        setup["opsworks"]["activity"], "setup",
+        "the failed setup's run is the last"
+    );
+
+    let o = i.run(&["setup"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(said(&o).contains("configure succeeded"), "{}", said(&o));
+    let configure: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(configure["opsworks"]["activity"], "configure");
+}
+
+/// A burst of launches sends a burst of configures; queued behind a run in
+/// progress, only the last to arrive runs Chef, the others are superseded.
+#[test]
+fn a_burst_of_configures_runs_once_with_the_last() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("configure-burst");
+    let o = i.run(&["setup"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    std::fs::remove_file(i.root.join("ran.json")).unwrap();
+    let held = i.root.join("held");
+    let release = i.root.join("release");
+    // A run in progress: something holds the agent's lock until told.
+    let mut holder = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "exec 9>'{}'; flock 9; : > '{}'; while [ ! -e '{}' ]; do sleep 0.05; done",
+            i.root.join("state/lock").display(),
+            held.display(),
+            release.display()
+        ))
+        .spawn()
+        .unwrap();
+    while !held.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        runs.push(
+            i.command(&["configure"], &[])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        // Each takes its ticket before the next starts.
+        let tickets = runs.len();
+        while std::fs::read_dir(i.root.join("state/queue")).map_or(0, |d| d.count()) < tickets {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    std::fs::write(&release, "").unwrap();
+    holder.wait().unwrap();
+    let outputs: Vec<String> = runs
+        .into_iter()
+        .map(|r| {
+            let o = r.wait_with_output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+            said(&o)
+        })
+        .collect();
+    for early in &outputs[..2] {
+        assert!(
+            early.contains("configure superseded by a later configure"),
+            "{early}"
+        );
+        assert!(!early.contains("running configure"), "{early}");
+    }
+    assert!(outputs[2].contains("configure succeeded"), "{}", outputs[2]);
+    let chef_runs = std::fs::read_dir(i.root.join("log"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with("-configure.log")
+        })
+        .count();
+    assert_eq!(chef_runs, 1);
+    assert_eq!(
+        std::fs::read_dir(i.root.join("state/queue"))
+            .unwrap()
+            .count(),
+        0,
+        "every ticket is gone"
+    );
+}
+
+/// `stackc run deploy --custom-json FILE --migrate`: the deployment's JSON
+/// (fetched from the artifact bucket by its sha256) is merged over the node
+/// JSON last and the deployed apps get `migrate`, as in OpsWorks.
+#[test]
+fn a_deployments_custom_json_is_merged_last_and_migrate_set() {
+    require(&["jq", "flock", "sha256sum"]);
+    let i = Instance::new("deployment-json");
+    let custom = r#"{"goldcar":{"currency":"USD"},"deploy":{"rentals":{"feature":"on"}}}"#;
+    std::fs::write(i.root.join("deployment.json"), custom).unwrap();
+    let sum = Command::new("sha256sum")
+        .arg(i.root.join("deployment.json"))
+        .output()
+        .unwrap();
+    let sha = String::from_utf8(sum.stdout).unwrap()[..64].to_string();
+    let o = i.run(
+        &[
+            "deploy",
+            "--app",
+            "rentals",
+            "--custom-json",
+            &sha,
+            "--migrate",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(i
+        .read("aws.calls")
+        .contains(&format!("s3://artifacts/goldcar/production/{sha}.json")));
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(
+        json["goldcar"]["currency"], "USD",
+        "the deployment's JSON wins"
+    );
+    assert_eq!(
+        json["goldcar"]["cache-ttl"], 300,
+        "the stack's custom JSON stays"
+    );
+    assert_eq!(json["deploy"]["rentals"]["feature"], "on");
+    assert_eq!(json["deploy"]["rentals"]["migrate"], true);
+    assert_eq!(json["deploy"]["rentals"]["deploy_to"], "/srv/www/rentals");
+
+    // Without --migrate there is no migrate.
+    let o = i.run(&["deploy", "--app", "rentals"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_ne!(json["deploy"]["rentals"]["migrate"], true);
+
+    // What the bucket holds must be what was named.
+    std::fs::write(
+        i.root.join("deployment.json"),
+        r#"{"goldcar":{"currency":"GBP"}}"#,
+    )
+    .unwrap();
+    let o = i.run(&["deploy", "--custom-json", &sha], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", said(&o));
+    assert!(said(&o).contains("does not match sha256"), "{}", said(&o));
+    let o = i.run(&["deploy", "--custom-json", "abc"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", said(&o));
+}
+
+/// What `stackc node-json` prints and writes for the agent's own inputs.
+fn node_json_view(i: &Instance, event: &str, secrets: &Path, bags: &Path) -> Value {
+    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args([
+            "node-json",
+            "examples/goldcar/stack.kdl",
+            "--layer",
+            "web",
+            "--event",
+            event,
+            "--instances",
+        ])
+        .arg(i.root.join("state/live.json"))
+        .arg("--secrets")
+        .arg(secrets)
+        .arg("--data-bags")
+        .arg(bags)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `<dir>/<bag>/<item>.json` as {bag: {item: value}}.
+fn read_bags(dir: &Path) -> Value {
+    let mut bags = serde_json::Map::new();
+    for bag in std::fs::read_dir(dir).unwrap() {
+        let bag = bag.unwrap().path();
+        let mut items = serde_json::Map::new();
+        for item in std::fs::read_dir(&bag).unwrap() {
+            let item = item.unwrap().path();
+            let value: Value = serde_json::from_slice(&std::fs::read(&item).unwrap()).unwrap();
+            items.insert(
+                item.file_stem().unwrap().to_string_lossy().into_owned(),
+                value,
+            );
+        }
+        bags.insert(
+            bag.file_name().unwrap().to_string_lossy().into_owned(),
+            Value::Object(items),
+        );
+    }
+    Value::Object(bags)
+}
+
+#[test]
+fn the_agent_hands_chef_what_node_json_shows_for_the_same_inputs() {
+    // jq on the instance, jaq in stackc: the same live.jq, secrets.jq and
+    // databags.jq on the same bundle, live data and secrets.
+    require(&["jq", "flock"]);
+    let i = Instance::new("same");
+    let secrets = i.root.join("secrets-given.json");
+    std::fs::write(
+        &secrets,
+        serde_json::json!({ "/goldcar/prod/db-password": SECRET }).to_string(),
+    )
+    .unwrap();
+    for (args, event) in [
+        (&["deploy", "--app", "rentals"][..], "deploy"),
+        (&["setup"][..], "setup"),
+        (&["configure"][..], "configure"),
+    ] {
+        let o = i.run(
+            args,
+            &[("STACKC_DEPLOYMENT", "5e62c4a1-0d3b-4bde-9b5a-1f2e3d4c5b6a")],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+        let chef: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+        let bags_dir = i.root.join(format!("bags-{event}"));
+        let shown = node_json_view(&i, event, &secrets, &bags_dir);
+        assert_eq!(chef, shown, "{event}: node JSON");
+        assert_eq!(
+            read_bags(&i.root.join("ran_data_bags")),
+            read_bags(&bags_dir),
+            "{event}: data bags"
+        );
+    }
+}
+
+/// jq's output of the agent's program `name` on `input` (an array, slurped
+/// from one file per element as the agent passes them).
+fn jq_output(name: &str, input: &Value) -> Value {
+    let dir = std::env::temp_dir().join(format!("stackc-agent-jq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new("jq");
+    cmd.arg("-s")
+        .arg("-f")
+        .arg(repo().join("stdlib/agent").join(name));
+    for (n, part) in input.as_array().unwrap().iter().enumerate() {
+        let p = dir.join(format!("{name}.{n}.json"));
+        std::fs::write(&p, part.to_string()).unwrap();
+        cmd.arg(p);
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{name}: {}", said(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
+    // Load balancers, RDS instances, execute_recipes' arguments, dates
+    // (databags.jq computes them by arithmetic), instances outside Auto
+    // Scaling and an app without secrets: each program under jq (the
+    // instance) and jaq (stackc node-json) on the same input.
+    use serde_json::json;
+    use stackc_core::emit::live;
+    require(&["jq"]);
+    let stack = json!({"opsworks": {"stack": {"id": "s-prod", "name": "s", "region": "us-east-2",
+        "vpc_id": "vpc-1",
+        "elb-load-balancers": [{"layer": "web", "name": "s-prod-web", "dns_name": "lb.example"}],
+        "rds_instances": [{"db_instance_identifier": "main", "arn": "arn:aws:rds:us-east-2:1:db:main",
+            "address": "main.rds.example", "port": 5432, "engine": "postgres", "db_user": "admin",
+            "region": "us-east-2"}]},
+        "layers": {"web": {"id": "web", "name": "web", "type": "nodejs-app", "host": "web", "instances": {}},
+                   "mc": {"id": "mc", "name": "mc", "type": "memcached", "host": "mc", "instances": {}}}}});
+    let group = json!({"stackc": {"host_layer": "web", "region": "us-east-2", "os": "ubuntu-22.04"},
+        "opsworks": {"instance": {"layers": ["web"], "architecture": "x86_64", "region": "us-east-2"}},
+        "deploy": {"api": {"memcached": {"host": null, "port": 11211}, "secrets": {"TOKEN": "/s/token", "KEY": "/s/key"},
+                           "environment_variables": {"A": "1"}, "environment": {"A": "1"},
+                           "scm": {"scm_type": "git", "repository": "git@x:y.git", "revision": "main",
+                                   "ssh_key": null, "ssh_key_secret": "KEY"},
+                           "database": {}, "domains": ["api.example"], "document_root": null},
+                   "site": {"memcached": {"host": null}, "secrets": {}, "database": {},
+                            "scm": {"scm_type": "s3", "repository": "https://s3.amazonaws.com/b/k.zip"}}},
+        "run_list": ["recipe[a::b]"], "opsworks_custom_cookbooks": {"enabled": true, "recipes": ["a::b"]}});
+    let custom = json!({"deploy": {"api": {"flags": [1, 2]}}});
+    let instance = |id: &str, layer: &str, ip: &str, state: Value| {
+        json!({"id": id, "layer": layer, "private_ip": ip, "private_dns_name": format!("ip-{ip}"),
+               "availability_zone": "us-east-2b", "instance_type": "t3.micro", "lifecycle_state": state})
+    };
+    for (event, app, recipes, sent_at) in [
+        (
+            "execute_recipes",
+            Value::Null,
+            json!(["a::b", "c::d"]),
+            json!(951_782_400),
+        ),
+        (
+            "deploy",
+            json!("api"),
+            Value::Null,
+            json!(4_102_444_799_i64),
+        ),
+        ("undeploy", Value::Null, Value::Null, Value::Null),
+    ] {
+        let live_data = json!({"event": event, "app": app, "recipes": recipes, "sent_at": sent_at,
+            "deployment": null, "log_groups": null,
+            "self": {"id": "i-0aa", "private_ip": "10.1.0.5", "availability_zone": "us-east-2a",
+                     "instance_type": "t3.micro", "architecture": "aarch64"},
+            "instances": [instance("i-0aa", "web", "10.1.0.5", json!("Pending:Wait")),
+                          instance("i-0bb", "web", "10.1.0.6", json!("InService")),
+                          instance("i-0cc", "mc", "10.1.0.7", Value::Null),
+                          instance("i-0dd", "mc", "10.1.0.8", json!("InService"))]});
+        let input = json!([stack, group, custom, live_data]);
+        let tree = jq_output("live.jq", &input);
+        assert_eq!(
+            tree,
+            live::run("live.jq", live::LIVE_JQ, &input).unwrap(),
+            "{event}: live.jq"
+        );
+        let secrets = json!({"/s/token": "t-1", "/s/key": "-----BEGIN KEY-----\nabc\n"});
+        let input = json!([tree, secrets]);
+        let chef = jq_output("secrets.jq", &input);
+        assert_eq!(
+            chef,
+            live::run("secrets.jq", live::SECRETS_JQ, &input).unwrap(),
+            "{event}: secrets.jq"
+        );
+        // The data bags are made from the tree with every app, as the agent does.
+        let mut all = live_data.clone();
+        all["app"] = Value::Null;
+        let everything = jq_output("live.jq", &json!([stack, group, custom, all]));
+        let everything = jq_output("secrets.jq", &json!([everything, secrets]));
+        let input = json!([everything, live_data]);
+        let bags = jq_output("databags.jq", &input);
+        assert_eq!(
+            bags,
+            live::run("databags.jq", live::DATABAGS_JQ, &input).unwrap(),
+            "{event}: databags.jq"
+        );
+        if event == "execute_recipes" {
+            let command = &bags["aws_opsworks_command"]["execute_recipes"];
+            assert_eq!(command["sent_at"], "2000-02-29T00:00:00+00:00");
+            assert_eq!(command["args"], json!({"recipes": ["a::b", "c::d"]}));
+            assert_eq!(chef["run_list"], json!(["recipe[a::b]", "recipe[c::d]"]));
+            assert_eq!(
+                bags["aws_opsworks_elastic_load_balancer"]["web"],
+                json!({"id": "web", "elastic_load_balancer_name": "s-prod-web",
+                       "dns_name": "lb.example", "layer_id": "web"})
+            );
+            assert_eq!(
+                bags["aws_opsworks_rds_db_instance"]["main"]["address"],
+                "main.rds.example"
+            );
+            assert_eq!(
+                chef["deploy"]["api"]["scm"]["ssh_key"],
+                "-----BEGIN KEY-----\nabc\n"
+            );
+            assert_eq!(chef["deploy"]["api"]["environment"]["TOKEN"], "t-1");
+            assert_eq!(chef["deploy"]["site"].get("environment_variables"), None);
+            // memcached elsewhere: its online instance, not the one outside Auto Scaling.
+            assert_eq!(chef["deploy"]["api"]["memcached"]["host"], "10.1.0.8");
+            assert_eq!(
+                bags["aws_opsworks_instance"]["web-0aa"]["architecture"],
+                "aarch64"
+            );
+            assert_eq!(
+                bags["aws_opsworks_instance"]["web-0aa"]["status"],
+                "running_setup"
+            );
+        }
+        if event == "deploy" {
+            assert_eq!(
+                bags["aws_opsworks_command"]["deploy"]["sent_at"],
+                "2099-12-31T23:59:59+00:00"
+            );
+            assert_eq!(bags["aws_opsworks_app"]["api"]["deploy"], true);
+            assert_eq!(bags["aws_opsworks_app"]["site"]["deploy"], false);
+            assert_eq!(chef["deploy"].as_object().unwrap().len(), 1);
+        }
     }
 }

@@ -1488,3 +1488,305 @@ fn builds_at_once_into_one_out_dir_all_succeed_and_leave_one_whole_build() {
         "no temporary directory is left"
     );
 }
+
+/// `stackc node-json ... --data-bags DIR` for goldcar's web layer.
+fn goldcar_bags(name: &str, event: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = scratch(name);
+    let bags = dir.join("bags");
+    let secrets = dir.join("secrets.json");
+    std::fs::write(&secrets, r#"{"/goldcar/prod/db-password": "pw-Zq8vN3"}"#).unwrap();
+    let file = repo().join("examples/goldcar/stack.kdl");
+    let mut args = vec![
+        "node-json",
+        file.to_str().unwrap(),
+        "--layer",
+        "web",
+        "--event",
+        event,
+        "--secrets",
+        secrets.to_str().unwrap(),
+        "--data-bags",
+        bags.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    (stackc(&args, &repo()), bags)
+}
+
+fn bag_items(bags: &Path, bag: &str) -> Vec<(String, Value)> {
+    let mut items: Vec<(String, Value)> = std::fs::read_dir(bags.join(bag))
+        .unwrap_or_else(|e| panic!("bag {bag}: {e}"))
+        .map(|e| {
+            let p = e.unwrap().path();
+            let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            (p.file_stem().unwrap().to_string_lossy().into_owned(), v)
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    items
+}
+
+/// Every item of `bag` has exactly `fields` (OpsWorks' Data Bag Reference)
+/// and its `id`, which is its file name.
+fn assert_fields(bags: &Path, bag: &str, fields: &[&str]) -> Vec<(String, Value)> {
+    let items = bag_items(bags, bag);
+    for (name, item) in &items {
+        assert_eq!(item["id"], name.as_str(), "{bag}/{name}");
+        let mut keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort();
+        let mut want: Vec<&str> = fields.iter().copied().chain(["id"]).collect();
+        want.sort();
+        assert_eq!(keys, want, "{bag}/{name}");
+    }
+    items
+}
+
+#[test]
+fn node_json_writes_the_chef_12_data_bags_of_opsworks_reference() {
+    let (o, bags) = goldcar_bags("bags", "deploy", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // --secrets: the JSON is what Chef gets.
+    assert_eq!(
+        json["deploy"]["rentals"]["database"]["password"],
+        "pw-Zq8vN3"
+    );
+    assert_eq!(
+        json["deploy"]["rentals"]["environment_variables"]["DB_PASSWORD"],
+        "pw-Zq8vN3"
+    );
+
+    let apps = assert_fields(
+        &bags,
+        "aws_opsworks_app",
+        &[
+            "app_id",
+            "app_source",
+            "attributes",
+            "data_sources",
+            "deploy",
+            "domains",
+            "enable_ssl",
+            "environment",
+            "name",
+            "shortname",
+            "ssl_configuration",
+            "type",
+        ],
+    );
+    assert_eq!(apps.len(), 1);
+    let app = &apps[0].1;
+    assert_eq!(apps[0].0, "rentals");
+    assert_eq!(app["shortname"], "rentals");
+    assert_eq!(app["type"], "other");
+    assert_eq!(app["deploy"], true);
+    assert_eq!(app["environment"]["DB_PASSWORD"], "pw-Zq8vN3");
+    assert_eq!(app["environment"]["APP_ENV"], "production");
+    assert_eq!(
+        app["app_source"],
+        serde_json::json!({"type": "git", "url": "https://github.com/goldcar/rentals.git",
+            "revision": "v1.4.2", "user": null, "password": null, "ssh_key": null})
+    );
+    assert_eq!(app["attributes"]["document_root"], "public");
+    assert_eq!(
+        app["ssl_configuration"],
+        serde_json::json!({"certificate": null, "private_key": null, "chain": null})
+    );
+    assert_eq!(app["domains"][0], "www.goldcar.example");
+
+    let instances = assert_fields(
+        &bags,
+        "aws_opsworks_instance",
+        &[
+            "ami_id",
+            "architecture",
+            "auto_scaling_type",
+            "availability_zone",
+            "created_at",
+            "ebs_optimized",
+            "ec2_instance_id",
+            "elastic_ip",
+            "hostname",
+            "instance_id",
+            "instance_type",
+            "layer_ids",
+            "os",
+            "private_dns",
+            "private_ip",
+            "public_dns",
+            "public_ip",
+            "root_device_type",
+            "root_device_volume_id",
+            "self",
+            "ssh_host_dsa_key_fingerprint",
+            "ssh_host_dsa_key_private",
+            "ssh_host_dsa_key_public",
+            "ssh_host_rsa_key_fingerprint",
+            "ssh_host_rsa_key_private",
+            "ssh_host_rsa_key_public",
+            "status",
+            "subnet_id",
+            "virtualization_type",
+        ],
+    );
+    let me: Vec<&(String, Value)> = instances
+        .iter()
+        .filter(|(_, i)| i["self"] == true)
+        .collect();
+    assert_eq!(me.len(), 1, "one item is this instance");
+    assert_eq!(
+        me[0].1["hostname"],
+        json["opsworks"]["instance"]["hostname"]
+    );
+    assert_eq!(me[0].1["layer_ids"], serde_json::json!(["web", "cache"]));
+    assert_eq!(
+        me[0].1["private_ip"],
+        json["opsworks"]["instance"]["private_ip"]
+    );
+    assert!(instances.iter().any(|(n, i)| n.starts_with("reports-")
+        && i["layer_ids"] == serde_json::json!(["reports"])
+        && i["self"] == false
+        && i["status"] == "online"));
+
+    let layers = assert_fields(
+        &bags,
+        "aws_opsworks_layer",
+        &[
+            "ecs_cluster_arn",
+            "layer_id",
+            "name",
+            "packages",
+            "shortname",
+            "type",
+            "volume_configurations",
+        ],
+    );
+    let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["cache", "reports", "web"]);
+    assert!(layers.iter().all(|(_, l)| l["type"] == "custom"));
+
+    let stacks = assert_fields(
+        &bags,
+        "aws_opsworks_stack",
+        &[
+            "arn",
+            "custom_cookbooks_source",
+            "name",
+            "region",
+            "stack_id",
+            "use_custom_cookbooks",
+            "vpc_id",
+        ],
+    );
+    assert_eq!(stacks.len(), 1);
+    assert_eq!(stacks[0].0, "goldcar-production");
+    assert_eq!(stacks[0].1["region"], "eu-west-1");
+    assert_eq!(stacks[0].1["name"], "goldcar");
+
+    let commands = assert_fields(
+        &bags,
+        "aws_opsworks_command",
+        &[
+            "args",
+            "command_id",
+            "iam_user_arn",
+            "instance_id",
+            "sent_at",
+            "type",
+        ],
+    );
+    assert_eq!(commands.len(), 1);
+    assert_eq!(commands[0].1["type"], "deploy");
+    assert_eq!(commands[0].1["instance_id"], me[0].1["ec2_instance_id"]);
+
+    // The app's database, found as Chef 12 cookbooks find it: by the arn
+    // of the app's data source.
+    let rds = assert_fields(
+        &bags,
+        "aws_opsworks_rds_db_instance",
+        &[
+            "address",
+            "db_instance_identifier",
+            "db_password",
+            "db_user",
+            "engine",
+            "port",
+            "rds_db_instance_arn",
+            "region",
+        ],
+    );
+    assert_eq!(rds.len(), 1);
+    assert_eq!(
+        rds[0].1["rds_db_instance_arn"],
+        app["data_sources"][0]["arn"]
+    );
+    assert_eq!(rds[0].1["db_password"], "pw-Zq8vN3");
+    assert_eq!(
+        rds[0].1["address"],
+        json["deploy"]["rentals"]["database"]["host"]
+    );
+    assert_eq!(app["data_sources"][0]["database_name"], "rentals");
+
+    // No load balancer entries in goldcar's tree; stackc manages no users.
+    assert!(bag_items(&bags, "aws_opsworks_elastic_load_balancer").is_empty());
+    assert!(bag_items(&bags, "aws_opsworks_user").is_empty());
+
+    // Setup deploys every app; configure none.
+    for (event, deploy) in [("setup", true), ("configure", false)] {
+        let (o, bags) = goldcar_bags(&format!("bags-{event}"), event, &[]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            bag_items(&bags, "aws_opsworks_app")[0].1["deploy"],
+            deploy,
+            "{event}"
+        );
+    }
+}
+
+#[test]
+fn node_json_refuses_secrets_it_cannot_read_or_that_lack_a_parameter() {
+    let dir = scratch("bad-secrets");
+    let file = repo().join("examples/goldcar/stack.kdl");
+    for (text, why) in [
+        (r#"["x"]"#, "not a JSON object"),
+        (r#"{"/goldcar/prod/db-password": 5}"#, "is not a string"),
+        (r#"{"/other": "x"}"#, "secrets missing"),
+    ] {
+        let secrets = dir.join("secrets.json");
+        std::fs::write(&secrets, text).unwrap();
+        let o = stackc(
+            &[
+                "node-json",
+                file.to_str().unwrap(),
+                "--layer",
+                "web",
+                "--event",
+                "deploy",
+                "--secrets",
+                secrets.to_str().unwrap(),
+            ],
+            &repo(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{text}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(why), "{err}");
+        if why == "secrets missing" {
+            assert!(err.contains("/goldcar/prod/db-password"), "{err}");
+        }
+        assert!(o.stdout.is_empty());
+    }
+}

@@ -703,3 +703,70 @@ fn diagnostics_far_along_a_line_are_rendered_with_their_place() {
         }
     }
 }
+
+/// A deployment's custom JSON is checked before anything reaches AWS: a
+/// key stackc computes or a credential is refused (exit 1), and flags that
+/// do not go with the event are usage errors (exit 2).
+#[test]
+fn a_deployments_custom_json_is_vetted_before_it_is_sent() {
+    let goldcar = example("goldcar");
+    let json = |name: &str, text: &str| {
+        let dir = std::env::temp_dir().join(format!("stackc-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("deployment.json");
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let computed = json("computed", r#"{"deploy":{"rentals":{"user":"root"}}}"#);
+    let o = stackc(&[
+        "run",
+        "deploy",
+        &goldcar,
+        "--app",
+        "rentals",
+        "--custom-json",
+        &computed,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`deploy.rentals.user` is computed by stackc"),
+        "{}",
+        stderr(&o)
+    );
+    let secret = json("secret", r#"{"aws":{"key":"AKIAABCDEFGHIJKLMNOP"}}"#);
+    let o = stackc(&["run", "deploy", &goldcar, "--custom-json", &secret]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`aws.key` looks like an AWS access key id"),
+        "{}",
+        stderr(&o)
+    );
+    let broken = json("broken", "{\"a\": ");
+    let o = stackc(&["run", "deploy", &goldcar, "--custom-json", &broken]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not JSON"), "{}", stderr(&o));
+    let o = stackc(&[
+        "run",
+        "deploy",
+        &goldcar,
+        "--custom-json",
+        "/nonexistent/x.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot read /nonexistent/x.json"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = stackc(&["run", "configure", &goldcar, "--migrate"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--migrate goes with `stackc run deploy`"),
+        "{}",
+        stderr(&o)
+    );
+    let ok = json("ok", r#"{"goldcar":{"currency":"USD"}}"#);
+    let o = stackc(&["run", "update-cookbooks", &goldcar, "--custom-json", &ok]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -323,8 +323,30 @@ for r in ec2.describe_instances()["Reservations"]:
     // run deploy goes to the web layer's instances only, and then watches
     // the load balancer's checks for as long as they take to find a broken
     // instance (goldcar: every 15 s, 3 failures; moto: healthy).
-    let o = stackc(&endpoint, &cinc, &dir, &["run", "deploy", "--layer", "web"]);
-    assert_eq!(o.status.code(), Some(0));
+    // A deployment's custom JSON goes to the artifact bucket under its sha256.
+    let custom = dir.join("deployment.json");
+    std::fs::write(&custom, r#"{"goldcar": {"currency": "USD"}}"#).unwrap();
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &[
+            "run",
+            "deploy",
+            "--layer",
+            "web",
+            "--migrate",
+            "--custom-json",
+            custom.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let custom_sha = stackc_core::emit::manifest::sha256_hex(br#"{"goldcar":{"currency":"USD"}}"#);
+    assert!(
+        bucket_keys(&endpoint).contains(&format!("goldcar/production/{custom_sha}.json")),
+        "{:?}",
+        bucket_keys(&endpoint)
+    );
     let err = stderr(&o);
     assert!(err.contains("sent to 2 instance(s)"), "{err}");
     assert_eq!(err.matches(": Success").count(), 2, "{err}");
@@ -407,6 +429,21 @@ for r in ec2.describe_instances()["Reservations"]:
     let o = stackc(&endpoint, &cinc, &dir, &["deploy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to change the stack without confirmation"));
+    // An environment never deployed: the plan is made offline, and
+    // CloudFormation is not asked (it would create the stack to hold a
+    // change set).
+    let o = stackc(&endpoint, &cinc, &dir, &["diff", "--env", "test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("Plan for goldcar-test (new stack)"), "{err}");
+    assert!(err.contains("goldcar-test is not deployed"), "{err}");
+    let stacks = python(
+        &endpoint,
+        "eu-west-1",
+        r#"cfn = session.client("cloudformation")
+print(sorted(s["StackName"] for s in cfn.list_stacks()["StackSummaries"]))"#,
+    );
+    assert!(!stacks.contains("goldcar-test"), "{stacks}");
     let o = stackc(&endpoint, &cinc, &dir, &["diff"]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);

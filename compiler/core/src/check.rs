@@ -13,6 +13,7 @@ mod values;
 mod vet;
 
 pub(crate) use vet::computed_origin;
+pub use vet::deployment_json_problems;
 
 use std::path::{Path, PathBuf};
 

@@ -103,7 +103,9 @@ pub fn build_into(
 
     // The bundle, in path order: bin/, cookbooks/, nodes/.
     let mut tar = bundle::TarGz::new();
-    tar.append("bin/live.jq", live::LIVE_JQ.as_bytes());
+    for (name, code) in live::PROGRAMS {
+        tar.append(&format!("bin/{name}"), code.as_bytes());
+    }
     tar.append("bin/stackc-run", bundle::AGENT.as_bytes());
     for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
         tar.append(&format!("cookbooks/{path}"), &bytes);

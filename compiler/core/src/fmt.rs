@@ -80,7 +80,7 @@
 //! if they differ (a formatter bug), an error is returned instead of text
 //! with another meaning.
 
-mod lexer;
+pub(crate) mod lexer;
 mod printer;
 mod tree;
 mod values;

@@ -342,6 +342,12 @@ fn too_many_entries(nodes: &[Node]) -> Vec<Diagnostic> {
 /// Parses with kdl-rs, the reference: every syntax error is reported.
 pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>> {
     let doc = on_kdl_stack(source, || kdl::KdlDocument::parse_v2(source)).map_err(|e| {
+        // Unquoted values a person writes (`for=15m`, `path=/var/log`) make
+        // kdl-rs report a span from the start of the block; point at them.
+        let bare = unquoted_values(source);
+        if !bare.is_empty() {
+            return bare;
+        }
         let mut out: Vec<Diagnostic> = Vec::new();
         // Lookups stay cheap however many errors kdl-rs reports (one per
         // skipped piece of junk: 200,000 on a line of `=`).
@@ -389,6 +395,92 @@ pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>
     let mut nodes: Vec<Node<'static>> = doc.nodes().iter().map(lower_node).collect();
     narrow_value_spans(source, &mut nodes);
     Ok(Document { nodes })
+}
+
+/// One error on each bare word that KDL v2 refuses as a value but that reads
+/// as one: a word that starts like a number but is none (`15m`, `1.2.3`,
+/// `3x`) or holds a `/` (`/var/log/app.log`, `eu/west`). Each gets the
+/// quoted spelling in its help.
+fn unquoted_values(source: &str) -> Vec<Diagnostic> {
+    let Some(words) = crate::fmt::lexer::words_and_paths(source) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (range, is_value) in words {
+        let word = &source[range.clone()];
+        let numeric = starts_like_number(word) && !is_number(word);
+        if !numeric && !word.contains('/') {
+            continue;
+        }
+        let quoted = format!("{word:?}");
+        let spelled = if is_value {
+            let key = source[..range.start]
+                .trim_end()
+                .strip_suffix('=')
+                .map(str::trim_end)
+                .and_then(|before| {
+                    before
+                        .rsplit(|c: char| c.is_whitespace() || "{};".contains(c))
+                        .next()
+                })
+                .filter(|k| !k.is_empty());
+            match key {
+                Some(k) => format!("{k}={quoted}"),
+                None => quoted.clone(),
+            }
+        } else {
+            quoted.clone()
+        };
+        let why = if numeric {
+            "a bare value that starts with a digit must be a number"
+        } else {
+            "a bare value cannot hold `/`"
+        };
+        out.push(
+            Diagnostic::error(
+                Code::KdlSyntax,
+                Span::new(range.start, range.len()),
+                format!("`{word}` must be quoted: {why}"),
+            )
+            .label("unquoted value")
+            .help(format!("quote it: {spelled}")),
+        );
+    }
+    out
+}
+
+/// True when KDL v2 reads a bare word as a number: a sign, then a digit (or
+/// `.` and a digit).
+fn starts_like_number(word: &str) -> bool {
+    let unsigned = word.strip_prefix(['+', '-']).unwrap_or(word);
+    let unsigned = unsigned.strip_prefix('.').unwrap_or(unsigned);
+    unsigned.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// A KDL v2 number: decimal (with `_`, a fraction and an exponent), or
+/// `0x`, `0o`, `0b` integers.
+fn is_number(word: &str) -> bool {
+    let unsigned = word.strip_prefix(['+', '-']).unwrap_or(word);
+    let digits = |s: &str, radix: u32| {
+        s.starts_with(|c: char| c.is_digit(radix))
+            && s.chars().all(|c| c == '_' || c.is_digit(radix))
+    };
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(rest) = unsigned.strip_prefix(prefix) {
+            return digits(rest, radix);
+        }
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    digits(whole, 10)
+        && fraction.is_none_or(|f| digits(f, 10))
+        && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e), 10))
 }
 
 /// Points property value spans at the value alone (after `=` and spaces), so
@@ -785,6 +877,53 @@ mod tests {
         assert_eq!(doc.nodes[0].kids().len(), 1);
     }
 
+    /// `for=15m` and `path=/var/log/app.log` are one error each, on the
+    /// word, with the quoted spelling; numbers and paths in strings pass.
+    #[test]
+    fn unquoted_values_are_pointed_at_with_their_quoted_spelling() {
+        let src = "stack shop {\n    layer web type=php-app {\n        alarm cpu metric=cpu above=80 for=15m\n        logs path=/var/log/app.log\n        volume \"/srv\" size=10GiB\n    }\n}\n";
+        let errors = parse(src).expect_err("errors");
+        let got: Vec<(&str, String)> = errors
+            .iter()
+            .map(|d| {
+                (
+                    &src[d.span.offset..d.span.offset + d.span.len],
+                    d.help.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("15m", "quote it: for=\"15m\"".to_string()),
+                (
+                    "/var/log/app.log",
+                    "quote it: path=\"/var/log/app.log\"".to_string()
+                ),
+                ("10GiB", "quote it: size=\"10GiB\"".to_string()),
+            ]
+        );
+        assert!(
+            errors[0].message.contains("starts with a digit"),
+            "{errors:?}"
+        );
+        assert!(errors[1].message.contains("cannot hold `/`"), "{errors:?}");
+        // An argument has no key.
+        let errors = parse("stack s {\n    at 07:00\n}\n").expect_err("errors");
+        assert_eq!(errors[0].help.as_deref(), Some("quote it: \"07:00\""));
+        // Valid numbers, strings and comments are not words to quote.
+        for ok in [
+            "a 1_000 -2.5e-3 0x1F 0o17 0b101 +7",
+            "a \"15m\" // 15m /x\n",
+            "a /* 3x */ 1",
+        ] {
+            assert!(unquoted_values(ok).is_empty(), "{ok}");
+        }
+        assert!(
+            is_number("1_000") && is_number("-2.5E+3") && !is_number("1.2.3") && !is_number("0x")
+        );
+    }
+
     #[test]
     fn spans_are_byte_offsets() {
         let doc = parse("a é=1 \"x\" {\n  b 2\n}\n").unwrap();
@@ -861,6 +1000,11 @@ mod tests {
     fn kdl_errors_get_a_v2_hint() {
         let errs = parse("a for=5m\n").unwrap_err();
         assert_eq!(errs[0].code, Code::KdlSyntax);
-        assert!(errs[0].help.as_deref().unwrap().contains("quoted"));
+        assert_eq!(errs[0].help.as_deref(), Some("quote it: for=\"5m\""));
+        let errs = parse("a x=true\n").unwrap_err();
+        assert!(
+            errs[0].help.as_deref().unwrap().contains("#true"),
+            "{errs:?}"
+        );
     }
 }

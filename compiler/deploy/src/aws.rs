@@ -512,44 +512,54 @@ impl Cloud for Aws {
     }
 }
 
+impl Aws {
+    /// The Auto Scaling groups of these names (those that exist), asked 100
+    /// at a time (the most DescribeAutoScalingGroups takes), every page.
+    async fn auto_scaling_groups(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<aws_sdk_autoscaling::types::AutoScalingGroup>, CloudError> {
+        let mut found = Vec::new();
+        for chunk in names.chunks(100) {
+            let mut token: Option<String> = None;
+            loop {
+                let out = self
+                    .asg
+                    .describe_auto_scaling_groups()
+                    .set_auto_scaling_group_names(Some(chunk.to_vec()))
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                found.extend(out.auto_scaling_groups().iter().cloned());
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
 impl Fleet for Aws {
     async fn launches_suspended(&self, groups: &[String]) -> Result<Vec<String>, CloudError> {
         let mut suspended = Vec::new();
-        // DescribeAutoScalingGroups takes at most 100 names.
-        for names in groups.chunks(100) {
-            let out = self
-                .asg
-                .describe_auto_scaling_groups()
-                .set_auto_scaling_group_names(Some(names.to_vec()))
-                .send()
-                .await
-                .map_err(classify)?;
-            for g in out.auto_scaling_groups() {
-                let launch = g
-                    .suspended_processes()
-                    .iter()
-                    .any(|p| p.process_name() == Some("Launch"));
-                if let (true, Some(name)) = (launch, g.auto_scaling_group_name()) {
-                    suspended.push(name.to_string());
-                }
+        for g in self.auto_scaling_groups(groups).await? {
+            let launch = g
+                .suspended_processes()
+                .iter()
+                .any(|p| p.process_name() == Some("Launch"));
+            if let (true, Some(name)) = (launch, g.auto_scaling_group_name()) {
+                suspended.push(name.to_string());
             }
         }
         Ok(suspended)
     }
 
     async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError> {
-        if groups.is_empty() {
-            return Ok(Vec::new());
-        }
-        let out = self
-            .asg
-            .describe_auto_scaling_groups()
-            .set_auto_scaling_group_names(Some(groups.to_vec()))
-            .send()
-            .await
-            .map_err(classify)?;
         let mut instances: Vec<Instance> = Vec::new();
-        for g in out.auto_scaling_groups() {
+        for g in &self.auto_scaling_groups(groups).await? {
             for i in g.instances() {
                 instances.push(Instance {
                     id: i.instance_id().unwrap_or_default().to_string(),
@@ -600,19 +610,12 @@ impl Fleet for Aws {
         instances: &[String],
     ) -> Result<Vec<TargetHealth>, CloudError> {
         use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
-        let mut target_groups: Vec<String> = Vec::new();
-        for names in groups.chunks(100) {
-            let out = self
-                .asg
-                .describe_auto_scaling_groups()
-                .set_auto_scaling_group_names(Some(names.to_vec()))
-                .send()
-                .await
-                .map_err(classify)?;
-            for g in out.auto_scaling_groups() {
-                target_groups.extend(g.target_group_arns().iter().cloned());
-            }
-        }
+        let mut target_groups: Vec<String> = self
+            .auto_scaling_groups(groups)
+            .await?
+            .iter()
+            .flat_map(|g| g.target_group_arns().iter().cloned())
+            .collect();
         target_groups.sort();
         target_groups.dedup();
         let mut health = Vec::new();

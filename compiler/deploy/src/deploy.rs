@@ -797,12 +797,58 @@ async fn diff_flow<C: Cloud>(
     bucket: &str,
     run: &Run,
 ) -> Result<Outcome, DeployError> {
+    let m = &artifacts.manifest;
+    // A stack never deployed: what would be created is the template's
+    // resources, known offline; asking CloudFormation would create the
+    // stack (REVIEW_IN_PROGRESS) to hold the change set.
+    if retry(opts, || cloud.describe_stack(&m.stack_name))
+        .await?
+        .is_none()
+    {
+        let additions = template_additions(artifacts)?;
+        ui.say(&plan::render(
+            &m.stack_name,
+            true,
+            &additions,
+            &m.layers,
+            &[],
+        ));
+        ui.say(&format!(
+            "{} is not deployed: the plan comes from the built template; nothing was uploaded or created (`stackc deploy --env {}` creates it)",
+            m.stack_name, m.env
+        ));
+        return Ok(Outcome::Planned);
+    }
     let p = prepare(cloud, ui, opts, artifacts, bucket, run).await?;
     let input = PlanInput {
         manifest: Some(&artifacts.manifest),
         existing: p.existing.as_ref(),
     };
     apply(cloud, ui, opts, &p.request, &input, 0, run).await
+}
+
+/// The resources of the built root template, each as an addition (what a
+/// change set for the new stack would list: nested stacks as such).
+fn template_additions(artifacts: &Artifacts) -> Result<Vec<Change>, DeployError> {
+    let entry = artifacts.entry(&artifacts.manifest.template)?;
+    let path = artifacts.dir.join(&entry.path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| DeployError::Artifacts(format!("cannot read {}: {e}", path.display())))?;
+    let template: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        DeployError::Artifacts(format!("{} is not a JSON template: {e}", path.display()))
+    })?;
+    let resources = template["Resources"]
+        .as_object()
+        .ok_or_else(|| DeployError::Artifacts(format!("{} has no Resources", path.display())))?;
+    Ok(resources
+        .iter()
+        .map(|(id, r)| Change {
+            action: "Add".into(),
+            logical_id: id.clone(),
+            resource_type: r["Type"].as_str().unwrap_or_default().to_string(),
+            replacement: None,
+        })
+        .collect())
 }
 
 /// `stackc deploy` under the stack's lock, until `interrupt` fires.

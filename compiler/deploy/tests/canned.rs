@@ -1306,3 +1306,43 @@ async fn ctrl_c_after_execution_leaves_cloudformation_running_and_says_so() {
     assert!(!calls.iter().any(|c| c.starts_with("delete")), "{calls:?}");
     assert!(fake.stored.borrow().is_empty(), "the lock is released");
 }
+
+/// `stackc diff` of a stack never deployed changes nothing: the plan comes
+/// from the built template, with no upload, change set or stack.
+#[tokio::test]
+async fn diff_of_a_new_stack_is_made_offline() {
+    let fake = Fake::default();
+    fake.stack.borrow_mut().push_back(Ok(None));
+    let artifacts = artifacts();
+    std::fs::write(
+        artifacts.dir.join("template.json"),
+        r#"{"Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC"},
+            "WebAutoScalingGroup": {"Type": "AWS::AutoScaling::AutoScalingGroup"},
+            "WebLaunchTemplate": {"Type": "AWS::EC2::LaunchTemplate"}
+        }}"#,
+    )
+    .unwrap();
+    let (text, result) = plan(&fake, &artifacts).await;
+    assert_eq!(result.unwrap(), Outcome::Planned, "{text}");
+    assert!(
+        text.contains("Plan for goldcar-production (new stack):"),
+        "{text}"
+    );
+    for id in ["Vpc", "WebAutoScalingGroup", "WebLaunchTemplate"] {
+        assert!(text.contains(id), "{id} in {text}");
+    }
+    assert!(text.contains("layer web"), "{text}");
+    assert!(
+        text.contains("goldcar-production is not deployed: the plan comes from the built template; nothing was uploaded or created"),
+        "{text}"
+    );
+    let calls = fake.calls.borrow();
+    assert!(
+        !calls.iter().any(|c| c.starts_with("put ")
+            || c.starts_with("create ")
+            || c.contains("change set")
+            || c.starts_with("delete")),
+        "{calls:?}"
+    );
+}

@@ -151,6 +151,22 @@ fn deployed(ids: &[&str]) -> Vec<Invocation> {
         .collect()
 }
 
+/// `verify_deploy` after a deploy that succeeded on `ids`: whether the
+/// deploy stands, and what it said.
+fn verify(fake: &Fake, ids: &[&str], app: Option<&str>) -> (bool, String) {
+    let mut out = Vec::new();
+    let ok = block_on(fleet::verify_deploy(
+        fake,
+        &mut out,
+        "doc",
+        &watch(),
+        &deployed(ids),
+        app,
+    ))
+    .unwrap();
+    (ok, String::from_utf8(out).unwrap())
+}
+
 fn fleet(health: Vec<Vec<TargetHealth>>) -> Fake {
     Fake {
         instances: vec![instance("i-1", "InService"), instance("i-2", "InService")],
@@ -207,17 +223,7 @@ fn a_deploy_the_load_balancer_finds_healthy_stands() {
             health("i-2", "healthy", None),
         ],
     ]);
-    let mut out = Vec::new();
-    let ok = block_on(fleet::verify_deploy(
-        &fake,
-        &mut out,
-        "doc",
-        &watch(),
-        &deployed(&["i-1", "i-2"]),
-        Some("shop"),
-    ))
-    .unwrap();
-    let said = String::from_utf8(out).unwrap();
+    let (ok, said) = verify(&fake, &["i-1", "i-2"], Some("shop"));
     assert!(ok, "{said}");
     assert!(fake.sent.borrow().is_empty(), "no rollback: {said}");
     assert!(
@@ -244,17 +250,7 @@ fn a_deploy_the_load_balancer_finds_unhealthy_is_rolled_back_there() {
             health("i-2", "unhealthy", Some(reason)),
         ],
     ]);
-    let mut out = Vec::new();
-    let ok = block_on(fleet::verify_deploy(
-        &fake,
-        &mut out,
-        "doc",
-        &watch(),
-        &deployed(&["i-1", "i-2"]),
-        Some("shop"),
-    ))
-    .unwrap();
-    let said = String::from_utf8(out).unwrap();
+    let (ok, said) = verify(&fake, &["i-1", "i-2"], Some("shop"));
     assert!(!ok, "{said}");
     let sent = fake.sent.borrow();
     assert_eq!(sent.len(), 1, "{said}");
@@ -284,17 +280,7 @@ fn a_target_that_never_becomes_healthy_fails_the_deploy() {
         health("i-1", "healthy", None),
         health("i-2", "initial", Some("Elb.RegistrationInProgress")),
     ]]);
-    let mut out = Vec::new();
-    let ok = block_on(fleet::verify_deploy(
-        &fake,
-        &mut out,
-        "doc",
-        &watch(),
-        &deployed(&["i-1", "i-2"]),
-        None,
-    ))
-    .unwrap();
-    let said = String::from_utf8(out).unwrap();
+    let (ok, said) = verify(&fake, &["i-1", "i-2"], None);
     assert!(!ok, "{said}");
     let sent = fake.sent.borrow();
     assert_eq!(sent[0].0, [("event".to_string(), "rollback".to_string())]);
@@ -306,17 +292,7 @@ fn a_target_that_never_becomes_healthy_fails_the_deploy() {
 fn a_failed_rollback_is_said() {
     let mut fake = fleet(vec![vec![health("i-1", "unhealthy", None)]]);
     fake.outcome = vec![("rollback".into(), "Failed".into())];
-    let mut out = Vec::new();
-    let ok = block_on(fleet::verify_deploy(
-        &fake,
-        &mut out,
-        "doc",
-        &watch(),
-        &deployed(&["i-1"]),
-        Some("shop"),
-    ))
-    .unwrap();
-    let said = String::from_utf8(out).unwrap();
+    let (ok, said) = verify(&fake, &["i-1"], Some("shop"));
     assert!(!ok);
     assert!(said.contains("the rollback failed too"), "{said}");
 }
@@ -334,16 +310,7 @@ fn without_a_target_group_there_is_nothing_to_watch() {
     .unwrap();
     assert_eq!(health, Health::NoLoadBalancer);
     // Instances that did not deploy (another layer's) are not watched.
-    let mut out = Vec::new();
-    let ok = block_on(fleet::verify_deploy(
-        &fake,
-        &mut out,
-        "doc",
-        &watch(),
-        &deployed(&["i-9"]),
-        None,
-    ))
-    .unwrap();
+    let (ok, said) = verify(&fake, &["i-9"], None);
     assert!(ok);
-    assert!(out.is_empty());
+    assert!(said.is_empty(), "{said}");
 }

@@ -128,6 +128,14 @@ pub fn status(
     })
 }
 
+/// What a run carries besides its event, as OpsWorks' deployments did.
+pub struct Deployment<'a> {
+    /// A JSON object merged over the node JSON last.
+    pub custom_json: Option<&'a Path>,
+    /// Set `migrate` on the deployed apps.
+    pub migrate: bool,
+}
+
 /// `stackc run`: EVENT is a lifecycle event, `recipes` or `update-cookbooks`.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
@@ -138,6 +146,7 @@ pub fn run(
     env: Option<&str>,
     layer: Option<&str>,
     app: Option<&str>,
+    deployment: &Deployment<'_>,
     target: &Target,
 ) -> Status {
     let (agent_event, recipes, file) = match event {
@@ -181,6 +190,22 @@ pub fn run(
             return Status::Usage;
         }
     }
+    if deployment.migrate && agent_event != "deploy" {
+        eprintln!("error: --migrate goes with `stackc run deploy`");
+        return Status::Usage;
+    }
+    if deployment.custom_json.is_some() && agent_event == "update_cookbooks" {
+        eprintln!("error: update-cookbooks runs no recipe, so it takes no --custom-json");
+        return Status::Usage;
+    }
+    let custom_json = match deployment
+        .custom_json
+        .map(|f| read_deployment_json(f, stack))
+        .transpose()
+    {
+        Ok(c) => c,
+        Err(s) => return s,
+    };
     let targeted = targeted_layers(stack, agent_event, layer, app);
     let groups: Vec<(String, String)> = groups(stack)
         .into_iter()
@@ -193,6 +218,12 @@ pub fn run(
     }
     if let Some(r) = recipes {
         params.push(("recipes".into(), r.to_string()));
+    }
+    if let Some((sha, _)) = &custom_json {
+        params.push(("custom_json".into(), sha.clone()));
+    }
+    if deployment.migrate {
+        params.push(("migrate".into(), "true".into()));
     }
     let region = target.region.unwrap_or(&stack.region).to_string();
     let name = stack.qualified_name();
@@ -229,6 +260,19 @@ pub fn run(
             Ok(None) => return fail(format!("{name} is not deployed")),
             Err(e) => return fail(e),
         }
+        if let Some((sha, bytes)) = &custom_json {
+            let stored = async {
+                let bucket = stackc_deploy::deploy::artifact_bucket(&aws, &region).await?;
+                let key = stackc_core::emit::manifest::Manifest::key_for(&stack.name, &stack.env, sha, "json");
+                if !aws.object_exists(&bucket, &key).await? {
+                    aws.put_object(&bucket, &key, bytes.clone()).await?;
+                }
+                Ok::<_, stackc_deploy::deploy::DeployError>(())
+            };
+            if let Err(e) = stored.await {
+                return fail(e);
+            }
+        }
         let document = stackc_core::emit::cfn::run_document_for(&name);
         let mut err = std::io::stderr();
         let targets = match fleet::online(&aws, &group_names).await {
@@ -248,6 +292,30 @@ pub fn run(
         }
         verify_deploy(&aws, stack, &groups, &ran, &document, app).await
     })
+}
+
+/// Reads a deployment's custom JSON: an object, vetted as the stack file's
+/// `custom-json` is (no key stackc computes, no credential); its sha256 and
+/// bytes (compact), or the exit status after saying what is wrong.
+fn read_deployment_json(file: &Path, stack: &Stack) -> Result<(String, Vec<u8>), Status> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        Status::UserError
+    })?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        eprintln!("error: {} is not JSON: {e}", file.display());
+        Status::UserError
+    })?;
+    let apps: Vec<&str> = stack.apps.iter().map(|a| a.name.as_str()).collect();
+    let problems = stackc_core::check::deployment_json_problems(&json, &apps);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("error: {}: {p}", file.display());
+        }
+        return Err(Status::UserError);
+    }
+    let bytes = serde_json::to_vec(&json).expect("JSON serializes");
+    Ok((stackc_core::emit::manifest::sha256_hex(&bytes), bytes))
 }
 
 /// How often `run` asks how a command or a health check stands.

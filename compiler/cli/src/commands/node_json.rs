@@ -69,6 +69,68 @@ fn read_live(path: &Path, stack: &Stack, host: &str, event: Event) -> Result<Val
     Ok(live)
 }
 
+/// Reads `--secrets`: {SSM parameter name: string value}.
+fn read_secrets(path: &Path) -> Result<Value, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let Some(obj) = v.as_object() else {
+        return Err("not a JSON object".into());
+    };
+    if let Some((k, _)) = obj.iter().find(|(_, v)| !v.is_string()) {
+        return Err(format!("the value of `{k}` is not a string"));
+    }
+    Ok(v)
+}
+
+/// The SSM parameter names the tree's apps use, sorted.
+fn parameter_names(tree: &Value) -> Vec<String> {
+    let mut names: Vec<String> = tree["deploy"]
+        .as_object()
+        .into_iter()
+        .flat_map(|apps| apps.values())
+        .flat_map(|app| {
+            app["secrets"]
+                .as_object()
+                .into_iter()
+                .flat_map(|s| s.values())
+        })
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Writes {bag: {item: {...}}} as `dir/<bag>/<item>.json`, as the agent
+/// does (same names, same checks).
+fn write_data_bags(dir: &Path, bags: &Value) -> Result<(), String> {
+    // A bag: letters, digits, `_`, `-`; an item may hold `.` too, not first.
+    let valid = |s: &str, item: bool| {
+        let first_ok = s.chars().next().is_some_and(|c| !(item && c == '.'));
+        first_ok
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (item && c == '.'))
+    };
+    for (bag, items) in bags.as_object().into_iter().flatten() {
+        if !valid(bag, false) {
+            return Err(format!("data bag {bag} is no valid name"));
+        }
+        let bag_dir = dir.join(bag);
+        std::fs::create_dir_all(&bag_dir).map_err(|e| format!("{}: {e}", bag_dir.display()))?;
+        for (item, value) in items.as_object().into_iter().flatten() {
+            if !valid(item, true) {
+                return Err(format!("data bag item {bag}/{item} is no valid name"));
+            }
+            let path = bag_dir.join(format!("{item}.json"));
+            let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+            text.push('\n');
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     format: MessageFormat,
     path: &Path,
@@ -76,6 +138,8 @@ pub fn run(
     event: &str,
     env: Option<&str>,
     instances: Option<&Path>,
+    secrets: Option<&Path>,
+    data_bags: Option<&Path>,
 ) -> Status {
     let Some(event) = Event::parse(event) else {
         eprintln!(
@@ -122,19 +186,83 @@ pub fn run(
             }
         },
     };
-    let input = Value::Array(vec![
+    let secret_values = match secrets {
+        None => Value::Object(Default::default()),
+        Some(p) => match read_secrets(p) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read secrets from {}: {e}\nhelp: write {{\"/ssm/parameter/name\": \"value\"}}: what the agent reads from Parameter Store",
+                    p.display()
+                );
+                return Status::UserError;
+            }
+        },
+    };
+    let parts = [
         node::stack_part(stack),
         node::group_part(stack, host, event),
         node::custom_part(stack),
-        live_data,
-    ]);
-    let tree = match live::run("live.jq", live::LIVE_JQ, &input) {
-        Ok(t) => t,
+    ];
+    // The agent's pipeline: live.jq, then secrets.jq for Chef's JSON; for
+    // the data bags the same with every app, then databags.jq.
+    let live_tree = |live_data: &Value| {
+        let mut input = parts.to_vec();
+        input.push(live_data.clone());
+        live::run("live.jq", live::LIVE_JQ, &Value::Array(input))
+    };
+    // Without --secrets the tree stays as the agent keeps it in last.json.
+    let with_secrets = |tree: Value| match secrets {
+        None => Ok(tree),
+        Some(_) => live::run(
+            "secrets.jq",
+            live::SECRETS_JQ,
+            &Value::Array(vec![tree, secret_values.clone()]),
+        ),
+    };
+    let result = live_tree(&live_data).and_then(|tree| {
+        if secrets.is_some() {
+            let missing: Vec<String> = parameter_names(&tree)
+                .into_iter()
+                .filter(|n| secret_values.get(n).is_none())
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "secrets missing in {}: {} (the agent fails the run too)",
+                    secrets.unwrap_or(Path::new("")).display(),
+                    missing.join(" ")
+                ));
+            }
+        }
+        let chef = with_secrets(tree)?;
+        let bags = match data_bags {
+            None => None,
+            Some(_) => {
+                let mut all = live_data.clone();
+                all["app"] = Value::Null;
+                let everything = with_secrets(live_tree(&all)?)?;
+                Some(live::run(
+                    "databags.jq",
+                    live::DATABAGS_JQ,
+                    &Value::Array(vec![everything, live_data.clone()]),
+                )?)
+            }
+        };
+        Ok((chef, bags))
+    });
+    let (tree, bags) = match result {
+        Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return Status::UserError;
         }
     };
+    if let (Some(dir), Some(bags)) = (data_bags, bags) {
+        if let Err(e) = write_data_bags(dir, &bags) {
+            eprintln!("error: cannot write the data bags: {e}");
+            return Status::UserError;
+        }
+    }
     let mut text = serde_json::to_string_pretty(&tree).expect("JSON values serialize");
     text.push('\n');
     output::stdout(&text);

@@ -199,7 +199,18 @@ fn allowed(pattern: &str, value: &str) -> bool {
 /// The script the SSM agent writes for a Run Command of the document:
 /// its lines with the parameters substituted as text, as SSM does, after
 /// checking them against the document's allowed values and patterns.
+/// `params` are event, app and recipes; the others take their defaults.
 pub fn run_command(document: &serde_json::Value, params: [&str; 3]) -> String {
+    let [event, app, recipes] = params;
+    run_command_with(
+        document,
+        &[("event", event), ("app", app), ("recipes", recipes)],
+    )
+}
+
+/// [`run_command`] with the parameters given by name; those not given take
+/// the document's default, as SSM does.
+pub fn run_command_with(document: &serde_json::Value, params: &[(&str, &str)]) -> String {
     let content = &document["Properties"]["Content"];
     let mut text = content["mainSteps"][0]["inputs"]["runCommand"]
         .as_array()
@@ -208,8 +219,13 @@ pub fn run_command(document: &serde_json::Value, params: [&str; 3]) -> String {
         .map(|l| l.as_str().unwrap())
         .collect::<Vec<_>>()
         .join("\n");
-    for (name, value) in ["event", "app", "recipes"].into_iter().zip(params) {
-        let spec = &content["parameters"][name];
+    for (name, spec) in content["parameters"].as_object().unwrap() {
+        let value = params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .or_else(|| spec["default"].as_str())
+            .unwrap_or_else(|| panic!("{name} has no default and is not given"));
         if let Some(values) = spec["allowedValues"].as_array() {
             assert!(values.iter().any(|v| v == value), "{name}={value}");
         }

@@ -144,7 +144,27 @@ pub fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
         for secret in &o.secrets {
             assert!(values.contains(secret.as_str()), "{values}");
         }
+        // Chef got them as OpsWorks gave them: in the app's environment
+        // variables; the run directory that held them is gone.
+        let env = runs[1].0["deploy"][app]["environment_variables"].to_string();
+        for secret in &o.secrets {
+            assert!(env.contains(secret.as_str()), "{env}");
+        }
+        let left = std::fs::read_dir(o.upper("/var/lib/stackc/runs"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(left, 0, "run directories are removed\n{r}");
     }
+
+    // The Chef 12 data bags: this instance is the one `self` item.
+    let bags = o.upper("/var/lib/box-cinc/001.data_bags/aws_opsworks_instance");
+    let selves: Vec<Value> = std::fs::read_dir(&bags)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{r}", bags.display()))
+        .map(|e| serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap())
+        .filter(|i: &Value| i["self"] == true)
+        .collect();
+    assert_eq!(selves.len(), 1, "{r}");
+    assert_eq!(selves[0]["ec2_instance_id"], o.instance_id, "{r}");
 
     // Auto Scaling and CloudFormation are told, once each, that setup worked.
     let hook = o.calls("autoscaling", "CompleteLifecycleAction");

@@ -250,6 +250,60 @@ pub(crate) fn computed_origin(path: &[&str], apps: &[&str], is_object: bool) -> 
     }
 }
 
+/// What is wrong with a deployment's custom JSON (`stackc run deploy
+/// --custom-json FILE`), as the stack file's `custom-json` is checked: a key
+/// stackc computes, or a value shaped like a credential. One sentence per
+/// problem, naming the key path and what to do instead.
+pub fn deployment_json_problems(json: &serde_json::Value, apps: &[&str]) -> Vec<String> {
+    fn walk(
+        value: &serde_json::Value,
+        path: &mut Vec<String>,
+        apps: &[&str],
+        out: &mut Vec<String>,
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    path.push(key.clone());
+                    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+                    match computed_origin(&parts, apps, inner.is_object()) {
+                        Some(origin) => out.push(format!(
+                            "`{}` is computed by stackc; set it with {origin} in the stack file",
+                            parts.join(".")
+                        )),
+                        None => walk(inner, path, apps, out),
+                    }
+                    path.pop();
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, path, apps, out);
+                }
+            }
+            serde_json::Value::String(text) => {
+                let key = path.last().map(String::as_str);
+                if let Some(what) = super::values::credential(key, text) {
+                    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+                    let (name, ssm) = super::values::secret_rewrite(&parts);
+                    out.push(format!(
+                        "`{}` looks like {what}: a deployment's custom JSON is stored in the artifact bucket and in the node JSON each instance keeps; store it in SSM Parameter Store and declare `secret {name} ssm=\"{ssm}\"` in the stack file",
+                        parts.join(".")
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if !json.is_object() {
+        out.push("a deployment's custom JSON must be an object (`{ ... }`)".to_string());
+        return out;
+    }
+    walk(json, &mut Vec::new(), apps, &mut out);
+    out
+}
+
 /// What stackc does with a custom-json key path.
 enum Computed {
     /// The user's own key.
@@ -665,6 +719,52 @@ mod tests {
         )
         .replace("revision=main", r#"revision="release/2024-05""#);
         assert_eq!(errors(&src), []);
+    }
+
+    #[test]
+    fn a_deployments_custom_json_is_vetted_like_the_stack_files() {
+        let apps = ["rentals"];
+        let ok = serde_json::json!({
+            "deploy": { "rentals": { "feature_flags": { "new_checkout": true } } },
+            "goldcar": { "currency": "EUR", "regions": ["es", "pt"] },
+        });
+        assert_eq!(
+            super::deployment_json_problems(&ok, &apps),
+            Vec::<String>::new()
+        );
+        let bad = serde_json::json!({
+            "deploy": { "rentals": { "deploy_to": "/etc" } },
+            "run_list": ["recipe[x]"],
+            "payments": { "stripe": { "api-key": "sk_live_abcdefghijklmnopqrstuvwxyz012345" } },
+            "keys": [{ "id": "AKIAABCDEFGHIJKLMNOP" }],
+        });
+        let problems = super::deployment_json_problems(&bad, &apps);
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(
+            problems[0]
+                .starts_with("`deploy.rentals.deploy_to` is computed by stackc; set it with "),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[3].starts_with("`keys.id` looks like an AWS access key id"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[2].contains("`payments.stripe.api-key` looks like a Stripe secret key"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[2].contains("secret PAYMENTS_STRIPE_API_KEY ssm=\"/payments/stripe/api-key\""),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].starts_with("`run_list` is computed by stackc"),
+            "{problems:#?}"
+        );
+        assert_eq!(
+            super::deployment_json_problems(&serde_json::json!([1]), &apps),
+            ["a deployment's custom JSON must be an object (`{ ... }`)"]
+        );
     }
 
     #[test]

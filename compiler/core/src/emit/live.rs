@@ -7,6 +7,17 @@ use serde_json::Value;
 
 /// Merges the bundle's node JSON parts and the live data (`live.jq`).
 pub const LIVE_JQ: &str = include_str!("../../../../stdlib/agent/live.jq");
+/// Puts secret values where OpsWorks put them (`secrets.jq`).
+pub const SECRETS_JQ: &str = include_str!("../../../../stdlib/agent/secrets.jq");
+/// The Chef 12 data bags of a run (`databags.jq`).
+pub const DATABAGS_JQ: &str = include_str!("../../../../stdlib/agent/databags.jq");
+
+/// The agent's programs as the bundle holds them under `bin/`.
+pub const PROGRAMS: [(&str, &str); 3] = [
+    ("databags.jq", DATABAGS_JQ),
+    ("live.jq", LIVE_JQ),
+    ("secrets.jq", SECRETS_JQ),
+];
 
 /// Runs the jq program `code` (named `name` in errors) on `input` and
 /// returns its single output.

@@ -99,15 +99,48 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
         src,
         pos: 0,
         toks: Vec::new(),
+        paths: false,
     };
     lexer.run()?;
     Ok(lexer.toks)
+}
+
+/// The bare words of `src`, each with its byte range and whether it is a
+/// property's value (after `=`), read leniently: a `/` that starts no
+/// comment is part of the word (`/var/log/app.log`, which KDL v2 refuses),
+/// so syntax errors can point at the word a person wrote. `None` when the
+/// text does not tokenize even so.
+pub(crate) fn words_and_paths(src: &str) -> Option<Vec<(std::ops::Range<usize>, bool)>> {
+    let mut lexer = Lexer {
+        src,
+        pos: 0,
+        toks: Vec::new(),
+        paths: true,
+    };
+    lexer.run().ok()?;
+    // Each word, and whether it is a property's value (after `=`).
+    let mut out = Vec::new();
+    let mut after_eq = false;
+    for t in &lexer.toks {
+        match t.kind {
+            Kind::Word => {
+                out.push((t.start..t.end, after_eq));
+                after_eq = false;
+            }
+            Kind::Eq => after_eq = true,
+            Kind::Ws => {}
+            _ => after_eq = false,
+        }
+    }
+    Some(out)
 }
 
 struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     toks: Vec<Token>,
+    /// Read a `/` that starts no comment as part of a word.
+    paths: bool,
 }
 
 impl Lexer<'_> {
@@ -121,6 +154,15 @@ impl Lexer<'_> {
 
     fn peek2(&self) -> Option<char> {
         self.rest().chars().nth(1)
+    }
+
+    /// True when the next character continues a word.
+    fn word_continues(&self) -> bool {
+        match self.peek() {
+            Some('/') => self.paths && !matches!(self.peek2(), Some('/' | '*')),
+            Some(c) => is_ident_char(c),
+            None => false,
+        }
     }
 
     fn bump(&mut self) -> Option<char> {
@@ -176,6 +218,13 @@ impl Lexer<'_> {
                         self.pos += 2;
                         Kind::Slashdash
                     }
+                    _ if self.paths => {
+                        self.bump();
+                        while self.word_continues() {
+                            self.bump();
+                        }
+                        Kind::Word
+                    }
                     _ => return self.err("unexpected `/`"),
                 },
                 '\\' => {
@@ -212,7 +261,7 @@ impl Lexer<'_> {
                     }
                 }
                 c if is_ident_char(c) => {
-                    while self.peek().is_some_and(is_ident_char) {
+                    while self.word_continues() {
                         self.bump();
                     }
                     Kind::Word

@@ -333,6 +333,10 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     ] },
                     "app": { "type": "String", "default": "", "allowedPattern": "^[a-z0-9-]*$" },
                     "recipes": { "type": "String", "default": "", "allowedPattern": "^[A-Za-z0-9_:,.-]*$" },
+                    // A deployment's custom JSON: the sha256 of the object
+                    // `stackc run --custom-json` put in the artifact bucket.
+                    "custom_json": { "type": "String", "default": "", "allowedPattern": "^[0-9a-f]*$" },
+                    "migrate": { "type": "String", "default": "", "allowedValues": ["", "true"] },
                 },
                 "mainSteps": [{
                     "action": "aws:runShellScript",
@@ -346,9 +350,12 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                         "runCommand": [
                             "set -eu",
                             "event='{{ event }}' app='{{ app }}' recipes='{{ recipes }}'",
+                            "custom_json='{{ custom_json }}' migrate='{{ migrate }}'",
                             "set -- \"$event\"",
                             "if [ -n \"$app\" ]; then set -- \"$@\" --app \"$app\"; fi",
                             "if [ -n \"$recipes\" ]; then set -- \"$@\" --recipes \"$recipes\"; fi",
+                            "if [ -n \"$custom_json\" ]; then set -- \"$@\" --custom-json \"$custom_json\"; fi",
+                            "if [ -n \"$migrate\" ]; then set -- \"$@\" --migrate; fi",
                             "exec /usr/local/bin/stackc-run \"$@\"",
                         ],
                     },

@@ -1736,8 +1736,13 @@ fn node_json_writes_the_chef_12_data_bags_of_opsworks_reference() {
     );
     assert_eq!(app["data_sources"][0]["database_name"], "rentals");
 
-    // No load balancer entries in goldcar's tree; stackc manages no users.
-    assert!(bag_items(&bags, "aws_opsworks_elastic_load_balancer").is_empty());
+    // web's load balancer (not deployed offline: no DNS name yet); stackc
+    // manages no users.
+    let elbs = bag_items(&bags, "aws_opsworks_elastic_load_balancer");
+    assert_eq!(elbs.len(), 1, "{elbs:?}");
+    assert_eq!(elbs[0].0, "web");
+    assert_eq!(elbs[0].1["layer_id"], "web");
+    assert_eq!(elbs[0].1["dns_name"], Value::Null);
     assert!(bag_items(&bags, "aws_opsworks_user").is_empty());
 
     // Setup deploys every app; configure none.

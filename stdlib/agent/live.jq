@@ -17,6 +17,10 @@
 
 def hostname($layer; $id): $layer + "-" + ($id | ltrimstr("i-"));
 def online: .lifecycle_state == "InService";
+# EC2 says "" for an instance without a public name.
+def nonempty: if . == "" then null else . end;
+# OpsWorks' HAProxy lists: app server layer type -> the lists' prefix.
+def haproxy_kinds: [["php-app", "php"], ["nodejs-app", "nodejs"], ["static-web", "static"], ["java-app", "java"]];
 
 .[3] as $live
 | (.[0] * .[1] * .[2])
@@ -34,6 +38,9 @@ def online: .lifecycle_state == "InService";
                   availability_zone: .availability_zone,
                   instance_type: .instance_type,
                   region: $region,
+                  ip: (.public_ip // null),
+                  public_dns_name: (.public_dns_name // null | nonempty),
+                  backends: (.vcpus // 1),
                   status: (if online then "online" else "running_setup" end) } } ]
    | group_by(.layer)
    | map({ key: .[0].layer, value: (map({ key: .hostname, value: .value }) | from_entries) })
@@ -42,16 +49,35 @@ def online: .lifecycle_state == "InService";
 | if $live.log_groups != null then .stackc.log_groups = $live.log_groups else . end
 | .opsworks.sent_at = $live.sent_at
 | .opsworks.deployment = $live.deployment
+| (first(($live.instances // [])[] | select(.id == $self.id)) // {}) as $me
 | if $self.id != null then
-    .opsworks.instance += { id: $self.id, aws_instance_id: $self.id,
-      hostname: hostname(.stackc.host_layer; $self.id),
+    (hostname(.stackc.host_layer; $self.id)) as $hostname
+    | .opsworks.instance += { id: $self.id, aws_instance_id: $self.id,
+      hostname: $hostname,
       private_ip: $self.private_ip,
-      private_dns_name: (first(($live.instances // [])[] | select(.id == $self.id) | .private_dns_name) // null),
+      private_dns_name: ($me.private_dns_name // null),
+      ip: ($me.public_ip // null),
+      public_dns_name: ($me.public_dns_name // null | nonempty),
       availability_zone: $self.availability_zone,
       instance_type: $self.instance_type,
-      architecture: ($self.architecture // .opsworks.instance.architecture) }
+      architecture: ($self.architecture // .opsworks.instance.architecture),
+      backends: ($me.vcpus // .opsworks.instance.backends),
+      status: ($fleet[.stackc.host_layer][$hostname].status // "running_setup") }
   else . end
+| .opsworks.stack.vpc_id = (.opsworks.stack.vpc_id // $me.vpc_id // null)
+# The stack's load balancers the agent found (by their stackc tags).
+| (($live.load_balancers // []) | map({ key: .layer, value: { name, dns_name } }) | from_entries) as $lbs
+| .opsworks.stack["elb-load-balancers"] |= (if . == null then . else map(. + ($lbs[.layer] // {})) end)
 | .opsworks.layers |= with_entries(.value.instances = ($fleet[.value.host] // {}))
+# On HAProxy's instances: the online instances of each app server layer.
+| if (.haproxy | type) == "object" and (.haproxy | has("php_backends")) then
+    .opsworks.layers as $layers
+    | reduce haproxy_kinds[] as $k (.;
+        .haproxy[$k[1] + "_backends"] =
+          ([ $layers[] | select(.type == $k[0]) | .instances | to_entries[]
+             | { name: .key, ip: .value.private_ip, backends: .value.backends } ]
+           | unique_by(.name)))
+  else . end
 # A memcached layer elsewhere: its first online instance.
 | (first(.opsworks.layers[] | select(.type == "memcached") | .instances[] | .private_ip) // null) as $cache
 | .deploy |= map_values(if .memcached.host == null then .memcached.host = $cache else . end)

@@ -8,7 +8,8 @@
 #       `scm.ssh_key_secret` name one of them);
 #   [1] {SSM parameter name: value} (the agent reads them with decryption;
 #       a name without a value leaves its fields null).
-# Output: the tree Chef receives. For each app, every secret is a variable
+# Output: the tree Chef receives. For each app of the instance's layers
+# (`stackc.layers`; another layer's app is left as it is), every secret is a variable
 # of `environment_variables` and `environment` (OpsWorks' protected
 # environment variables), `database.password` is the value of
 # `password_secret` and `scm.ssh_key` that of `ssh_key_secret`. The agent
@@ -16,9 +17,14 @@
 
 .[1] as $values
 | .[0]
+# Only the apps of this instance's layers: a deploy lists every app of the
+# stack, and the others' parameters are not this instance's to read.
+| .stackc.layers as $here
 | if .deploy == null then . else
     .deploy |= map_values(
-      ((.secrets // {}) | map_values($values[.])) as $s
+      (.layer as $l
+       | if $here != null and $l != null and ($here | any(.[]; . == $l) | not) then {}
+       else (.secrets // {}) | map_values($values[.]) end) as $s
       | if ($s | length) == 0 then . else
           .environment_variables = ((.environment_variables // {}) + $s)
           | .environment = ((.environment // {}) + $s)

@@ -28,6 +28,10 @@ const SECRET: &str = "s3cr3t-value-never-logged";
 const WEB_LOGS: &str = "/stackc/goldcar-production/web/5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 const CACHE_LOGS: &str = "/stackc/goldcar-production/cache/5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:goldcar-production-AlarmTopic-1A2B3C";
+/// The deployed load balancer of goldcar-production's web layer.
+const WEB_LB_ARN: &str =
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/gold-WebLo-1A2B3C4D5E6F/50dc6c495c0c9188";
+const WEB_LB_DNS: &str = "gold-WebLo-1A2B3C4D5E6F-1234567890.eu-west-1.elb.amazonaws.com";
 /// instance.env as bootstraps before the topic wrote it.
 const OLD_INSTANCE_ENV: &str = "STACKC_STACK=goldcar\nSTACKC_ENV=production\nSTACKC_LAYER=web\nSTACKC_REGION=eu-west-1\nSTACKC_BUNDLE_PARAMETER=/stackc/goldcar-production/bundle\nSTACKC_LOG_GROUP=/stackc/goldcar-production/web\n";
 
@@ -84,10 +88,20 @@ case "$1 $2" in
   "ssm get-parameter") echo "{{\"bucket\":\"artifacts\",\"key\":\"goldcar/production/$(cat {r}/bundle.sha).tar.gz\",\"sha256\":\"$(cat {r}/bundle.sha)\"}}" ;;
   "s3 cp") if [[ "$*" == *.json" "* ]]; then cp {r}/deployment.json "${{@: -1}}"; else cp {r}/out/goldcar-production/cookbooks.tar.gz "${{@: -1}}"; fi ;;
   "ec2 describe-instances") cat <<'JSON'
-[{{"InstanceId":"i-0abc","PrivateIpAddress":"10.40.2.10","PrivateDnsName":"ip-10-40-2-10","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
- {{"InstanceId":"i-0def","PrivateIpAddress":"10.40.3.11","PrivateDnsName":"ip-10-40-3-11","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
- {{"InstanceId":"i-0boot","PrivateIpAddress":"10.40.3.12","PrivateDnsName":"ip-10-40-3-12","InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
- {{"InstanceId":"i-0rep","PrivateIpAddress":"10.40.4.20","PrivateDnsName":"ip-10-40-4-20","InstanceType":"t3.medium","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"reports"}}]}}]
+[{{"InstanceId":"i-0abc","PrivateIpAddress":"10.40.2.10","PrivateDnsName":"ip-10-40-2-10.eu-west-1.compute.internal","PublicDnsName":"","VpcId":"vpc-0f1e2d3c4b5a69788","CpuOptions":{{"CoreCount":1,"ThreadsPerCore":2}},"InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"InstanceId":"i-0def","PrivateIpAddress":"10.40.3.11","PrivateDnsName":"ip-10-40-3-11.eu-west-1.compute.internal","PublicIpAddress":"203.0.113.7","PublicDnsName":"ec2-203-0-113-7.eu-west-1.compute.amazonaws.com","VpcId":"vpc-0f1e2d3c4b5a69788","CpuOptions":{{"CoreCount":1,"ThreadsPerCore":2}},"InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"InstanceId":"i-0boot","PrivateIpAddress":"10.40.3.12","PrivateDnsName":"ip-10-40-3-12.eu-west-1.compute.internal","PublicDnsName":"","VpcId":"vpc-0f1e2d3c4b5a69788","CpuOptions":{{"CoreCount":1,"ThreadsPerCore":2}},"InstanceType":"t3.small","Placement":{{"AvailabilityZone":"eu-west-1b"}},"Tags":[{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"InstanceId":"i-0rep","PrivateIpAddress":"10.40.4.20","PrivateDnsName":"ip-10-40-4-20.eu-west-1.compute.internal","PublicDnsName":"","VpcId":"vpc-0f1e2d3c4b5a69788","CpuOptions":{{"CoreCount":1,"ThreadsPerCore":2}},"InstanceType":"t3.medium","Placement":{{"AvailabilityZone":"eu-west-1a"}},"Tags":[{{"Key":"stackc:layer","Value":"reports"}}]}}]
+JSON
+  ;;
+  "elbv2 describe-load-balancers") if [ -n "${{ELB_FAIL:-}}" ]; then echo "AccessDenied" >&2; exit 254; fi; cat <<'JSON'
+[{{"arn":"{WEB_LB_ARN}","name":"gold-WebLo-1A2B3C4D5E6F","dns_name":"{WEB_LB_DNS}"}},
+ {{"arn":"arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/other/0a1b2c3d","name":"other","dns_name":"other-1.eu-west-1.elb.amazonaws.com"}}]
+JSON
+  ;;
+  "elbv2 describe-tags") cat <<'JSON'
+[{{"ResourceArn":"{WEB_LB_ARN}","Tags":[{{"Key":"stackc:stack","Value":"goldcar"}},{{"Key":"stackc:env","Value":"production"}},{{"Key":"stackc:layer","Value":"web"}}]}},
+ {{"ResourceArn":"arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/other/0a1b2c3d","Tags":[{{"Key":"stackc:stack","Value":"goldcar"}},{{"Key":"stackc:env","Value":"test"}},{{"Key":"stackc:layer","Value":"web"}}]}}]
 JSON
   ;;
   "autoscaling describe-auto-scaling-instances") echo '[{{"id":"i-0abc","state":"InService"}},{{"id":"i-0def","state":"InService"}},{{"id":"i-0boot","state":"Pending:Wait"}},{{"id":"i-0rep","state":"InService"}}]' ;;
@@ -225,6 +239,34 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
         i.read("ran.run_list").trim(),
         "recipe[stackc_deploy::default],recipe[php_app::deploy],recipe[goldcar::cache_warm]"
     );
+    // What OpsWorks added about the instances: public address and name
+    // (null without one), HAProxy's weight, status, region, the VPC.
+    let me = &json["opsworks"]["instance"];
+    assert_eq!(
+        me["private_dns_name"],
+        "ip-10-40-2-10.eu-west-1.compute.internal"
+    );
+    assert_eq!(me["ip"], Value::Null);
+    assert_eq!(me["public_dns_name"], Value::Null);
+    assert_eq!(me["backends"], 2);
+    assert_eq!(me["status"], "online");
+    assert_eq!(me["region"], "eu-west-1");
+    assert_eq!(me["os"], "amazon-linux-2023");
+    assert_eq!(web["web-0def"]["ip"], "203.0.113.7");
+    assert_eq!(
+        web["web-0def"]["public_dns_name"],
+        "ec2-203-0-113-7.eu-west-1.compute.amazonaws.com"
+    );
+    assert_eq!(web["web-0def"]["region"], "eu-west-1");
+    assert_eq!(web["web-0def"]["backends"], 2);
+    assert_eq!(json["opsworks"]["stack"]["vpc_id"], "vpc-0f1e2d3c4b5a69788");
+    // The stack's load balancer (by its stackc tags; another environment's
+    // is not this stack's).
+    assert_eq!(
+        json["opsworks"]["stack"]["elb-load-balancers"],
+        serde_json::json!([{ "layer_id": "web", "layer": "web",
+            "name": "gold-WebLo-1A2B3C4D5E6F", "dns_name": WEB_LB_DNS }])
+    );
     // The log groups (named per deployment) come from the bootstrap.
     assert_eq!(json["stackc"]["log_groups"]["web"], WEB_LOGS);
     assert_eq!(json["stackc"]["log_groups"]["cache"], CACHE_LOGS);
@@ -312,6 +354,57 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
     assert!(i
         .read("ran.run_list")
         .contains("recipe[memcached::configure]"));
+}
+
+#[test]
+fn a_deploy_lists_every_app_but_reads_only_the_instances_own_secrets() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("other-layer");
+    let env = i
+        .read("instance.env")
+        .replace("STACKC_LAYER=web", "STACKC_LAYER=reports");
+    std::fs::write(i.root.join("instance.env"), env).unwrap();
+    let o = i.run(&["deploy"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    // OpsWorks ran Deploy on every instance: reports sees rentals too.
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(json["deploy"]["rentals"]["layer"], "web");
+    assert_eq!(json["opsworks"]["applications"][0]["name"], "rentals");
+    // Its secrets are web's: a reports instance does not ask for them.
+    assert!(
+        !i.read("aws.calls").contains("ssm get-parameters"),
+        "{}",
+        i.read("aws.calls")
+    );
+    assert!(!i.root.join("secrets/rentals.json").exists());
+    let rentals = &json["deploy"]["rentals"];
+    assert_eq!(rentals["database"]["password"], Value::Null);
+    assert!(rentals["environment_variables"]
+        .get("DB_PASSWORD")
+        .is_none());
+    // Other events carry the apps of the instance's own layers only.
+    let o = i.run(&["configure"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(json["deploy"], serde_json::json!({}));
+}
+
+#[test]
+fn a_load_balancer_look_up_that_fails_leaves_its_names_null() {
+    require(&["jq", "flock"]);
+    let i = Instance::new("elb-denied");
+    let o = i.run(&["setup"], &[("ELB_FAIL", "1")]);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(
+        said(&o).contains("could not list the load balancers"),
+        "{}",
+        said(&o)
+    );
+    let json: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
+    assert_eq!(
+        json["opsworks"]["stack"]["elb-load-balancers"],
+        serde_json::json!([{ "layer_id": "web", "layer": "web", "name": null, "dns_name": null }])
+    );
 }
 
 #[test]

@@ -1262,7 +1262,7 @@ fn private_subnets_reach_s3_through_a_gateway_endpoint() {
 fn without_nat_the_instances_reach_every_api_their_role_allows_through_endpoints() {
     let dir = build_text(
         "no-nat",
-        "stack sealed {\n    region eu-west-1\n    network { vpc cidr=\"10.9.0.0/16\" zones=2 nat=none; }\n    layer box type=custom {\n        volume \"/data\" size=\"10GiB\"\n        logs \"/var/log/messages\"\n    }\n}\n",
+        "stack sealed {\n    region eu-west-1\n    network { vpc cidr=\"10.9.0.0/16\" zones=2 nat=none; }\n    layer box type=custom {\n        volume \"/data\" size=\"10GiB\"\n        logs \"/var/log/messages\"\n    }\n    layer web type=php-app { load-balancer; }\n}\n",
     );
     let file = dir.join("out/sealed-production/template.json");
     let t = load(&file);
@@ -1864,8 +1864,13 @@ fn node_json_writes_the_chef_12_data_bags_of_opsworks_reference() {
     );
     assert_eq!(app["data_sources"][0]["database_name"], "rentals");
 
-    // No load balancer entries in goldcar's tree; stackc manages no users.
-    assert!(bag_items(&bags, "aws_opsworks_elastic_load_balancer").is_empty());
+    // web's load balancer (not deployed offline: no DNS name yet); stackc
+    // manages no users.
+    let elbs = bag_items(&bags, "aws_opsworks_elastic_load_balancer");
+    assert_eq!(elbs.len(), 1, "{elbs:?}");
+    assert_eq!(elbs[0].0, "web");
+    assert_eq!(elbs[0].1["layer_id"], "web");
+    assert_eq!(elbs[0].1["dns_name"], Value::Null);
     assert!(bag_items(&bags, "aws_opsworks_user").is_empty());
 
     // Setup deploys every app; configure none.

@@ -1,6 +1,8 @@
 //! stackc-core: the stack language (syntax, checker, IR) and the emitters.
 //! Pure: source text in, IR and artifacts (as bytes) out.
 #![warn(missing_docs)]
+// `deploy.<app>` of the node JSON (emit/node.rs) is one `json!` of OpsWorks' many keys.
+#![recursion_limit = "256"]
 
 pub mod check;
 pub mod chef;

@@ -24,11 +24,13 @@ stackc_apps.each do |name, app|
     system true
   end
 
+  # OpsWorks' `home` and `shell` of the app (node JSON: /srv/www and
+  # /sbin/nologin; custom JSON may change them).
   user owner do
     system true
     gid owner_group
-    home deploy_to
-    shell '/sbin/nologin'
+    home stackc_path(app['home'] || deploy_to, "home of #{name}")
+    shell stackc_path(app['shell'] || '/sbin/nologin', "shell of #{name}")
     manage_home false
   end
 
@@ -89,7 +91,8 @@ stackc_apps.each do |name, app|
     archive = ::File.join(Chef::Config[:file_cache_path], "#{name}-#{release_name}.tar.gz")
     if scm['scm_type'] == 's3'
       execute "download #{name} from #{scm['repository']}" do
-        command ['aws', 's3', 'cp', '--only-show-errors', scm['repository'], archive]
+        # OpsWorks' HTTPS form is in `repository`; the CLI takes s3://.
+        command ['aws', 's3', 'cp', '--only-show-errors', scm['s3_uri'] || scm['repository'], archive]
         creates archive
       end
     else

@@ -356,7 +356,10 @@ fn deploy_origin(app: &str, key: &str) -> Option<Computed> {
         "application" | "application_type" | "layer" => {
             leaf(format!("`app {app} type=... layer=...`"))
         }
-        "domains" | "sites" | "document_root" => leaf(format!("the `site` nodes of app `{app}`")),
+        "domains" | "sites" | "document_root" | "absolute_document_root" => {
+            leaf(format!("the `site` nodes of app `{app}`"))
+        }
+        "nodejs" => Some(Computed::Object(format!("the layer of app `{app}`"))),
         "environment" | "environment_variables" => leaf(format!("the `env` nodes of app `{app}`")),
         "secrets" => leaf(format!("the `secret` nodes of app `{app}`")),
         "scm" => Some(Computed::Object(format!("`source` of app `{app}`"))),
@@ -364,6 +367,7 @@ fn deploy_origin(app: &str, key: &str) -> Option<Computed> {
         "memcached" => Some(Computed::Object("the stack's memcached layer".into())),
         "stack" => Some(Computed::Object("stackc".into())),
         "deploy_to"
+        | "current_path"
         | "user"
         | "group"
         | "keep_releases"
@@ -397,9 +401,12 @@ fn deploy_inner(app: &str, object: &str, key: &str) -> Option<Computed> {
             "password",
             "ssh_key",
             "ssh_key_secret",
+            "s3_uri",
         ],
         "database" => &[
             "adapter",
+            "type",
+            "data_source_provider",
             "host",
             "port",
             "database",
@@ -410,11 +417,13 @@ fn deploy_inner(app: &str, object: &str, key: &str) -> Option<Computed> {
         ],
         "memcached" => &["host", "port", "layer"],
         "stack" => &["needs_reload"],
+        "nodejs" => &["port", "restart_command", "stop_command"],
         _ => &[],
     };
     keys.contains(&key).then(|| {
         Computed::Leaf(match object {
             "scm" => format!("`source` of app `{app}`"),
+            "nodejs" => format!("the layer of app `{app}` (its port and service)"),
             "database" => format!("`database` of app `{app}`"),
             "memcached" => "the stack's memcached layer".into(),
             _ => "stackc".into(),
@@ -441,6 +450,16 @@ fn computed(
         ["opsworks" | "deploy" | "stackc"] => Computed::Object("the stack file".into()),
         ["opsworks", key, ..] => table(OPSWORKS_KEYS, key),
         ["stackc", key, ..] => table(STACKC_KEYS, key),
+        ["haproxy", key, ..]
+            if crate::emit::node::HAPROXY_KINDS.iter().any(|k| {
+                *key == format!("{k}_backends") || *key == format!("{k}_applications")
+            }) =>
+        {
+            Computed::Leaf(
+                "the stack's apps and app server layers (the agent lists their online instances)"
+                    .into(),
+            )
+        }
         ["deploy", app, ..] if !apps.contains(app) => {
             Computed::Leaf(format!(
                 "the stack's `app` nodes (there is no app `{app}`: declare `app {app} type=... layer=...`)"

@@ -103,10 +103,77 @@ mod tests {
             out["opsworks"]["layers"]["cache"]["instances"],
             json!({"db-02": {"aws_instance_id": "i-02", "private_ip": "10.0.0.2",
                 "private_dns_name": "d2", "availability_zone": "eu-west-1b",
-                "instance_type": "t3.small", "region": "eu-west-1", "status": "online"}})
+                "instance_type": "t3.small", "region": "eu-west-1", "status": "online",
+                "ip": null, "public_dns_name": null, "backends": 1}})
         );
         assert_eq!(out["stackc"]["log_groups"], json!({"web": "/g"}));
         assert_eq!(out["opsworks"]["sent_at"], 5);
+    }
+
+    #[test]
+    fn live_jq_fills_what_opsworks_added() {
+        let stack = json!({"opsworks": {"stack": {"id": "s", "vpc_id": null,
+            "elb-load-balancers": [{"layer_id": "php", "layer": "php", "name": null, "dns_name": null},
+                                   {"layer_id": "lb", "layer": "lb", "name": null, "dns_name": null}]},
+            "layers": {
+                "php": {"type": "php-app", "host": "php", "instances": {}},
+                "node": {"type": "nodejs-app", "host": "node", "instances": {}},
+                "lb": {"type": "haproxy", "host": "lb", "instances": {}}}}});
+        let group = json!({"stackc": {"host_layer": "lb", "region": "eu-west-1"},
+            "opsworks": {"instance": {"layers": ["lb"], "backends": 2}},
+            "haproxy": {"php_backends": [], "nodejs_backends": [], "static_backends": [],
+                        "java_backends": [], "rails_backends": []},
+            "deploy": {}, "run_list": [], "opsworks_custom_cookbooks": {"recipes": []}});
+        let i = |id: &str, layer: &str, ip: &str, state: &str| {
+            json!({"id": id, "layer": layer, "private_ip": ip, "private_dns_name": format!("{id}.internal"),
+                   "public_ip": null, "public_dns_name": "", "availability_zone": "eu-west-1a",
+                   "instance_type": "t3.large", "vpc_id": "vpc-1", "vcpus": 2, "lifecycle_state": state})
+        };
+        let mut lb = i("i-09", "lb", "10.0.9.9", "Pending:Wait");
+        lb["public_ip"] = json!("203.0.113.9");
+        lb["public_dns_name"] = json!("ec2-203-0-113-9.compute.amazonaws.com");
+        lb["vcpus"] = json!(4);
+        let live = json!({"event": "configure", "app": null, "recipes": null, "sent_at": 5,
+            "deployment": null, "log_groups": null,
+            "self": {"id": "i-09", "private_ip": "10.0.9.9", "availability_zone": "eu-west-1a",
+                     "instance_type": "t3.xlarge"},
+            "instances": [lb, i("i-02", "php", "10.0.0.2", "InService"),
+                          i("i-01", "php", "10.0.0.1", "InService"),
+                          i("i-03", "php", "10.0.0.3", "Terminating:Wait"),
+                          i("i-04", "node", "10.0.0.4", "InService")],
+            "load_balancers": [{"layer": "php", "name": "p", "dns_name": "p-1.elb.amazonaws.com"}]});
+        let out = run("live.jq", LIVE_JQ, &json!([stack, group, json!({}), live])).unwrap();
+        // The online instances of each app server layer, by name.
+        assert_eq!(
+            out["haproxy"]["php_backends"],
+            json!([{"name": "php-01", "ip": "10.0.0.1", "backends": 2},
+                   {"name": "php-02", "ip": "10.0.0.2", "backends": 2}])
+        );
+        assert_eq!(
+            out["haproxy"]["nodejs_backends"],
+            json!([{"name": "node-04", "ip": "10.0.0.4", "backends": 2}])
+        );
+        assert_eq!(out["haproxy"]["static_backends"], json!([]));
+        let me = &out["opsworks"]["instance"];
+        assert_eq!(me["ip"], "203.0.113.9");
+        assert_eq!(
+            me["public_dns_name"],
+            "ec2-203-0-113-9.compute.amazonaws.com"
+        );
+        assert_eq!(me["backends"], 4);
+        assert_eq!(me["status"], "running_setup");
+        assert_eq!(me["private_dns_name"], "i-09.internal");
+        assert_eq!(
+            out["opsworks"]["layers"]["php"]["instances"]["php-01"]["public_dns_name"],
+            Value::Null,
+            "EC2's empty name is null"
+        );
+        assert_eq!(out["opsworks"]["stack"]["vpc_id"], "vpc-1");
+        assert_eq!(
+            out["opsworks"]["stack"]["elb-load-balancers"],
+            json!([{"layer_id": "php", "layer": "php", "name": "p", "dns_name": "p-1.elb.amazonaws.com"},
+                   {"layer_id": "lb", "layer": "lb", "name": null, "dns_name": null}])
+        );
     }
 
     #[test]

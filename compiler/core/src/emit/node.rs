@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::check::json::deep_merge;
-use crate::ir::{App, Database, Event, Layer, Source, Stack};
+use crate::ir::{App, Database, Event, Layer, Network, Source, Stack};
 
 /// Where each app is deployed to on the instance.
 pub const DEPLOY_ROOT: &str = "/srv/www";
@@ -95,6 +95,18 @@ pub fn stack_part(stack: &Stack) -> Value {
             }),
         );
     }
+    // One entry per layer with a load balancer; the agent adds its name and
+    // DNS name once the stack is deployed.
+    let load_balancers: Vec<Value> = stack
+        .layers
+        .iter()
+        .filter(|l| l.load_balancer.is_some())
+        .map(|l| json!({ "layer_id": l.name, "layer": l.name, "name": null, "dns_name": null }))
+        .collect();
+    let vpc_id = match &stack.network {
+        Network::Existing { vpc_id, .. } => json!(vpc_id),
+        Network::NewVpc { .. } => Value::Null,
+    };
     json!({
         "opsworks": {
             "stack": {
@@ -102,8 +114,8 @@ pub fn stack_part(stack: &Stack) -> Value {
                 "name": stack.name,
                 "env": stack.env,
                 "region": stack.region,
-                "vpc_id": null,
-                "elb-load-balancers": [],
+                "vpc_id": vpc_id,
+                "elb-load-balancers": load_balancers,
                 "rds_instances": [],
             },
             "layers": opsworks_layers,
@@ -125,10 +137,14 @@ pub fn custom_part(stack: &Stack) -> Value {
 pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
     let layers = instance_layers(stack, host);
     let layer_names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    // OpsWorks ran Deploy (and Undeploy, Rollback) on every online instance
+    // of the stack: each saw every app, the app's own layer deploying it.
+    // Other events carry the apps of the instance's layers.
+    let every_app = matches!(event, Event::Deploy | Event::Undeploy | Event::Rollback);
     let apps: Vec<&App> = stack
         .apps
         .iter()
-        .filter(|a| layer_names.contains(&a.layer.as_str()))
+        .filter(|a| every_app || layer_names.contains(&a.layer.as_str()))
         .collect();
 
     let mut deploy = Map::new();
@@ -147,12 +163,35 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             "sent_at": null,
             "deployment": null,
             "agent_version": concat!("stackc ", env!("CARGO_PKG_VERSION")),
+            // What the agent fills on the instance is null here.
             "instance": {
                 "layers": layer_names,
                 "instance_type": host.instance_type.name,
                 "architecture": host.instance_type.arch,
                 "region": stack.region,
+                "os": stack.os.name,
+                "backends": backends(host.instance_type.vcpus),
+                "private_dns_name": null,
+                "ip": null,
+                "public_dns_name": null,
+                "status": null,
             },
+            // The defaults of OpsWorks' `deploy` and `opsworks_initial_setup`
+            // attributes, as stackc's cookbooks make them true.
+            "deploy_user": {
+                "user": DEPLOY_USER,
+                "group": os_group(stack, "php"),
+                "shell": DEPLOY_SHELL,
+                "home": DEPLOY_ROOT,
+            },
+            "deploy_keep_releases": KEEP_RELEASES,
+            "deploy_chef_provider": "Timestamped",
+            "rails": { "ignore_bundler_groups": ["test", "development"] },
+            "rails_stack": { "name": null },
+            "ruby_stack": "ruby",
+            "ruby_version": CHEF_RUBY_VERSION,
+            "run_cookbook_tests": false,
+            "skip_uninstall_of_other_rails_stack": false,
             "applications": apps.iter().map(|a| json!({
                 "name": a.name,
                 "slug_name": a.name,
@@ -160,6 +199,10 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             })).collect::<Vec<_>>(),
         },
         "deploy": deploy,
+        // OpsWorks' `deploy` cookbook's log rotation of the apps' logs, and
+        // `opsworks_initial_setup` (no bind mounts: `/srv` is a volume).
+        "logrotate": { "rotate": 30, "dateformat": false },
+        "opsworks_initial_setup": {},
         "stackc": {
             "stack": stack.name,
             "env": stack.env,
@@ -174,6 +217,9 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             "metrics_namespace": "CWAgent",
         },
     });
+    if layers.iter().any(|l| l.type_name == "haproxy") {
+        deep_merge(&mut tree, &json!({ "haproxy": haproxy(stack) }));
+    }
     for layer in &layers {
         deep_merge(&mut tree, &layer.attributes);
     }
@@ -216,47 +262,146 @@ pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
     )
 }
 
-/// `deploy.<app>` as OpsWorks Chef 11.10 shaped it, plus `layer`, `sites`
-/// and `secrets` (SSM parameter names, never values).
-fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
+/// The user every app is deployed as.
+pub const DEPLOY_USER: &str = "deploy";
+/// The login shell `stackc_deploy` gives that user (a system user).
+pub const DEPLOY_SHELL: &str = "/sbin/nologin";
+/// The Ruby of the Chef client the instances run (Cinc 18).
+pub const CHEF_RUBY_VERSION: &str = "3.1";
+
+/// HAProxy's weight of an instance with `vcpus` (OpsWorks' `backends`).
+pub fn backends(vcpus: u32) -> u32 {
+    vcpus.max(1)
+}
+
+/// The group an app of `app_type` is deployed with on the stack's OS.
+fn os_group(stack: &Stack, app_type: &str) -> &'static str {
     let amazon = stack.os.family == "amazon";
-    let group = match app.app_type.as_str() {
-        "php" => {
-            if amazon {
-                "apache"
-            } else {
-                "www-data"
-            }
-        }
-        "static" => {
-            if amazon {
-                "nginx"
-            } else {
-                "www-data"
-            }
-        }
+    match app_type {
+        "php" if amazon => "apache",
+        "static" if amazon => "nginx",
+        "php" | "static" => "www-data",
         _ => "deploy",
-    };
-    let (scm_type, repository, revision, key_secret) = match &app.source {
+    }
+}
+
+/// What OpsWorks gave HAProxy layers: `<type>_applications` (app → its
+/// domains) by application type, and `<type>_backends` by app server layer
+/// type, filled by the agent with the online instances of those layers.
+fn haproxy(stack: &Stack) -> Value {
+    let mut out = Map::new();
+    for kind in HAPROXY_KINDS {
+        let apps: Map<String, Value> = stack
+            .apps
+            .iter()
+            .filter(|a| a.app_type == kind)
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    json!({ "domains": domains(a), "mounted_at": null }),
+                )
+            })
+            .collect();
+        out.insert(format!("{kind}_applications"), Value::Object(apps));
+        out.insert(format!("{kind}_backends"), json!([]));
+    }
+    Value::Object(out)
+}
+
+/// The kinds of app servers OpsWorks' HAProxy knew (stackc has no Rails
+/// layer: its lists stay empty).
+pub const HAPROXY_KINDS: [&str; 5] = ["rails", "php", "nodejs", "static", "java"];
+
+/// Every domain of an app: each site's domain, then its aliases.
+fn domains(app: &App) -> Vec<String> {
+    let mut domains = Vec::new();
+    for site in &app.sites {
+        domains.push(site.domain.clone());
+        domains.extend(site.aliases.iter().cloned());
+    }
+    domains
+}
+
+/// An `s3://bucket/key` source as the HTTPS URL OpsWorks gave S3 apps
+/// (path style, in the stack's region), which OpsWorks' `scm_helper`
+/// parses into bucket, key and region. `None` for a URL without a key.
+pub fn s3_https_url(s3: &str, region: &str) -> Option<String> {
+    let (bucket, key) = s3.strip_prefix("s3://")?.split_once('/')?;
+    if bucket.is_empty() || key.is_empty() {
+        return None;
+    }
+    let mut path = String::new();
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            path.push(b as char);
+        } else {
+            path.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(format!("https://s3.{region}.amazonaws.com/{bucket}/{path}"))
+}
+
+/// `deploy.<app>` as OpsWorks Chef 11.10 shaped it (with the defaults its
+/// `deploy` cookbook's attributes computed), plus `layer`, `sites` and
+/// `secrets` (SSM parameter names, never values).
+fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
+    let group = os_group(stack, &app.app_type);
+    let (scm_type, repository, revision, key_secret, s3_uri) = match &app.source {
         Source::Git {
             url,
             revision,
             ssh_key_secret,
         } => (
             "git",
-            url.as_str(),
+            url.clone(),
             Some(revision.as_str()),
             ssh_key_secret.as_deref(),
+            None,
         ),
-        Source::S3 { url } => ("s3", url.as_str(), None, None),
-        Source::Http { url } => ("archive", url.as_str(), None, None),
+        Source::S3 { url } => (
+            "s3",
+            s3_https_url(url, &stack.region).unwrap_or_else(|| url.clone()),
+            None,
+            None,
+            Some(url.as_str()),
+        ),
+        Source::Http { url } => ("archive", url.clone(), None, None, None),
     };
-    let mut domains = Vec::new();
-    for site in &app.sites {
-        domains.push(site.domain.clone());
-        domains.extend(site.aliases.iter().cloned());
-    }
+    let domains = domains(app);
     let env: Map<String, Value> = app.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let deploy_to = format!("{DEPLOY_ROOT}/{}", app.name);
+    let current_path = format!("{deploy_to}/current");
+    let document_root = app.sites.first().map_or("", |s| s.root.as_str());
+    let absolute_document_root = if document_root.is_empty() {
+        format!("{current_path}/")
+    } else {
+        format!("{current_path}/{document_root}/")
+    };
+    // OpsWorks' `environment`: its defaults, then the app's variables.
+    let mut environment = Map::new();
+    for (k, v) in [
+        ("RAILS_ENV", "production"),
+        ("RUBYOPT", ""),
+        ("RACK_ENV", "production"),
+        ("HOME", DEPLOY_ROOT),
+    ] {
+        environment.insert(k.into(), json!(v));
+    }
+    environment.extend(env.clone());
+    let app_layer = stack.layer(&app.layer);
+    let port = app_layer
+        .and_then(|l| l.http_port.or(l.ports.first().copied()))
+        .unwrap_or(80);
+    let service = format!("{}.service", app.name);
+    let nodejs = if app.app_type == "nodejs" {
+        json!({
+            "port": port,
+            "restart_command": format!("systemctl restart {service}"),
+            "stop_command": format!("systemctl stop {service}"),
+        })
+    } else {
+        json!({ "port": port, "restart_command": null, "stop_command": null })
+    };
     let secrets: Map<String, Value> = app
         .secrets
         .iter()
@@ -285,11 +430,17 @@ fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
             "aliases": s.aliases,
             "document_root": s.root,
         })).collect::<Vec<_>>(),
-        "document_root": app.sites.first().map(|s| s.root.as_str()),
-        "deploy_to": format!("{DEPLOY_ROOT}/{}", app.name),
-        "user": "deploy",
+        "document_root": document_root,
+        "absolute_document_root": absolute_document_root,
+        "deploy_to": deploy_to,
+        "current_path": current_path,
+        "user": DEPLOY_USER,
         "group": group,
+        "home": DEPLOY_ROOT,
+        "shell": DEPLOY_SHELL,
         "keep_releases": KEEP_RELEASES,
+        "chef_provider": "Timestamped",
+        "action": "deploy",
         "scm": {
             "scm_type": scm_type,
             "repository": repository,
@@ -298,19 +449,30 @@ fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
             "password": null,
             "ssh_key": null,
             "ssh_key_secret": key_secret,
+            "s3_uri": s3_uri,
         },
-        "environment_variables": env.clone(),
-        "environment": env,
+        "environment_variables": env,
+        "environment": environment,
         "secrets": secrets,
         "ssl_support": false,
         "ssl_certificate": null,
         "ssl_certificate_key": null,
         "ssl_certificate_ca": null,
         "migrate": false,
-        "rails_env": null,
+        "rails_env": "production",
+        "rake": "rake",
+        "migrate_command": "if [ -f Gemfile ]; then echo 'OpsWorks: Gemfile found - running migration with bundle exec' && /usr/local/bin/bundle exec rake db:migrate; else echo 'OpsWorks: no Gemfile - running plain migrations' && rake db:migrate; fi",
         "restart_command": null,
         "sleep_before_restart": 0,
         "auto_bundle_on_deploy": true,
+        "auto_npm_install_on_deploy": true,
+        "enable_submodules": true,
+        "shallow_clone": false,
+        "delete_cached_copy": true,
+        "purge_before_symlink": ["log", "tmp/pids", "public/system"],
+        "create_dirs_before_symlink": ["tmp", "public", "config"],
+        "ignore_bundler_groups": ["test", "development"],
+        "nodejs": nodejs,
         "mounted_at": null,
         "deploying_user": null,
         "stack": { "needs_reload": false },
@@ -324,6 +486,8 @@ fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
 fn database(db: &Database) -> Value {
     json!({
         "adapter": db.adapter,
+        "type": db.adapter,
+        "data_source_provider": null,
         "host": db.host,
         "port": db.port,
         "database": db.name,
@@ -334,13 +498,23 @@ fn database(db: &Database) -> Value {
     })
 }
 
+/// Stands for the id of the VPC stackc creates in sample live data.
+pub const SAMPLE_VPC_ID: &str = "vpc-00000000000000001";
+
 /// Sample live data for offline node JSON (`stackc node-json` without
 /// `--instances`), in the format of the agent's `live.json` (`live.jq`'s
 /// `$live`): `min` instances of each group (at least one, at most four),
-/// all online, in the stack's first two zones, with addresses from
-/// 10.0.0.0/16; this instance is the first of `host`; log groups as a
-/// deployment with [`SAMPLE_STACK_ID`] names them.
+/// all online, in the stack's first two zones, with private addresses from
+/// 10.0.0.0/16 and no public one, in the stack's VPC ([`SAMPLE_VPC_ID`] for
+/// a new one); this instance is the first of `host`; log groups as a
+/// deployment with [`SAMPLE_STACK_ID`] names them; no load balancer found
+/// (the stack is not deployed).
 pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
+    // Instances run in private subnets: no public address.
+    let vpc_id = match &stack.network {
+        Network::Existing { vpc_id, .. } => vpc_id.clone(),
+        Network::NewVpc { .. } => SAMPLE_VPC_ID.to_string(),
+    };
     let mut instances = Vec::new();
     for (li, layer) in stack
         .layers
@@ -356,8 +530,12 @@ pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
                 "layer": layer.name,
                 "private_ip": ip,
                 "private_dns_name": format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), stack.region),
+                "public_ip": null,
+                "public_dns_name": null,
                 "availability_zone": format!("{}{}", stack.region, if n % 2 == 0 { 'a' } else { 'b' }),
                 "instance_type": layer.instance_type.name,
+                "vpc_id": vpc_id,
+                "vcpus": layer.instance_type.vcpus,
                 "lifecycle_state": "InService",
             }));
         }
@@ -371,6 +549,7 @@ pub fn sample_live(stack: &Stack, host: &Layer, event: Event) -> Value {
         "log_groups": sample_log_groups(stack, host, SAMPLE_STACK_ID),
         "self": null,
         "instances": instances,
+        "load_balancers": [],
     });
     live["self"] = self_of(&live, &host.name);
     live
@@ -394,4 +573,53 @@ pub fn self_of(live: &Value, host: &str) -> Value {
             })
         })
         .unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What OpsWorks' `scm_helper` (OpsWorks::SCM::S3.parse_uri) reads from
+    /// a path-style URL: the bucket is the first path segment, the key the
+    /// rest, the region the host between `s3.` and `.amazonaws.com`.
+    fn parse_path_style(url: &str) -> (String, String, String) {
+        let rest = url.strip_prefix("https://").unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        let region = host
+            .strip_prefix("s3.")
+            .and_then(|h| h.strip_suffix(".amazonaws.com"))
+            .unwrap();
+        let (bucket, key) = path.split_once('/').unwrap();
+        (bucket.into(), key.into(), region.into())
+    }
+
+    #[test]
+    fn s3_sources_read_as_opsworks_gave_them() {
+        let url =
+            s3_https_url("s3://shop-releases/site/2026-11-20.tar.gz", "eu-central-1").unwrap();
+        assert_eq!(
+            url,
+            "https://s3.eu-central-1.amazonaws.com/shop-releases/site/2026-11-20.tar.gz"
+        );
+        assert_eq!(
+            parse_path_style(&url),
+            (
+                "shop-releases".into(),
+                "site/2026-11-20.tar.gz".into(),
+                "eu-central-1".into()
+            )
+        );
+        // A key with characters a URI may not hold is percent-encoded.
+        assert_eq!(
+            s3_https_url("s3://b/a key+v1.tgz", "us-east-1").unwrap(),
+            "https://s3.us-east-1.amazonaws.com/b/a%20key%2Bv1.tgz"
+        );
+        // `stackc import opsworks` reads it back to the stack file's form.
+        assert_eq!(
+            crate::import::opsworks::apps::s3_url(&url).as_deref(),
+            Some("s3://shop-releases/site/2026-11-20.tar.gz")
+        );
+        assert_eq!(s3_https_url("s3://bucket-only", "us-east-1"), None);
+        assert_eq!(s3_https_url("s3://b/", "us-east-1"), None);
+    }
 }

@@ -18,7 +18,7 @@
 //! What has no stackc counterpart is a warning (and, where it helps the
 //! reader, a comment in the file).
 
-mod apps;
+pub(crate) mod apps;
 mod layers;
 mod model;
 mod read;

@@ -412,6 +412,17 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared
         "Action": ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
         "Resource": "*",
     }));
+    // The agent lists the stack's load balancers (found by their stackc
+    // tags) in opsworks.stack.elb-load-balancers; neither action takes a
+    // narrower resource.
+    if stack.layers.iter().any(|l| l.load_balancer.is_some()) {
+        statements.push(json!({
+            "Sid": "DescribeTheLoadBalancers",
+            "Effect": "Allow",
+            "Action": ["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags"],
+            "Resource": "*",
+        }));
+    }
     statements.extend(report_failed_runs(stack, host, shared));
     t.resource(
         &format!("{p}InstanceRole"),

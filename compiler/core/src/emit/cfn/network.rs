@@ -274,6 +274,10 @@ const INTERFACE_SERVICES: &[(&str, &str)] = &[
     ("Monitoring", "monitoring"),
 ];
 
+/// The agent lists the stack's load balancers for the node JSON
+/// (`opsworks.stack.elb-load-balancers`) when the stack has any.
+const LOAD_BALANCER_SERVICE: (&str, &str) = ("ElasticLoadBalancing", "elasticloadbalancing");
+
 /// `nat=none`: no route to the internet, so the private subnets reach the
 /// APIs the instances call through interface endpoints (private DNS names,
 /// HTTPS from the VPC only). S3 has its gateway endpoint already.
@@ -296,7 +300,11 @@ fn interface_endpoints(t: &mut Template, stack: &Stack, cidr: &str, zones: usize
             "Tags": tags(&[("Name", &format!("{qualified}-endpoints"))]),
         }),
     );
-    for (id, service) in INTERFACE_SERVICES {
+    let has_lb = stack.layers.iter().any(|l| l.load_balancer.is_some());
+    let services = INTERFACE_SERVICES
+        .iter()
+        .chain(has_lb.then_some(&LOAD_BALANCER_SERVICE));
+    for (id, service) in services {
         t.resource(
             &format!("{id}Endpoint"),
             "AWS::EC2::VPCEndpoint",

@@ -809,6 +809,9 @@ async fn diff_flow<C: Cloud>(
         .await?
         .is_none()
     {
+        // What the deploy would refuse (images or packages not pinned) it
+        // refuses here too.
+        stack_request(artifacts, bucket, String::new(), true)?;
         let additions = template_additions(artifacts)?;
         ui.say(&plan::render(
             &m.stack_name,

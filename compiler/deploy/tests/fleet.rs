@@ -15,6 +15,9 @@ use stackc_deploy::fleet::{
 const WEB: &str = "shop-production-web";
 const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-production-web/0123456789abcdef";
 
+/// A command sent: its parameters and instances.
+type Sent = (Vec<(String, String)>, Vec<String>);
+
 /// A fleet whose answers are scripted: its instances, the load balancer's
 /// successive health reports (the last repeats) and each command's status
 /// per instance.
@@ -25,7 +28,7 @@ struct Fake {
     /// Status of every invocation of a command with this `event` parameter.
     outcome: Vec<(String, String)>,
     /// Each command sent: its parameters and instances.
-    sent: RefCell<Vec<(Vec<(String, String)>, Vec<String>)>>,
+    sent: RefCell<Vec<Sent>>,
     health_calls: RefCell<usize>,
 }
 

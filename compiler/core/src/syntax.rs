@@ -709,6 +709,36 @@ fn raw_string_end(bytes: &[u8], body: usize, hashes: usize) -> Option<usize> {
     fits.then_some(end)
 }
 
+/// For a raw string whose first `#` is at `at`: `Ok` with its end when it
+/// closes (a multi-line one, `#"""`, at `"""` and as many `#`; a single-line
+/// one at `"` and as many `#` on its line), `Err` with the start of its text
+/// when it does not. `None` when no raw string starts there.
+fn raw_string_close(bytes: &[u8], at: usize) -> Option<Result<usize, usize>> {
+    let hashes = bytes[at..].iter().take_while(|&&b| b == b'#').count();
+    let open = at + hashes;
+    if bytes.get(open) != Some(&b'"') {
+        return None;
+    }
+    let multi = bytes[open..].starts_with(b"\"\"\"");
+    let quotes: &[u8] = if multi { b"\"\"\"" } else { b"\"" };
+    let body = open + quotes.len();
+    let mut closer = quotes.to_vec();
+    closer.extend(std::iter::repeat_n(b'#', hashes));
+    let rest = &bytes[body..];
+    let limit = if multi {
+        rest.len()
+    } else {
+        rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())
+    };
+    Some(
+        rest[..limit]
+            .windows(closer.len())
+            .position(|w| w == closer.as_slice())
+            .map(|p| body + p + closer.len())
+            .ok_or(body),
+    )
+}
+
 /// Finds the first `{` that opens a block deeper than `MAX_DEPTH`, skipping
 /// strings and comments; errs on the side of counting. Text that only looks
 /// like strings or comments here (an unclosed quote, say) could hide deep
@@ -773,6 +803,25 @@ pub(crate) fn too_deep(source: &str) -> Option<Span> {
                         i += 1;
                     }
                     i += 1;
+                }
+            }
+            (b'#', _) => {
+                // A raw string (`#"..."#`, `#"""..."""#`) is skipped to its
+                // closer; the formatter writes a string holding `"` raw, so
+                // its text must not count where the quoted one did not. One
+                // without a closer (on its line, for a single-line one) is
+                // not skipped: erring on the side of counting.
+                match raw_string_close(bytes, i) {
+                    Some(Ok(end)) => {
+                        i = end;
+                        continue;
+                    }
+                    // Past the opener, so its `"` opens no quoted string.
+                    Some(Err(body)) => {
+                        i = body;
+                        continue;
+                    }
+                    None => {}
                 }
             }
             (b'{', _) | (b'(', _) => {
@@ -875,6 +924,28 @@ mod tests {
         assert_eq!(unclosed_raw_strings(&indented), None);
         let doc = parse(&indented).expect("one string holding the other openers");
         assert_eq!(doc.nodes[0].kids().len(), 1);
+    }
+
+    /// The formatter writes a string holding `"` raw: its braces count no
+    /// more than the quoted string's did (fuzz seed 20261204, input 13888:
+    /// `fmt`'s own output was refused as too deeply nested).
+    #[test]
+    fn braces_in_raw_strings_do_not_count() {
+        let braces = "{".repeat(MAX_DEPTH + 1);
+        let quoted = format!("a \"say \\\"hi{braces}\"\n");
+        let raw = format!("a #\"say \"hi{braces}\"#\n");
+        let multi = format!("a #\"\"\"\n    say \"hi{braces}\n    \"\"\"#\n");
+        for text in [&quoted, &raw, &multi] {
+            assert_eq!(too_deep(text), None, "{text}");
+        }
+        // Unclosed, they count.
+        assert!(too_deep(&format!("a #\"say {braces}\n\"#\n")).is_some());
+        let formatted = crate::fmt::format_source(&quoted).expect("formats");
+        assert!(formatted.starts_with("a #\""), "{formatted}");
+        assert_eq!(
+            crate::fmt::format_source(&formatted).as_deref(),
+            Ok(formatted.as_str())
+        );
     }
 
     /// `for=15m` and `path=/var/log/app.log` are one error each, on the

@@ -217,9 +217,10 @@ fn a_layer_on_chef_12_installs_chef_infra_client_and_runs_it_in_local_mode() {
     let commands = o.chef_commands();
     assert_eq!(commands.len(), 4, "setup, deploy, deploy, configure\n{r}");
     assert!(
-        commands
-            .iter()
-            .all(|c| c.starts_with("chef-client --local-mode --no-fork -c /var/lib/stackc/solo.rb -j /var/lib/stackc/last.json -o ")),
+        commands.iter().all(|c| c
+            .starts_with("chef-client --local-mode --no-fork -c /var/lib/stackc/runs/run.")
+            && c.contains("/solo.rb -j /var/lib/stackc/runs/run.")
+            && c.contains("/node.json -o ")),
         "{commands:?}"
     );
     assert!(!o.upper("/usr/bin/cinc-solo").exists(), "{r}");
@@ -229,7 +230,8 @@ fn a_layer_on_chef_12_installs_chef_infra_client_and_runs_it_in_local_mode() {
         env.contains("STACKC_CHEF_CLIENT=chef\nSTACKC_CHEF_VERSION=12.22.5\n"),
         "{env}"
     );
-    let solo = std::fs::read_to_string(o.upper("/var/lib/stackc/solo.rb")).unwrap();
+    // The run's config, as the recorder kept it (the run directory is gone).
+    let solo = std::fs::read_to_string(o.upper("/var/lib/box-cinc/001.config")).unwrap();
     assert!(
         solo.contains("chef_repo_path '/var/lib/stackc/chef-repo'"),
         "{solo}"

@@ -153,14 +153,15 @@ impl Outcome {
             .collect()
     }
 
-    /// The command line of each recorded Chef run (the command as called,
-    /// then its arguments), in order.
-    pub fn chef_commands(&self) -> Vec<String> {
+    /// The recorder's files of one kind (`argv`, `run_list`, ...), in the
+    /// order of the runs: (stem, trimmed contents).
+    fn recorded(&self, ext: &str) -> Vec<(String, String)> {
         let dir = self.upper("/var/lib/box-cinc");
+        let suffix = format!(".{ext}");
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .map(|d| {
                 d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".argv"))
+                    .filter(|n| n.ends_with(&suffix))
                     .collect()
             })
             .unwrap_or_default();
@@ -168,37 +169,27 @@ impl Outcome {
         names
             .iter()
             .map(|n| {
-                std::fs::read_to_string(dir.join(n))
-                    .unwrap()
-                    .trim()
-                    .to_string()
+                let text = std::fs::read_to_string(dir.join(n)).unwrap();
+                (
+                    n.trim_end_matches(&suffix).to_string(),
+                    text.trim().to_string(),
+                )
             })
             .collect()
+    }
+
+    /// The command line of each recorded Chef run (the command as called,
+    /// then its arguments), in order.
+    pub fn chef_commands(&self) -> Vec<String> {
+        self.recorded("argv").into_iter().map(|(_, c)| c).collect()
     }
 
     /// The recorded Chef runs: (node JSON, run list), in order.
     pub fn cinc_runs(&self) -> Vec<(Value, String)> {
         let dir = self.upper("/var/lib/box-cinc");
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .map(|d| {
-                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".run_list"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
-            .iter()
-            .map(|n| {
-                let stem = n.trim_end_matches(".run_list");
-                (
-                    read_json(&dir.join(format!("{stem}.json"))),
-                    std::fs::read_to_string(dir.join(n))
-                        .unwrap()
-                        .trim()
-                        .to_string(),
-                )
-            })
+        self.recorded("run_list")
+            .into_iter()
+            .map(|(stem, run_list)| (read_json(&dir.join(format!("{stem}.json"))), run_list))
             .collect()
     }
 

@@ -151,16 +151,28 @@ fn fuzz_regressions_run_clean() {
     assert!(files.len() >= 3, "{files:?}");
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
-        // kdl-rs recursed once per skipped piece of junk and overflowed the
-        // stack (an abort, not a panic); now each is a syntax error.
+        // `run` panics on a broken promise (fmt's output not formatting the
+        // same again: raw-string-braces.kdl, whose formatted text the
+        // nesting guard refused).
         let diags = run(&bytes);
-        assert!(
-            diags
-                .iter()
-                .any(|d| matches!(d.code, Code::KdlSyntax | Code::TooDeeplyNested)),
-            "{}: {diags:?}",
-            file.display()
-        );
+        let name = file.file_name().unwrap().to_string_lossy();
+        if name == "raw-string-braces.kdl" {
+            // Valid KDL, but no stack: never "too deep".
+            assert!(
+                !diags.is_empty() && !diags.iter().any(|d| d.code == Code::TooDeeplyNested),
+                "{name}: {diags:?}"
+            );
+        } else {
+            // kdl-rs recursed once per skipped piece of junk and overflowed
+            // the stack (an abort, not a panic), and read unclosed raw
+            // strings again and again; now each is a syntax error.
+            assert!(
+                diags
+                    .iter()
+                    .any(|d| matches!(d.code, Code::KdlSyntax | Code::TooDeeplyNested)),
+                "{name}: {diags:?}"
+            );
+        }
     }
 }
 

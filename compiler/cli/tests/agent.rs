@@ -277,22 +277,7 @@ fn deploy_merges_live_instances_and_resolves_secrets_privately() {
     let live: Value = serde_json::from_str(&i.read("state/live.json")).unwrap();
     assert_eq!(live["self"]["id"], "i-0abc");
     assert_eq!(live["app"], "rentals");
-    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
-        .args([
-            "node-json",
-            "examples/goldcar/stack.kdl",
-            "--layer",
-            "web",
-            "--event",
-            "deploy",
-            "--instances",
-        ])
-        .arg(i.root.join("state/live.json"))
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
-    let expected: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let expected = node_json_view(&i, "deploy", None);
     let last: Value = serde_json::from_str(&i.read("state/last.json")).unwrap();
     assert_eq!(last, expected);
     assert_eq!(
@@ -783,26 +768,27 @@ fn a_deployments_custom_json_is_merged_last_and_migrate_set() {
     assert_eq!(o.status.code(), Some(2), "{}", said(&o));
 }
 
-/// What `stackc node-json` prints and writes for the agent's own inputs.
-fn node_json_view(i: &Instance, event: &str, secrets: &Path, bags: &Path) -> Value {
-    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
-        .args([
-            "node-json",
-            "examples/goldcar/stack.kdl",
-            "--layer",
-            "web",
-            "--event",
-            event,
-            "--instances",
-        ])
-        .arg(i.root.join("state/live.json"))
-        .arg("--secrets")
-        .arg(secrets)
-        .arg("--data-bags")
-        .arg(bags)
-        .current_dir(repo())
-        .output()
-        .unwrap();
+/// What `stackc node-json` prints (and, given `--secrets` and `--data-bags`,
+/// writes) for the agent's own live data.
+fn node_json_view(i: &Instance, event: &str, secrets_and_bags: Option<(&Path, &Path)>) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackc"));
+    cmd.args([
+        "node-json",
+        "examples/goldcar/stack.kdl",
+        "--layer",
+        "web",
+        "--event",
+        event,
+        "--instances",
+    ])
+    .arg(i.root.join("state/live.json"));
+    if let Some((secrets, bags)) = secrets_and_bags {
+        cmd.arg("--secrets")
+            .arg(secrets)
+            .arg("--data-bags")
+            .arg(bags);
+    }
+    let o = cmd.current_dir(repo()).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", said(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -853,7 +839,7 @@ fn the_agent_hands_chef_what_node_json_shows_for_the_same_inputs() {
         assert_eq!(o.status.code(), Some(0), "{}", said(&o));
         let chef: Value = serde_json::from_str(&i.read("ran.json")).unwrap();
         let bags_dir = i.root.join(format!("bags-{event}"));
-        let shown = node_json_view(&i, event, &secrets, &bags_dir);
+        let shown = node_json_view(&i, event, Some((&secrets, &bags_dir)));
         assert_eq!(chef, shown, "{event}: node JSON");
         assert_eq!(
             read_bags(&i.root.join("ran_data_bags")),

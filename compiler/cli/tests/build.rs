@@ -651,24 +651,27 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
     // Given instances replace the samples.
     let dir = scratch("instances");
     let instances = dir.join("instances.json");
+    let node_json_deploy = || {
+        stackc(
+            &[
+                "node-json",
+                file.to_str().unwrap(),
+                "--layer",
+                "web",
+                "--event",
+                "deploy",
+                "--instances",
+                instances.to_str().unwrap(),
+            ],
+            &repo(),
+        )
+    };
     std::fs::write(
         &instances,
         r#"{"instances": [{"id": "i-0abc", "layer": "web", "private_ip": "10.40.3.7", "availability_zone": "eu-west-1b", "lifecycle_state": "InService"}]}"#,
     )
     .unwrap();
-    let o = stackc(
-        &[
-            "node-json",
-            file.to_str().unwrap(),
-            "--layer",
-            "web",
-            "--event",
-            "deploy",
-            "--instances",
-            instances.to_str().unwrap(),
-        ],
-        &repo(),
-    );
+    let o = node_json_deploy();
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["opsworks"]["instance"]["hostname"], "web-0abc");
     assert_eq!(
@@ -689,19 +692,7 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
         ),
     ] {
         std::fs::write(&instances, text).unwrap();
-        let o = stackc(
-            &[
-                "node-json",
-                file.to_str().unwrap(),
-                "--layer",
-                "web",
-                "--event",
-                "deploy",
-                "--instances",
-                instances.to_str().unwrap(),
-            ],
-            &repo(),
-        );
+        let o = node_json_deploy();
         assert_eq!(o.status.code(), Some(1));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(

@@ -1,6 +1,7 @@
 //! Pathological inputs benchmark: the `stackc` process a user runs, on stack
 //! files with absurd numbers of things (properties on one node, layers, a
-//! long comment),
+//! long comment, one after a line continuation, raw strings that never
+//! close on their line, a long multi-line string),
 //! for `check`, `build` and `fmt`. Prints a table (time, exit code, bytes
 //! of output); asserts nothing. A run over `LIMIT` is stopped and shown as
 //! such.
@@ -43,6 +44,32 @@ fn layers(n: usize) -> String {
 fn comment(n: usize) -> String {
     format!(
         "// {}\nstack many {{\n    region us-east-1\n    layer box type=custom {{\n        instance-type t3.micro\n    }}\n}}\n",
+        "x".repeat(10 * n)
+    )
+}
+
+/// A comment of `10 n` characters after a line continuation (which the
+/// fast reader leaves to kdl-rs).
+fn continued_comment(n: usize) -> String {
+    format!(
+        "stack many {{\n    region us-east-1\n    layer box \\ // {}\n        type=custom {{\n        instance-type t3.micro\n    }}\n}}\n",
+        "x".repeat(10 * n)
+    )
+}
+
+/// `n` raw strings opened on one line and never closed (kdl-rs reads each
+/// to the end of the line).
+fn raw_strings(n: usize) -> String {
+    format!(
+        "stack many {{\n    region us-east-1\n    layer box type=custom {}\n}}\n",
+        "#\"x ".repeat(n)
+    )
+}
+
+/// A multi-line string of `10 n` characters, on a node left out with `/-`.
+fn multi_line(n: usize) -> String {
+    format!(
+        "stack many {{\n    region us-east-1\n    /-note \"\"\"\n    {}\n    \"\"\"\n    layer box type=custom {{\n        instance-type t3.micro\n    }}\n}}\n",
         "x".repeat(10 * n)
     )
 }
@@ -100,10 +127,13 @@ fn main() {
     println!("|---|---:|---|---:|---:|---:|");
     let dir = std::env::temp_dir().join(format!("stackc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let cases: [(&str, MakeStack); 3] = [
+    let cases: [(&str, MakeStack); 6] = [
         ("properties on one node", properties),
         ("layers", layers),
         ("comment characters / 10", comment),
+        ("continued-comment characters / 10", continued_comment),
+        ("raw strings never closed on one line", raw_strings),
+        ("multi-line string characters / 10", multi_line),
     ];
     for (what, make) in cases {
         for n in [10_000, 100_000] {

@@ -127,9 +127,7 @@ pub fn format_source(source: &str) -> Result<String, KdlError> {
     let fast_before = crate::syntax::parse_fast(source).filter(|n| !annotated(n));
     let before = match fast_before {
         Some(_) => None,
-        None => Some(crate::syntax::on_kdl_stack(source, || {
-            KdlDocument::parse(source)
-        })?),
+        None => Some(kdl_document(source)?),
     };
     let toks = lexer::tokenize(source).map_err(|e| internal(source, e.offset, e.message))?;
     let layout = tree::parse(source, &toks).map_err(|e| internal(source, e.offset, e.message))?;
@@ -139,9 +137,9 @@ pub fn format_source(source: &str) -> Result<String, KdlError> {
         _ => {
             let before = match before {
                 Some(doc) => Ok(doc),
-                None => crate::syntax::on_kdl_stack(source, || KdlDocument::parse(source)),
+                None => kdl_document(source),
             };
-            let after = crate::syntax::on_kdl_stack(&out, || KdlDocument::parse(&out));
+            let after = kdl_document(&out);
             matches!((before, after), (Ok(a), Ok(b)) if same_documents(&a, &b))
         }
     };
@@ -153,6 +151,15 @@ pub fn format_source(source: &str) -> Result<String, KdlError> {
             0,
             "the formatted text would not mean the same as the original",
         ))
+    }
+}
+
+/// kdl-rs's document of `source`, its errors' spans in `source`.
+fn kdl_document(source: &str) -> Result<KdlDocument, KdlError> {
+    let parsed = crate::syntax::kdl_parse(source);
+    match &parsed.result {
+        Ok(_) => parsed.result,
+        Err(e) => Err(parsed.error_in(source, e)),
     }
 }
 

@@ -4,6 +4,7 @@
 //! written as they read (no escapes), so it costs little more than the text.
 
 mod fast;
+mod lex;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,6 +16,11 @@ pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
 /// Deepest block nesting accepted; kdl-rs recurses per level and overflows
 /// its stack near 1,000 levels.
 pub const MAX_DEPTH: usize = 64;
+/// Comment text longer than this is left out of what kdl-rs reads.
+const KEEP_COMMENT: usize = 16;
+/// Bytes kdl-rs may read in vain for single-line raw strings that do not
+/// close on their line (about 0.6 µs each) before a file is refused.
+const MAX_UNCLOSED_RAW_COST: usize = 256 * 1024;
 /// Most arguments and properties one node may have (a real node has a
 /// handful); past it the checker's work and its diagnostics would grow with
 /// an absurd number.
@@ -287,15 +293,12 @@ pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
         Some(nodes) => Document { nodes },
         None => {
             if let Some(span) = unclosed_raw_strings(source) {
-                return Err(vec![Diagnostic::error(
-                    Code::KdlSyntax,
-                    span,
-                    "this multi-line raw string is never closed",
-                )
-                .label("opened here")
-                .help(
-                    "close it with `\"\"\"` followed by as many `#` as it opens with, on a line of its own",
-                )]);
+                return Err(vec![unclosed(span, lex::Unclosed::MultiLineRawString)]);
+            }
+            if lex::unclosed_raw_cost(source) > MAX_UNCLOSED_RAW_COST {
+                if let Some((at, len, what)) = lex::lex(source).unclosed {
+                    return Err(vec![unclosed(Span::new(at, len), what)]);
+                }
             }
             parse_with_kdl(source)?
         }
@@ -306,6 +309,33 @@ pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
     } else {
         Err(crowded)
     }
+}
+
+/// The error for a string or comment that never closes.
+fn unclosed(span: Span, what: lex::Unclosed) -> Diagnostic {
+    use lex::Unclosed::*;
+    let (message, help) = match what {
+        String => (
+            "this string is never closed",
+            "a quoted string ends with `\"` on its line; text over several lines goes between `\"\"\"` lines",
+        ),
+        MultiLineString => (
+            "this multi-line string is never closed",
+            "close it with `\"\"\"` on a line of its own",
+        ),
+        RawString => (
+            "this raw string is never closed on its line",
+            "close it on the same line with `\"` followed by as many `#` as it opens with",
+        ),
+        MultiLineRawString => (
+            "this multi-line raw string is never closed",
+            "close it with `\"\"\"` followed by as many `#` as it opens with, on a line of its own",
+        ),
+        BlockComment => ("this comment is never closed", "close it with `*/`"),
+    };
+    Diagnostic::error(Code::KdlSyntax, span, message)
+        .label("opened here")
+        .help(help)
 }
 
 /// A diagnostic for each node with more than [`MAX_ENTRIES`] arguments and
@@ -341,7 +371,9 @@ fn too_many_entries(nodes: &[Node]) -> Vec<Diagnostic> {
 
 /// Parses with kdl-rs, the reference: every syntax error is reported.
 pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>> {
-    let doc = on_kdl_stack(source, || kdl::KdlDocument::parse_v2(source)).map_err(|e| {
+    let parsed = kdl_parse(source);
+    let span_of = |s| parsed.span(s);
+    let doc = parsed.result.as_ref().map_err(|e| {
         // Unquoted values a person writes (`for=15m`, `path=/var/log`) make
         // kdl-rs report a span from the start of the block; point at them.
         let bare = unquoted_values(source);
@@ -354,9 +386,9 @@ pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>
         let index = crate::diag::SourceIndex::new(source);
         let mut lines_reported = std::collections::HashSet::new();
         let mut closing_reported = false;
-        for d in e.diagnostics {
-            let message = d.message.unwrap_or_else(|| "invalid KDL".into());
-            let span = clamp(Span::from(d.span), source.len());
+        for d in &e.diagnostics {
+            let message = d.message.clone().unwrap_or_else(|| "invalid KDL".into());
+            let span = clamp(span_of(d.span), source.len());
             let unclosed = message.contains("closing '}'") || message.contains("Closing '}'");
             // kdl-rs reports an unclosed block twice (the block, then the
             // document); one report is enough.
@@ -384,17 +416,75 @@ pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>
             closing_reported |= message.contains("'}'");
             out.push(
                 Diagnostic::error(Code::KdlSyntax, span, message)
-                    .label(d.label.unwrap_or_else(|| "here".into()))
-                    .help(help.or(d.help).unwrap_or_else(|| {
+                    .label(d.label.clone().unwrap_or_else(|| "here".into()))
+                    .help(help.or(d.help.clone()).unwrap_or_else(|| {
                         "`stackc explain kdl_syntax` lists the common KDL v2 mistakes".into()
                     })),
             );
         }
         out
     })?;
-    let mut nodes: Vec<Node<'static>> = doc.nodes().iter().map(lower_node).collect();
+    let mut nodes: Vec<Node<'static>> = doc
+        .nodes()
+        .iter()
+        .map(|n| lower_node(n, &span_of))
+        .collect();
     narrow_value_spans(source, &mut nodes);
     Ok(Document { nodes })
+}
+
+/// kdl-rs's parse of a text, and how its spans map back to the text.
+pub(crate) struct KdlParse {
+    pub result: Result<kdl::KdlDocument, kdl::KdlError>,
+    condensed: Option<lex::Condensed>,
+}
+
+impl KdlParse {
+    /// A span of kdl-rs's, in the text it was given.
+    pub fn span(&self, s: miette::SourceSpan) -> Span {
+        let Some(c) = &self.condensed else {
+            return Span::from(s);
+        };
+        let start = c.start(s.offset());
+        Span::new(start, c.end(s.offset() + s.len()).max(start) - start)
+    }
+
+    /// kdl-rs's error with its spans in `source`, the text it was given.
+    pub fn error_in(&self, source: &str, e: &kdl::KdlError) -> kdl::KdlError {
+        let input = std::sync::Arc::new(source.to_string());
+        kdl::KdlError {
+            input: input.clone(),
+            diagnostics: e
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let span = self.span(d.span);
+                    kdl::KdlDiagnostic {
+                        input: input.clone(),
+                        span: (span.offset, span.len).into(),
+                        ..d.clone()
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses `source` with kdl-rs, on a stack that fits it. kdl-rs takes about
+/// 10 µs a character of a comment, so it reads the text with the text of
+/// long comments left out: those before the first string or comment that
+/// does not close (up to there, kdl-rs finds comments where the lexer does),
+/// which hold no character KDL refuses. [`KdlParse::span`] maps its spans
+/// back. A valid text stays valid with the same tree; an invalid one stays
+/// invalid at the same places, minus errors kdl-rs would have made up
+/// inside comments while recovering.
+pub(crate) fn kdl_parse(source: &str) -> KdlParse {
+    let lexed = lex::lex(source);
+    let condensed = Some(lex::condense(source, &lexed.comments, KEEP_COMMENT))
+        .filter(|c| c.text.len() < source.len());
+    let text = condensed.as_ref().map_or(source, |c| c.text.as_str());
+    let result = on_kdl_stack(text, || kdl::KdlDocument::parse_v2(text));
+    KdlParse { result, condensed }
 }
 
 /// One error on each bare word that KDL v2 refuses as a value but that reads
@@ -838,19 +928,19 @@ pub(crate) fn too_deep(source: &str) -> Option<Span> {
     None
 }
 
-fn lower_node(node: &kdl::KdlNode) -> Node<'static> {
+fn lower_node(node: &kdl::KdlNode, span_of: &impl Fn(miette::SourceSpan) -> Span) -> Node<'static> {
     let mut args = Vec::new();
     let mut props = Vec::new();
     for entry in node.entries() {
         let value = Value {
             kind: lower_value(entry.value()),
-            span: entry.span().into(),
+            span: span_of(entry.span()),
             annotation: entry.ty().is_some(),
         };
         match entry.name() {
             Some(key) => props.push(Prop {
                 key: key.value().to_string().into(),
-                key_span: key.span().into(),
+                key_span: span_of(key.span()),
                 value,
             }),
             None => args.push(value),
@@ -860,14 +950,14 @@ fn lower_node(node: &kdl::KdlNode) -> Node<'static> {
     props.shrink_to_fit();
     Node {
         name: node.name().value().to_string().into(),
-        name_span: node.name().span().into(),
-        span: node.span().into(),
-        annotation: node.ty().map(|t| t.span().into()),
+        name_span: span_of(node.name().span()),
+        span: span_of(node.span()),
+        annotation: node.ty().map(|t| span_of(t.span())),
         args,
         props,
         children: node
             .children()
-            .map(|doc| doc.nodes().iter().map(lower_node).collect()),
+            .map(|doc| doc.nodes().iter().map(|n| lower_node(n, span_of)).collect()),
     }
 }
 
@@ -888,6 +978,75 @@ mod tests {
     /// kdl-rs reads each unclosed `#"""` to the end of the file (1,000 of
     /// them took 6 s): many are one error at the first, before kdl-rs; a
     /// few, closed ones, and ones closed by a longer closer are kdl-rs's.
+    /// kdl-rs reads each raw string that does not close on its line to the
+    /// end of the line (1,000 of them on a 15 KB line took 4 s): when that
+    /// adds up, the first is one error, before kdl-rs; a few are kdl-rs's.
+    #[test]
+    fn raw_strings_that_never_close_on_a_long_line_are_one_error_at_the_first() {
+        let many = format!("stack a {{\n  x {}\n}}\n", "#\"y ".repeat(2_000));
+        let errors = parse(&many).expect_err("an error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, Code::KdlSyntax);
+        assert_eq!(
+            errors[0].message,
+            "this raw string is never closed on its line"
+        );
+        assert_eq!(errors[0].span, Span::new(many.find('#').unwrap(), 2));
+        let few = format!("stack a {{\n  x {}\n}}\n", "#\"y ".repeat(3));
+        let errors = parse(&few).expect_err("an error");
+        assert_ne!(
+            errors[0].message,
+            "this raw string is never closed on its line"
+        );
+        // Closed ones cost nothing, however many.
+        let closed = format!("stack a {{\n  x {}\n}}\n", "#\"y\"# ".repeat(900));
+        assert!(parse(&closed).is_ok());
+    }
+
+    /// kdl-rs takes ~10 µs a character of a comment, so it reads text with
+    /// the comments' text left out; the tree's spans and its errors' are
+    /// still the file's.
+    #[test]
+    fn spans_after_long_comments_left_out_of_kdl_rs_are_the_files() {
+        // A line continuation is kdl-rs's to read, not the fast reader's.
+        let src = format!(
+            "a \\ // {}\n  b=1 /* {} */ c\nnode \"x\" // {}\n",
+            "c".repeat(5_000),
+            "d".repeat(100),
+            "e".repeat(100)
+        );
+        assert!(parse_fast(&src).is_none());
+        let doc = parse(&src).expect("valid");
+        assert_eq!(doc.nodes.len(), 2);
+        let b = &doc.nodes[0].props[0];
+        assert_eq!(b.key_span, Span::new(src.find("b=1").unwrap(), 1));
+        assert_eq!(
+            doc.nodes[0].args[0].span,
+            Span::new(src.find(" c\n").unwrap() + 1, 1)
+        );
+        assert_eq!(
+            doc.nodes[1].name_span,
+            Span::new(src.find("node").unwrap(), 4)
+        );
+        assert_eq!(
+            doc.nodes[1].args[0].span,
+            Span::new(src.find("\"x\"").unwrap(), 3)
+        );
+        let broken = format!("{src}x = =\n");
+        let errors = parse(&broken).expect_err("an error");
+        assert!(
+            errors.iter().all(|e| e.span.offset >= src.len()),
+            "{errors:?}"
+        );
+        // A comment that holds a character KDL refuses is kept, so kdl-rs
+        // judges the text as written.
+        for c in ['\u{7f}', '\u{1}', '\u{202e}'] {
+            let short = format!("a \\ // {c}\n  b=1\n");
+            let long = format!("a \\ // {}{c}\n  b=1\n", "c".repeat(100));
+            assert_eq!(parse(&short).is_ok(), parse(&long).is_ok(), "{c:?}");
+        }
+    }
+
     #[test]
     fn many_unclosed_multi_line_raw_strings_are_one_error_at_the_first() {
         let many = format!("stack x {{\n{}", "s #\"\"\"\n".repeat(1_000));

@@ -35,7 +35,7 @@ mod common;
 mod harness;
 
 use checks::{assert_boots, assert_fails_and_reports};
-use harness::{dpkg_installed, play, Fault, Plan, Source, DEPLOYMENT};
+use harness::{dpkg_installed, mode, play, Fault, Plan, Source, DEPLOYMENT};
 use serde_json::Value;
 
 /// A small Ubuntu 22.04 stack: one static-web layer with an app and a
@@ -88,6 +88,7 @@ fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
         ],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     assert_boots(&o, "web", Some("rentals"));
     // The volume was made and mounted where the stack file says.
@@ -131,6 +132,7 @@ fn shop_api_boots_on_ubuntu_24_04_and_runs_commands_under_dash() {
         ],
         failing_recipe: Some("shop::box_failure"),
         one_kept: false,
+        restart: false,
     });
     assert_boots(&o, "api", Some("api"));
     let r = o.report();
@@ -186,6 +188,7 @@ fn a_small_stack_boots_on_ubuntu_22_04() {
         commands: vec![["deploy", "site", ""]],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     assert_boots(&o, "front", Some("site"));
     assert_eq!(o.commands[0].0, 0, "{}", o.report());
@@ -204,6 +207,7 @@ fn a_layer_on_chef_12_installs_chef_infra_client_and_runs_it_in_local_mode() {
         commands: vec![["deploy", "site", ""], ["configure", "", ""]],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let r = o.report();
     assert_eq!(o.client, "chef", "{r}");
@@ -249,6 +253,7 @@ fn a_chef_12_package_with_another_sha256_is_refused_and_reported() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let r = o.report();
     let (sha, _) = o.cinc.clone().unwrap();
@@ -281,6 +286,7 @@ fn a_missing_bundle_pointer_is_reported_once() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let get = o.calls("ssm", "GetParameter");
     assert_eq!(get.len(), 1, "{}", o.report());
@@ -304,6 +310,7 @@ fn a_missing_bundle_is_reported_at_once() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let get: Vec<&Value> = o
         .calls
@@ -326,6 +333,7 @@ fn a_bundle_the_role_may_not_read_is_reported_at_once() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let get: Vec<&Value> = o
         .calls
@@ -352,6 +360,7 @@ fn a_bundle_with_another_sha256_is_refused_and_reported() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     assert!(o.cinc_runs().is_empty(), "{}", o.report());
     assert!(!o.upper("/var/lib/stackc/current").exists());
@@ -370,6 +379,7 @@ fn a_cinc_package_with_another_sha256_is_refused_and_reported() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let r = o.report();
     let (sha, key) = o.cinc.clone().unwrap();
@@ -407,6 +417,7 @@ fn a_missing_secret_parameter_is_reported_at_once() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     assert!(
         o.cinc_runs().is_empty(),
@@ -427,6 +438,7 @@ fn a_failing_setup_recipe_is_reported_at_once() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     let runs = o.cinc_runs();
     assert_eq!(
@@ -450,6 +462,7 @@ fn a_second_failed_setup_while_one_is_kept_stops_the_group_launching() {
         commands: vec![],
         failing_recipe: None,
         one_kept: true,
+        restart: false,
     });
     assert!(o.kept_before.is_some());
     assert_fails_and_reports(&o, "reports", "stackc-run setup");
@@ -466,6 +479,7 @@ fn an_unreachable_package_mirror_fails_fast_and_is_reported() {
         commands: vec![],
         failing_recipe: None,
         one_kept: false,
+        restart: false,
     });
     // apt-get tried the mirror and gave up on its own timeout.
     assert!(
@@ -482,4 +496,106 @@ fn an_unreachable_package_mirror_fails_fast_and_is_reported() {
     assert!(!o.upper("/usr/bin/jq").is_file());
     assert!(o.cinc_runs().is_empty());
     assert_fails_and_reports(&o, "front", "jq");
+}
+
+/// OpsWorks stopped time-based instances instead of terminating them, and
+/// ran setup whenever one started. goldcar's test environment has working
+/// hours, so its web group keeps a warm pool: an instance launches into the
+/// pool (set up, then stopped by Auto Scaling), and a scale-out starts it
+/// again, when the stackc-boot unit sets it up again with its disks as they
+/// were. Played as Auto Scaling and systemd do it: IMDS tells the target
+/// lifecycle state, the box unmounts the volume and empties /run and /tmp,
+/// then mounts /etc/fstab's volumes and runs the unit's ExecStart.
+#[test]
+fn a_warm_pool_instance_is_set_up_stopped_and_set_up_again_when_it_starts() {
+    let o = play(&Plan {
+        name: "goldcar-test-warm",
+        source: Source::Example("goldcar"),
+        env: "test",
+        layer: "web",
+        fault: Fault::None,
+        commands: vec![["configure", "", ""]],
+        failing_recipe: None,
+        one_kept: false,
+        restart: true,
+    });
+    let r = o.report();
+    checks::common_checks(&o);
+    assert_eq!(o.user_data_rc, 0, "{r}");
+    assert!(
+        o.user_data_out
+            .contains("stackc: on the way to Warmed:Stopped"),
+        "{r}"
+    );
+    let restart = o.restart.as_ref().unwrap();
+    assert_eq!(restart.rc, 0, "{r}");
+    assert!(
+        restart
+            .out
+            .contains("stackc: restarted; on the way to InService"),
+        "{r}"
+    );
+    assert_eq!(mode(&o.upper("/var/lib/stackc/boot.sh")), 0o700);
+
+    // Setup and deploy at each boot, with the bundle's run lists; then the
+    // Run Command.
+    let runs = o.cinc_runs();
+    let events: Vec<&str> = runs
+        .iter()
+        .map(|(node, _)| node["opsworks"]["activity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["setup", "deploy", "setup", "deploy", "configure"],
+        "{r}"
+    );
+    assert_eq!(runs[2].1, o.bundle_run_list("web", "setup"));
+    assert_eq!(o.commands[0].0, 0, "{r}");
+    // OpsWorks' deployment id is the Run Command's id; boots have none.
+    assert_eq!(
+        runs[4].0["opsworks"]["deployment"],
+        "b0c5e000-0000-4000-8000-000000000001"
+    );
+    assert!(runs[..4]
+        .iter()
+        .all(|(node, _)| node["opsworks"]["deployment"].is_null()));
+
+    // The volume was mounted again from /etc/fstab, not formatted: what was
+    // written on it before the stop is still there.
+    assert_eq!(restart.marked, ["/srv"], "{r}");
+    assert_eq!(restart.marks_kept, restart.marked, "{r}");
+    let fstab = std::fs::read_to_string(o.upper("/etc/fstab")).unwrap();
+    assert_eq!(fstab.matches(" /srv xfs ").count(), 1, "{fstab}");
+
+    // Each boot completed the launch hook that held it (Warmed:Pending:Wait,
+    // then Pending:Wait) and fetched the bundle the pointer names; neither
+    // signalled CloudFormation (a rolling update waits for new instances in
+    // service only).
+    let completions: Vec<(usize, &Value)> = o
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c["service"] == "autoscaling" && c["action"] == "CompleteLifecycleAction")
+        .collect();
+    assert_eq!(completions.len(), 2, "{r}");
+    assert!(completions[0].0 < restart.calls_before, "{r}");
+    assert!(completions[1].0 >= restart.calls_before, "{r}");
+    for (_, c) in &completions {
+        assert_eq!(c["params"]["LifecycleActionResult"], "CONTINUE", "{r}");
+        assert_eq!(c["status"], 200, "{r}");
+    }
+    assert!(
+        o.calls("cloudformation", "SignalResource").is_empty(),
+        "{r}"
+    );
+    let downloads = o
+        .calls
+        .iter()
+        .filter(|c| {
+            c["service"] == "s3"
+                && c["method"] == "GET"
+                && c["path"].as_str().unwrap().contains(&o.sha256)
+        })
+        .count();
+    assert_eq!(downloads, 2, "{r}");
 }

@@ -8,7 +8,8 @@ CLI read: the instance's id, zone, address, type and role credentials.
     python3 imds.py CONFIG.json LOG.jsonl
 
 CONFIG: {"instance_id", "availability_zone", "region", "local_ipv4",
-"instance_type", "role", "credentials": {AccessKeyId, SecretAccessKey, Token}}
+"instance_type", "target_lifecycle_state", "role", "credentials":
+{AccessKeyId, SecretAccessKey, Token}}
 (re-read on every request, so credentials can be written after start).
 Every request is appended to LOG as one JSON line.
 """
@@ -47,6 +48,7 @@ def metadata(path, c):
         "/latest/meta-data/placement/region": c["region"],
         "/latest/meta-data/local-ipv4": c["local_ipv4"],
         "/latest/meta-data/instance-type": c["instance_type"],
+        "/latest/meta-data/autoscaling/target-lifecycle-state": c["target_lifecycle_state"],
         "/latest/meta-data/iam/security-credentials/": c["role"],
         "/latest/meta-data/iam/security-credentials/" + c["role"]: json.dumps({
             "Code": "Success",

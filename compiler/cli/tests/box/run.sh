@@ -72,6 +72,7 @@ for tool in $(conf '.hide_tools[]'); do
 done
 
 loops=()
+majmins=()
 for dev in $(conf '.volumes[]'); do
   truncate -s 320M "$state/$dev.img"
   loop=$(losetup -f --show "$state/$dev.img")
@@ -81,6 +82,7 @@ for dev in $(conf '.volumes[]'); do
   # loop name so that `mount UUID=...` finds it by scanning.
   mknod "$root/dev/$dev" b $((0x${numbers% *})) $((0x${numbers#* }))
   mknod "$root$loop" b $((0x${numbers% *})) $((0x${numbers#* }))
+  majmins+=("$((0x${numbers% *})):$((0x${numbers#* }))")
 done
 
 if [ "$(conf .mirror_unreachable)" = true ]; then
@@ -154,12 +156,59 @@ echo "$rc" > "$state/user-data.rc"
 echo "$start" > "$state/user-data.start"
 date +%s.%N > "$state/user-data.end"
 
+# A warm pool's instance (case.restart): the user data ran on its way to
+# the pool; Auto Scaling stops it and, at a scale-out, starts it again.
+# Played as a stop and a start do it: a mark on each volume, the volumes
+# unmounted and /run and /tmp emptied, IMDS telling the target InService,
+# then what systemd runs at boot: the /etc/fstab mounts of the volumes and
+# the units multi-user.target wants (stackc-boot's ExecStart).
+if [ "$(conf '.restart // false')" = true ]; then
+  : > "$state/restart-marks"
+  for majmin in "${majmins[@]}"; do
+    target=$(findmnt -rn -o MAJ:MIN,TARGET | awk -v d="$majmin" -v r="$root/" \
+      '$1 == d && index($2, r) == 1 { print $2; exit }')
+    if [ -n "$target" ]; then
+      echo "${target#"$root"}" >> "$state/restart-marks"
+      echo "written before the stop" > "$target/.box-restart-mark"
+      umount "$target"
+    fi
+  done
+  umount "$root/tmp" "$root/run"
+  mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+  mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+  wc -l < "$state/aws-calls.jsonl" > "$state/restart-at-call"
+  jq '.target_lifecycle_state = "InService"' "$state/imds.json" > "$state/imds.json.new"
+  mv "$state/imds.json.new" "$state/imds.json"
+  grep -E '^UUID=' "$root/etc/fstab" | while read -r _ target _; do
+    chroot "$root" mount "$target"
+  done
+  # The link is absolute, as systemctl enable makes it: read it in the box.
+  link=$root/etc/systemd/system/multi-user.target.wants/stackc-boot.service
+  rc=0
+  if [ -L "$link" ] && [ -f "$root$(readlink "$link")" ]; then
+    exec_start=$(sed -n 's/^ExecStart=//p' "$root$(readlink "$link")")
+    # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
+    timeout -k 5 "$limit" chroot "$root" "${env[@]}" $exec_start \
+      > "$state/restart.out" 2>&1 < /dev/null || rc=$?
+  else
+    echo "box: no stackc-boot.service in multi-user.target.wants" > "$state/restart.out"
+    rc=127
+  fi
+  echo "$rc" > "$state/restart.rc"
+  : > "$state/restart-marks-kept"
+  while read -r mount; do
+    if [ -f "$root$mount/.box-restart-mark" ]; then echo "$mount" >> "$state/restart-marks-kept"; fi
+  done < "$state/restart-marks"
+fi
+
 # The SSM agent writes a Run Command's lines to _script.sh and runs
 # `sh -c _script.sh` as root: no shebang, so sh (dash or bash) runs it.
 instance_id=$(jq -r .instance_id "$state/imds.json")
 n=1
 while [ -f "$case_dir/ssm-$n.sh" ]; do
-  dir=/var/lib/amazon/ssm/$instance_id/document/orchestration/box-command-$n/stackcRun
+  # A command id as SSM makes them.
+  command_id=$(printf 'b0c5e000-0000-4000-8000-%012d' "$n")
+  dir=/var/lib/amazon/ssm/$instance_id/document/orchestration/$command_id/stackcRun
   mkdir -p "$root$dir"
   install -m 0755 "$case_dir/ssm-$n.sh" "$root$dir/_script.sh"
   rc=0

@@ -124,6 +124,7 @@ def seed():
         "instance_id": instance["InstanceId"], "availability_zone": case["availability_zone"],
         "region": REGION, "local_ipv4": instance["PrivateIpAddress"],
         "instance_type": case["instance_type"], "role": "box-instance",
+        "target_lifecycle_state": "Warmed:Stopped" if case.get("restart") else "InService",
         "credentials": {"AccessKeyId": creds["AccessKeyId"], "SecretAccessKey": creds["SecretAccessKey"],
                         "Token": creds["SessionToken"]},
     })

@@ -273,6 +273,7 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
         "mirror_unreachable": false,
         "fail_recipe": plan.failing_recipe.unwrap_or(""),
         "one_kept": plan.one_kept,
+        "restart": plan.restart,
         "cinc_preinstalled": cinc.is_none(),
         "cinc_package": cinc.as_ref().map(|(_, key, file)| json!({ "key": key, "file": file })),
     });

@@ -8,7 +8,7 @@ use crate::harness::{dpkg_installed, mode, Outcome, REPORT_SECONDS};
 
 /// The checks every box makes: the AWS CLI found its credentials through
 /// IMDSv2 only, and no secret value is anywhere but the secrets files.
-fn common_checks(o: &Outcome) {
+pub fn common_checks(o: &Outcome) {
     assert!(
         o.imds
             .iter()

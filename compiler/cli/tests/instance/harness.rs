@@ -57,6 +57,9 @@ pub struct Plan {
     pub failing_recipe: Option<&'static str>,
     /// Another instance of the group is already kept after a failed setup.
     pub one_kept: bool,
+    /// The instance launches into the warm pool, is stopped and started
+    /// again (`box/run.sh` plays it) before the Run Commands.
+    pub restart: bool,
 }
 
 /// Seconds the box gives each script before it counts as hung.
@@ -135,10 +138,24 @@ pub struct Outcome {
     pub user_data_seconds: f64,
     pub user_data_out: String,
     pub commands: Vec<(i32, String)>,
+    /// The boot after a stop and start, when the plan restarts.
+    pub restart: Option<Restart>,
     pub calls: Vec<Value>,
     pub imds: Vec<Value>,
     pub state: Value,
     pub start: f64,
+}
+
+/// The boot that starts a stopped instance again (`stackc-boot.service`).
+pub struct Restart {
+    pub rc: i32,
+    pub out: String,
+    /// AWS calls made before the stop (the first boot's).
+    pub calls_before: usize,
+    /// Mount points of the volumes marked before the stop, and those whose
+    /// mark was still there after the start.
+    pub marked: Vec<String>,
+    pub marks_kept: Vec<String>,
 }
 
 impl Outcome {
@@ -210,10 +227,14 @@ impl Outcome {
 
     pub fn report(&self) -> String {
         format!(
-            "box {}\n--- user data (exit {}) ---\n{}\n--- commands ---\n{:?}\n--- calls ---\n{}",
+            "box {}\n--- user data (exit {}) ---\n{}\n{}--- commands ---\n{:?}\n--- calls ---\n{}",
             self.dir.display(),
             self.user_data_rc,
             self.user_data_out,
+            self.restart.as_ref().map_or(String::new(), |r| format!(
+                "--- after the restart (exit {}) ---\n{}\n",
+                r.rc, r.out
+            )),
             self.commands,
             self.calls
                 .iter()
@@ -292,6 +313,14 @@ pub fn play(plan: &Plan) -> Outcome {
             text(&format!("ssm-{i}.out")),
         ));
     }
+    let lines = |name: &str| -> Vec<String> { text(name).lines().map(str::to_string).collect() };
+    let restart = plan.restart.then(|| Restart {
+        rc: number("restart.rc") as i32,
+        out: text("restart.out"),
+        calls_before: number("restart-at-call") as usize,
+        marked: lines("restart-marks"),
+        marks_kept: lines("restart-marks-kept"),
+    });
     let outcome = Outcome {
         stack_name: case.stack_name,
         log_group: case.log_group,
@@ -311,6 +340,7 @@ pub fn play(plan: &Plan) -> Outcome {
         user_data_seconds: number("user-data.end") - start,
         user_data_out: text("user-data.out"),
         commands,
+        restart,
         calls: json_lines(&state.join("aws-calls.jsonl")),
         imds: json_lines(&state.join("imds.jsonl")),
         state: read_json(&state.join("state.json")),

@@ -102,7 +102,12 @@ fn common(t: &mut Template, stack: &Stack) -> network::NetworkRefs {
         shared::access_log_bucket(t, stack);
     }
     let names: Vec<&str> = groups(stack).iter().map(|l| l.name.as_str()).collect();
-    shared::lifecycle(t, stack, &names);
+    let warm: Vec<&str> = groups(stack)
+        .into_iter()
+        .filter(|l| layer::warm_pool(stack, l))
+        .map(|l| l.name.as_str())
+        .collect();
+    shared::lifecycle(t, stack, &names, &warm);
     shared::notifications(t, stack, &names);
     t.output("AlarmTopicArn", "SNS topic of alarms", r#ref("AlarmTopic"));
     t.output(

@@ -45,6 +45,16 @@ pub struct Shared {
     pub load_balancer_depends_on: &'static [&'static str],
 }
 
+/// True when the instances of `host` are stopped and started rather than
+/// terminated and launched: a layer with a time-based schedule, or any
+/// layer of an environment with working hours. As OpsWorks stopped its
+/// time-based instances, their disks (the root volume, `volume` data,
+/// caches, installed packages) outlive the night: the group keeps a warm
+/// pool of stopped instances that scale-in returns instances to.
+pub fn warm_pool(stack: &Stack, host: &Layer) -> bool {
+    stack.working_hours.is_some() || host.scaling.as_ref().is_some_and(|s| s.schedule.is_some())
+}
+
 /// Adds every resource of the instance group of `host`.
 pub fn emit(
     t: &mut Template,
@@ -198,6 +208,34 @@ pub fn emit(
         );
     }
 
+    if warm_pool(stack, host) {
+        // Instances launch into the pool, are set up there (the launch
+        // hook holds them at Warmed:Pending:Wait) and stopped; a scale-out
+        // starts them (set up again at boot, the hook holding them at
+        // Pending:Wait), a scale-in returns them (shutdown runs first; see
+        // the stop rule in `shared::lifecycle`). Group and pool together
+        // hold the most instances the layer ever runs: without that bound
+        // the pool would be the group's maximum less its desired capacity,
+        // nothing once a closing sets the maximum to 0, and the closing's
+        // scale-in would terminate the instances instead.
+        let peak = scaling.map_or(1, |s| {
+            s.schedule
+                .iter()
+                .flat_map(|sc| sc.entries.iter().map(|e| e.max))
+                .fold(s.max, u32::max)
+        });
+        t.resource(
+            &format!("{p}WarmPool"),
+            "AWS::AutoScaling::WarmPool",
+            json!({
+                "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+                "PoolState": "Stopped",
+                "MinSize": 0,
+                "MaxGroupPreparedCapacity": peak,
+                "InstanceReusePolicy": { "ReuseOnScaleIn": true },
+            }),
+        );
+    }
     for layer in &layers {
         if layer.load_balancer.is_some() {
             load_balancer(t, stack, host, layer, shared);

@@ -17,6 +17,8 @@ pub const SHUTDOWN_HOOK: &str = "stackc-shutdown";
 const CONFIGURE_RULE: &str = "configure";
 /// The rule that runs `shutdown` on a terminating instance.
 const SHUTDOWN_RULE: &str = "shutdown";
+/// The rule that runs `shutdown` on an instance going back to a warm pool.
+const STOP_RULE: &str = "stop";
 /// The rule that reports failed or timed-out runs of the run document.
 const FAILED_RUNS_RULE: &str = "failed-runs";
 /// The rule that reports instances Auto Scaling failed to launch or end.
@@ -314,7 +316,7 @@ pub fn instances_security_group(t: &mut Template, stack: &Stack, vpc_id: &Value)
 /// Adds the lifecycle plumbing: the Run Command document that runs an event
 /// on an instance, the shutdown runbook, and the EventBridge rules.
 /// `groups` are the layers with instances of their own.
-pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
+pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]) {
     t.resource(
         "RunDocument",
         "AWS::SSM::Document",
@@ -351,6 +353,12 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                             "set -eu",
                             "event='{{ event }}' app='{{ app }}' recipes='{{ recipes }}'",
                             "custom_json='{{ custom_json }}' migrate='{{ migrate }}'",
+                            // The Run Command's id, OpsWorks' deployment id: the
+                            // SSM agent runs this as
+                            // .../orchestration/<command id>/stackcRun/_script.sh.
+                            "deployment=$(basename \"$(dirname \"$(dirname \"$0\")\")\")",
+                            "case $deployment in *[!0-9a-f-]*) deployment='' ;; esac",
+                            "STACKC_DEPLOYMENT=$deployment; export STACKC_DEPLOYMENT",
                             "set -- \"$event\"",
                             "if [ -n \"$app\" ]; then set -- \"$@\" --app \"$app\"; fi",
                             "if [ -n \"$recipes\" ]; then set -- \"$@\" --recipes \"$recipes\"; fi",
@@ -409,64 +417,35 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
     t.resource(
         "ShutdownRunbook",
         "AWS::SSM::Document",
-        json!({
-            "DocumentType": "Automation",
-            "DocumentFormat": "JSON",
-            "UpdateMethod": "NewVersion",
-            "Content": {
-                "schemaVersion": "0.3",
-                "description": "stackc: run the shutdown event on a terminating instance, then let it go",
-                "assumeRole": get_att("ShutdownRunbookRole", "Arn"),
-                "parameters": {
-                    "InstanceId": { "type": "String" },
-                    "AutoScalingGroupName": { "type": "String" },
-                    "LifecycleHookName": { "type": "String" },
-                    "LifecycleActionToken": { "type": "String" },
-                },
-                "mainSteps": [
-                    {
-                        "name": "runShutdown",
-                        "action": "aws:runCommand",
-                        "timeoutSeconds": 540,
-                        "onFailure": "step:completeLifecycleAction",
-                        "nextStep": "completeLifecycleAction",
-                        "inputs": {
-                            "DocumentName": r#ref("RunDocument"),
-                            "InstanceIds": ["{{ InstanceId }}"],
-                            "Parameters": { "event": ["shutdown"] },
-                        },
-                    },
-                    {
-                        "name": "completeLifecycleAction",
-                        "action": "aws:executeAwsApi",
-                        "isEnd": true,
-                        "inputs": {
-                            "Service": "autoscaling",
-                            "Api": "CompleteLifecycleAction",
-                            "AutoScalingGroupName": "{{ AutoScalingGroupName }}",
-                            "LifecycleHookName": "{{ LifecycleHookName }}",
-                            "LifecycleActionToken": "{{ LifecycleActionToken }}",
-                            "LifecycleActionResult": "CONTINUE",
-                            "InstanceId": "{{ InstanceId }}",
-                        },
-                    },
-                ],
-            },
-            "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
-        }),
+        shutdown_runbook(stack, false),
     );
+    if !warm.is_empty() {
+        t.resource(
+            "StopRunbook",
+            "AWS::SSM::Document",
+            shutdown_runbook(stack, true),
+        );
+    }
 
-    let runbook_arn = sub(
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:$DEFAULT",
-    );
+    let runbook_arn = |runbook: &str| {
+        sub(&format!(
+            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:automation-definition/${{{runbook}}}:$DEFAULT"
+        ))
+    };
+    let mut rules = vec![
+        rule_arn(stack, CONFIGURE_RULE),
+        rule_arn(stack, SHUTDOWN_RULE),
+    ];
+    let mut runbooks = vec![sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:*")];
+    if !warm.is_empty() {
+        rules.push(rule_arn(stack, STOP_RULE));
+        runbooks.push(sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${StopRunbook}:*"));
+    }
     t.resource(
         "LifecycleEventsRole",
         "AWS::IAM::Role",
         json!({
-            "AssumeRolePolicyDocument": service_trust(
-                "events.amazonaws.com",
-                json!([rule_arn(stack, CONFIGURE_RULE), rule_arn(stack, SHUTDOWN_RULE)]),
-            ),
+            "AssumeRolePolicyDocument": service_trust("events.amazonaws.com", json!(rules)),
             "Policies": [{
                 "PolicyName": "stackc-lifecycle-events",
                 "PolicyDocument": policy_document(vec![
@@ -475,7 +454,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     json!({
                         "Effect": "Allow",
                         "Action": "ssm:StartAutomationExecution",
-                        "Resource": sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:*"),
+                        "Resource": runbooks,
                     }),
                     json!({
                         "Effect": "Allow",
@@ -511,6 +490,23 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
             }],
         }),
     );
+    // The runbooks take the held instance and its hook from the event.
+    let hook_target = |id: &str, runbook: &str| {
+        json!([{
+            "Id": id,
+            "Arn": runbook_arn(runbook),
+            "RoleArn": get_att("LifecycleEventsRole", "Arn"),
+            "InputTransformer": {
+                "InputPathsMap": {
+                    "instance": "$.detail.EC2InstanceId",
+                    "group": "$.detail.AutoScalingGroupName",
+                    "hook": "$.detail.LifecycleHookName",
+                    "token": "$.detail.LifecycleActionToken",
+                },
+                "InputTemplate": r#"{"InstanceId":[<instance>],"AutoScalingGroupName":[<group>],"LifecycleHookName":[<hook>],"LifecycleActionToken":[<token>]}"#,
+            },
+        }])
+    };
     t.resource(
         "ShutdownRule",
         "AWS::Events::Rule",
@@ -526,22 +522,113 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str]) {
                     "LifecycleHookName": [SHUTDOWN_HOOK],
                 },
             },
-            "Targets": [{
-                "Id": "shutdown",
-                "Arn": runbook_arn,
-                "RoleArn": get_att("LifecycleEventsRole", "Arn"),
-                "InputTransformer": {
-                    "InputPathsMap": {
-                        "instance": "$.detail.EC2InstanceId",
-                        "group": "$.detail.AutoScalingGroupName",
-                        "hook": "$.detail.LifecycleHookName",
-                        "token": "$.detail.LifecycleActionToken",
-                    },
-                    "InputTemplate": r#"{"InstanceId":[<instance>],"AutoScalingGroupName":[<group>],"LifecycleHookName":[<hook>],"LifecycleActionToken":[<token>]}"#,
-                },
-            }],
+            "Targets": hook_target("shutdown", "ShutdownRunbook"),
         }),
     );
+    if !warm.is_empty() {
+        // Scale-in returns an instance of a warm pool's group to the pool:
+        // the launch hook holds it (Warmed:Pending:Wait) on its way from
+        // the group, and no termination hook runs.
+        let warm_groups: Vec<String> = warm.iter().map(|g| group_name(stack, g)).collect();
+        t.resource(
+            "StopRule",
+            "AWS::Events::Rule",
+            json!({
+                "Name": rule_name(stack, STOP_RULE),
+                "Description": format!("stackc {}: run shutdown on an instance going back to the warm pool, then configure on the others", stack.qualified_name()),
+                "State": "ENABLED",
+                "EventPattern": {
+                    "source": ["aws.autoscaling"],
+                    "detail-type": ["EC2 Instance-launch Lifecycle Action"],
+                    "detail": {
+                        "AutoScalingGroupName": warm_groups,
+                        "LifecycleHookName": [SETUP_HOOK],
+                        "Origin": ["AutoScalingGroup"],
+                        "Destination": ["WarmPool"],
+                    },
+                },
+                "Targets": hook_target("stop", "StopRunbook"),
+            }),
+        );
+    }
+}
+
+/// The Automation runbook that runs shutdown on an instance held by a
+/// lifecycle hook, then completes the hook (whether shutdown succeeded or
+/// not, so that the instance never waits for the hook's timeout). `stop`:
+/// the instance goes back to its group's warm pool (stopped, not
+/// terminated), so no termination tells the others: the runbook then runs
+/// configure on the stack's instances, as OpsWorks did when an instance
+/// stopped.
+fn shutdown_runbook(stack: &Stack, stop: bool) -> Value {
+    let mut steps = vec![
+        json!({
+            "name": "runShutdown",
+            "action": "aws:runCommand",
+            "timeoutSeconds": 540,
+            "onFailure": "step:completeLifecycleAction",
+            "nextStep": "completeLifecycleAction",
+            "inputs": {
+                "DocumentName": r#ref("RunDocument"),
+                "InstanceIds": ["{{ InstanceId }}"],
+                "Parameters": { "event": ["shutdown"] },
+            },
+        }),
+        json!({
+            "name": "completeLifecycleAction",
+            "action": "aws:executeAwsApi",
+            "isEnd": !stop,
+            "inputs": {
+                "Service": "autoscaling",
+                "Api": "CompleteLifecycleAction",
+                "AutoScalingGroupName": "{{ AutoScalingGroupName }}",
+                "LifecycleHookName": "{{ LifecycleHookName }}",
+                "LifecycleActionToken": "{{ LifecycleActionToken }}",
+                "LifecycleActionResult": "CONTINUE",
+                "InstanceId": "{{ InstanceId }}",
+            },
+        }),
+    ];
+    if stop {
+        steps.push(json!({
+            "name": "configureOthers",
+            "action": "aws:runCommand",
+            "timeoutSeconds": 3600,
+            "isCritical": false,
+            "isEnd": true,
+            "inputs": {
+                "DocumentName": r#ref("RunDocument"),
+                "Targets": [
+                    { "Key": "tag:stackc:stack", "Values": [stack.name] },
+                    { "Key": "tag:stackc:env", "Values": [stack.env] },
+                ],
+                "Parameters": { "event": ["configure"] },
+            },
+        }));
+    }
+    let description = if stop {
+        "stackc: run the shutdown event on an instance going back to the warm pool, let it go, then run configure on the others"
+    } else {
+        "stackc: run the shutdown event on a terminating instance, then let it go"
+    };
+    json!({
+        "DocumentType": "Automation",
+        "DocumentFormat": "JSON",
+        "UpdateMethod": "NewVersion",
+        "Content": {
+            "schemaVersion": "0.3",
+            "description": description,
+            "assumeRole": get_att("ShutdownRunbookRole", "Arn"),
+            "parameters": {
+                "InstanceId": { "type": "String" },
+                "AutoScalingGroupName": { "type": "String" },
+                "LifecycleHookName": { "type": "String" },
+                "LifecycleActionToken": { "type": "String" },
+            },
+            "mainSteps": steps,
+        },
+        "Tags": tags(&[("stackc:stack", &stack.name), ("stackc:env", &stack.env)]),
+    })
 }
 
 /// Adds what tells the topic about failed lifecycle runs: EventBridge

@@ -16,6 +16,7 @@ use crate::ir::{Program, Stack};
 
 const GOLDCAR: &str = include_str!("../../../../../examples/goldcar/stack.kdl");
 const SHOP: &str = include_str!("../../../../../examples/shop/stack.kdl");
+const MINIMAL: &str = include_str!("../../../../../examples/minimal/stack.kdl");
 
 fn program(src: &str) -> Program {
     let opts = Options {
@@ -318,4 +319,84 @@ fn the_most_volumes_a_layer_takes_attach_on_distinct_devices_the_bootstrap_mount
     {
         assert!(line.ends_with(&format!("'/srv/v{i}'")), "{line}");
     }
+}
+
+/// Where a schedule or working hours stop instances, the group keeps a warm
+/// pool of stopped instances that scale-in returns them to, big enough for
+/// every instance the layer ever runs (a closing sets the group's maximum
+/// to 0, which would otherwise leave the pool no room); elsewhere none. The
+/// stop rule sends only those groups' returns to the stop runbook.
+#[test]
+fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
+    let p = program(GOLDCAR);
+    for stack in &p.environments {
+        let t = template(stack);
+        let mut warm_groups = Vec::new();
+        for (layer, warm) in [("web", stack.env == "test"), ("reports", true)] {
+            let pool = &t["Resources"][format!("{}WarmPool", pascal(layer))];
+            assert_eq!(!pool.is_null(), warm, "{} {layer}", stack.env);
+            if !warm {
+                continue;
+            }
+            let props = &pool["Properties"];
+            assert_eq!(props["PoolState"], "Stopped");
+            assert_eq!(props["InstanceReusePolicy"]["ReuseOnScaleIn"], true);
+            let capacity = number(&props["MaxGroupPreparedCapacity"]);
+            let group = &t["Resources"][format!("{}AutoScalingGroup", pascal(layer))]["Properties"];
+            let most = actions(&t, layer)
+                .iter()
+                .map(|(_, g)| g.bounds().1)
+                .chain([number(&group["MinSize"])])
+                .max()
+                .unwrap();
+            assert!(
+                capacity >= most,
+                "{} {layer}: {capacity} < {most}",
+                stack.env
+            );
+            assert!(actions(&t, layer)
+                .iter()
+                .any(|(_, g)| g.max == 0 || g.desired == Some(0)));
+            warm_groups.push(group["AutoScalingGroupName"].clone());
+            // The bootstrap installs the unit that sets a started instance up again.
+            let data = serde_json::to_string(
+                &t["Resources"][format!("{}LaunchTemplate", pascal(layer))]["Properties"]
+                    ["LaunchTemplateData"]["UserData"],
+            )
+            .unwrap();
+            assert!(data.contains("stackc-boot.service"), "{layer}");
+            assert!(
+                data.contains("autoscaling/target-lifecycle-state"),
+                "{layer}"
+            );
+        }
+        let rule = &t["Resources"]["StopRule"]["Properties"];
+        assert_eq!(
+            rule["EventPattern"]["detail"]["AutoScalingGroupName"],
+            Value::Array(warm_groups),
+            "{}",
+            stack.env
+        );
+        assert_eq!(rule["EventPattern"]["detail"]["Destination"][0], "WarmPool");
+        let steps = &t["Resources"]["StopRunbook"]["Properties"]["Content"]["mainSteps"];
+        let names: Vec<&str> = steps
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["runShutdown", "completeLifecycleAction", "configureOthers"]
+        );
+    }
+    // A stack with neither keeps no pool, no stop rule and no boot unit.
+    let t = template(&program(MINIMAL).environments[0]);
+    let resources = t["Resources"].as_object().unwrap();
+    assert!(!resources
+        .values()
+        .any(|r| r["Type"] == "AWS::AutoScaling::WarmPool"
+            || r["Type"] == "AWS::AutoScaling::ScheduledAction"));
+    assert!(!resources.contains_key("StopRule") && !resources.contains_key("StopRunbook"));
+    assert!(!serde_json::to_string(&t).unwrap().contains("stackc-boot"));
 }

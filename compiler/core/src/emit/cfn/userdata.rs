@@ -125,6 +125,7 @@ pub fn script(
             cfn_resource => cfn_resource,
             topic => topic,
             volumes => volumes,
+            warm_pool => super::layer::warm_pool(stack, host),
         })
         .expect("the user-data template renders with these values")
 }

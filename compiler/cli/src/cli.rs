@@ -277,6 +277,19 @@ pub enum Command {
         /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.
         code: Option<String>,
     },
+    /// Print a completion script for a shell (`stackc completions bash >
+    /// /etc/bash_completion.d/stackc`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page of stackc, or of one of its commands
+    /// (`stackc man deploy > stackc-deploy.1; man -l stackc-deploy.1`).
+    Man {
+        /// A command, such as `deploy`; omit it for stackc(1).
+        command: Option<String>,
+    },
 }
 
 /// What `stackc import` reads.

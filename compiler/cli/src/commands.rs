@@ -19,6 +19,43 @@ use stackc_core::diag::{Code, Diagnostic, Span};
 use crate::cli::{Cli, Command, ImportSource, MessageFormat};
 use crate::output;
 
+/// Prints the manual page of stackc, or of `command` (stackc-COMMAND(1)),
+/// generated from the command line's definition.
+fn man(command: Option<&str>) -> Status {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let Some(sub) = cli.find_subcommand(name).cloned() else {
+                let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+                eprintln!(
+                    "error: stackc has no command `{name}`; commands: {}",
+                    names.join(", ")
+                );
+                return Status::Usage;
+            };
+            // Titled stackc-COMMAND, its synopsis as it is typed.
+            sub.name(format!("stackc-{name}"))
+                .bin_name(format!("stackc {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(page).render(&mut out) {
+        eprintln!("error: cannot render the manual page: {e}");
+        return Status::UserError;
+    }
+    use std::io::Write as _;
+    match std::io::stdout().write_all(&out) {
+        Ok(()) => Status::Ok,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Status::Ok,
+        Err(e) => {
+            eprintln!("error: cannot write the manual page: {e}");
+            Status::UserError
+        }
+    }
+}
+
 /// Process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -50,6 +87,12 @@ pub fn run(cli: Cli) -> Status {
             fmt::run(format, &file, mode)
         }
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Completions { shell } => {
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cli, "stackc", &mut std::io::stdout());
+            Status::Ok
+        }
+        Command::Man { command } => man(command.as_deref()),
         Command::Import {
             from: ImportSource::Opsworks { dir },
         } => import::opsworks(format, &dir),

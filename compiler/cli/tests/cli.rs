@@ -1077,3 +1077,100 @@ fn lock_pins_each_client_package_and_drops_those_no_environment_installs() {
     );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// `stackc completions bash` is a script bash loads and completes commands
+/// with; zsh and fish get theirs.
+#[test]
+fn completions_complete_commands_in_bash() {
+    let out = stackc(&["completions", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script = temp_file("stackc.bash", &out.stdout);
+    let completed = Command::new("bash")
+        .arg("-c")
+        .arg(
+            r#"source "$1"
+               COMP_WORDS=(stackc de); COMP_CWORD=1; _stackc stackc de stackc; echo "${COMPREPLY[*]}"
+               COMP_WORDS=(stackc deploy --); COMP_CWORD=2; _stackc stackc -- deploy; echo "${COMPREPLY[*]}""#,
+        )
+        .arg("bash")
+        .arg(&script)
+        .output()
+        .expect("bash");
+    let text = String::from_utf8_lossy(&completed.stdout).into_owned();
+    let mut lines = text.lines();
+    let commands: Vec<&str> = lines.next().unwrap_or_default().split(' ').collect();
+    assert_eq!(
+        commands,
+        ["deploy", "destroy"],
+        "{text}{}",
+        stderr(&completed)
+    );
+    let options = lines.next().unwrap_or_default();
+    for option in ["--env", "--yes", "--force-unlock"] {
+        assert!(options.split(' ').any(|o| o == option), "{options}");
+    }
+    for shell in ["zsh", "fish"] {
+        let out = stackc(&["completions", shell]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("deploy") && text.contains("force-unlock"),
+            "{shell}"
+        );
+    }
+    assert_eq!(stackc(&["completions", "csh"]).status.code(), Some(2));
+}
+
+/// `stackc man` and `stackc man COMMAND` are roff pages made from the
+/// command line's definition: every command and every option of it.
+#[test]
+fn man_pages_cover_every_command_and_option() {
+    let out = stackc(&["man"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let main = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        main.starts_with(".ie") || main.contains(".TH stackc 1"),
+        "{main}"
+    );
+    assert!(main.contains(".TH stackc 1"));
+    let help = String::from_utf8(stackc(&["--help"]).stdout).unwrap();
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() > 10, "{help}");
+    for cmd in commands {
+        assert!(
+            main.contains(&format!("stackc\\-{}(1)", cmd.replace('-', "\\-"))),
+            "{cmd}"
+        );
+        let out = stackc(&["man", cmd]);
+        assert!(out.status.success(), "{cmd}: {}", stderr(&out));
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(page.contains(&format!(".TH stackc-{cmd} 1")), "{page}");
+        let help = String::from_utf8(stackc(&[cmd, "--help"]).stdout).unwrap();
+        for option in help.split_whitespace().filter(|w| w.starts_with("--")) {
+            let option = option.trim_end_matches([',', '.', ')']);
+            if option.len() > 2
+                && option
+                    .chars()
+                    .skip(2)
+                    .all(|c| c.is_ascii_lowercase() || c == '-')
+            {
+                // Global options are on stackc(1).
+                let roff = option.replace('-', "\\-");
+                assert!(
+                    page.contains(&roff) || main.contains(&roff),
+                    "{cmd}: {option}"
+                );
+            }
+        }
+    }
+    let out = stackc(&["man", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("commands: check"), "{}", stderr(&out));
+}

@@ -85,6 +85,8 @@ fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
             ["configure", "", ""],
             ["deploy", "rentals", ""],
             ["execute_recipes", "", "goldcar::vhosts,php_app::configure"],
+            // What `stackc run deploy` sends where the health checks fail.
+            ["rollback", "rentals", ""],
         ],
         failing_recipe: None,
         one_kept: false,
@@ -101,7 +103,7 @@ fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
     for (i, (rc, out)) in o.commands.iter().enumerate() {
         assert_eq!(*rc, 0, "command {}: {out}\n{r}", i + 1);
     }
-    assert_eq!(runs.len(), 5, "{r}");
+    assert_eq!(runs.len(), 6, "{r}");
     assert_eq!(runs[2].0["opsworks"]["activity"], "configure");
     assert_eq!(runs[2].1, o.bundle_run_list("web", "configure"));
     assert_eq!(runs[3].0["opsworks"]["activity"], "deploy");
@@ -112,8 +114,23 @@ fn goldcar_web_boots_on_amazon_linux_and_runs_commands_under_bash() {
         runs[4].1,
         "recipe[goldcar::vhosts],recipe[php_app::configure]"
     );
+    // The rollback of the app: its run list, the app in the node JSON.
+    assert_eq!(runs[5].0["opsworks"]["activity"], "rollback");
+    assert_eq!(runs[5].1, o.bundle_run_list("web", "rollback"));
+    assert!(
+        runs[5].1.contains("recipe[stackc_deploy::rollback]"),
+        "{}",
+        runs[5].1
+    );
+    let apps: Vec<&String> = runs[5].0["deploy"].as_object().unwrap().keys().collect();
+    assert_eq!(apps, ["rentals"]);
+    // Each Run Command's id is its deployment id, as OpsWorks' was.
+    for (i, (node, _)) in runs[2..].iter().enumerate() {
+        let id = format!("b0c5e000-0000-4000-8000-{:012}", i + 1);
+        assert_eq!(node["opsworks"]["deployment"], id.as_str());
+    }
     let last = o.state["tags"]["stackc:last-run"].as_str().unwrap();
-    assert!(last.starts_with("execute_recipes succeeded "), "{last}");
+    assert!(last.starts_with("rollback succeeded "), "{last}");
 }
 
 #[test]

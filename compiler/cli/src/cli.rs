@@ -29,6 +29,22 @@ pub enum MessageFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project: a stack.kdl with one layer (and an app) and a
+    /// cookbooks/ directory with a cookbook of your own, which check and build.
+    Init {
+        /// The directory to write into (made if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The layer's type.
+        #[arg(long = "type", value_enum, default_value_t = InitType::PhpApp)]
+        kind: InitType,
+        /// The stack's name (default: the directory's name, made a valid name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The AWS region.
+        #[arg(long, default_value = "eu-west-1")]
+        region: String,
+    },
     /// Type-check a stack file and report every problem in it.
     Check {
         /// The stack file.
@@ -290,6 +306,19 @@ pub enum Command {
         /// A command, such as `deploy`; omit it for stackc(1).
         command: Option<String>,
     },
+}
+
+/// The layer types `stackc init` starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitType {
+    /// A PHP app server (Apache, PHP-FPM) with a PHP app.
+    PhpApp,
+    /// A Node.js app server with a Node.js app.
+    NodejsApp,
+    /// A static web server (nginx) with a static site.
+    StaticWeb,
+    /// A custom layer: stackc's base recipes and yours.
+    Custom,
 }
 
 /// What `stackc import` reads.

@@ -9,6 +9,7 @@ mod explain;
 mod fleet;
 mod fmt;
 mod import;
+mod init;
 mod lock;
 mod node_json;
 
@@ -73,6 +74,12 @@ pub enum Status {
 pub fn run(cli: Cli) -> Status {
     let format = cli.message_format;
     match cli.command {
+        Command::Init {
+            dir,
+            kind,
+            name,
+            region,
+        } => init::run(&dir, kind, name.as_deref(), &region),
         Command::Check { file } => check::run(format, &file),
         Command::Fmt {
             file,

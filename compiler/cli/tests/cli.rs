@@ -1174,3 +1174,78 @@ fn man_pages_cover_every_command_and_option() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("commands: check"), "{}", stderr(&out));
 }
+
+/// `stackc init` starts a project of each layer type that checks without a
+/// warning, formats as written, and builds with its own recipes in the run
+/// lists; its Ruby parses; it never overwrites, and refuses a bad name.
+#[test]
+fn init_writes_a_project_that_checks_and_builds() {
+    common::require(&["ruby"]);
+    for kind in ["php-app", "nodejs-app", "static-web", "custom"] {
+        let dir =
+            std::env::temp_dir().join(format!("stackc-init-{}/Shop {kind}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let d = dir.display().to_string();
+        let out = stackc(&["init", &d, "--type", kind]);
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        let file = dir.join("stack.kdl").display().to_string();
+        let check = stackc(&["check", &file]);
+        assert!(check.status.success(), "{kind}: {}", stderr(&check));
+        assert!(
+            !stderr(&check).contains("warning"),
+            "{kind}: {}",
+            stderr(&check)
+        );
+        let fmt = stackc(&["fmt", "--check", &file]);
+        assert!(fmt.status.success(), "{kind}: {}", stderr(&fmt));
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = format!("shop-{kind}");
+        assert!(text.contains(&format!("stack {name} {{")), "{text}");
+        let cookbook = name.replace('-', "_");
+        for recipe in
+            std::fs::read_dir(dir.join("cookbooks").join(&cookbook).join("recipes")).unwrap()
+        {
+            let recipe = recipe.unwrap().path();
+            let ruby = Command::new("ruby")
+                .arg("-c")
+                .arg(&recipe)
+                .output()
+                .unwrap();
+            assert!(ruby.status.success(), "{}", recipe.display());
+        }
+        let out_dir = dir.join("out").display().to_string();
+        let build = stackc(&["build", &file, "--out", &out_dir]);
+        assert!(build.status.success(), "{kind}: {}", stderr(&build));
+        let layer = if kind == "static-web" {
+            "web"
+        } else if kind == "custom" {
+            "worker"
+        } else {
+            "app"
+        };
+        let setup: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("out/{name}-production/nodes/{layer}/setup.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        let run_list = setup["run_list"].to_string();
+        assert!(
+            run_list.contains(&format!("recipe[{cookbook}::setup]")),
+            "{run_list}"
+        );
+        // Nothing is overwritten, not even a file the user changed.
+        std::fs::write(&file, "stack mine { region eu-west-1 }\n").unwrap();
+        let again = stackc(&["init", &d, "--type", kind]);
+        assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+        assert!(stderr(&again).contains("already exists; nothing was written"));
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "stack mine { region eu-west-1 }\n"
+        );
+        let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    }
+    let bad = stackc(&["init", "/nonexistent-stackc-init", "--name", "Bad_Name"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("(`bad-name`?)"), "{}", stderr(&bad));
+    assert!(!std::path::Path::new("/nonexistent-stackc-init").exists());
+}

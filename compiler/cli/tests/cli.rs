@@ -1172,7 +1172,11 @@ fn man_pages_cover_every_command_and_option() {
     }
     let out = stackc(&["man", "nosuch"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("commands: check"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("commands: init, check"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `stackc init` starts a project of each layer type that checks without a
@@ -1248,4 +1252,32 @@ fn init_writes_a_project_that_checks_and_builds() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("(`bad-name`?)"), "{}", stderr(&bad));
     assert!(!std::path::Path::new("/nonexistent-stackc-init").exists());
+}
+
+/// JSON diagnostics carry a fix an editor can apply: the span (offset,
+/// length, line, column) and the text to put there.
+#[test]
+fn json_diagnostics_carry_machine_applicable_fixes() {
+    let src = "stack s {\n    region eu-west-1\n    layer api type=custom {\n        instance-type t3.micro\n        scaling {\n            instances min=1 max=3\n            load { up cpu-above=70 for=\"5 min\" add=1 }\n        }\n    }\n}\n";
+    let file = temp_file("fix", src.as_bytes());
+    let out = stackc(&["--message-format", "json", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let line = String::from_utf8(out.stdout).unwrap();
+    let d: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(d["code"], "stackc::bad_duration");
+    let fix = &d["fix"];
+    assert_eq!(fix["replacement"], "\"5m\"");
+    let (at, len) = (
+        fix["offset"].as_u64().unwrap() as usize,
+        fix["length"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&src[at..at + len], "\"5 min\"");
+    assert_eq!(
+        (fix["line"].as_u64(), fix["column"].as_u64()),
+        (Some(7), Some(40))
+    );
+    let mut fixed = src.to_string();
+    fixed.replace_range(at..at + len, "\"5m\"");
+    let again = temp_file("fixed", fixed.as_bytes());
+    assert!(stackc(&["check", again.to_str().unwrap()]).status.success());
 }

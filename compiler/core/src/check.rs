@@ -32,6 +32,11 @@ pub trait Files {
     fn is_file(&self, path: &Path) -> bool;
     /// True when `path` is a directory.
     fn is_dir(&self, path: &Path) -> bool;
+    /// The names of the files in the directory `dir` (for "did you mean";
+    /// none by default).
+    fn file_names(&self, _dir: &Path) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The real file system.
@@ -43,6 +48,16 @@ impl Files for RealFiles {
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+    fn file_names(&self, dir: &Path) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect()
     }
 }
 

@@ -74,6 +74,18 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places that explain the problem (the first definition of a duplicate, say).
     pub related: Vec<(Span, String)>,
+    /// A replacement that fixes it, safe for an editor to apply as is
+    /// (rustc's machine-applicable suggestion).
+    pub fix: Option<Fix>,
+}
+
+/// Text to put in place of a span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What is replaced.
+    pub span: Span,
+    /// What goes there.
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -87,6 +99,7 @@ impl Diagnostic {
             label: "here".into(),
             help: None,
             related: Vec::new(),
+            fix: None,
         }
     }
 
@@ -135,6 +148,15 @@ impl Diagnostic {
         }
     }
 
+    /// A replacement of `span` that fixes the problem.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+        });
+        self
+    }
+
     /// The JSON form used by `--message-format json`.
     pub fn to_json(&self, file: &str, source: &str) -> serde_json::Value {
         self.to_json_indexed(file, &SourceIndex::new(source))
@@ -154,6 +176,16 @@ impl Diagnostic {
             "length": self.span.len,
             "label": self.label,
             "help": self.help,
+            "fix": self.fix.as_ref().map(|f| {
+                let (line, column) = index.line_column(f.span.offset);
+                serde_json::json!({
+                    "offset": f.span.offset,
+                    "length": f.span.len,
+                    "line": line,
+                    "column": column,
+                    "replacement": f.replacement,
+                })
+            }),
         })
     }
 }

@@ -80,6 +80,32 @@ pub fn duration_secs(text: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// How a duration written with spaces or unit words (`"5 min"`, `"1 hour
+/// 30 minutes"`) is spelled, when that spelling is a duration.
+pub fn duration_spelling(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::new();
+    for word in lower
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty() && *w != "and")
+    {
+        let split = word
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(word.len());
+        let (digits, unit) = word.split_at(split);
+        out.push_str(digits);
+        out.push_str(match unit {
+            "" => "",
+            "s" | "sec" | "secs" | "second" | "seconds" => "s",
+            "m" | "min" | "mins" | "minute" | "minutes" => "m",
+            "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+            "d" | "day" | "days" => "d",
+            _ => return None,
+        });
+    }
+    (out != text && duration_secs(&out).is_ok()).then_some(out)
+}
+
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -504,5 +530,24 @@ mod tests {
         assert!(email("ops").is_err());
         assert!(timezone("Europe/Madrid").is_ok());
         assert_eq!(suggest_timezone("europe/madrid"), Some("Europe/Madrid"));
+    }
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::duration_spelling;
+
+    #[test]
+    fn durations_in_words_are_spelled_as_stackc_reads_them() {
+        assert_eq!(duration_spelling("5 min").as_deref(), Some("5m"));
+        assert_eq!(
+            duration_spelling("1 hour 30 minutes").as_deref(),
+            Some("1h30m")
+        );
+        assert_eq!(duration_spelling("90 Seconds").as_deref(), Some("90s"));
+        assert_eq!(duration_spelling("2 days, 4 hrs").as_deref(), Some("2d4h"));
+        assert_eq!(duration_spelling("5m"), None);
+        assert_eq!(duration_spelling("5 fortnights"), None);
+        assert_eq!(duration_spelling("soon"), None);
     }
 }

@@ -449,8 +449,24 @@ impl Checker<'_> {
             (None, _) if cookbooks::has_cookbook(cookbook) => format!("the built-in cookbook `{cookbook}` has no recipe `{recipe}`"),
             (None, _) => format!("no cookbook `{cookbook}` for recipe `{text}`"),
         };
+        let mut fix = None;
         let help = match (&user_dir, cookbooks) {
-            (Some(_), _) => format!("add recipes/{recipe}.rb to the cookbook, or fix the name"),
+            (Some(dir), _) => {
+                let names: Vec<String> = self
+                    .opts
+                    .files
+                    .file_names(&dir.join("recipes"))
+                    .into_iter()
+                    .filter_map(|n| n.strip_suffix(".rb").map(str::to_string))
+                    .collect();
+                match suggest(recipe, names.iter().map(String::as_str)) {
+                    Some(near) if near != recipe => {
+                        fix = Some(format!("\"{cookbook}::{near}\""));
+                        format!("did you mean `{cookbook}::{near}`? (or add recipes/{recipe}.rb to the cookbook)")
+                    }
+                    _ => format!("add recipes/{recipe}.rb to the cookbook, or fix the name"),
+                }
+            }
             (None, None) if self.opts.files.is_dir(&self.opts.base_dir.join("cookbooks")) => {
                 "your cookbooks are not used yet: add `cookbooks \"./cookbooks\"` to the stack".into()
             }
@@ -459,11 +475,13 @@ impl Checker<'_> {
                 _ => "user recipes live in <cookbooks>/<cookbook>/recipes/<recipe>.rb; set the directory with `cookbooks \"./cookbooks\"`".into(),
             },
         };
-        self.push(
-            Diagnostic::error(Code::UnknownRecipe, span, message)
-                .label("recipe not found")
-                .help(help),
-        );
+        let mut d = Diagnostic::error(Code::UnknownRecipe, span, message)
+            .label("recipe not found")
+            .help(help);
+        if let Some(fix) = fix {
+            d = d.fix(span, fix);
+        }
+        self.push(d);
         None
     }
 

@@ -8,15 +8,71 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::{Node, Prop, Value, ValueKind};
 use crate::units;
 
+/// A value as KDL writes it.
+fn literal(v: &ValueKind) -> String {
+    match v {
+        ValueKind::String(s) => format!("{:?}", s.as_str()),
+        ValueKind::Integer(i) => i.to_string(),
+        ValueKind::Float(f) => f.to_string(),
+        ValueKind::Bool(b) => format!("#{b}"),
+        ValueKind::Null => "#null".into(),
+    }
+}
+
+/// Blocks and the nodes that go inside them, for telling a node written one
+/// level too high where it belongs.
+const NESTED: &[(&str, &[&str])] = &[
+    ("scaling", &["instances", "load", "schedule"]),
+    ("load", &["up", "down"]),
+    ("schedule", &["at"]),
+    ("load-balancer", &["listener", "health-check"]),
+    ("recipes", &crate::ir::Event::USER),
+];
+
 impl Checker<'_> {
     /// Reports annotations, extra arguments, and unknown or repeated properties.
     pub(super) fn entries(&mut self, node: &Node, max_args: usize, props: &[&str]) {
         if let Some(span) = node.annotation {
             self.type_annotation(span);
         }
+        // `min: 2` (YAML's spelling) reads as the arguments `min:` and `2`.
+        let colon = |i: usize| -> Option<&str> {
+            let ValueKind::String(s) = &node.args.get(i)?.kind else {
+                return None;
+            };
+            let key = s.strip_suffix(':')?;
+            (props.contains(&key) && i + 1 < node.args.len()).then_some(key)
+        };
+        let mut skip = 0;
         for (i, arg) in node.args.iter().enumerate() {
             if arg.annotation {
                 self.type_annotation(arg.span);
+            }
+            if i < skip {
+                continue;
+            }
+            if let Some(key) = colon(i) {
+                let value = &node.args[i + 1];
+                let span = Span::new(
+                    arg.span.offset,
+                    value.span.offset + value.span.len - arg.span.offset,
+                );
+                let written = format!("{key}={}", literal(&value.kind));
+                self.push(
+                    Diagnostic::error(
+                        Code::UnexpectedArgument,
+                        span,
+                        format!(
+                            "`{key}:` is not how KDL writes a property of `{}`",
+                            node.name
+                        ),
+                    )
+                    .label("a property in YAML's spelling")
+                    .help(format!("write `{written}`"))
+                    .fix(span, written),
+                );
+                skip = i + 2;
+                continue;
             }
             if i == max_args {
                 let hint = if props.is_empty() {
@@ -140,8 +196,20 @@ impl Checker<'_> {
         }
     }
 
-    /// Reports a node not accepted here.
+    /// Reports a node not accepted here; one that belongs in a block that
+    /// is accepted here (`instances` directly in a layer) is told where.
     pub(super) fn unknown_node(&mut self, node: &Node, parent: &str, accepted: &[&str]) {
+        let block = NESTED
+            .iter()
+            .find(|(block, kids)| accepted.contains(block) && kids.contains(&&*node.name))
+            .map(|(block, _)| block);
+        let help = match block {
+            Some(block) => format!(
+                "`{}` goes inside `{block} {{ }}`: `{block} {{ {} ... }}`",
+                node.name, node.name
+            ),
+            None => did_you_mean(&node.name, accepted),
+        };
         self.push(
             Diagnostic::error(
                 Code::UnknownNode,
@@ -149,7 +217,7 @@ impl Checker<'_> {
                 format!("unknown node `{}` in {parent}", node.name),
             )
             .label("unknown node")
-            .help(did_you_mean(&node.name, accepted)),
+            .help(help),
         );
     }
 
@@ -189,7 +257,12 @@ impl Checker<'_> {
         required: bool,
     ) -> Option<&'n Value<'s>> {
         let v = node.prop(key);
-        if v.is_none() && required {
+        // `key: value` was reported by `entries`.
+        let colon = node
+            .args
+            .iter()
+            .any(|a| matches!(&a.kind, ValueKind::String(s) if s.strip_suffix(':') == Some(key)));
+        if v.is_none() && required && !colon {
             self.push(
                 Diagnostic::error(
                     Code::MissingProperty,
@@ -351,9 +424,26 @@ impl Checker<'_> {
         }
     }
 
-    /// A duration in seconds.
+    /// A duration in seconds. One written with spaces or unit words
+    /// (`"5 min"`) gets its spelling as help and fix.
     pub(super) fn duration(&mut self, v: &Value, what: &str) -> Option<u64> {
-        self.parsed(v, what, Code::BadDuration, units::duration_secs)
+        let parsed = self.parsed(v, what, Code::BadDuration, units::duration_secs);
+        if parsed.is_none() {
+            let spelling = match &v.kind {
+                ValueKind::String(s) => units::duration_spelling(s),
+                _ => None,
+            };
+            if let (Some(spelling), Some(d)) = (spelling, self.diags.last_mut()) {
+                if d.code == Code::BadDuration && d.span == v.span {
+                    d.help = Some(format!("write `\"{spelling}\"`"));
+                    d.fix = Some(crate::diag::Fix {
+                        span: v.span,
+                        replacement: format!("\"{spelling}\""),
+                    });
+                }
+            }
+        }
+        parsed
     }
 
     /// A size in bytes.

@@ -76,7 +76,7 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     /// A replacement that fixes it, safe for an editor to apply as is
     /// (rustc's machine-applicable suggestion).
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
 }
 
 /// Text to put in place of a span.
@@ -150,10 +150,10 @@ impl Diagnostic {
 
     /// A replacement of `span` that fixes the problem.
     pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             span,
             replacement: replacement.into(),
-        });
+        }));
         self
     }
 

@@ -436,10 +436,10 @@ impl Checker<'_> {
             if let (Some(spelling), Some(d)) = (spelling, self.diags.last_mut()) {
                 if d.code == Code::BadDuration && d.span == v.span {
                     d.help = Some(format!("write `\"{spelling}\"`"));
-                    d.fix = Some(crate::diag::Fix {
+                    d.fix = Some(Box::new(crate::diag::Fix {
                         span: v.span,
                         replacement: format!("\"{spelling}\""),
-                    });
+                    }));
                 }
             }
         }

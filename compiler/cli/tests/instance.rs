@@ -605,14 +605,5 @@ fn a_warm_pool_instance_is_set_up_stopped_and_set_up_again_when_it_starts() {
         o.calls("cloudformation", "SignalResource").is_empty(),
         "{r}"
     );
-    let downloads = o
-        .calls
-        .iter()
-        .filter(|c| {
-            c["service"] == "s3"
-                && c["method"] == "GET"
-                && c["path"].as_str().unwrap().contains(&o.sha256)
-        })
-        .count();
-    assert_eq!(downloads, 2, "{r}");
+    assert_eq!(o.bundle_downloads().len(), 2, "{r}");
 }

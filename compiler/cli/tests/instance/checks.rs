@@ -57,15 +57,7 @@ pub fn assert_boots(o: &Outcome, layer: &str, app: Option<&str>) {
     assert!(pointer
         .iter()
         .all(|c| c["params"]["Name"] == format!("/stackc/{}/bundle", o.stack_name)));
-    let downloads: Vec<&Value> = o
-        .calls
-        .iter()
-        .filter(|c| {
-            c["service"] == "s3"
-                && c["method"] == "GET"
-                && c["path"].as_str().unwrap().contains(&o.sha256)
-        })
-        .collect();
+    let downloads = o.bundle_downloads();
     assert_eq!(downloads.len(), 1, "one download of the bundle\n{r}");
     assert_eq!(downloads[0]["status"], 200);
     assert_eq!(

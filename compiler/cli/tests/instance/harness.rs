@@ -170,6 +170,18 @@ impl Outcome {
             .collect()
     }
 
+    /// The instance's downloads of its bundle from the artifact bucket.
+    pub fn bundle_downloads(&self) -> Vec<&Value> {
+        self.calls
+            .iter()
+            .filter(|c| {
+                c["service"] == "s3"
+                    && c["method"] == "GET"
+                    && c["path"].as_str().unwrap().contains(&self.sha256)
+            })
+            .collect()
+    }
+
     /// The recorder's files of one kind (`argv`, `run_list`, ...), in the
     /// order of the runs: (stem, trimmed contents).
     fn recorded(&self, ext: &str) -> Vec<(String, String)> {

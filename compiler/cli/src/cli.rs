@@ -13,6 +13,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
 
+    /// Print an AWS failure with the SDK's whole error after its sentence.
+    #[arg(long, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

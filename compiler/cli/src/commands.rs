@@ -73,6 +73,7 @@ pub enum Status {
 /// Runs the command.
 pub fn run(cli: Cli) -> Status {
     let format = cli.message_format;
+    stackc_deploy::cloud::set_verbose(cli.verbose);
     match cli.command {
         Command::Init {
             dir,

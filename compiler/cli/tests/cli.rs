@@ -1281,3 +1281,116 @@ fn json_diagnostics_carry_machine_applicable_fixes() {
     let again = temp_file("fixed", fixed.as_bytes());
     assert!(stackc(&["check", again.to_str().unwrap()]).status.success());
 }
+
+/// `stackc status` run as a user without AWS set up would run it: each
+/// failure is one sentence naming the service, the call and the cause, with
+/// a fix, and no SDK dump unless `--verbose` asks for it.
+fn status_with(env: &[(&str, &str)], extra: &[&str]) -> (Option<i32>, String) {
+    let home = std::env::temp_dir().join(format!("stackc-cli-home-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile dev]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackc"));
+    cmd.args(["status", &example("minimal")])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run stackc");
+    (out.status.code(), stderr(&out))
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn aws_failures_are_one_sentence_with_a_fix() {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let creds = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "example"),
+    ];
+    let dumped = |e: &str| e.contains("DispatchFailure(") || e.contains("ConnectorError");
+
+    let (code, err) = status_with(&[("AWS_ENDPOINT_URL", &endpoint)], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error: CloudFormation DescribeStacks: no AWS credentials were found"),
+        "{err}"
+    );
+    assert!(err.contains("help: run `aws configure`"), "{err}");
+    assert!(!dumped(&err), "{err}");
+
+    let (code, err) = status_with(&[("AWS_ENDPOINT_URL", &endpoint)], &["--profile", "nosuch"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(
+            "the AWS profile `nosuch` is defined in neither ~/.aws/config nor ~/.aws/credentials"
+        ),
+        "{err}"
+    );
+
+    let mut env = creds.to_vec();
+    env.push(("AWS_ENDPOINT_URL", &endpoint));
+    let (code, err) = status_with(&env, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!("error: CloudFormation DescribeStacks: cannot reach AWS at {endpoint} (AWS_ENDPOINT_URL): the connection was refused")),
+        "{err}"
+    );
+    assert!(!dumped(&err), "{err}");
+    let (_, verbose) = status_with(&env, &["--verbose"]);
+    assert!(
+        verbose.contains("the SDK said: dispatch failure"),
+        "{verbose}"
+    );
+}
+
+/// A canned CloudFormation answer, as AWS sends it, refusing the call: the
+/// message names the IAM action to allow.
+#[test]
+fn access_denied_names_the_iam_action() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let body = "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudformation:DescribeStacks</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (code, err) = status_with(
+        &[
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "example"),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("access denied: CloudFormation DescribeStacks needs cloudformation:DescribeStacks: User: arn:aws:iam::123456789012:user/ci is not authorized"),
+        "{err}"
+    );
+    assert!(err.contains("help: allow that action"), "{err}");
+}

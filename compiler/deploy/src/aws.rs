@@ -33,63 +33,228 @@ impl Aws {
             loader = loader.profile_name(p);
         }
         let config = loader.load().await;
+        let profile = profile
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        if let Some(p) = profile.filter(|p| !profile_defined(p)) {
+            let _ = MISSING_PROFILE.set(p);
+        }
         let endpoint = std::env::var("AWS_ENDPOINT_URL")
             .ok()
             .filter(|e| !e.is_empty());
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(endpoint.is_some())
+            .retry_classifier(RefusedIsFinal)
             .build();
+        // Each client with the classifier that does not retry a refused
+        // connection.
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config)
+                        .retry_classifier(RefusedIsFinal)
+                        .build(),
+                )
+            };
+        }
         Aws {
-            cfn: aws_sdk_cloudformation::Client::new(&config),
+            cfn: client!(aws_sdk_cloudformation),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            ssm: aws_sdk_ssm::Client::new(&config),
-            asg: aws_sdk_autoscaling::Client::new(&config),
-            ec2: aws_sdk_ec2::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            ssm: client!(aws_sdk_ssm),
+            asg: client!(aws_sdk_autoscaling),
+            ec2: client!(aws_sdk_ec2),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
             region: region.to_string(),
         }
     }
 }
 
-/// Classifies an SDK error by its code and message.
-fn classify<E, R>(err: aws_sdk_cloudformation::error::SdkError<E, R>) -> CloudError
+/// The profile `--profile` or AWS_PROFILE names when neither AWS file
+/// defines it: the credential chain then only says it found nothing.
+static MISSING_PROFILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// True when `~/.aws/config` (`[profile NAME]`, or `[default]`) or
+/// `~/.aws/credentials` (`[NAME]`) defines the profile; the files' places
+/// follow AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
+fn profile_defined(name: &str) -> bool {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("{home}/.aws/{default}"))
+    };
+    let sections = |path: String| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                l.trim()
+                    .strip_prefix('[')?
+                    .strip_suffix(']')
+                    .map(|s| s.trim().to_string())
+            })
+            .collect()
+    };
+    let config = sections(file("AWS_CONFIG_FILE", "config"));
+    let credentials = sections(file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
+    config
+        .iter()
+        .any(|s| s == &format!("profile {name}") || (name == "default" && s == "default"))
+        || credentials.iter().any(|s| s == name)
+}
+
+/// A refused connection is final: nothing listens there, and eight
+/// attempts with backoff took 34 s to say so.
+#[derive(Debug)]
+struct RefusedIsFinal;
+
+impl aws_sdk_cloudformation::config::retry::ClassifyRetry for RefusedIsFinal {
+    fn classify_retry(
+        &self,
+        ctx: &aws_sdk_cloudformation::config::interceptors::InterceptorContext,
+    ) -> aws_sdk_cloudformation::config::retry::RetryAction {
+        use aws_sdk_cloudformation::config::retry::RetryAction;
+        let Some(Err(e)) = ctx.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        match e.as_connector_error() {
+            Some(c)
+                if c.is_io()
+                    && DisplayErrorContext(c)
+                        .to_string()
+                        .to_lowercase()
+                        .contains("connection refused") =>
+            {
+                RetryAction::RetryForbidden
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "a refused connection is final"
+    }
+}
+
+/// The IAM action of a call (`HeadObject` is allowed by `s3:GetObject`).
+fn iam_action(service: &str, call: &str) -> String {
+    let prefix = match service {
+        "CloudWatchLogs" => "logs",
+        "ElasticLoadBalancingV2" => "elasticloadbalancing",
+        other => {
+            return format!(
+                "{}:{}",
+                other.to_lowercase(),
+                if call == "HeadObject" {
+                    "GetObject"
+                } else {
+                    call
+                }
+            )
+        }
+    };
+    format!("{prefix}:{call}")
+}
+
+/// Why a request never got an answer, from the connector's error.
+fn network_cause(detail: &str) -> &'static str {
+    let d = detail.to_lowercase();
+    if d.contains("connection refused") {
+        "the connection was refused"
+    } else if d.contains("dns error")
+        || d.contains("failed to lookup")
+        || d.contains("name or service not known")
+    {
+        "the host name does not resolve"
+    } else if d.contains("timed out") || d.contains("timeout") {
+        "no answer in time"
+    } else if d.contains("certificate") || d.contains("tls") {
+        "the TLS handshake failed"
+    } else {
+        "a network error"
+    }
+}
+
+/// Classifies a failed call of `service`'s `call` for the user: one
+/// sentence naming the call and the cause, and a fix (in [`CloudError`]'s
+/// display); the SDK's whole error is added only with `--verbose`.
+fn failed<E, R>(
+    service: &'static str,
+    call: &'static str,
+) -> impl FnOnce(aws_sdk_cloudformation::error::SdkError<E, R>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let code = err.code().unwrap_or_default().to_string();
-    let message = err
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
-    let text = format!("{code} {message}");
-    if text.contains("CredentialsNotLoaded")
-        || text.contains("no credentials")
-        || text.contains("No credentials")
-        || text.contains("failed to load credentials")
-    {
-        CloudError::NoCredentials(DisplayErrorContext(&err).to_string())
-    } else if code.contains("ExpiredToken") || code == "RequestExpired" {
-        CloudError::ExpiredToken(message)
-    } else if code.contains("AccessDenied")
-        || code == "UnauthorizedOperation"
-        || code == "AuthorizationError"
-    {
-        CloudError::AccessDenied(message)
-    } else if code.contains("Throttl") || message.contains("Rate exceeded") {
-        CloudError::Throttled(message)
-    } else if message.contains("_IN_PROGRESS state")
-        || message.contains("is in ") && message.contains("_IN_PROGRESS")
-    {
-        CloudError::InProgress(message)
-    } else if message.contains("does not exist") || code == "NotFound" || code == "NoSuchKey" {
-        CloudError::NotFound(message)
-    } else if code.is_empty() {
-        CloudError::Other(DisplayErrorContext(&err).to_string())
-    } else {
-        CloudError::Other(format!("{code}: {message}"))
+    move |err| {
+        use aws_sdk_cloudformation::error::SdkError;
+        let detail = DisplayErrorContext(&err).to_string();
+        let verbose = crate::cloud::verbose_detail(&detail);
+        let what = format!("{service} {call}");
+        let credentials = detail.contains("CredentialsNotLoaded")
+            || detail.contains("no credentials")
+            || detail.contains("loading credentials")
+            || detail.contains("failed to load credentials")
+            || detail.contains("was not defined");
+        if credentials {
+            let cause = match MISSING_PROFILE.get() {
+                Some(name) => format!(
+                    "the AWS profile `{name}` is defined in neither ~/.aws/config nor ~/.aws/credentials"
+                ),
+                None => "no AWS credentials were found (environment, profile, SSO, instance role)".into(),
+            };
+            return CloudError::NoCredentials(format!("{what}: {cause}{verbose}"));
+        }
+        if let SdkError::DispatchFailure(d) = &err {
+            if d.is_io() || d.is_timeout() {
+                let endpoint = std::env::var("AWS_ENDPOINT_URL")
+                    .ok()
+                    .filter(|e| !e.is_empty())
+                    .map_or(String::new(), |e| format!(" at {e} (AWS_ENDPOINT_URL)"));
+                return CloudError::Unreachable(format!(
+                    "{what}: cannot reach AWS{endpoint}: {}{verbose}",
+                    network_cause(&detail)
+                ));
+            }
+        }
+        if let SdkError::TimeoutError(_) = &err {
+            return CloudError::Unreachable(format!("{what}: no answer in time{verbose}"));
+        }
+        let code = err.code().unwrap_or_default().to_string();
+        let message = err.message().map(str::to_string).unwrap_or_default();
+        if code.contains("ExpiredToken") || code == "RequestExpired" {
+            CloudError::ExpiredToken(format!("{what}: {message}{verbose}"))
+        } else if code.contains("AccessDenied")
+            || code == "UnauthorizedOperation"
+            || code == "AuthorizationError"
+        {
+            CloudError::AccessDenied(format!(
+                "{what} needs {}: {message}{verbose}",
+                iam_action(service, call)
+            ))
+        } else if code.contains("Throttl") || message.contains("Rate exceeded") {
+            CloudError::Throttled(format!("{what}: {message}{verbose}"))
+        } else if message.contains("_IN_PROGRESS state")
+            || message.contains("is in ") && message.contains("_IN_PROGRESS")
+        {
+            CloudError::InProgress(message)
+        } else if message.contains("does not exist") || code == "NotFound" || code == "NoSuchKey" {
+            CloudError::NotFound(message)
+        } else if code.is_empty() {
+            CloudError::Other(format!("{what} failed: {}{verbose}", first_line(&detail)))
+        } else {
+            CloudError::Other(format!("{what} failed: {code}: {message}{verbose}"))
+        }
     }
+}
+
+/// The first line of an error's text, without the SDK's debug dump that
+/// follows it in parentheses.
+fn first_line(detail: &str) -> &str {
+    let line = detail.lines().next().unwrap_or_default();
+    line.split(" (").next().unwrap_or(line)
 }
 
 /// True for S3's answers to a condition that does not hold: 412
@@ -133,7 +298,7 @@ impl Cloud for Aws {
                     })
                     .collect(),
             })),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("CloudFormation", "DescribeStacks")(e) {
                 CloudError::NotFound(_) => Ok(None),
                 other => Err(other),
             },
@@ -157,7 +322,7 @@ impl Cloud for Aws {
                 .stack_resource_detail()
                 .and_then(|d| d.physical_resource_id())
                 .map(str::to_string)),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("CloudFormation", "DescribeStackResource")(e) {
                 CloudError::NotFound(_) => Ok(None),
                 other => Err(other),
             },
@@ -171,7 +336,7 @@ impl Cloud for Aws {
                 if e.as_service_error().is_some_and(|s| s.is_not_found()) {
                     return Ok(false);
                 }
-                match classify(e) {
+                match failed("S3", "HeadObject")(e) {
                     CloudError::NotFound(_) => Ok(false),
                     other => Err(other),
                 }
@@ -188,7 +353,7 @@ impl Cloud for Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(classify)
+            .map_err(failed("S3", "PutObject"))
     }
 
     async fn put_object_if_absent(
@@ -210,7 +375,7 @@ impl Cloud for Aws {
             Ok(_) => Ok(true),
             // 412: there is one; 409: another write to the key raced this one.
             Err(e) if precondition_failed(e.code()) => Ok(false),
-            Err(e) => Err(classify(e)),
+            Err(e) => Err(failed("S3", "PutObject")(e)),
         }
     }
 
@@ -228,7 +393,7 @@ impl Cloud for Aws {
                 Ok(Some((bytes.into_bytes().to_vec(), etag)))
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("S3", "GetObject")(e) {
                 CloudError::NotFound(_) => Ok(None),
                 other => Err(other),
             },
@@ -252,7 +417,7 @@ impl Cloud for Aws {
         {
             Ok(_) => Ok(()),
             Err(e) if precondition_failed(e.code()) => Ok(()),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("S3", "DeleteObject")(e) {
                 CloudError::NotFound(_) => Ok(()),
                 other => Err(other),
             },
@@ -295,7 +460,10 @@ impl Cloud for Aws {
         for (k, v) in &r.tags {
             req = req.tags(Tag::builder().key(k).value(v).build());
         }
-        let out = req.send().await.map_err(classify)?;
+        let out = req
+            .send()
+            .await
+            .map_err(failed("CloudFormation", "CreateChangeSet"))?;
         Ok(CreatedChangeSet {
             id: out.id().unwrap_or(&r.name).to_string(),
             stack_id: out.stack_id().unwrap_or_default().to_string(),
@@ -315,7 +483,7 @@ impl Cloud for Aws {
                 .await
             {
                 Ok(out) => out,
-                Err(e) => match classify(e) {
+                Err(e) => match failed("CloudFormation", "ListChangeSets")(e) {
                     CloudError::NotFound(_) => return Ok(sets),
                     other => return Err(other),
                 },
@@ -357,7 +525,7 @@ impl Cloud for Aws {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(failed("CloudFormation", "DescribeChangeSet"))?;
             for c in out.changes() {
                 if let Some(rc) = c.resource_change() {
                     changes.push(Change {
@@ -393,7 +561,7 @@ impl Cloud for Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(classify)
+            .map_err(failed("CloudFormation", "DeleteChangeSet"))
     }
 
     async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
@@ -404,7 +572,7 @@ impl Cloud for Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(classify)
+            .map_err(failed("CloudFormation", "ExecuteChangeSet"))
     }
 
     async fn stack_events(&self, stack: &str) -> Result<Vec<StackEvent>, CloudError> {
@@ -414,7 +582,7 @@ impl Cloud for Aws {
             .stack_name(stack)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(failed("CloudFormation", "DescribeStackEvents"))?;
         Ok(out
             .stack_events()
             .iter()
@@ -439,13 +607,13 @@ impl Cloud for Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(classify)
+            .map_err(failed("CloudFormation", "DeleteStack"))
     }
 
     async fn public_parameter(&self, name: &str) -> Result<Option<String>, CloudError> {
         match self.ssm.get_parameter().name(name).send().await {
             Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("SSM", "GetParameter")(e) {
                 CloudError::NotFound(_) => Ok(None),
                 CloudError::Other(m) if m.contains("ParameterNotFound") => Ok(None),
                 other => Err(other),
@@ -460,7 +628,7 @@ impl Cloud for Aws {
             .auto_scaling_group_names(group)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(failed("AutoScaling", "DescribeAutoScalingGroups"))?;
         Ok(out
             .auto_scaling_groups()
             .first()
@@ -476,7 +644,7 @@ impl Cloud for Aws {
                 .scaling_processes("Launch")
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(failed("AutoScaling", "ResumeProcesses"))?;
         }
         Ok(suspended)
     }
@@ -504,7 +672,7 @@ impl Cloud for Aws {
             .comment(format!("stackc {event}"))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(failed("SSM", "SendCommand"))?;
         Ok(out
             .command()
             .and_then(|c| c.command_id())
@@ -530,7 +698,7 @@ impl Aws {
                     .set_next_token(token)
                     .send()
                     .await
-                    .map_err(classify)?;
+                    .map_err(failed("AutoScaling", "DescribeAutoScalingGroups"))?;
                 found.extend(out.auto_scaling_groups().iter().cloned());
                 token = out.next_token().map(str::to_string);
                 if token.is_none() {
@@ -582,7 +750,7 @@ impl Fleet for Aws {
                 .set_instance_ids(Some(ids))
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(failed("EC2", "DescribeInstances"))?;
             for r in out.reservations() {
                 for e in r.instances() {
                     if let Some(i) = instances
@@ -624,7 +792,10 @@ impl Fleet for Aws {
             for id in instances {
                 req = req.targets(TargetDescription::builder().id(id).build());
             }
-            let out = req.send().await.map_err(classify)?;
+            let out = req
+                .send()
+                .await
+                .map_err(failed("ElasticLoadBalancingV2", "DescribeTargetHealth"))?;
             for d in out.target_health_descriptions() {
                 let Some(instance) = d.target().and_then(|t| t.id()) else {
                     continue;
@@ -666,7 +837,7 @@ impl Fleet for Aws {
         for (k, v) in parameters {
             req = req.parameters(k, vec![v.clone()]);
         }
-        let out = req.send().await.map_err(classify)?;
+        let out = req.send().await.map_err(failed("SSM", "SendCommand"))?;
         Ok(out
             .command()
             .and_then(|c| c.command_id())
@@ -696,7 +867,7 @@ impl Fleet for Aws {
                     .collect::<Vec<_>>()
                     .join("\n"),
             }),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("SSM", "GetCommandInvocation")(e) {
                 CloudError::Other(m) if m.contains("InvocationDoesNotExist") => Ok(Invocation {
                     instance: instance.to_string(),
                     status: "Pending".into(),
@@ -710,7 +881,7 @@ impl Fleet for Aws {
     async fn bundle_pointer(&self, parameter: &str) -> Result<Option<String>, CloudError> {
         match self.ssm.get_parameter().name(parameter).send().await {
             Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
-            Err(e) => match classify(e) {
+            Err(e) => match failed("SSM", "GetParameter")(e) {
                 CloudError::NotFound(_) => Ok(None),
                 CloudError::Other(m) if m.contains("ParameterNotFound") => Ok(None),
                 other => Err(other),
@@ -727,7 +898,7 @@ impl Fleet for Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(classify)
+            .map_err(failed("SSM", "PutParameter"))
     }
 
     async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, CloudError> {
@@ -741,7 +912,7 @@ impl Fleet for Aws {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(failed("CloudWatchLogs", "DescribeLogGroups"))?;
             names.extend(
                 out.log_groups()
                     .iter()
@@ -771,7 +942,7 @@ impl Fleet for Aws {
                     .await
                 {
                     Ok(o) => o,
-                    Err(e) => match classify(e) {
+                    Err(e) => match failed("CloudWatchLogs", "FilterLogEvents")(e) {
                         CloudError::NotFound(_) => break,
                         other => return Err(other),
                     },

@@ -148,11 +148,31 @@ pub struct StackEvent {
     pub time: i64,
 }
 
+/// Whether errors carry the SDK's whole text (`stackc --verbose`).
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes errors carry the SDK's whole text.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The SDK's text of an error as a suffix of the message, with `--verbose`;
+/// nothing without it.
+pub(crate) fn verbose_detail(detail: &str) -> String {
+    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+        format!("\n  the SDK said: {detail}")
+    } else {
+        String::new()
+    }
+}
+
 /// An AWS call that failed, classified for the message the user sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloudError {
     /// No credentials found in the standard chain.
     NoCredentials(String),
+    /// The request never got an answer: refused, no such host, timed out.
+    Unreachable(String),
     /// The session token expired.
     ExpiredToken(String),
     /// IAM refused the call.
@@ -172,7 +192,11 @@ impl fmt::Display for CloudError {
         match self {
             CloudError::NoCredentials(m) => write!(
                 f,
-                "no AWS credentials found ({m})\nhelp: set AWS_PROFILE or pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                "{m}\nhelp: run `aws configure` (or `aws sso login`), set AWS_PROFILE or pass --profile with a profile that exists, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            ),
+            CloudError::Unreachable(m) => write!(
+                f,
+                "{m}\nhelp: check the network and proxy, the region (--region or the stack file's), and AWS_ENDPOINT_URL if it is set; rerun with --verbose for the SDK's error"
             ),
             CloudError::ExpiredToken(m) => write!(
                 f,
@@ -180,7 +204,7 @@ impl fmt::Display for CloudError {
             ),
             CloudError::AccessDenied(m) => write!(
                 f,
-                "access denied: {m}\nhelp: the identity running stackc needs CloudFormation, S3 (the artifact bucket), IAM (pass role) and SSM permissions; see README \"Deploying to a real account\""
+                "access denied: {m}\nhelp: allow that action to the identity running stackc (`aws sts get-caller-identity` names it); README \"Deploying to a real account\" lists what stackc needs"
             ),
             CloudError::Throttled(m) => write!(
                 f,

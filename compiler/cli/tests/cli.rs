@@ -1394,3 +1394,53 @@ fn access_denied_names_the_iam_action() {
     );
     assert!(err.contains("help: allow that action"), "{err}");
 }
+
+/// A throttled call is tried again, and the user is told each time.
+#[test]
+fn retries_are_said() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let (code, message) = if n < 2 {
+                ("Throttling", "Rate exceeded")
+            } else {
+                (
+                    "ValidationError",
+                    "Stack with id minimal-production does not exist",
+                )
+            };
+            let body = format!("<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>");
+            let _ = write!(
+                s,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (code, err) = status_with(
+        &[
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "example"),
+        ],
+        &[],
+    );
+    let retries: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("stackc: retrying"))
+        .collect();
+    assert_eq!(
+        retries,
+        [
+            "stackc: retrying CloudFormation DescribeStacks (attempt 2 of 8)",
+            "stackc: retrying CloudFormation DescribeStacks (attempt 3 of 8)"
+        ],
+        "{err}"
+    );
+    assert!(err.contains("not deployed"), "{code:?} {err}");
+}

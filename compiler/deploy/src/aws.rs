@@ -23,12 +23,17 @@ pub struct Aws {
     region: String,
 }
 
+/// Attempts of one call before its error is final (throttling backs off).
+const MAX_ATTEMPTS: u32 = 8;
+
 impl Aws {
     /// Loads configuration from the standard chain.
     pub async fn connect(region: &str, profile: Option<&str>) -> Aws {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()))
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8));
+            .retry_config(
+                aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
+            );
         if let Some(p) = profile {
             loader = loader.profile_name(p);
         }
@@ -45,6 +50,7 @@ impl Aws {
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(endpoint.is_some())
             .retry_classifier(RefusedIsFinal)
+            .interceptor(SayRetries)
             .build();
         // Each client with the classifier that does not retry a refused
         // connection.
@@ -53,6 +59,7 @@ impl Aws {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&config)
                         .retry_classifier(RefusedIsFinal)
+                        .interceptor(SayRetries)
                         .build(),
                 )
             };
@@ -103,6 +110,38 @@ fn profile_defined(name: &str) -> bool {
         .iter()
         .any(|s| s == &format!("profile {name}") || (name == "default" && s == "default"))
         || credentials.iter().any(|s| s == name)
+}
+
+/// Says on stderr when a call is tried again (throttling, a 5xx, a
+/// network error), so a slow command is not a silent one.
+#[derive(Debug)]
+struct SayRetries;
+
+impl aws_sdk_cloudformation::config::Intercept for SayRetries {
+    fn name(&self) -> &'static str {
+        "say retries"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &aws_sdk_cloudformation::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_cloudformation::config::RuntimeComponents,
+        cfg: &mut aws_sdk_cloudformation::config::ConfigBag,
+    ) -> Result<(), aws_sdk_cloudformation::error::BoxError> {
+        use aws_smithy_runtime_api::client::orchestrator::Metadata;
+        use aws_smithy_runtime_api::client::retries::RequestAttempts;
+        let attempt = cfg
+            .load::<RequestAttempts>()
+            .map_or(1, RequestAttempts::attempts);
+        if attempt > 1 {
+            let call = cfg.load::<Metadata>().map_or_else(
+                || "an AWS call".to_string(),
+                |m| format!("{} {}", m.service(), m.name()),
+            );
+            eprintln!("stackc: retrying {call} (attempt {attempt} of {MAX_ATTEMPTS})");
+        }
+        Ok(())
+    }
 }
 
 /// A refused connection is final: nothing listens there, and eight

@@ -17,8 +17,11 @@ pub const SHUTDOWN_HOOK: &str = "stackc-shutdown";
 const CONFIGURE_RULE: &str = "configure";
 /// The rule that runs `shutdown` on a terminating instance.
 const SHUTDOWN_RULE: &str = "shutdown";
-/// The rule that runs `shutdown` on an instance going back to a warm pool.
+/// The rule that runs `shutdown` on an instance of a warm pool's group
+/// held by the termination hook (going back to the pool, or terminating).
 const STOP_RULE: &str = "stop";
+/// The rule for one held by the launch hook on its way back to the pool.
+const RETURN_RULE: &str = "return";
 /// The rule that reports failed or timed-out runs of the run document.
 const FAILED_RUNS_RULE: &str = "failed-runs";
 /// The rule that reports instances Auto Scaling failed to launch or end.
@@ -414,11 +417,21 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
             }],
         }),
     );
-    t.resource(
-        "ShutdownRunbook",
-        "AWS::SSM::Document",
-        shutdown_runbook(stack, false),
-    );
+    // Groups whose instances are terminated, and those of a warm pool,
+    // whose instances are also stopped (see the rules below).
+    let cold: Vec<String> = groups
+        .iter()
+        .filter(|g| !warm.contains(g))
+        .map(|g| group_name(stack, g))
+        .collect();
+    let warm_groups: Vec<String> = warm.iter().map(|g| group_name(stack, g)).collect();
+    if !cold.is_empty() {
+        t.resource(
+            "ShutdownRunbook",
+            "AWS::SSM::Document",
+            shutdown_runbook(stack, false),
+        );
+    }
     if !warm.is_empty() {
         t.resource(
             "StopRunbook",
@@ -432,13 +445,15 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
             "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:automation-definition/${{{runbook}}}:$DEFAULT"
         ))
     };
-    let mut rules = vec![
-        rule_arn(stack, CONFIGURE_RULE),
-        rule_arn(stack, SHUTDOWN_RULE),
-    ];
-    let mut runbooks = vec![sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:*")];
+    let mut rules = vec![rule_arn(stack, CONFIGURE_RULE)];
+    let mut runbooks = Vec::new();
+    if !cold.is_empty() {
+        rules.push(rule_arn(stack, SHUTDOWN_RULE));
+        runbooks.push(sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:*"));
+    }
     if !warm.is_empty() {
         rules.push(rule_arn(stack, STOP_RULE));
+        rules.push(rule_arn(stack, RETURN_RULE));
         runbooks.push(sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${StopRunbook}:*"));
     }
     t.resource(
@@ -507,35 +522,56 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
             },
         }])
     };
-    t.resource(
-        "ShutdownRule",
-        "AWS::Events::Rule",
+    let terminating = |groups: &[String]| {
         json!({
-            "Name": rule_name(stack, SHUTDOWN_RULE),
-            "Description": format!("stackc {}: run shutdown on an instance before it terminates", stack.qualified_name()),
-            "State": "ENABLED",
-            "EventPattern": {
-                "source": ["aws.autoscaling"],
-                "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
-                "detail": {
-                    "AutoScalingGroupName": group_names,
-                    "LifecycleHookName": [SHUTDOWN_HOOK],
-                },
+            "source": ["aws.autoscaling"],
+            "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
+            "detail": {
+                "AutoScalingGroupName": groups,
+                "LifecycleHookName": [SHUTDOWN_HOOK],
             },
-            "Targets": hook_target("shutdown", "ShutdownRunbook"),
-        }),
-    );
+        })
+    };
+    if !cold.is_empty() {
+        t.resource(
+            "ShutdownRule",
+            "AWS::Events::Rule",
+            json!({
+                "Name": rule_name(stack, SHUTDOWN_RULE),
+                "Description": format!("stackc {}: run shutdown on an instance before it terminates", stack.qualified_name()),
+                "State": "ENABLED",
+                "EventPattern": terminating(&cold),
+                "Targets": hook_target("shutdown", "ShutdownRunbook"),
+            }),
+        );
+    }
     if !warm.is_empty() {
-        // Scale-in returns an instance of a warm pool's group to the pool:
-        // the launch hook holds it (Warmed:Pending:Wait) on its way from
-        // the group, and no termination hook runs.
-        let warm_groups: Vec<String> = warm.iter().map(|g| group_name(stack, g)).collect();
+        // An instance of a warm pool's group leaves it for the pool on
+        // scale-in (stopped) or is terminated. AWS holds an instance going
+        // back to the pool with the termination hook (`Destination`
+        // `WarmPool`), and may also hold it with the launch hook at
+        // `Warmed:Pending:Wait` on its way in: each hold runs the stop
+        // runbook (shutdown, the hook completed, configure on the others,
+        // since no termination tells them), so neither waits out its
+        // timeout. Shutdown recipes may then run twice for one stop; they
+        // stop services, which is idempotent.
         t.resource(
             "StopRule",
             "AWS::Events::Rule",
             json!({
                 "Name": rule_name(stack, STOP_RULE),
-                "Description": format!("stackc {}: run shutdown on an instance going back to the warm pool, then configure on the others", stack.qualified_name()),
+                "Description": format!("stackc {}: run shutdown on an instance going back to the warm pool or terminating, then configure on the others", stack.qualified_name()),
+                "State": "ENABLED",
+                "EventPattern": terminating(&warm_groups),
+                "Targets": hook_target("stop", "StopRunbook"),
+            }),
+        );
+        t.resource(
+            "ReturnRule",
+            "AWS::Events::Rule",
+            json!({
+                "Name": rule_name(stack, RETURN_RULE),
+                "Description": format!("stackc {}: let an instance held on its way back to the warm pool go, after shutdown", stack.qualified_name()),
                 "State": "ENABLED",
                 "EventPattern": {
                     "source": ["aws.autoscaling"],
@@ -547,7 +583,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
                         "Destination": ["WarmPool"],
                     },
                 },
-                "Targets": hook_target("stop", "StopRunbook"),
+                "Targets": hook_target("return", "StopRunbook"),
             }),
         );
     }
@@ -556,10 +592,10 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
 /// The Automation runbook that runs shutdown on an instance held by a
 /// lifecycle hook, then completes the hook (whether shutdown succeeded or
 /// not, so that the instance never waits for the hook's timeout). `stop`:
-/// the instance goes back to its group's warm pool (stopped, not
-/// terminated), so no termination tells the others: the runbook then runs
-/// configure on the stack's instances, as OpsWorks did when an instance
-/// stopped.
+/// the instance is of a warm pool's group and may be going back to the pool
+/// (stopped, not terminated), when no termination tells the others: the
+/// runbook then runs configure on the stack's instances, as OpsWorks did
+/// when an instance stopped.
 fn shutdown_runbook(stack: &Stack, stop: bool) -> Value {
     let mut steps = vec![
         json!({
@@ -607,7 +643,7 @@ fn shutdown_runbook(stack: &Stack, stop: bool) -> Value {
         }));
     }
     let description = if stop {
-        "stackc: run the shutdown event on an instance going back to the warm pool, let it go, then run configure on the others"
+        "stackc: run the shutdown event on an instance of a warm pool's group that stops or terminates, let it go, then run configure on the others"
     } else {
         "stackc: run the shutdown event on a terminating instance, then let it go"
     };

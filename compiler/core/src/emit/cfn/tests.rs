@@ -370,14 +370,38 @@ fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
                 "{layer}"
             );
         }
-        let rule = &t["Resources"]["StopRule"]["Properties"];
+        // A warm group's instance held by the termination hook (back to the
+        // pool, or terminating) or by the launch hook on its way back goes to
+        // the stop runbook; the other groups' to the shutdown runbook.
+        let stop = &t["Resources"]["StopRule"]["Properties"];
         assert_eq!(
-            rule["EventPattern"]["detail"]["AutoScalingGroupName"],
-            Value::Array(warm_groups),
-            "{}",
-            stack.env
+            stop["EventPattern"]["detail"]["AutoScalingGroupName"],
+            Value::Array(warm_groups.clone())
         );
-        assert_eq!(rule["EventPattern"]["detail"]["Destination"][0], "WarmPool");
+        assert_eq!(
+            stop["EventPattern"]["detail-type"][0],
+            "EC2 Instance-terminate Lifecycle Action"
+        );
+        let back = &t["Resources"]["ReturnRule"]["Properties"];
+        assert_eq!(
+            back["EventPattern"]["detail"]["AutoScalingGroupName"],
+            Value::Array(warm_groups.clone())
+        );
+        assert_eq!(back["EventPattern"]["detail"]["Destination"][0], "WarmPool");
+        assert_eq!(
+            back["EventPattern"]["detail"]["Origin"][0],
+            "AutoScalingGroup"
+        );
+        for rule in [stop, back] {
+            let target = rule["Targets"][0]["Arn"]["Fn::Sub"].as_str().unwrap();
+            assert!(target.contains("${StopRunbook}"), "{target}");
+        }
+        let shutdown = &t["Resources"]["ShutdownRule"]["Properties"];
+        let cold = &shutdown["EventPattern"]["detail"]["AutoScalingGroupName"];
+        match stack.env.as_str() {
+            "test" => assert!(shutdown.is_null(), "every group of test is warm"),
+            _ => assert_eq!(cold, &serde_json::json!(["goldcar-production-web"])),
+        }
         let steps = &t["Resources"]["StopRunbook"]["Properties"]["Content"]["mainSteps"];
         let names: Vec<&str> = steps
             .as_array()
@@ -398,5 +422,6 @@ fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
         .any(|r| r["Type"] == "AWS::AutoScaling::WarmPool"
             || r["Type"] == "AWS::AutoScaling::ScheduledAction"));
     assert!(!resources.contains_key("StopRule") && !resources.contains_key("StopRunbook"));
+    assert!(!resources.contains_key("ReturnRule") && resources.contains_key("ShutdownRule"));
     assert!(!serde_json::to_string(&t).unwrap().contains("stackc-boot"));
 }

@@ -480,3 +480,34 @@ fn first_hour_slips_get_the_spelling_to_write_and_a_fix() {
     );
     assert_eq!(diags.len(), 6, "{diags:#?}");
 }
+
+/// A name far longer than any stackc knows gets no "did you mean": its
+/// Jaro–Winkler distance to each candidate costs the product of the
+/// lengths (a 65 KB time zone from the fuzzer took 1.4 s against the 600
+/// zones).
+#[test]
+fn an_absurdly_long_name_gets_no_suggestion() {
+    let zone = format!("Europe/Madri{}d", "a=1 ".repeat(20_000));
+    let src = format!(
+        "stack s {{\n    region eu-west-1\n    working-hours \"mon-fri 08:00-20:00\" timezone=\"{zone}\"\n}}\n"
+    );
+    let opts = Options {
+        base_dir: Path::new("/stack"),
+        files: &AllExist,
+    };
+    let diags = check_source(&src, &opts).1;
+    let bad = diags
+        .iter()
+        .find(|d| d.code == Code::BadTimezone)
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    assert!(!bad
+        .help
+        .as_deref()
+        .unwrap_or_default()
+        .contains("did you mean"));
+    assert_eq!(
+        crate::diag::suggest("Europe/Madri", ["Europe/Madrid"]),
+        Some("Europe/Madrid")
+    );
+    assert_eq!(crate::diag::suggest(&zone, ["Europe/Madrid"]), None);
+}

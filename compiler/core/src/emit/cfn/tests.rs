@@ -369,6 +369,19 @@ fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
                 data.contains("autoscaling/target-lifecycle-state"),
                 "{layer}"
             );
+            // systemd lets the unit run as long as the launch hook waits.
+            let minutes: u64 = data
+                .split("TimeoutStartSec=")
+                .nth(1)
+                .and_then(|r| r.split("min").next())
+                .and_then(|m| m.parse().ok())
+                .expect("a TimeoutStartSec in minutes");
+            let hooks = group["LifecycleHookSpecificationList"].as_array().unwrap();
+            let launch = hooks
+                .iter()
+                .find(|h| h["LifecycleTransition"] == "autoscaling:EC2_INSTANCE_LAUNCHING")
+                .unwrap();
+            assert!(minutes * 60 >= launch["HeartbeatTimeout"].as_u64().unwrap());
         }
         // A warm group's instance held by the termination hook (back to the
         // pool, or terminating) or by the launch hook on its way back goes to

@@ -975,9 +975,6 @@ fn lower_value(value: &kdl::KdlValue) -> ValueKind<'static> {
 mod tests {
     use super::*;
 
-    /// kdl-rs reads each unclosed `#"""` to the end of the file (1,000 of
-    /// them took 6 s): many are one error at the first, before kdl-rs; a
-    /// few, closed ones, and ones closed by a longer closer are kdl-rs's.
     /// kdl-rs reads each raw string that does not close on its line to the
     /// end of the line (1,000 of them on a 15 KB line took 4 s): when that
     /// adds up, the first is one error, before kdl-rs; a few are kdl-rs's.
@@ -1047,6 +1044,9 @@ mod tests {
         }
     }
 
+    /// kdl-rs reads each unclosed `#"""` to the end of the file (1,000 of
+    /// them took 6 s): many are one error at the first, before kdl-rs; a
+    /// few, closed ones, and ones closed by a longer closer are kdl-rs's.
     #[test]
     fn many_unclosed_multi_line_raw_strings_are_one_error_at_the_first() {
         let many = format!("stack x {{\n{}", "s #\"\"\"\n".repeat(1_000));

@@ -53,7 +53,7 @@ pub(super) struct LexError {
 }
 
 /// Unicode spaces of KDL v2 (`unicode-space`).
-pub(super) fn is_space(c: char) -> bool {
+pub(crate) fn is_space(c: char) -> bool {
     matches!(
         c,
         '\u{0009}' | '\u{0020}' | '\u{00A0}' | '\u{1680}' | '\u{2000}'
@@ -62,7 +62,7 @@ pub(super) fn is_space(c: char) -> bool {
 }
 
 /// Newline characters of KDL v2 (`\r\n` is handled by the tokenizer).
-pub(super) fn is_newline(c: char) -> bool {
+pub(crate) fn is_newline(c: char) -> bool {
     matches!(
         c,
         '\r' | '\n' | '\u{0085}' | '\u{000B}' | '\u{000C}' | '\u{2028}' | '\u{2029}'
@@ -70,7 +70,7 @@ pub(super) fn is_newline(c: char) -> bool {
 }
 
 /// Code points that may not appear literally anywhere in a KDL v2 document.
-pub(super) fn is_disallowed(c: char) -> bool {
+pub(crate) fn is_disallowed(c: char) -> bool {
     matches!(
         c,
         '\u{0000}'..='\u{0008}'

@@ -14,6 +14,12 @@
 
 use std::ops::Range;
 
+use crate::fmt::lexer::{is_disallowed, is_newline, is_space};
+
+fn whitespace_or_newline(c: char) -> bool {
+    is_space(c) || is_newline(c)
+}
+
 /// What a pass over the text found.
 #[derive(Debug, Default)]
 pub struct Lexed {
@@ -35,23 +41,6 @@ pub enum Unclosed {
     BlockComment,
 }
 
-/// KDL v2's newlines (CRLF is CR then LF).
-fn newline(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r' | '\u{85}' | '\u{0B}' | '\u{0C}' | '\u{2028}' | '\u{2029}'
-    )
-}
-
-fn whitespace_or_newline(c: char) -> bool {
-    newline(c)
-        || matches!(
-            c,
-            '\t' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
-                ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-        )
-}
-
 /// Reads `source` to its end, or to the first string or comment that does
 /// not close.
 pub fn lex(source: &str) -> Lexed {
@@ -64,7 +53,7 @@ pub fn lex(source: &str) -> Lexed {
                 let body = i + 2;
                 let end = source[body..]
                     .char_indices()
-                    .find(|&(_, c)| newline(c))
+                    .find(|&(_, c)| is_newline(c))
                     .map_or(source.len(), |(at, _)| body + at);
                 out.comments.push(body..end);
                 i = end;
@@ -164,7 +153,7 @@ fn string_end(source: &str, body: usize, multi: bool) -> Option<usize> {
             },
             '"' if !multi => return Some(body + at + 1),
             '"' if source[body + at..].starts_with("\"\"\"") => return Some(body + at + 3),
-            c if !multi && newline(c) => return None,
+            c if !multi && is_newline(c) => return None,
             _ => {}
         }
     }
@@ -183,7 +172,7 @@ fn raw_end(source: &str, body: usize, hashes: usize, multi: bool) -> Option<usiz
             .map(|p| body + p + closer.len());
     }
     for (at, c) in source[body..].char_indices() {
-        if newline(c) {
+        if is_newline(c) {
             return None;
         }
         if c == '"' && source[body + at..].starts_with(&closer) {
@@ -235,7 +224,7 @@ fn lines(source: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut start = 0;
     let mut rest = source
         .char_indices()
-        .filter(|&(_, c)| newline(c))
+        .filter(|&(_, c)| is_newline(c))
         .peekable();
     std::iter::from_fn(move || {
         if start > source.len() {
@@ -284,21 +273,6 @@ impl Condensed {
     }
 }
 
-/// A code point KDL v2 refuses anywhere in a document, comments included
-/// (a byte order mark is refused past the start only).
-fn disallowed(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0}'..='\u{8}'
-            | '\u{E}'..='\u{1F}'
-            | '\u{7F}'
-            | '\u{200E}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
-}
-
 /// Leaves out the text of comments longer than `keep` bytes (a comment's
 /// delimiters stay, so the text still has a comment there). A comment that
 /// holds a character KDL refuses is kept whole, so the text stays invalid.
@@ -307,7 +281,8 @@ pub fn condense(source: &str, comments: &[Range<usize>], keep: usize) -> Condens
     let mut cuts = Vec::new();
     let mut removed = 0;
     let mut from = 0;
-    let cut = |c: &&Range<usize>| c.len() > keep && !source[(*c).clone()].chars().any(disallowed);
+    let cut =
+        |c: &&Range<usize>| c.len() > keep && !source[(*c).clone()].chars().any(is_disallowed);
     for c in comments.iter().filter(cut) {
         text.push_str(&source[from..c.start]);
         removed += c.len();

@@ -83,7 +83,7 @@
 pub(crate) mod lexer;
 mod printer;
 mod tree;
-mod values;
+pub(crate) mod values;
 
 pub(crate) use values::spell;
 

@@ -8,10 +8,10 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::{Node, Prop, Value, ValueKind};
 use crate::units;
 
-/// A value as KDL writes it.
+/// A value as KDL writes it (a string as `stackc fmt` spells it).
 fn literal(v: &ValueKind) -> String {
     match v {
-        ValueKind::String(s) => format!("{:?}", s.as_str()),
+        ValueKind::String(s) => crate::fmt::values::spell(s),
         ValueKind::Integer(i) => i.to_string(),
         ValueKind::Float(f) => f.to_string(),
         ValueKind::Bool(b) => format!("#{b}"),
@@ -407,18 +407,36 @@ impl Checker<'_> {
         code: Code,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
+        self.parsed_respelled(v, what, code, parse, |_| None)
+    }
+
+    /// [`Checker::parsed`], where `respell` may know how a value that does
+    /// not parse is written (`"5 min"`: `5m`): that spelling is the help and
+    /// the fix.
+    pub(super) fn parsed_respelled<T>(
+        &mut self,
+        v: &Value,
+        what: &str,
+        code: Code,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+        respell: impl FnOnce(&str) -> Option<String>,
+    ) -> Option<T> {
         let text = self.string(v, what)?;
         match parse(text) {
             Ok(t) => Some(t),
             Err(message) => {
-                self.push(
-                    Diagnostic::error(code, v.span, message)
-                        .label(format!("invalid {what}"))
-                        .help(format!(
-                            "`stackc explain {}` shows the accepted forms",
-                            code.slug()
-                        )),
-                );
+                let d = Diagnostic::error(code, v.span, message).label(format!("invalid {what}"));
+                let d = match respell(text) {
+                    Some(spelling) => {
+                        let quoted = format!("\"{spelling}\"");
+                        d.help(format!("write `{quoted}`")).fix(v.span, quoted)
+                    }
+                    None => d.help(format!(
+                        "`stackc explain {}` shows the accepted forms",
+                        code.slug()
+                    )),
+                };
+                self.push(d);
                 None
             }
         }
@@ -427,23 +445,13 @@ impl Checker<'_> {
     /// A duration in seconds. One written with spaces or unit words
     /// (`"5 min"`) gets its spelling as help and fix.
     pub(super) fn duration(&mut self, v: &Value, what: &str) -> Option<u64> {
-        let parsed = self.parsed(v, what, Code::BadDuration, units::duration_secs);
-        if parsed.is_none() {
-            let spelling = match &v.kind {
-                ValueKind::String(s) => units::duration_spelling(s),
-                _ => None,
-            };
-            if let (Some(spelling), Some(d)) = (spelling, self.diags.last_mut()) {
-                if d.code == Code::BadDuration && d.span == v.span {
-                    d.help = Some(format!("write `\"{spelling}\"`"));
-                    d.fix = Some(Box::new(crate::diag::Fix {
-                        span: v.span,
-                        replacement: format!("\"{spelling}\""),
-                    }));
-                }
-            }
-        }
-        parsed
+        self.parsed_respelled(
+            v,
+            what,
+            Code::BadDuration,
+            units::duration_secs,
+            units::duration_spelling,
+        )
     }
 
     /// A size in bytes.

@@ -440,21 +440,22 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
         );
     }
 
-    let runbook_arn = |runbook: &str| {
+    // A runbook's ARN at a version: `$DEFAULT` (what a rule starts), `*`.
+    let runbook_arn = |runbook: &str, version: &str| {
         sub(&format!(
-            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:automation-definition/${{{runbook}}}:$DEFAULT"
+            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:automation-definition/${{{runbook}}}:{version}"
         ))
     };
     let mut rules = vec![rule_arn(stack, CONFIGURE_RULE)];
     let mut runbooks = Vec::new();
     if !cold.is_empty() {
         rules.push(rule_arn(stack, SHUTDOWN_RULE));
-        runbooks.push(sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${ShutdownRunbook}:*"));
+        runbooks.push(runbook_arn("ShutdownRunbook", "*"));
     }
     if !warm.is_empty() {
         rules.push(rule_arn(stack, STOP_RULE));
         rules.push(rule_arn(stack, RETURN_RULE));
-        runbooks.push(sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${StopRunbook}:*"));
+        runbooks.push(runbook_arn("StopRunbook", "*"));
     }
     t.resource(
         "LifecycleEventsRole",
@@ -509,7 +510,7 @@ pub fn lifecycle(t: &mut Template, stack: &Stack, groups: &[&str], warm: &[&str]
     let hook_target = |id: &str, runbook: &str| {
         json!([{
             "Id": id,
-            "Arn": runbook_arn(runbook),
+            "Arn": runbook_arn(runbook, "$DEFAULT"),
             "RoleArn": get_att("LifecycleEventsRole", "Arn"),
             "InputTransformer": {
                 "InputPathsMap": {

@@ -44,29 +44,22 @@ impl Aws {
         if let Some(p) = profile.filter(|p| !profile_defined(p)) {
             let _ = MISSING_PROFILE.set(p);
         }
-        let endpoint = std::env::var("AWS_ENDPOINT_URL")
-            .ok()
-            .filter(|e| !e.is_empty());
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(endpoint.is_some())
-            .retry_classifier(RefusedIsFinal)
-            .interceptor(SayRetries)
-            .build();
-        // Each client with the classifier that does not retry a refused
-        // connection.
+        // Each client does not retry a refused connection and says when it
+        // retries; S3 is addressed by path where a local double stands in.
         macro_rules! client {
-            ($sdk:ident) => {
+            ($sdk:ident $(.$setting:ident($value:expr))*) => {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&config)
                         .retry_classifier(RefusedIsFinal)
                         .interceptor(SayRetries)
+                        $(.$setting($value))*
                         .build(),
                 )
             };
         }
         Aws {
             cfn: client!(aws_sdk_cloudformation),
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            s3: client!(aws_sdk_s3.force_path_style(endpoint_url().is_some())),
             ssm: client!(aws_sdk_ssm),
             asg: client!(aws_sdk_autoscaling),
             ec2: client!(aws_sdk_ec2),
@@ -75,6 +68,13 @@ impl Aws {
             region: region.to_string(),
         }
     }
+}
+
+/// AWS_ENDPOINT_URL, when it is set (a local double, a proxy).
+fn endpoint_url() -> Option<String> {
+    std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|e| !e.is_empty())
 }
 
 /// The profile `--profile` or AWS_PROFILE names when neither AWS file
@@ -180,21 +180,16 @@ impl aws_sdk_cloudformation::config::retry::ClassifyRetry for RefusedIsFinal {
 /// The IAM action of a call (`HeadObject` is allowed by `s3:GetObject`).
 fn iam_action(service: &str, call: &str) -> String {
     let prefix = match service {
-        "CloudWatchLogs" => "logs",
-        "ElasticLoadBalancingV2" => "elasticloadbalancing",
-        other => {
-            return format!(
-                "{}:{}",
-                other.to_lowercase(),
-                if call == "HeadObject" {
-                    "GetObject"
-                } else {
-                    call
-                }
-            )
-        }
+        "CloudWatchLogs" => "logs".to_string(),
+        "ElasticLoadBalancingV2" => "elasticloadbalancing".to_string(),
+        other => other.to_lowercase(),
     };
-    format!("{prefix}:{call}")
+    let action = if call == "HeadObject" {
+        "GetObject"
+    } else {
+        call
+    };
+    format!("{prefix}:{action}")
 }
 
 /// Why a request never got an answer, from the connector's error.
@@ -248,10 +243,8 @@ where
         }
         if let SdkError::DispatchFailure(d) = &err {
             if d.is_io() || d.is_timeout() {
-                let endpoint = std::env::var("AWS_ENDPOINT_URL")
-                    .ok()
-                    .filter(|e| !e.is_empty())
-                    .map_or(String::new(), |e| format!(" at {e} (AWS_ENDPOINT_URL)"));
+                let endpoint =
+                    endpoint_url().map_or(String::new(), |e| format!(" at {e} (AWS_ENDPOINT_URL)"));
                 return CloudError::Unreachable(format!(
                     "{what}: cannot reach AWS{endpoint}: {}{verbose}",
                     network_cause(&detail)

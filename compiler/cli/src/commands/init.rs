@@ -29,10 +29,6 @@ fn name_from(raw: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
-fn valid(name: &str) -> bool {
-    name_from(name).as_deref() == Some(name)
-}
-
 /// The stack file.
 fn stack_file(name: &str, cookbook: &str, kind: InitType, region: &str) -> String {
     let (layer, layer_type, app_type) = match kind {
@@ -139,14 +135,14 @@ end
 
 pub fn run(dir: &Path, kind: InitType, name: Option<&str>, region: &str) -> Status {
     let name = match name {
-        Some(n) if valid(n) => n.to_string(),
-        Some(n) => {
-            let hint = name_from(n).map_or(String::new(), |s| format!(" (`{s}`?)"));
-            eprintln!(
-                "error: `{n}` is not a stackc name: lowercase letters, digits and dashes, starting with a letter, at most {MAX_NAME}{hint}"
-            );
-            return Status::Usage;
-        }
+        Some(n) => match stackc_core::units::name(n) {
+            Ok(()) => n.to_string(),
+            Err(message) => {
+                let hint = name_from(n).map_or(String::new(), |s| format!(" (`{s}`?)"));
+                eprintln!("error: {message}{hint}");
+                return Status::Usage;
+            }
+        },
         None => {
             let base = std::fs::canonicalize(dir)
                 .unwrap_or_else(|_| dir.to_path_buf())
@@ -228,6 +224,10 @@ mod tests {
         );
         assert_eq!(name_from("___").as_deref(), None);
         assert_eq!(name_from(&"a".repeat(40)).map(|s| s.len()), Some(MAX_NAME));
-        assert!(valid("shop-front") && !valid("Shop") && !valid("-a") && !valid("a-"));
+        // What it makes is what the checker takes.
+        for raw in ["My App", "2024_shop--Front_", &"a".repeat(40), "x-1-"] {
+            let name = name_from(raw).unwrap();
+            assert_eq!(stackc_core::units::name(&name), Ok(()), "{raw}");
+        }
     }
 }

@@ -228,23 +228,28 @@ fn readme_lists_every_diagnostic_code_and_command() {
         first_block.trim(),
         "sh\ncargo run --release -p stackc -- build examples/goldcar/stack.kdl\n./scripts/test"
     );
-    let help = String::from_utf8(stackc(&["--help"]).stdout).unwrap();
-    for line in help
-        .lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-    {
-        let Some(cmd) = line.split_whitespace().next() else {
-            break;
-        };
-        if cmd == "help" {
-            continue;
-        }
+    for cmd in commands() {
         assert!(
             readme.contains(&format!("`stackc {cmd}")),
             "README lacks the command {cmd}"
         );
     }
+}
+
+/// The commands `stackc --help` lists, but `help`.
+fn commands() -> Vec<String> {
+    let help = String::from_utf8(stackc(&["--help"]).stdout).unwrap();
+    let commands: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(commands.len() > 10, "{help}");
+    commands
 }
 
 #[test]
@@ -1133,17 +1138,8 @@ fn man_pages_cover_every_command_and_option() {
         "{main}"
     );
     assert!(main.contains(".TH stackc 1"));
-    let help = String::from_utf8(stackc(&["--help"]).stdout).unwrap();
-    let commands: Vec<&str> = help
-        .lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| !l.trim().is_empty())
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|c| *c != "help")
-        .collect();
-    assert!(commands.len() > 10, "{help}");
-    for cmd in commands {
+    for cmd in commands() {
+        let cmd = cmd.as_str();
         assert!(
             main.contains(&format!("stackc\\-{}(1)", cmd.replace('-', "\\-"))),
             "{cmd}"

@@ -1355,34 +1355,56 @@ fn aws_failures_are_one_sentence_with_a_fix() {
     );
 }
 
-/// A canned CloudFormation answer, as AWS sends it, refusing the call: the
-/// message names the IAM action to allow.
-#[test]
-fn access_denied_names_the_iam_action() {
+/// An endpoint on 127.0.0.1 that answers its `n`th request with the
+/// CloudFormation error `answer(n)` gives (HTTP status, code, message), as
+/// AWS writes errors of its query protocol.
+fn canned_cloudformation(
+    answer: impl Fn(usize) -> (&'static str, &'static str, &'static str) + Send + 'static,
+) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         use std::io::{Read, Write};
-        for stream in listener.incoming() {
+        for (n, stream) in listener.incoming().enumerate() {
             let Ok(mut s) = stream else { continue };
             let mut buf = [0u8; 65536];
             let _ = s.read(&mut buf);
-            let body = "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudformation:DescribeStacks</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+            let (status, code, message) = answer(n);
+            let body = format!("<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>");
             let _ = write!(
                 s,
-                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
     });
-    let (code, err) = status_with(
+    endpoint
+}
+
+/// `stackc status` with credentials against `endpoint`.
+fn status_against(endpoint: &str) -> (Option<i32>, String) {
+    status_with(
         &[
-            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ENDPOINT_URL", endpoint),
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
             ("AWS_SECRET_ACCESS_KEY", "example"),
         ],
         &[],
-    );
+    )
+}
+
+/// A canned CloudFormation answer, as AWS sends it, refusing the call: the
+/// message names the IAM action to allow.
+#[test]
+fn access_denied_names_the_iam_action() {
+    let endpoint = canned_cloudformation(|_| {
+        (
+            "403 Forbidden",
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudformation:DescribeStacks",
+        )
+    });
+    let (code, err) = status_against(&endpoint);
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("access denied: CloudFormation DescribeStacks needs cloudformation:DescribeStacks: User: arn:aws:iam::123456789012:user/ci is not authorized"),
@@ -1394,38 +1416,18 @@ fn access_denied_names_the_iam_action() {
 /// A throttled call is tried again, and the user is told each time.
 #[test]
 fn retries_are_said() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = [0u8; 65536];
-            let _ = s.read(&mut buf);
-            let (code, message) = if n < 2 {
-                ("Throttling", "Rate exceeded")
-            } else {
-                (
-                    "ValidationError",
-                    "Stack with id minimal-production does not exist",
-                )
-            };
-            let body = format!("<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>");
-            let _ = write!(
-                s,
-                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+    let endpoint = canned_cloudformation(|n| {
+        if n < 2 {
+            ("400 Bad Request", "Throttling", "Rate exceeded")
+        } else {
+            (
+                "400 Bad Request",
+                "ValidationError",
+                "Stack with id minimal-production does not exist",
+            )
         }
     });
-    let (code, err) = status_with(
-        &[
-            ("AWS_ENDPOINT_URL", &endpoint),
-            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
-            ("AWS_SECRET_ACCESS_KEY", "example"),
-        ],
-        &[],
-    );
+    let (code, err) = status_against(&endpoint);
     let retries: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("stackc: retrying"))

@@ -29,8 +29,12 @@ ip addr add 169.254.169.254/32 dev lo
 mount -t overlay overlay \
   -o "lowerdir=/,upperdir=$case_dir/upper,workdir=$case_dir/work" "$root"
 mount --bind /proc "$root/proc"
-mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+# /tmp and /run are empty at every boot.
+fresh_tmp_and_run() {
+  mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+  mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+}
+fresh_tmp_and_run
 # The host's downloaded packages are not the instance's.
 mount -t tmpfs tmpfs "$root/var/cache/apt/archives"
 mkdir -p "$root/var/cache/apt/archives/partial"
@@ -78,11 +82,13 @@ for dev in $(conf '.volumes[]'); do
   loop=$(losetup -f --show "$state/$dev.img")
   loops+=("$loop")
   numbers=$(stat -c '%t %T' "$loop")
+  major=$((0x${numbers% *}))
+  minor=$((0x${numbers#* }))
   # The device under the name the launch template gives it, and under its
   # loop name so that `mount UUID=...` finds it by scanning.
-  mknod "$root/dev/$dev" b $((0x${numbers% *})) $((0x${numbers#* }))
-  mknod "$root$loop" b $((0x${numbers% *})) $((0x${numbers#* }))
-  majmins+=("$((0x${numbers% *})):$((0x${numbers#* }))")
+  mknod "$root/dev/$dev" b "$major" "$minor"
+  mknod "$root$loop" b "$major" "$minor"
+  majmins+=("$major:$minor")
 done
 
 if [ "$(conf .mirror_unreachable)" = true ]; then
@@ -174,8 +180,7 @@ if [ "$(conf '.restart // false')" = true ]; then
     fi
   done
   umount "$root/tmp" "$root/run"
-  mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-  mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+  fresh_tmp_and_run
   wc -l < "$state/aws-calls.jsonl" > "$state/restart-at-call"
   jq '.target_lifecycle_state = "InService"' "$state/imds.json" > "$state/imds.json.new"
   mv "$state/imds.json.new" "$state/imds.json"

@@ -9,9 +9,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "stackc", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// How diagnostics are printed.
+    /// How diagnostics and results are printed.
     #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+
+    /// When to colour what stackc prints: `auto` colours on a terminal
+    /// unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 
     /// Print an AWS failure with the SDK's whole error after its sentence.
     #[arg(long, global = true)]
@@ -21,13 +26,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Diagnostic output format.
+/// How diagnostics and every command's results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
-    /// Rendered for a terminal, with source snippets.
+    /// Rendered for people, with source snippets.
     Human,
-    /// One JSON object per diagnostic and line, on stdout.
+    /// JSON on stdout: one object per diagnostic and line, and each
+    /// command's result (status, diff, logs, run) as JSON.
     Json,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless the NO_COLOR environment variable is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The commands.
@@ -147,14 +164,14 @@ pub enum Command {
         aws: Aws,
     },
     /// Create (or update) the artifact bucket stackc deploys from, once per
-    /// account and region.
+    /// account and region: the stack file's region, or --region.
     Bootstrap {
-        /// AWS region (default: AWS_REGION).
-        #[arg(long)]
-        region: Option<String>,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
+        /// The stack file whose region to bootstrap (when it exists; else
+        /// --region, AWS_REGION or AWS_DEFAULT_REGION).
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        #[command(flatten)]
+        aws: Aws,
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
@@ -192,8 +209,9 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
-        /// Compare the environment with this one instead of with AWS.
-        #[arg(long, value_name = "OTHER")]
+        /// Compare the environment with this one instead of with AWS
+        /// (offline: takes none of the AWS options).
+        #[arg(long, value_name = "OTHER", conflicts_with_all = ["out", "region", "profile", "force_unlock"])]
         against: Option<String>,
         /// Output directory of the build.
         #[arg(long, default_value = "out")]
@@ -234,37 +252,13 @@ pub enum Command {
         env: Option<String>,
         #[command(flatten)]
         aws: Aws,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
     },
-    /// Run a lifecycle event on the running instances: setup, configure,
-    /// deploy, undeploy, rollback; `run recipes R[,R] --layer L`; `run update-cookbooks`.
+    /// Run a lifecycle event, recipes or an update of the cookbooks on the
+    /// running instances of an environment.
     Run {
-        /// setup, configure, deploy, undeploy, rollback, recipes or update-cookbooks.
-        event: String,
-        /// The recipes (for `recipes`), else the stack file.
-        first: Option<String>,
-        /// The stack file (after the recipes).
-        second: Option<String>,
-        /// The environment (default: production).
-        #[arg(long)]
-        env: Option<String>,
-        /// Only the instances of this layer.
-        #[arg(long)]
-        layer: Option<String>,
-        /// Only this app (deploy, undeploy, rollback).
-        #[arg(long)]
-        app: Option<String>,
-        /// A JSON object merged over the node JSON last, for this run only
-        /// (OpsWorks' deployment custom JSON).
-        #[arg(long, value_name = "FILE")]
-        custom_json: Option<PathBuf>,
-        /// Set `migrate` on the deployed apps (deploy only).
-        #[arg(long)]
-        migrate: bool,
-        #[command(flatten)]
-        aws: Aws,
+        /// What to run.
+        #[command(subcommand)]
+        what: RunCommand,
     },
     /// Lifecycle and layer logs from CloudWatch Logs.
     Logs {
@@ -310,6 +304,103 @@ pub enum Command {
         /// A command, such as `deploy`; omit it for stackc(1).
         command: Option<String>,
     },
+}
+
+/// What `stackc run` runs. Each takes the options that mean something for it.
+#[derive(Debug, Subcommand)]
+pub enum RunCommand {
+    /// Run the setup recipes on the online instances.
+    Setup {
+        #[command(flatten)]
+        on: RunOn,
+        #[command(flatten)]
+        deployment: CustomJson,
+    },
+    /// Run the configure recipes on the online instances.
+    Configure {
+        #[command(flatten)]
+        on: RunOn,
+        #[command(flatten)]
+        deployment: CustomJson,
+    },
+    /// Deploy the apps (or one): the app's layer deploys it, every other
+    /// online instance sees it in its node JSON, as in OpsWorks. Then waits
+    /// for the load balancers' health checks and rolls back when they fail.
+    Deploy {
+        #[command(flatten)]
+        on: RunOn,
+        /// Only this app.
+        #[arg(long)]
+        app: Option<String>,
+        #[command(flatten)]
+        deployment: CustomJson,
+        /// Set `migrate` on the deployed apps.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Undeploy the apps (or one).
+    Undeploy {
+        #[command(flatten)]
+        on: RunOn,
+        /// Only this app.
+        #[arg(long)]
+        app: Option<String>,
+        #[command(flatten)]
+        deployment: CustomJson,
+    },
+    /// Roll the apps (or one, on its layer) back to their previous release.
+    Rollback {
+        #[command(flatten)]
+        on: RunOn,
+        /// Only this app (on its layer's instances).
+        #[arg(long)]
+        app: Option<String>,
+        #[command(flatten)]
+        deployment: CustomJson,
+    },
+    /// Run recipes as they are in the cookbooks directory: builds, publishes
+    /// the bundle when it changed, runs them (`stackc run recipes
+    /// myapp::worker,myapp::cron --layer api`).
+    Recipes {
+        /// The recipes, `cookbook::recipe` separated by commas.
+        #[arg(value_name = "RECIPES")]
+        recipes: String,
+        #[command(flatten)]
+        on: RunOn,
+        #[command(flatten)]
+        deployment: CustomJson,
+    },
+    /// Publish the cookbooks as they are in the cookbooks directory and
+    /// have the instances fetch them (OpsWorks' Update Custom Cookbooks).
+    UpdateCookbooks {
+        #[command(flatten)]
+        on: RunOn,
+    },
+}
+
+/// Where a `stackc run` goes.
+#[derive(Debug, Args)]
+pub struct RunOn {
+    /// The stack file.
+    #[arg(default_value = "stack.kdl")]
+    pub file: PathBuf,
+    /// The environment (default: production).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only the instances of this layer.
+    #[arg(long)]
+    pub layer: Option<String>,
+    #[command(flatten)]
+    pub aws: Aws,
+}
+
+/// OpsWorks' per-deployment custom JSON.
+#[derive(Debug, Args)]
+pub struct CustomJson {
+    /// A JSON object merged over the node JSON last, for this run only
+    /// (OpsWorks' deployment custom JSON).
+    #[arg(long, value_name = "FILE")]
+    pub custom_json: Option<PathBuf>,
 }
 
 /// The layer types `stackc init` starts from.

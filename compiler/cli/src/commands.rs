@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use stackc_core::diag::{Code, Diagnostic, Span};
 
-use crate::cli::{Cli, Command, ImportSource, MessageFormat};
+use crate::cli::{Cli, Command, CustomJson, ImportSource, MessageFormat, RunCommand};
 use crate::output;
 
 /// Prints the manual page of stackc, or of `command` (stackc-COMMAND(1)),
@@ -73,6 +73,7 @@ pub enum Status {
 /// Runs the command.
 pub fn run(cli: Cli) -> Status {
     let format = cli.message_format;
+    output::set_color(cli.color);
     stackc_deploy::cloud::set_verbose(cli.verbose);
     match cli.command {
         Command::Init {
@@ -128,17 +129,9 @@ pub fn run(cli: Cli) -> Status {
             update,
             aws,
         } => lock::run(format, &file, env.as_deref(), update, &aws.target()),
-        Command::Bootstrap {
-            region,
-            profile,
-            yes,
-        } => cloud::bootstrap(
-            &cloud::Target {
-                region: region.as_deref(),
-                profile: profile.as_deref(),
-            },
-            yes,
-        ),
+        Command::Bootstrap { file, aws, yes } => {
+            cloud::bootstrap(format, &file, &aws.target(), yes)
+        }
         Command::Deploy {
             file,
             env,
@@ -193,36 +186,10 @@ pub fn run(cli: Cli) -> Status {
             cloud::Action::Destroy,
             cloud::flags(yes, false, force_unlock),
         ),
-        Command::Status {
-            file,
-            env,
-            aws,
-            json,
-        } => fleet::status(format, &file, env.as_deref(), &aws.target(), json),
-        Command::Run {
-            event,
-            first,
-            second,
-            env,
-            layer,
-            app,
-            custom_json,
-            migrate,
-            aws,
-        } => fleet::run(
-            format,
-            &event,
-            first.as_deref(),
-            second.as_deref(),
-            env.as_deref(),
-            layer.as_deref(),
-            app.as_deref(),
-            &fleet::Deployment {
-                custom_json: custom_json.as_deref(),
-                migrate,
-            },
-            &aws.target(),
-        ),
+        Command::Status { file, env, aws } => {
+            fleet::status(format, &file, env.as_deref(), &aws.target())
+        }
+        Command::Run { what } => run_command(format, what),
         Command::Logs {
             file,
             env,
@@ -247,6 +214,60 @@ pub fn run(cli: Cli) -> Status {
         } => build::run(format, &file, env.as_deref(), &out, template_format.into()),
         Command::Docs { file, env, out } => docs::run(format, &file, env.as_deref(), &out),
     }
+}
+
+/// `stackc run ...`: the event the agent runs and what goes with it.
+fn run_command(format: MessageFormat, what: RunCommand) -> Status {
+    let none = CustomJson { custom_json: None };
+    let (event, on, app, deployment, migrate, recipes) = match what {
+        RunCommand::Setup { on, deployment } => ("setup", on, None, deployment, false, None),
+        RunCommand::Configure { on, deployment } => {
+            ("configure", on, None, deployment, false, None)
+        }
+        RunCommand::Deploy {
+            on,
+            app,
+            deployment,
+            migrate,
+        } => ("deploy", on, app, deployment, migrate, None),
+        RunCommand::Undeploy {
+            on,
+            app,
+            deployment,
+        } => ("undeploy", on, app, deployment, false, None),
+        RunCommand::Rollback {
+            on,
+            app,
+            deployment,
+        } => ("rollback", on, app, deployment, false, None),
+        RunCommand::Recipes {
+            recipes,
+            on,
+            deployment,
+        } => (
+            "execute_recipes",
+            on,
+            None,
+            deployment,
+            false,
+            Some(recipes),
+        ),
+        RunCommand::UpdateCookbooks { on } => ("update_cookbooks", on, None, none, false, None),
+    };
+    fleet::run(
+        format,
+        &fleet::Request {
+            event,
+            recipes: recipes.as_deref(),
+            file: &on.file,
+            env: on.env.as_deref(),
+            layer: on.layer.as_deref(),
+            app: app.as_deref(),
+            custom_json: deployment.custom_json.as_deref(),
+            migrate,
+        },
+        &on.aws.target(),
+    )
 }
 
 impl crate::cli::Aws {

@@ -4,15 +4,45 @@ use std::io::{IsTerminal, Write as _};
 
 use stackc_core::diag::{self, Diagnostic};
 
-use crate::cli::MessageFormat;
+use crate::cli::{Color, MessageFormat};
+
+/// The `--color` choice, set once at start.
+static COLOR: std::sync::OnceLock<Color> = std::sync::OnceLock::new();
+
+/// Records the `--color` choice.
+pub fn set_color(choice: Color) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether to colour what goes to a stream that is a terminal or not:
+/// `--color always|never`, else on a terminal unless NO_COLOR is set (to
+/// anything but the empty string, as no-color.org says).
+fn colored(terminal: bool) -> bool {
+    match COLOR.get().copied().unwrap_or(Color::Auto) {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Whether stderr is coloured.
+pub fn color_stderr() -> bool {
+    colored(std::io::stderr().is_terminal())
+}
+
+/// Whether stdout is coloured.
+pub fn color_stdout() -> bool {
+    colored(std::io::stdout().is_terminal())
+}
 
 /// Prints diagnostics: human ones to stderr, JSON ones to stdout (one per line).
 pub fn print(format: MessageFormat, diags: &[Diagnostic], file: &str, source: &str) {
     match format {
         MessageFormat::Human => {
-            let stderr = std::io::stderr();
-            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", diag::render_human(diags, file, source, color));
+            eprint!(
+                "{}",
+                diag::render_human(diags, file, source, color_stderr())
+            );
         }
         MessageFormat::Json => {
             let index = diag::SourceIndex::new(source);
@@ -31,8 +61,7 @@ pub fn print(format: MessageFormat, diags: &[Diagnostic], file: &str, source: &s
 pub fn print_files(format: MessageFormat, files: &[(String, String, Vec<Diagnostic>)]) {
     match format {
         MessageFormat::Human => {
-            let stderr = std::io::stderr();
-            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = color_stderr();
             let files: Vec<(&str, &str, &[Diagnostic])> = files
                 .iter()
                 .map(|(f, s, d)| (f.as_str(), s.as_str(), d.as_slice()))

@@ -185,10 +185,33 @@ fn fmt_check_stdout_and_write() {
     let p = path.to_str().unwrap();
     let check = stackc(&["fmt", "--check", p]);
     assert_eq!(check.status.code(), Some(1));
-    assert!(
-        stderr(&check).contains("not in canonical form"),
-        "{}",
-        stderr(&check)
+    assert_eq!(
+        stderr(&check),
+        format!("{p}: not in canonical form (run `stackc fmt {p}`)\n")
+    );
+    // What would change, as a unified diff on stdout.
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout),
+        format!(
+            "--- {p}
++++ {p} (formatted)
+@@ -1 +1,6 @@
+-stack s {{ region eu-west-1; layer web type=custom {{ instance-type   t3.small }} }}
++stack s {{
++    region eu-west-1
++    layer web type=custom {{
++        instance-type t3.small
++    }}
++}}
+"
+        )
+    );
+    let json = stackc(&["fmt", "--check", p, "--message-format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["canonical"], false);
+    assert_eq!(
+        json["diff"],
+        String::from_utf8_lossy(&check.stdout).as_ref()
     );
     assert_eq!(
         std::fs::read(&path).unwrap(),
@@ -201,7 +224,9 @@ fn fmt_check_stdout_and_write() {
     assert_eq!(String::from_utf8(printed.stdout).unwrap(), canonical);
     assert_eq!(stackc(&["fmt", p]).status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), canonical);
-    assert_eq!(stackc(&["fmt", "--check", p]).status.code(), Some(0));
+    let clean = stackc(&["fmt", "--check", p]);
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(clean.stdout.is_empty() && clean.stderr.is_empty());
     let broken = temp_file("fmt-broken", b"stack s { region \"eu-west-1 }\n");
     assert_eq!(
         stackc(&["fmt", broken.to_str().unwrap()]).status.code(),
@@ -254,6 +279,7 @@ fn commands() -> Vec<String> {
 
 #[test]
 fn diff_against_compares_two_environments_offline() {
+    let goldcar = example("goldcar");
     let out = stackc(&[
         "diff",
         &example("goldcar"),
@@ -286,6 +312,111 @@ fn diff_against_compares_two_environments_offline() {
     ]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("has no environment `prod`; it has: production, test"));
+
+    // The comparison is offline: the AWS options are refused, not ignored.
+    for extra in [
+        ["--region", "us-east-1"],
+        ["--profile", "p"],
+        ["--out", "o"],
+    ] {
+        let mut args = vec!["diff", &goldcar, "--env", "test", "--against", "production"];
+        args.extend(extra);
+        let o = stackc(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(
+            stderr(&o).contains(&format!(
+                "the argument '--against <OTHER>' cannot be used with '{}",
+                extra[0]
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+
+    // The same comparison as JSON, with the one switch every command takes.
+    let o = stackc(&[
+        "diff",
+        &goldcar,
+        "--env",
+        "test",
+        "--against",
+        "production",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // goldcar's two warnings come first, as JSON diagnostics, then the result.
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[..2]
+        .iter()
+        .all(|l| l["code"] == "stackc::schedule_outside_hours"));
+    let result = &lines[2];
+    assert_eq!(result["stack"], "goldcar-test");
+    assert_eq!(result["against"], "goldcar-production");
+    assert_eq!(result["changes"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        result["changes"][1],
+        serde_json::json!({"path": ["layer web", "instance-type"], "before": "t3.small", "after": "t3.micro"})
+    );
+}
+
+/// `stackc ARGS` on a terminal of its own (`script` gives it a pty), with
+/// NO_COLOR set or not: what it printed there.
+fn on_a_terminal(args: &[&str], no_color: bool) -> String {
+    common::require(&["script"]);
+    let line = std::iter::once(env!("CARGO_BIN_EXE_stackc"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("NO_COLOR");
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    let o = command.output().expect("run script");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn colour_follows_the_terminal_no_color_and_the_color_flag() {
+    let goldcar = example("goldcar");
+    let diff = ["diff", &goldcar, "--env", "test", "--against", "production"];
+    let changed_in_yellow = "\x1b[33m~ min: 2 -> 1\x1b[0m";
+    // On a terminal: coloured diff and diagnostics.
+    let shown = on_a_terminal(&diff, false);
+    assert!(shown.contains(changed_in_yellow), "{shown:?}");
+    assert!(
+        shown.contains("\x1b[33mstackc::schedule_outside_hours"),
+        "{shown:?}"
+    );
+    // NO_COLOR, or --color never: plain.
+    for shown in [
+        on_a_terminal(&diff, true),
+        on_a_terminal(&[&diff[..], &["--color", "never"]].concat(), false),
+    ] {
+        assert!(!shown.contains('\x1b'), "{shown:?}");
+        assert!(shown.contains("    ~ min: 2 -> 1"), "{shown:?}");
+    }
+    // --color always: coloured into a pipe too, whatever NO_COLOR says.
+    let o = stackc(&[&diff[..], &["--color", "always"]].concat());
+    assert!(String::from_utf8_lossy(&o.stdout).contains(changed_in_yellow));
+    assert!(stderr(&o).contains("\x1b[33mstackc::schedule_outside_hours"));
+    // A pipe with the default: plain.
+    let o = stackc(&diff);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains('\x1b'));
 }
 
 #[test]
@@ -764,10 +895,11 @@ fn a_deployments_custom_json_is_vetted_before_it_is_sent() {
         stderr(&o)
     );
 
+    // Each event takes only its own options.
     let o = stackc(&["run", "configure", &goldcar, "--migrate"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("--migrate goes with `stackc run deploy`"),
+        stderr(&o).contains("unexpected argument '--migrate'"),
         "{}",
         stderr(&o)
     );

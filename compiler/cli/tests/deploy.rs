@@ -56,6 +56,25 @@ fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Outpu
     o
 }
 
+/// The lines of `--message-format json` output that are not diagnostics
+/// (those come first, objects with a `code`): the command's results.
+fn results(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+        })
+        .filter(|v| v.get("code").is_none())
+        .collect()
+}
+
+/// The one result of a `--message-format json` command.
+fn result(o: &Output) -> serde_json::Value {
+    let mut all = results(o);
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -168,14 +187,19 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     );
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("artifact bucket: "));
-    // Idempotent.
-    let o = stackc(
+    // Idempotent. Without --region, bootstrap takes the stack file's
+    // region (eu-west-1) as the other commands do, before AWS_REGION.
+    let o = against_the_double(
+        &mut Command::new(env!("CARGO_BIN_EXE_stackc")),
         &endpoint,
         &cinc,
         &dir,
-        &["bootstrap", "--region", "eu-west-1", "--yes"],
-    );
-    assert_eq!(o.status.code(), Some(0));
+    )
+    .env("AWS_REGION", "us-east-1")
+    .args(["bootstrap", "--yes"])
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("is up to date"), "{}", stderr(&o));
 
     let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--yes"]);
@@ -217,8 +241,13 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(out.contains("layer web: 2 instance(s)"), "{out}");
     assert!(out.contains("online"), "{out}");
-    let o = stackc(&endpoint, &cinc, &dir, &["status", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &["status", "--message-format", "json"],
+    );
+    let json = result(&o);
     let web = json["layers"][0]["instances"].as_array().unwrap();
     assert_eq!(web.len(), 2);
     let first = web[0]["id"].as_str().unwrap().to_string();
@@ -299,8 +328,13 @@ for r in ec2.describe_instances()["Reservations"]:
             .starts_with("launches suspended after repeated failed setups"),
         "{out}"
     );
-    let o = stackc(&endpoint, &cinc, &dir, &["status", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &["status", "--message-format", "json"],
+    );
+    let json = result(&o);
     assert_eq!(json["layers"][0]["instances"][0]["state"], "setup_failed");
     let suspended: Vec<(&str, bool)> = json["layers"]
         .as_array()
@@ -359,11 +393,51 @@ for r in ec2.describe_instances()["Reservations"]:
         &endpoint,
         &cinc,
         &dir,
-        &["run", "recipes", "goldcar::vhosts", "--layer", "cache"],
+        &[
+            "run",
+            "recipes",
+            "goldcar::vhosts",
+            "--layer",
+            "cache",
+            "--message-format",
+            "json",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "cache runs on web's instances");
+    let ran = result(&o);
+    assert_eq!(ran["event"], "execute_recipes");
+    assert_eq!(ran["succeeded"], true);
+    let ids: Vec<&str> = ran["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["status"], "Success", "{ran}");
+            i["id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "{ran}");
+    assert!(ids.iter().all(|i| i.starts_with("i-")), "{ran}");
     let o = stackc(&endpoint, &cinc, &dir, &["run", "boot"]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unrecognized subcommand 'boot'"),
+        "{}",
+        stderr(&o)
+    );
+    // Options that mean nothing for an event are refused, not ignored.
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &["run", "configure", "--app", "rentals"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unexpected argument '--app'"),
+        "{}",
+        stderr(&o)
+    );
     let o = stackc(&endpoint, &cinc, &dir, &["logs", "--since", "1h"]);
     assert_eq!(o.status.code(), Some(0));
 
@@ -456,6 +530,28 @@ print(sorted(s["StackName"] for s in cfn.list_stacks()["StackSummaries"]))"#,
         !err.contains("replaces "),
         "new bounds replace no instance: {err}"
     );
+    // The same plan as JSON on stdout, for CI.
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &["diff", "--message-format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Plan for"), "{}", stderr(&o));
+    let plan = result(&o);
+    assert_eq!(plan["stack"], "goldcar-production");
+    assert_eq!(plan["create"], false);
+    let group = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["logical_id"] == "WebAutoScalingGroup")
+        .unwrap_or_else(|| panic!("{plan}"));
+    assert_eq!(group["action"], "Modify");
+    assert_eq!(group["layer"], "web");
+    assert_eq!(group["resource_type"], "AWS::AutoScaling::AutoScalingGroup");
+    assert_eq!(plan["replacing"], serde_json::json!([]));
     // Another instance type, and a new image in the lock: the plan says the
     // instances are replaced, how many and why. (moto diffs templates, not
     // parameters, so a new image alone would be an empty change set there;
@@ -694,6 +790,21 @@ logs.put_log_events(logGroupName="{group}", logStreamName="i-0feed/stackc-run",
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
         "box i-0feed/stackc-run stackc-run: setup failed with exit code 1\n"
+    );
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &dir,
+        &["logs", "--since", "1h", "--message-format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let line = result(&o);
+    assert_eq!(line["layer"], "box");
+    assert_eq!(line["stream"], "i-0feed/stackc-run");
+    assert_eq!(line["message"], "stackc-run: setup failed with exit code 1");
+    assert!(
+        line["timestamp"].as_i64().unwrap() > 1_700_000_000_000,
+        "{line}"
     );
 
     // Deployed again: a fresh group beside the kept one, no name clash.

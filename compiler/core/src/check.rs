@@ -7,6 +7,7 @@ mod hours;
 pub(crate) mod json;
 mod layer;
 mod overlay;
+mod prod;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -472,7 +473,10 @@ impl Checker<'_> {
         if let (Some(wh), Some(layers)) = (&working_hours, &layers) {
             self.bounded_schedules(env, wh, layers);
         }
-        let apps = self.apps(nodes, &layers);
+        let apps = self.apps(nodes, layers.is_some());
+        if let (prod::PRODUCTION, Some(layers), Some(apps)) = (env, &layers, &apps) {
+            self.production_warnings(nodes, layers, apps);
+        }
         Some(Stack {
             name: name?.to_string(),
             env: env.to_string(),

@@ -72,6 +72,30 @@ pub fn render(base: &Stack, other: &Stack, changes: &[Change]) -> String {
     text
 }
 
+/// Colours a change listing for a terminal, as `diff --color` does: a line
+/// whose first mark is `+` green, `-` red, `~` yellow.
+pub fn paint(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for line in text.split_inclusive('\n') {
+        let code = match line.trim_start().as_bytes() {
+            [b'+', b' ', ..] => Some("32"),
+            [b'-', b' ', ..] => Some("31"),
+            [b'~', b' ', ..] => Some("33"),
+            _ => None,
+        };
+        match code {
+            Some(code) => {
+                let body = line.trim_start().trim_end_matches('\n');
+                let indent = &line[..line.len() - line.trim_start().len()];
+                out.push_str(&format!("{indent}\x1b[{code}m{body}\x1b[0m"));
+                out.push_str(&line[indent.len() + body.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 fn walk(path: &mut Vec<String>, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<Change>) {
     match (a, b) {
         (Some(Value::Object(x)), Some(Value::Object(y))) => {
@@ -326,8 +350,27 @@ mod tests {
             files: &AllExist,
         };
         let (p, diags) = crate::check::check_source(src, &opts);
-        assert!(diags.is_empty(), "{diags:#?}");
+        assert!(!crate::diag::has_errors(&diags), "{diags:#?}");
         p.expect("program")
+    }
+
+    #[test]
+    fn a_painted_listing_colours_each_mark_and_keeps_the_text() {
+        let text = "Plan for s (update):\n  layer web\n    + WebGroup  AWS::AutoScaling::AutoScalingGroup\n    - Old  X\n    ~ Lt  Y  (in place)\n1 to add, 1 to change (0 replaced or possibly replaced), 1 to remove.\n";
+        let painted = paint(text);
+        assert!(
+            painted.contains("    \x1b[32m+ WebGroup  AWS::AutoScaling::AutoScalingGroup\x1b[0m\n")
+        );
+        assert!(painted.contains("    \x1b[31m- Old  X\x1b[0m\n"));
+        assert!(painted.contains("    \x1b[33m~ Lt  Y  (in place)\x1b[0m\n"));
+        // The counts line starts with a digit: not a mark.
+        assert!(painted.ends_with("1 to remove.\n"));
+        let plain: String = painted
+            .replace("\x1b[32m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(plain, text);
     }
 
     const SRC: &str = r#"

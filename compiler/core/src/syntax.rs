@@ -237,6 +237,20 @@ impl<'a> Node<'a> {
         self.props.iter().find(|p| p.key == key).map(|p| &p.value)
     }
 
+    /// From the name to the end of its last argument or property: the node
+    /// as written on its line, without its block or what follows it.
+    pub fn head_span(&self) -> Span {
+        let start = self.name_span.offset;
+        let end = self
+            .args
+            .iter()
+            .map(|v| v.span)
+            .chain(self.props.iter().map(|p| p.value.span))
+            .map(|s| s.offset + s.len)
+            .fold(self.name_span.offset + self.name_span.len, usize::max);
+        Span::new(start, end - start)
+    }
+
     /// The children, or an empty slice.
     pub fn kids(&self) -> &[Node<'a>] {
         self.children.as_deref().unwrap_or(&[])

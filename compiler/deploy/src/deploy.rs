@@ -34,6 +34,11 @@ pub struct Ui<'a> {
     /// Draw a progress bar on the terminal while following a stack
     /// (events then print above it instead of to `out`).
     pub progress: bool,
+    /// Colour the plan's marks (`+` green, `-` red, `~` yellow).
+    pub color: bool,
+    /// Where the plan goes as one line of JSON instead of as text to
+    /// `out` (stdout with `--message-format json`).
+    pub json: Option<&'a mut dyn Write>,
 }
 
 /// The answer to a yes/no question, once given.
@@ -47,6 +52,28 @@ pub fn answer(a: Option<bool>) -> Answer {
 impl Ui<'_> {
     fn say(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
+    }
+
+    /// Shows a plan: as text, coloured if asked, or as JSON.
+    fn plan(
+        &mut self,
+        stack: &str,
+        create: bool,
+        changes: &[Change],
+        layers: &[String],
+        replacing: &[Replacement],
+    ) {
+        if let Some(json) = self.json.as_mut() {
+            let value = plan::to_json(stack, create, changes, layers, replacing);
+            let _ = writeln!(json, "{value}");
+            return;
+        }
+        let text = plan::render(stack, create, changes, layers, replacing);
+        if self.color {
+            let _ = writeln!(self.out, "{}", stackc_core::envdiff::paint(&text));
+        } else {
+            let _ = writeln!(self.out, "{text}");
+        }
     }
 }
 
@@ -813,13 +840,7 @@ async fn diff_flow<C: Cloud>(
         // refuses here too.
         stack_request(artifacts, bucket, String::new(), true)?;
         let additions = template_additions(artifacts)?;
-        ui.say(&plan::render(
-            &m.stack_name,
-            true,
-            &additions,
-            &m.layers,
-            &[],
-        ));
+        ui.plan(&m.stack_name, true, &additions, &m.layers, &[]);
         ui.say(&format!(
             "{} is not deployed: the plan comes from the built template; nothing was uploaded or created (`stackc deploy --env {}` creates it)",
             m.stack_name, m.env
@@ -1178,13 +1199,7 @@ async fn apply<C: Cloud>(
     } else {
         retry(opts, || replacements(cloud, input, request, &set.changes)).await?
     };
-    ui.say(&plan::render(
-        stack,
-        request.create,
-        &set.changes,
-        layers,
-        &replacing,
-    ));
+    ui.plan(stack, request.create, &set.changes, layers, &replacing);
     if run.plan_only {
         report_left(ui, &discard(cloud, stack, run).await);
         return Ok(Outcome::Planned);

@@ -136,6 +136,31 @@ pub fn render(
     out
 }
 
+/// The plan as JSON (`--message-format json`): each change with its layer
+/// (null: the stack's own), and the groups whose instances it replaces.
+pub fn to_json(
+    stack: &str,
+    create: bool,
+    changes: &[Change],
+    layers: &[String],
+    replacing: &[Replacement],
+) -> serde_json::Value {
+    serde_json::json!({
+        "stack": stack,
+        "create": create,
+        "changes": changes.iter().map(|c| serde_json::json!({
+            "layer": layer_of(&c.logical_id, layers),
+            "logical_id": c.logical_id,
+            "resource_type": c.resource_type,
+            "action": c.action,
+            "replacement": c.replacement,
+        })).collect::<Vec<_>>(),
+        "replacing": replacing.iter().map(|r| serde_json::json!({
+            "layer": r.layer, "instances": r.instances, "reason": r.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

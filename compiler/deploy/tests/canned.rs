@@ -381,6 +381,8 @@ async fn run_with(fake: &Fake, cache: PathBuf) -> String {
             out: &mut out,
             confirm: &mut no_terminal,
             progress: false,
+            color: false,
+            json: None,
         };
         let opts = Options {
             yes: true,
@@ -638,6 +640,8 @@ async fn plan(fake: &Fake, artifacts: &Artifacts) -> (String, Result<Outcome, De
             out: &mut out,
             confirm: &mut no_terminal,
             progress: false,
+            color: false,
+            json: None,
         };
         let opts = Options {
             yes: true,
@@ -946,6 +950,8 @@ async fn deploy_with(
             out: &mut out,
             confirm,
             progress: false,
+            color: false,
+            json: None,
         };
         deploy::deploy(fake, &mut ui, opts, &artifacts(), interrupt).await
     };

@@ -115,9 +115,25 @@ fn region_from_env() -> Option<String> {
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
 }
 
-pub fn bootstrap(target: &Target, yes: bool) -> Status {
-    let Some(region) = target.region.map(str::to_string).or_else(region_from_env) else {
-        eprintln!("error: which region? pass --region (or set AWS_REGION)");
+/// `stackc bootstrap`: the region is --region, else the stack file's (when
+/// the file exists; a file named on the command line must), else
+/// AWS_REGION or AWS_DEFAULT_REGION.
+pub fn bootstrap(format: MessageFormat, path: &Path, target: &Target, yes: bool) -> Status {
+    let from_file = match target.region {
+        Some(_) => None,
+        None if path == Path::new("stack.kdl") && !path.exists() => None,
+        None => match load(format, path) {
+            Ok((_, program)) => program.environments.first().map(|s| s.region.clone()),
+            Err(status) => return status,
+        },
+    };
+    let region = target
+        .region
+        .map(str::to_string)
+        .or(from_file)
+        .or_else(region_from_env);
+    let Some(region) = region else {
+        eprintln!("error: which region? run stackc bootstrap beside a stack.kdl, name the stack file, or pass --region (or set AWS_REGION)");
         return Status::Usage;
     };
     let opts = Options {
@@ -126,15 +142,32 @@ pub fn bootstrap(target: &Target, yes: bool) -> Status {
     };
     run_flow("the bootstrap", deploy::BOOTSTRAP_STACK, async {
         let aws = Aws::connect(&region, target.profile).await;
-        let mut err = std::io::stderr();
+        let (mut err, mut out) = (std::io::stderr(), std::io::stdout());
         let mut ask = confirm;
-        let mut ui = Ui {
-            out: &mut err,
-            confirm: &mut ask,
-            progress: std::io::stderr().is_terminal(),
-        };
+        let mut ui = terminal_ui(format, &mut err, &mut out, &mut ask);
         deploy::bootstrap(&aws, &mut ui, &opts, &region).await
     })
+}
+
+/// The Ui of a command run from a terminal: messages and questions on
+/// stderr, the plan as JSON on stdout with `--message-format json`.
+fn terminal_ui<'a>(
+    format: MessageFormat,
+    err: &'a mut std::io::Stderr,
+    out: &'a mut std::io::Stdout,
+    ask: &'a mut dyn FnMut(&str) -> Answer,
+) -> Ui<'a> {
+    let json: Option<&'a mut dyn Write> = match format {
+        MessageFormat::Json => Some(out),
+        MessageFormat::Human => None,
+    };
+    Ui {
+        out: err,
+        confirm: ask,
+        progress: std::io::stderr().is_terminal(),
+        color: output::color_stderr(),
+        json,
+    }
 }
 
 /// What to do with an environment's artifacts.
@@ -182,9 +215,14 @@ pub fn run(
         Err(status) => return status,
     };
     if action == Action::Destroy {
-        return run_locked(&region, target, async |aws: &Aws, ui: &mut Ui<'_>| {
-            deploy::destroy(aws, ui, &opts, &stack_name, &region, ctrl_c()).await
-        });
+        return run_locked(
+            format,
+            &region,
+            target,
+            async |aws: &Aws, ui: &mut Ui<'_>| {
+                deploy::destroy(aws, ui, &opts, &stack_name, &region, ctrl_c()).await
+            },
+        );
     }
     let dir = match build_to_dir(format, &file.name(), &file.text, stack, Format::Json, out) {
         Ok(b) => b.dir,
@@ -231,6 +269,7 @@ pub fn run(
         return Status::UserError;
     }
     run_locked(
+        format,
         &region,
         target,
         async |aws: &Aws, ui: &mut Ui<'_>| match action {
@@ -241,19 +280,15 @@ pub fn run(
 }
 
 /// Runs a flow that handles Ctrl-C itself (see [`deploy::locked`]).
-fn run_locked<F>(region: &str, target: &Target, flow: F) -> Status
+fn run_locked<F>(format: MessageFormat, region: &str, target: &Target, flow: F) -> Status
 where
     F: AsyncFnOnce(&Aws, &mut Ui<'_>) -> Result<Outcome, DeployError>,
 {
     let result = runtime().block_on(async {
         let aws = Aws::connect(region, target.profile).await;
-        let mut err = std::io::stderr();
+        let (mut err, mut out) = (std::io::stderr(), std::io::stdout());
         let mut ask = confirm;
-        let mut ui = Ui {
-            out: &mut err,
-            confirm: &mut ask,
-            progress: std::io::stderr().is_terminal(),
-        };
+        let mut ui = terminal_ui(format, &mut err, &mut out, &mut ask);
         flow(&aws, &mut ui).await
     });
     status_of(result)

@@ -21,6 +21,26 @@ pub fn run(format: MessageFormat, path: &Path, env: Option<&str>, against: &str)
         Err(s) => return s,
     };
     let changes = stackc_core::envdiff::compare(base, other);
-    crate::output::stdout(&stackc_core::envdiff::render(base, other, &changes));
+    let text = match format {
+        MessageFormat::Json => {
+            let value = serde_json::json!({
+                "stack": other.qualified_name(),
+                "against": base.qualified_name(),
+                "changes": changes.iter().map(|c| serde_json::json!({
+                    "path": c.path, "before": c.before, "after": c.after,
+                })).collect::<Vec<_>>(),
+            });
+            format!("{value}\n")
+        }
+        MessageFormat::Human => {
+            let text = stackc_core::envdiff::render(base, other, &changes);
+            if crate::output::color_stdout() {
+                stackc_core::envdiff::paint(&text)
+            } else {
+                text
+            }
+        }
+    };
+    crate::output::stdout(&text);
     Status::Ok
 }

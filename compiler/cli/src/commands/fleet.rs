@@ -42,13 +42,7 @@ fn fail(e: impl std::fmt::Display) -> Status {
     Status::UserError
 }
 
-pub fn status(
-    format: MessageFormat,
-    path: &Path,
-    env: Option<&str>,
-    target: &Target,
-    json: bool,
-) -> Status {
+pub fn status(format: MessageFormat, path: &Path, env: Option<&str>, target: &Target) -> Status {
     let (_, program) = match load(format, path) {
         Ok(x) => x,
         Err(s) => return s,
@@ -98,7 +92,7 @@ pub fn status(
             .working_hours
             .as_ref()
             .and_then(|h| fleet::HoursNow::at(h, now));
-        if json {
+        if format == MessageFormat::Json {
             let value = serde_json::json!({
                 "stack": name,
                 "status": info.status,
@@ -113,7 +107,7 @@ pub fn status(
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
-            crate::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON serializes")));
+            crate::output::stdout(&format!("{value}\n"));
         } else {
             crate::output::stdout(&fleet::render_status(&fleet::StatusReport {
                 stack: &name,
@@ -128,43 +122,40 @@ pub fn status(
     })
 }
 
-/// What a run carries besides its event, as OpsWorks' deployments did.
-pub struct Deployment<'a> {
-    /// A JSON object merged over the node JSON last.
+/// A `stackc run`: the event as the agent names it and what goes with it.
+pub struct Request<'a> {
+    /// setup, configure, deploy, undeploy, rollback, execute_recipes or
+    /// update_cookbooks.
+    pub event: &'a str,
+    /// The recipes of execute_recipes.
+    pub recipes: Option<&'a str>,
+    /// The stack file.
+    pub file: &'a Path,
+    /// The environment.
+    pub env: Option<&'a str>,
+    /// Only this layer's instances.
+    pub layer: Option<&'a str>,
+    /// Only this app.
+    pub app: Option<&'a str>,
+    /// A JSON object merged over the node JSON last (OpsWorks' deployment
+    /// custom JSON).
     pub custom_json: Option<&'a Path>,
     /// Set `migrate` on the deployed apps.
     pub migrate: bool,
 }
 
-/// `stackc run`: EVENT is a lifecycle event, `recipes` or `update-cookbooks`.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    format: MessageFormat,
-    event: &str,
-    first: Option<&str>,
-    second: Option<&str>,
-    env: Option<&str>,
-    layer: Option<&str>,
-    app: Option<&str>,
-    deployment: &Deployment<'_>,
-    target: &Target,
-) -> Status {
-    let (agent_event, recipes, file) = match event {
-        "setup" | "configure" | "deploy" | "undeploy" | "rollback" => (event, None, first),
-        "update-cookbooks" => ("update_cookbooks", None, first),
-        "recipes" => match first {
-            Some(r) => ("execute_recipes", Some(r), second),
-            None => {
-                eprintln!("error: name the recipes: `stackc run recipes cookbook::recipe[,...] --layer L`");
-                return Status::Usage;
-            }
-        },
-        other => {
-            eprintln!("error: `{other}` is not something stackc runs; use setup, configure, deploy, undeploy, rollback, recipes or update-cookbooks");
-            return Status::Usage;
-        }
-    };
-    let path = Path::new(file.unwrap_or("stack.kdl"));
+/// `stackc run`.
+pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Status {
+    let Request {
+        event: agent_event,
+        recipes,
+        file: path,
+        env,
+        layer,
+        app,
+        custom_json,
+        migrate,
+    } = *request;
     let (source, program) = match load(format, path) {
         Ok(x) => x,
         Err(s) => return s,
@@ -190,16 +181,7 @@ pub fn run(
             return Status::Usage;
         }
     }
-    if deployment.migrate && agent_event != "deploy" {
-        eprintln!("error: --migrate goes with `stackc run deploy`");
-        return Status::Usage;
-    }
-    if deployment.custom_json.is_some() && agent_event == "update_cookbooks" {
-        eprintln!("error: update-cookbooks runs no recipe, so it takes no --custom-json");
-        return Status::Usage;
-    }
-    let custom_json = match deployment
-        .custom_json
+    let custom_json = match custom_json
         .map(|f| read_deployment_json(f, stack))
         .transpose()
     {
@@ -222,13 +204,13 @@ pub fn run(
     if let Some((sha, _)) = &custom_json {
         params.push(("custom_json".into(), sha.clone()));
     }
-    if deployment.migrate {
+    if migrate {
         params.push(("migrate".into(), "true".into()));
     }
     let region = target.region.unwrap_or(&stack.region).to_string();
     let name = stack.qualified_name();
     // Recipes as they are on disk: build, and publish the bundle if it changed.
-    let built = if matches!(event, "recipes" | "update-cookbooks") {
+    let built = if matches!(agent_event, "execute_recipes" | "update_cookbooks") {
         match super::build::build_to_dir(
             format,
             &source.name(),
@@ -283,14 +265,26 @@ pub fn run(
             Ok(ran) => ran,
             Err(e) => return fail(e),
         };
-        if !ran.iter().all(|i| i.status == "Success") {
-            eprintln!("error: {event} failed on some instances; `stackc logs --layer ...` shows their runs");
-            return Status::UserError;
+        let status = if !ran.iter().all(|i| i.status == "Success") {
+            eprintln!("error: {agent_event} failed on some instances; `stackc logs --layer ...` shows their runs");
+            Status::UserError
+        } else if agent_event != "deploy" || ran.is_empty() {
+            Status::Ok
+        } else {
+            verify_deploy(&aws, stack, &groups, &ran, &document, app).await
+        };
+        if format == MessageFormat::Json {
+            let value = serde_json::json!({
+                "stack": name,
+                "event": agent_event,
+                "succeeded": status == Status::Ok,
+                "instances": ran.iter().map(|i| serde_json::json!({
+                    "id": i.instance, "status": i.status, "output": i.output,
+                })).collect::<Vec<_>>(),
+            });
+            crate::output::stdout(&format!("{value}\n"));
         }
-        if agent_event != "deploy" || ran.is_empty() {
-            return Status::Ok;
-        }
-        verify_deploy(&aws, stack, &groups, &ran, &document, app).await
+        status
     })
 }
 
@@ -462,7 +456,15 @@ pub fn logs(
             for e in events {
                 if seen.insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone())) {
                     let layer = layer_of.get(&e.group).copied().unwrap_or_default();
-                    crate::output::stdout(&format!("{layer} {} {}\n", e.stream, e.message));
+                    let line = if format == MessageFormat::Json {
+                        serde_json::json!({
+                            "layer": layer, "stream": e.stream, "timestamp": e.time, "message": e.message,
+                        })
+                        .to_string()
+                    } else {
+                        format!("{layer} {} {}", e.stream, e.message)
+                    };
+                    crate::output::stdout(&format!("{line}\n"));
                     from = from.max(e.time);
                 }
             }

@@ -61,7 +61,24 @@ pub fn run(format: MessageFormat, path: &Path, mode: Mode) -> Status {
             crate::output::stdout(&canonical);
             Status::Ok
         }
-        Mode::Check if changed => {
+        Mode::Check => {
+            let diff = unified_diff(&file.name(), text, &canonical);
+            if format == MessageFormat::Json {
+                let value = serde_json::json!({
+                    "file": file.name(), "canonical": !changed, "diff": diff,
+                });
+                output::stdout(&format!("{value}\n"));
+            } else if changed {
+                let shown = if output::color_stdout() {
+                    paint(&diff)
+                } else {
+                    diff
+                };
+                output::stdout(&shown);
+            }
+            if !changed {
+                return Status::Ok;
+            }
             eprintln!(
                 "{}: not in canonical form (run `stackc fmt {}`)",
                 file.name(),
@@ -69,7 +86,6 @@ pub fn run(format: MessageFormat, path: &Path, mode: Mode) -> Status {
             );
             Status::UserError
         }
-        Mode::Check => Status::Ok,
         Mode::Write if changed => match write_atomically(path, canonical.as_bytes()) {
             Ok(()) => {
                 eprintln!("formatted {}", file.name());
@@ -88,6 +104,40 @@ pub fn run(format: MessageFormat, path: &Path, mode: Mode) -> Status {
         },
         Mode::Write => Status::Ok,
     }
+}
+
+/// The unified diff (3 lines of context) from the file to its canonical
+/// form, as `diff -u` and `rustfmt --check` print it; empty when equal.
+fn unified_diff(name: &str, text: &str, canonical: &str) -> String {
+    if text == canonical {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(text, canonical)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, &format!("{name} (formatted)"))
+        .to_string()
+}
+
+/// Colours a unified diff as `git diff` does.
+fn paint(diff: &str) -> String {
+    diff.split_inclusive('\n')
+        .map(|line| {
+            let code = if line.starts_with("+++") || line.starts_with("---") {
+                "1"
+            } else if line.starts_with('+') {
+                "32"
+            } else if line.starts_with('-') {
+                "31"
+            } else if line.starts_with("@@") {
+                "36"
+            } else {
+                return line.to_string();
+            };
+            let body = line.trim_end_matches('\n');
+            format!("\x1b[{code}m{body}\x1b[0m{}", &line[body.len()..])
+        })
+        .collect()
 }
 
 /// Writes next to the file and renames over it, so an interrupted write never

@@ -58,7 +58,11 @@ stack {name} {{
             setup {cookbook}::setup{deploy}
         }}
         scaling {{
-            instances min=1 max=2
+            instances min=2 max=4               // two, one per zone: one can fail
+            load {{                              // up to four under load
+                up cpu-above=70 for="5m" add=1
+                down cpu-below=25 for="15m" remove=1
+            }}
         }}
     }}
 "#,

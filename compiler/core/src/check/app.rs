@@ -3,7 +3,11 @@
 
 use super::{duplicate, exact, firsts, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
-use crate::ir::{App, Database, Layer, Secret, Site, Source};
+use crate::ir::{App, Database, Secret, Site, Source};
+use crate::stdlib::LayerType;
+
+/// A layer as the file declares it: its name, and its type when it names one.
+type Declared = (String, Option<&'static LayerType>);
 use crate::syntax::Node;
 use crate::units;
 
@@ -12,16 +16,16 @@ const APP_NODES: &[&str] = &["source", "site", "env", "secret", "database"];
 const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"];
 
 impl Checker<'_> {
-    pub(super) fn apps(
-        &mut self,
-        nodes: &[&Node],
-        layers: &Option<Vec<Layer>>,
-    ) -> Option<Vec<App>> {
+    /// The apps, checked against the layers the file declares (so that an
+    /// error inside a layer hides no app's reference to it); `None` when an
+    /// app or a layer (`layers_ok` false) has an error.
+    pub(super) fn apps(&mut self, nodes: &[&Node], layers_ok: bool) -> Option<Vec<App>> {
+        let declared = self.declared_layers(nodes);
         let mut apps: Vec<(App, Span)> = Vec::new();
         let mut ok = true;
         for &node in nodes.iter().filter(|n| n.name == "app") {
             let before = self.errors;
-            if let Some(app) = self.app(node, layers.as_deref()) {
+            if let Some(app) = self.app(node, &declared) {
                 if let Some((_, first)) = apps.iter().find(|(a, _)| a.name == app.name) {
                     self.push(duplicate("app", &app.name, node.args[0].span, *first));
                 } else {
@@ -31,10 +35,27 @@ impl Checker<'_> {
             ok &= self.errors == before;
         }
         self.shared_sites(&apps);
-        (ok && layers.is_some()).then(|| firsts(apps))
+        (ok && layers_ok).then(|| firsts(apps))
     }
 
-    fn app(&mut self, node: &Node, layers: Option<&[Layer]>) -> Option<App> {
+    /// The layers as the file declares them: each `layer NAME` and its type
+    /// when it names one (whatever else is wrong inside the layer).
+    fn declared_layers(&self, nodes: &[&Node]) -> Vec<Declared> {
+        nodes
+            .iter()
+            .filter(|n| n.name == "layer")
+            .filter_map(|n| {
+                let name = n.args.first()?.as_str()?.to_string();
+                let ty = n
+                    .prop("type")
+                    .and_then(|v| v.as_str())
+                    .and_then(|t| self.std.layer_types.get(t));
+                Some((name, ty))
+            })
+            .collect()
+    }
+
+    fn app(&mut self, node: &Node, layers: &[Declared]) -> Option<App> {
         self.entries(node, 1, &["type", "layer"]);
         let name = self
             .arg(node, 0, "a name")
@@ -53,11 +74,10 @@ impl Checker<'_> {
         });
         let layer = self.prop(node, "layer", true).and_then(|v| {
             let l = self.string(v, "layer")?;
-            let layers = layers?;
-            if layers.iter().any(|x| x.name == l) {
+            if layers.iter().any(|(name, _)| name == l) {
                 return Some((l.to_string(), v.span));
             }
-            let names: Vec<&str> = layers.iter().map(|x| x.name.as_str()).collect();
+            let names: Vec<&str> = layers.iter().map(|(name, _)| name.as_str()).collect();
             self.push(
                 Diagnostic::error(
                     Code::UnknownLayer,
@@ -69,7 +89,7 @@ impl Checker<'_> {
             );
             None
         });
-        if let (Some(t), Some((l, span)), Some(layers)) = (&app_type, &layer, layers) {
+        if let (Some(t), Some((l, span))) = (&app_type, &layer) {
             self.app_fits_layer(t, l, *span, layers);
         }
         let kids = self.children(node);
@@ -185,11 +205,14 @@ impl Checker<'_> {
         None
     }
 
-    fn app_fits_layer(&mut self, app_type: &str, layer: &str, span: Span, layers: &[Layer]) {
-        let Some(l) = layers.iter().find(|x| x.name == layer) else {
+    fn app_fits_layer(&mut self, app_type: &str, layer: &str, span: Span, layers: &[Declared]) {
+        let Some(ty) = layers
+            .iter()
+            .find(|(name, _)| name == layer)
+            .and_then(|(_, ty)| *ty)
+        else {
             return;
         };
-        let ty = &self.std.layer_types[&l.type_name];
         if ty.app_types.is_empty() {
             self.push(
                 Diagnostic::error(Code::AppWithoutInstances, span, format!("a {} layer runs no apps", ty.name))

@@ -104,7 +104,16 @@ impl Checker<'_> {
         for &node in nodes.iter().filter(|n| n.name == "layer") {
             match self.layer_head(node, &heads) {
                 Some(h) => heads.push(h),
-                None => ok = false,
+                None => {
+                    ok = false;
+                    let typed = node
+                        .prop("type")
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|t| self.std.layer_types.contains_key(t));
+                    if !typed {
+                        self.untyped_body(node, cookbooks);
+                    }
+                }
             }
         }
         let mut layers = Vec::with_capacity(heads.len());
@@ -277,6 +286,40 @@ impl Checker<'_> {
             attributes,
             span: head.node.span,
         })
+    }
+
+    /// The body of a layer whose type is missing or unknown: what does not
+    /// depend on the type is checked, so that its errors come in the same
+    /// run as the type's (the load balancer, attributes and other nodes
+    /// wait for a type to be checked against).
+    fn untyped_body(&mut self, node: &Node, cookbooks: Option<&Path>) {
+        let mut volumes = Vec::new();
+        let mut retention = None;
+        for kid in node.kids() {
+            match kid.name.as_str() {
+                "instance-type" => {
+                    self.entries(kid, 1, &[]);
+                    self.no_children(kid);
+                    self.instance_type(kid);
+                }
+                "volume" if volumes.len() < VOLUME_DEVICES.len() => {
+                    volumes.extend(self.volume(kid, &volumes));
+                }
+                "recipes" => {
+                    self.user_recipes(kid, cookbooks);
+                }
+                "scaling" => {
+                    self.scaling(kid);
+                }
+                "chef" => {
+                    self.chef(kid);
+                }
+                "logs" => {
+                    self.logs(kid, &mut retention);
+                }
+                _ => {}
+            }
+        }
     }
 
     fn instance_type(&mut self, node: &Node) -> Option<crate::stdlib::InstanceType> {
@@ -1195,7 +1238,7 @@ impl Checker<'_> {
     /// `on`: the host exists and has instances; types may share; ports differ.
     fn colocation(&mut self, heads: &[Head], layers: &mut [Layer]) -> bool {
         let mut ok = true;
-        for head in heads {
+        for (index, head) in heads.iter().enumerate() {
             let Some((host, span)) = &head.on else {
                 continue;
             };
@@ -1230,11 +1273,12 @@ impl Checker<'_> {
                 ok = false;
                 continue;
             }
-            // Every layer on this host, the host included, must share with this one.
-            for other in heads.iter().filter(|o| {
-                o.name == target.name
-                    || (o.name != head.name && o.on.as_ref().map(|x| &x.0) == Some(&target.name))
-            }) {
+            // Every layer on this host, the host included, must share with
+            // this one. Two guests are compared once, at the later one.
+            let earlier_guests = heads[..index]
+                .iter()
+                .filter(|o| o.on.as_ref().map(|x| &x.0) == Some(&target.name));
+            for other in std::iter::once(target).chain(earlier_guests) {
                 if !shares(head.ty, other.ty) {
                     self.push(
                         Diagnostic::error(

@@ -315,6 +315,26 @@ and says so in this warning. It is common in an environment that pins a layer
 to one size (`environment test { layer web { scaling { instances min=1 max=1 } } }`);
 raise max above min to let the rules scale, or remove `load`.";
 
+    PlainHttpInProduction "plain_http_in_production" "production's load balancer serves plain HTTP (warning)"
+"A load balancer with only `listener http` sends what production's users type
+(passwords, session cookies) across the internet in the clear, and browsers
+mark the site as not secure. With `listener https certificate=\"arn:aws:acm:...\"`
+the load balancer terminates TLS with the ACM certificate and redirects HTTP to
+HTTPS. Plain HTTP is fine in another environment (`environment test { layer
+web { load-balancer { listener http } } }`): this warning is about
+production only.";
+
+    SingleInstanceInProduction "single_instance_in_production" "production serves from one instance that nothing scales (warning)"
+"A layer with a load balancer or an app that runs one instance in production,
+with no `load` rules or schedule to add more, is down whenever that instance
+is (a failed health check, a problem in its availability zone) until Auto
+Scaling has replaced it, minutes later: the boot and the setup recipes of a
+new instance. (A deploy that replaces instances launches the new one first.)
+Run at least two (`scaling { instances
+min=2 max=4 }`: one per zone), or let `load` rules add instances. A single
+instance is fine in another environment, and for a layer that serves nothing
+(a worker, a batch job): this warning is about production's serving layers.";
+
     ScheduleOutsideHours "schedule_outside_hours" "a schedule entry falls outside the environment's working hours (warning)"
 "Working hours bound every schedule: in an environment with `working-hours` a
 layer runs its schedule's sizes only while the hours are open, and none

@@ -22,7 +22,7 @@ fn program(src: &str) -> Program {
         files: &AppCookbook,
     };
     let (p, diags) = check_source(src, &opts);
-    assert!(diags.is_empty(), "{diags:#?}");
+    assert!(!crate::diag::has_errors(&diags), "{diags:#?}");
     p.expect("program")
 }
 

@@ -250,6 +250,11 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
+        /// The deployed stack (`<stack>-<env>`, e.g. goldcar-production)
+        /// instead of a stack file: works in any directory, from what the
+        /// deploy recorded; its region is --region or AWS_REGION.
+        #[arg(long, value_name = "STACK", conflicts_with_all = ["file", "env"])]
+        stack: Option<String>,
         #[command(flatten)]
         aws: Aws,
     },
@@ -268,6 +273,11 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
+        /// The deployed stack (`<stack>-<env>`, e.g. goldcar-production)
+        /// instead of a stack file: works in any directory, from what the
+        /// deploy recorded; its region is --region or AWS_REGION.
+        #[arg(long, value_name = "STACK", conflicts_with_all = ["file", "env"])]
+        stack: Option<String>,
         /// Only this layer.
         #[arg(long)]
         layer: Option<String>,
@@ -387,6 +397,11 @@ pub struct RunOn {
     /// The environment (default: production).
     #[arg(long)]
     pub env: Option<String>,
+    /// The deployed stack (`<stack>-<env>`, e.g. goldcar-production)
+    /// instead of a stack file: works in any directory, from what the
+    /// deploy recorded; its region is --region or AWS_REGION.
+    #[arg(long, value_name = "STACK", conflicts_with_all = ["file", "env"])]
+    pub stack: Option<String>,
     /// Only the instances of this layer.
     #[arg(long)]
     pub layer: Option<String>,

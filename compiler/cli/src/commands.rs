@@ -186,21 +186,36 @@ pub fn run(cli: Cli) -> Status {
             cloud::Action::Destroy,
             cloud::flags(yes, false, force_unlock),
         ),
-        Command::Status { file, env, aws } => {
-            fleet::status(format, &file, env.as_deref(), &aws.target())
-        }
+        Command::Status {
+            file,
+            env,
+            stack,
+            aws,
+        } => fleet::status(
+            format,
+            &fleet::Which {
+                file: &file,
+                env: env.as_deref(),
+                stack: stack.as_deref(),
+            },
+            &aws.target(),
+        ),
         Command::Run { what } => run_command(format, what),
         Command::Logs {
             file,
             env,
+            stack,
             layer,
             since,
             follow,
             aws,
         } => fleet::logs(
             format,
-            &file,
-            env.as_deref(),
+            &fleet::Which {
+                file: &file,
+                env: env.as_deref(),
+                stack: stack.as_deref(),
+            },
             layer.as_deref(),
             &since,
             follow,
@@ -259,8 +274,11 @@ fn run_command(format: MessageFormat, what: RunCommand) -> Status {
         &fleet::Request {
             event,
             recipes: recipes.as_deref(),
-            file: &on.file,
-            env: on.env.as_deref(),
+            which: fleet::Which {
+                file: &on.file,
+                env: on.env.as_deref(),
+                stack: on.stack.as_deref(),
+            },
             layer: on.layer.as_deref(),
             app: app.as_deref(),
             custom_json: deployment.custom_json.as_deref(),

@@ -250,6 +250,71 @@ fn bootstrap_deploy_status_run_redeploy_and_change() {
     let json = result(&o);
     let web = json["layers"][0]["instances"].as_array().unwrap();
     assert_eq!(web.len(), 2);
+    // On call, without the stack file: the deployed stack's own record.
+    let elsewhere = std::env::temp_dir().join(format!("stackc-oncall-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &elsewhere,
+        &[
+            "status",
+            "--stack",
+            "goldcar-production",
+            "--region",
+            "eu-west-1",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(result(&o), json, "the same report as from the stack file");
+    let o = against_the_double(
+        &mut Command::new(env!("CARGO_BIN_EXE_stackc")),
+        &endpoint,
+        &cinc,
+        &elsewhere,
+    )
+    .env_remove("AWS_REGION")
+    .env_remove("AWS_DEFAULT_REGION")
+    .args(["status", "--stack", "goldcar-production"])
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "no region: {}", stderr(&o));
+    assert!(stderr(&o).contains("pass --region"), "{}", stderr(&o));
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &elsewhere,
+        &[
+            "status",
+            "--stack",
+            "goldcar-staging",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("goldcar-staging is not deployed in eu-west-1"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &elsewhere,
+        &[
+            "logs",
+            "--stack",
+            "goldcar-production",
+            "--region",
+            "eu-west-1",
+            "--since",
+            "1h",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let first = web[0]["id"].as_str().unwrap().to_string();
 
     // Each instance boots with the bootstrap in its user data, and the
@@ -435,6 +500,47 @@ for r in ec2.describe_instances()["Reservations"]:
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("unexpected argument '--app'"),
+        "{}",
+        stderr(&o)
+    );
+    // Lifecycle events run from the deployed stack's record too; recipes
+    // need the cookbooks on disk, so the stack file.
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &elsewhere,
+        &[
+            "run",
+            "configure",
+            "--stack",
+            "goldcar-production",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("sent to 2 instance(s)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stackc(
+        &endpoint,
+        &cinc,
+        &elsewhere,
+        &[
+            "run",
+            "recipes",
+            "goldcar::vhosts",
+            "--stack",
+            "goldcar-production",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("name the stack file, not --stack"),
         "{}",
         stderr(&o)
     );

@@ -27,6 +27,7 @@ pub mod docs;
 pub mod live;
 pub mod manifest;
 pub mod node;
+pub mod operations;
 
 use serde::Serialize;
 

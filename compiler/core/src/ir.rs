@@ -174,7 +174,7 @@ impl Nat {
 }
 
 /// Working hours of an environment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WorkingHours {
     /// Days the stack runs.
     pub days: Vec<Weekday>,

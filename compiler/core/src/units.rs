@@ -107,7 +107,9 @@ pub fn duration_spelling(text: &str) -> Option<String> {
 }
 
 /// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
     /// Monday.
@@ -184,7 +186,7 @@ pub fn days(text: &str) -> Result<Vec<Weekday>, String> {
 }
 
 /// A time of day, 24-hour clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct TimeOfDay {
     /// 0-23.
     pub hour: u8,

@@ -743,6 +743,24 @@ impl Aws {
 }
 
 impl Fleet for Aws {
+    async fn deployed(&self, stack: &str) -> Result<Option<(StackInfo, String)>, CloudError> {
+        let Some(info) = self.describe_stack(stack).await? else {
+            return Ok(None);
+        };
+        let out = self
+            .cfn
+            .get_template()
+            .stack_name(stack)
+            .template_stage(aws_sdk_cloudformation::types::TemplateStage::Original)
+            .send()
+            .await
+            .map_err(failed("CloudFormation", "GetTemplate"))?;
+        Ok(Some((
+            info,
+            out.template_body().unwrap_or_default().to_string(),
+        )))
+    }
+
     async fn launches_suspended(&self, groups: &[String]) -> Result<Vec<String>, CloudError> {
         let mut suspended = Vec::new();
         for g in self.auto_scaling_groups(groups).await? {

@@ -112,6 +112,12 @@ pub struct LogEvent {
 /// The AWS calls fleet operations make.
 #[allow(async_fn_in_trait)]
 pub trait Fleet {
+    /// The deployed stack and the text of its root template (as deployed);
+    /// `None` when there is no such stack.
+    async fn deployed(
+        &self,
+        stack: &str,
+    ) -> Result<Option<(crate::cloud::StackInfo, String)>, CloudError>;
     /// Those of these Auto Scaling groups whose Launch process is suspended
     /// (the bootstrap suspends it after a repeated failed setup).
     async fn launches_suspended(&self, groups: &[String]) -> Result<Vec<String>, CloudError>;

@@ -10,4 +10,5 @@ pub mod deploy;
 pub mod fleet;
 pub mod images;
 pub mod lock;
+pub mod ops;
 pub mod plan;

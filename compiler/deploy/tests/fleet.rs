@@ -57,6 +57,12 @@ fn unused<T>() -> Result<T, CloudError> {
 }
 
 impl Fleet for Fake {
+    async fn deployed(
+        &self,
+        _: &str,
+    ) -> Result<Option<(stackc_deploy::cloud::StackInfo, String)>, CloudError> {
+        unused()
+    }
     async fn launches_suspended(&self, _: &[String]) -> Result<Vec<String>, CloudError> {
         unused()
     }

@@ -1,40 +1,24 @@
 //! `stackc status`, `run` and `logs`: the running fleet of an environment.
+//! They operate what is deployed: the names come from the stack's root
+//! template (see `stackc_core::emit::operations`), so they work from the
+//! stack file or from `--stack NAME` alone; the flows are in
+//! `stackc_deploy::ops`.
 
 use std::path::Path;
 use std::time::Duration;
 
-use stackc_core::ir::Stack;
+use stackc_core::emit::operations::Operations;
+use stackc_core::ir::{Program, Stack};
 use stackc_deploy::aws::Aws;
-use stackc_deploy::cloud::Cloud;
-use stackc_deploy::fleet::{self, Fleet};
+use stackc_deploy::cloud::{CloudError, StackInfo};
+use stackc_deploy::fleet;
+use stackc_deploy::ops;
 
-use super::{
-    build::environments,
-    check::load,
-    cloud::{runtime, Target},
-    Status,
-};
+use super::{build::environments, check::load, cloud::Target, SourceFile, Status};
 use crate::cli::MessageFormat;
 
-fn stack_of<'p>(
-    program: &'p stackc_core::ir::Program,
-    env: Option<&str>,
-) -> Result<&'p Stack, Status> {
+fn stack_of<'p>(program: &'p Program, env: Option<&str>) -> Result<&'p Stack, Status> {
     environments(program, Some(env.unwrap_or("production"))).map(|s| s[0])
-}
-
-fn groups(stack: &Stack) -> Vec<(String, String)> {
-    stack
-        .layers
-        .iter()
-        .filter(|l| l.has_instances())
-        .map(|l| {
-            (
-                l.name.clone(),
-                stackc_core::emit::cfn::group_name(stack, &l.name),
-            )
-        })
-        .collect()
 }
 
 fn fail(e: impl std::fmt::Display) -> Status {
@@ -42,82 +26,123 @@ fn fail(e: impl std::fmt::Display) -> Status {
     Status::UserError
 }
 
-pub fn status(format: MessageFormat, path: &Path, env: Option<&str>, target: &Target) -> Status {
-    let (_, program) = match load(format, path) {
-        Ok(x) => x,
+/// Which environment a fleet command operates: named by a stack file (and
+/// `--env`), or by `--stack <stack>-<env>`.
+pub struct Which<'a> {
+    /// The stack file.
+    pub file: &'a Path,
+    /// The environment of the file.
+    pub env: Option<&'a str>,
+    /// The deployed stack's name, instead of the file.
+    pub stack: Option<&'a str>,
+}
+
+/// The environment resolved: its CloudFormation stack and region, and the
+/// file's view of it when a file named it.
+struct Resolved {
+    name: String,
+    region: String,
+    file: Option<(SourceFile, Program, String)>,
+}
+
+impl Resolved {
+    fn stack(&self) -> Option<&Stack> {
+        let (_, program, env) = self.file.as_ref()?;
+        program.environments.iter().find(|s| &s.env == env)
+    }
+}
+
+fn region_from_env() -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+fn resolve(format: MessageFormat, which: &Which<'_>, target: &Target) -> Result<Resolved, Status> {
+    if let Some(name) = which.stack {
+        let Some(region) = target.region.map(str::to_string).or_else(region_from_env) else {
+            eprintln!("error: which region is {name} in? pass --region (or set AWS_REGION)");
+            return Err(Status::Usage);
+        };
+        return Ok(Resolved {
+            name: name.to_string(),
+            region,
+            file: None,
+        });
+    }
+    let (source, program) = load(format, which.file)?;
+    let (name, region, env) = {
+        let stack = stack_of(&program, which.env)?;
+        let region = target.region.unwrap_or(&stack.region).to_string();
+        (stack.qualified_name(), region, stack.env.clone())
+    };
+    Ok(Resolved {
+        name,
+        region,
+        file: Some((source, program, env)),
+    })
+}
+
+/// The deployed stack and what operating it needs: from its template, or
+/// for a stack an older stackc deployed, from the stack file (said once).
+async fn operated(aws: &Aws, resolved: &Resolved) -> Result<(StackInfo, Operations), Status> {
+    let deployed = match ops::deployed(aws, &resolved.name).await {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            let how = match resolved.stack() {
+                Some(s) => format!("`stackc deploy --env {}` creates it", s.env),
+                None => "check the name and --region; `stackc deploy` creates it".to_string(),
+            };
+            eprintln!(
+                "error: {} is not deployed in {} ({how})",
+                resolved.name, resolved.region
+            );
+            return Err(Status::UserError);
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    match (deployed.operations, resolved.stack()) {
+        (Some(o), _) => Ok((deployed.info, o)),
+        (None, Some(stack)) => {
+            eprintln!(
+                "note: {} was deployed by an older stackc, whose template does not record its layers: they are read from the stack file (deploy again to record them)",
+                resolved.name
+            );
+            Ok((deployed.info, Operations::of(stack)))
+        }
+        (None, None) => Err(fail(CloudError::Other(format!(
+            "{} was deployed by an older stackc, whose template does not record its layers\nhelp: name the stack file instead of --stack, or deploy it again with this stackc",
+            resolved.name
+        )))),
+    }
+}
+
+/// Runs a flow on the async runtime.
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    super::cloud::runtime().block_on(f)
+}
+
+pub fn status(format: MessageFormat, which: &Which<'_>, target: &Target) -> Status {
+    let resolved = match resolve(format, which, target) {
+        Ok(r) => r,
         Err(s) => return s,
     };
-    let stack = match stack_of(&program, env) {
-        Ok(s) => s,
-        Err(s) => return s,
-    };
-    let region = target.region.unwrap_or(&stack.region).to_string();
-    let name = stack.qualified_name();
-    let groups = groups(stack);
-    runtime().block_on(async {
-        let aws = Aws::connect(&region, target.profile).await;
-        let info = match aws.describe_stack(&name).await {
-            Ok(Some(i)) => i,
-            Ok(None) => {
-                eprintln!("{name} is not deployed (`stackc deploy --env {}` creates it)", stack.env);
-                return Status::UserError;
-            }
-            Err(e) => return fail(e),
+    block_on(async {
+        let aws = Aws::connect(&resolved.region, target.profile).await;
+        let (info, ops) = match operated(&aws, &resolved).await {
+            Ok(x) => x,
+            Err(s) => return s,
         };
-        let names: Vec<String> = groups.iter().map(|(_, g)| g.clone()).collect();
-        let instances = match aws.instances(&names).await {
-            Ok(i) => i,
-            Err(e) => return fail(e),
-        };
-        let suspended = match aws.launches_suspended(&names).await {
+        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+        let status = match ops::status(&aws, &ops, &info, now).await {
             Ok(s) => s,
             Err(e) => return fail(e),
         };
-        let launches_suspended: Vec<String> = groups
-            .iter()
-            .filter(|(_, group)| suspended.contains(group))
-            .map(|(layer, _)| layer.clone())
-            .collect();
-        let per_layer: Vec<(String, Vec<fleet::Instance>)> = groups
-            .iter()
-            .map(|(layer, group)| {
-                (
-                    layer.clone(),
-                    instances.iter().filter(|i| &i.group == group).cloned().collect(),
-                )
-            })
-            .collect();
-        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
-        let hours = stack
-            .working_hours
-            .as_ref()
-            .and_then(|h| fleet::HoursNow::at(h, now));
-        if format == MessageFormat::Json {
-            let value = serde_json::json!({
-                "stack": name,
-                "status": info.status,
-                "outputs": info.outputs.iter().cloned().collect::<std::collections::BTreeMap<String, String>>(),
-                "working_hours": hours,
-                "layers": per_layer.iter().map(|(l, i)| serde_json::json!({
-                    "layer": l,
-                    "launches_suspended": launches_suspended.contains(l),
-                    "instances": i.iter().map(|x| serde_json::json!({
-                        "id": x.id, "state": x.state(), "lifecycle": x.lifecycle,
-                        "zone": x.zone, "private_ip": x.private_ip, "last_run": x.last_run,
-                    })).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            });
-            crate::output::stdout(&format!("{value}\n"));
-        } else {
-            crate::output::stdout(&fleet::render_status(&fleet::StatusReport {
-                stack: &name,
-                status: &info.status,
-                outputs: &info.outputs,
-                hours,
-                layers: &per_layer,
-                launches_suspended: &launches_suspended,
-            }));
-        }
+        let text = match format {
+            MessageFormat::Json => format!("{}\n", status.to_json()),
+            MessageFormat::Human => status.render(),
+        };
+        crate::output::stdout(&text);
         Status::Ok
     })
 }
@@ -129,10 +154,8 @@ pub struct Request<'a> {
     pub event: &'a str,
     /// The recipes of execute_recipes.
     pub recipes: Option<&'a str>,
-    /// The stack file.
-    pub file: &'a Path,
     /// The environment.
-    pub env: Option<&'a str>,
+    pub which: Which<'a>,
     /// Only this layer's instances.
     pub layer: Option<&'a str>,
     /// Only this app.
@@ -146,55 +169,128 @@ pub struct Request<'a> {
 
 /// `stackc run`.
 pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Status {
+    let event = request.event;
+    let from_disk = matches!(event, "execute_recipes" | "update_cookbooks");
+    if from_disk && request.which.stack.is_some() {
+        eprintln!(
+            "error: `stackc run {}` publishes the cookbooks as they are on disk: name the stack file, not --stack",
+            if event == "execute_recipes" { "recipes" } else { "update-cookbooks" }
+        );
+        return Status::Usage;
+    }
+    let resolved = match resolve(format, &request.which, target) {
+        Ok(r) => r,
+        Err(s) => return s,
+    };
+    // A deployment's custom JSON is vetted before AWS is asked anything,
+    // against the file's apps (with --stack, the deployed ones').
+    let early = match (request.custom_json, resolved.stack()) {
+        (Some(f), Some(stack)) => {
+            let apps: Vec<&str> = stack.apps.iter().map(|a| a.name.as_str()).collect();
+            match read_deployment_json(f, &apps) {
+                Ok(c) => Some(c),
+                Err(s) => return s,
+            }
+        }
+        _ => None,
+    };
+    // Recipes as they are on disk: build, and publish the bundle if it changed.
+    let built = match (from_disk, &resolved.file, resolved.stack()) {
+        (true, Some((source, _, _)), Some(stack)) => match super::build::build_to_dir(
+            format,
+            &source.name(),
+            &source.text,
+            stack,
+            stackc_core::emit::Format::Json,
+            Path::new("out"),
+        ) {
+            Ok(b) => Some(b.dir),
+            Err(s) => return s,
+        },
+        _ => None,
+    };
+    block_on(async {
+        let aws = Aws::connect(&resolved.region, target.profile).await;
+        let (_, operations) = match operated(&aws, &resolved).await {
+            Ok(x) => x,
+            Err(s) => return s,
+        };
+        let custom_json = match (early, request.custom_json) {
+            (Some(c), _) => Some(c),
+            (None, Some(f)) => {
+                let apps: Vec<&str> = operations.apps.iter().map(|a| a.name.as_str()).collect();
+                match read_deployment_json(f, &apps) {
+                    Ok(c) => Some(c),
+                    Err(s) => return s,
+                }
+            }
+            (None, None) => None,
+        };
+        let on = Deployment {
+            resolved: &resolved,
+            aws: &aws,
+            operations: &operations,
+            built: built.as_deref(),
+            custom_json,
+        };
+        run_on(format, request, &on).await
+    })
+}
+
+/// Where a run goes and what it carries, once resolved.
+struct Deployment<'a> {
+    resolved: &'a Resolved,
+    aws: &'a Aws,
+    operations: &'a Operations,
+    /// The build to publish first (recipes, update-cookbooks).
+    built: Option<&'a Path>,
+    /// The deployment's custom JSON, vetted: its sha256 and bytes.
+    custom_json: Option<(String, Vec<u8>)>,
+}
+
+async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_>) -> Status {
     let Request {
-        event: agent_event,
+        event,
         recipes,
-        file: path,
-        env,
         layer,
         app,
-        custom_json,
         migrate,
+        ..
     } = *request;
-    let (source, program) = match load(format, path) {
-        Ok(x) => x,
-        Err(s) => return s,
-    };
-    let stack = match stack_of(&program, env) {
-        Ok(s) => s,
-        Err(s) => return s,
-    };
+    let Deployment {
+        resolved,
+        aws,
+        operations,
+        built,
+        ref custom_json,
+    } = *on;
+    let name = &resolved.name;
     if let Some(a) = app {
-        if !stack.apps.iter().any(|x| x.name == a) {
-            eprintln!("error: stack `{}` has no app `{a}`", stack.name);
+        if !operations.apps.iter().any(|x| x.name == a) {
+            let apps: Vec<&str> = operations.apps.iter().map(|a| a.name.as_str()).collect();
+            eprintln!(
+                "error: {name} has no app `{a}`; apps: {}",
+                if apps.is_empty() {
+                    "none".to_string()
+                } else {
+                    apps.join(", ")
+                }
+            );
             return Status::Usage;
         }
     }
     if let Some(l) = layer {
-        if stack.layer(l).is_none() {
-            let names: Vec<&str> = stack.layers.iter().map(|l| l.name.as_str()).collect();
+        if operations.layer(l).is_none() {
+            let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
             eprintln!(
-                "error: stack `{}` has no layer `{l}`; layers: {}",
-                stack.name,
+                "error: {name} has no layer `{l}`; layers: {}",
                 names.join(", ")
             );
             return Status::Usage;
         }
     }
-    let custom_json = match custom_json
-        .map(|f| read_deployment_json(f, stack))
-        .transpose()
-    {
-        Ok(c) => c,
-        Err(s) => return s,
-    };
-    let targeted = targeted_layers(stack, agent_event, layer, app);
-    let groups: Vec<(String, String)> = groups(stack)
-        .into_iter()
-        .filter(|(l, _)| targeted.contains(l))
-        .collect();
-    let group_names: Vec<String> = groups.iter().map(|(_, g)| g.clone()).collect();
-    let mut params = vec![("event".to_string(), agent_event.to_string())];
+    let groups = ops::targeted_groups(operations, event, layer, app);
+    let mut params = vec![("event".to_string(), event.to_string())];
     if let Some(a) = app {
         params.push(("app".into(), a.to_string()));
     }
@@ -207,91 +303,81 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
     if migrate {
         params.push(("migrate".into(), "true".into()));
     }
-    let region = target.region.unwrap_or(&stack.region).to_string();
-    let name = stack.qualified_name();
-    // Recipes as they are on disk: build, and publish the bundle if it changed.
-    let built = if matches!(agent_event, "execute_recipes" | "update_cookbooks") {
-        match super::build::build_to_dir(
-            format,
-            &source.name(),
-            &source.text,
-            stack,
-            stackc_core::emit::Format::Json,
-            Path::new("out"),
-        ) {
-            Ok(b) => Some(b.dir),
-            Err(s) => return s,
+    if let Some(dir) = built {
+        let published = async {
+            let artifacts = stackc_deploy::deploy::Artifacts::load(dir)?;
+            let bucket = stackc_deploy::deploy::artifact_bucket(aws, &resolved.region).await?;
+            fleet::publish_bundle(aws, &mut std::io::stderr(), &artifacts, &bucket).await
+        };
+        if let Err(e) = published.await {
+            return fail(e);
         }
-    } else {
-        None
+    }
+    if let Some((sha, bytes)) = &custom_json {
+        let stored = async {
+            let bucket = stackc_deploy::deploy::artifact_bucket(aws, &resolved.region).await?;
+            let key = stackc_core::emit::manifest::Manifest::key_for(
+                &operations.stack,
+                &operations.env,
+                sha,
+                "json",
+            );
+            if !stackc_deploy::cloud::Cloud::object_exists(aws, &bucket, &key).await? {
+                stackc_deploy::cloud::Cloud::put_object(aws, &bucket, &key, bytes.clone()).await?;
+            }
+            Ok::<_, stackc_deploy::deploy::DeployError>(())
+        };
+        if let Err(e) = stored.await {
+            return fail(e);
+        }
+    }
+    let document = stackc_core::emit::cfn::run_document_for(name);
+    let mut err = std::io::stderr();
+    let targets = match fleet::online(aws, &groups).await {
+        Ok(t) => t,
+        Err(e) => return fail(e),
     };
-    runtime().block_on(async {
-        let aws = Aws::connect(&region, target.profile).await;
-        if let Some(dir) = &built {
-            let published = async {
-                let artifacts = stackc_deploy::deploy::Artifacts::load(dir)?;
-                let bucket = stackc_deploy::deploy::artifact_bucket(&aws, &region).await?;
-                fleet::publish_bundle(&aws, &mut std::io::stderr(), &artifacts, &bucket).await
-            };
-            if let Err(e) = published.await {
-                return fail(e);
-            }
-        }
-        match aws.describe_stack(&name).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return fail(format!("{name} is not deployed")),
-            Err(e) => return fail(e),
-        }
-        if let Some((sha, bytes)) = &custom_json {
-            let stored = async {
-                let bucket = stackc_deploy::deploy::artifact_bucket(&aws, &region).await?;
-                let key = stackc_core::emit::manifest::Manifest::key_for(&stack.name, &stack.env, sha, "json");
-                if !aws.object_exists(&bucket, &key).await? {
-                    aws.put_object(&bucket, &key, bytes.clone()).await?;
+    let ran = match fleet::run_and_wait(aws, &mut err, &document, &targets, &params, POLL).await {
+        Ok(ran) => ran,
+        Err(e) => return fail(e),
+    };
+    let status = if !ran.iter().all(|i| i.status == "Success") {
+        eprintln!(
+            "error: {event} failed on some instances; `stackc logs --layer ...` shows their runs"
+        );
+        Status::UserError
+    } else if event != "deploy" || ran.is_empty() {
+        Status::Ok
+    } else {
+        match ops::health_watch(operations, &groups, POLL) {
+            None => Status::Ok,
+            Some(watch) => {
+                match fleet::verify_deploy(aws, &mut err, &document, &watch, &ran, app).await {
+                    Ok(true) => Status::Ok,
+                    Ok(false) => Status::UserError,
+                    Err(e) => fail(e),
                 }
-                Ok::<_, stackc_deploy::deploy::DeployError>(())
-            };
-            if let Err(e) = stored.await {
-                return fail(e);
             }
         }
-        let document = stackc_core::emit::cfn::run_document_for(&name);
-        let mut err = std::io::stderr();
-        let targets = match fleet::online(&aws, &group_names).await {
-            Ok(t) => t,
-            Err(e) => return fail(e),
-        };
-        let ran = match fleet::run_and_wait(&aws, &mut err, &document, &targets, &params, POLL).await {
-            Ok(ran) => ran,
-            Err(e) => return fail(e),
-        };
-        let status = if !ran.iter().all(|i| i.status == "Success") {
-            eprintln!("error: {agent_event} failed on some instances; `stackc logs --layer ...` shows their runs");
-            Status::UserError
-        } else if agent_event != "deploy" || ran.is_empty() {
-            Status::Ok
-        } else {
-            verify_deploy(&aws, stack, &groups, &ran, &document, app).await
-        };
-        if format == MessageFormat::Json {
-            let value = serde_json::json!({
-                "stack": name,
-                "event": agent_event,
-                "succeeded": status == Status::Ok,
-                "instances": ran.iter().map(|i| serde_json::json!({
-                    "id": i.instance, "status": i.status, "output": i.output,
-                })).collect::<Vec<_>>(),
-            });
-            crate::output::stdout(&format!("{value}\n"));
-        }
-        status
-    })
+    };
+    if format == MessageFormat::Json {
+        let value = serde_json::json!({
+            "stack": name,
+            "event": event,
+            "succeeded": status == Status::Ok,
+            "instances": ran.iter().map(|i| serde_json::json!({
+                "id": i.instance, "status": i.status, "output": i.output,
+            })).collect::<Vec<_>>(),
+        });
+        crate::output::stdout(&format!("{value}\n"));
+    }
+    status
 }
 
 /// Reads a deployment's custom JSON: an object, vetted as the stack file's
 /// `custom-json` is (no key stackc computes, no credential); its sha256 and
 /// bytes (compact), or the exit status after saying what is wrong.
-fn read_deployment_json(file: &Path, stack: &Stack) -> Result<(String, Vec<u8>), Status> {
+fn read_deployment_json(file: &Path, apps: &[&str]) -> Result<(String, Vec<u8>), Status> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", file.display());
         Status::UserError
@@ -300,8 +386,7 @@ fn read_deployment_json(file: &Path, stack: &Stack) -> Result<(String, Vec<u8>),
         eprintln!("error: {} is not JSON: {e}", file.display());
         Status::UserError
     })?;
-    let apps: Vec<&str> = stack.apps.iter().map(|a| a.name.as_str()).collect();
-    let problems = stackc_core::check::deployment_json_problems(&json, &apps);
+    let problems = stackc_core::check::deployment_json_problems(&json, apps);
     if !problems.is_empty() {
         for p in &problems {
             eprintln!("error: {}: {p}", file.display());
@@ -315,82 +400,9 @@ fn read_deployment_json(file: &Path, stack: &Stack) -> Result<(String, Vec<u8>),
 /// How often `run` asks how a command or a health check stands.
 const POLL: Duration = Duration::from_secs(3);
 
-/// The layers whose instances an event goes to: those of `--layer`; for a
-/// rollback of an app its layer; otherwise every layer: a deploy or
-/// undeploy too, as OpsWorks ran them on every online instance (the app's
-/// layer deploys it, the others see it in their node JSON, e.g. a load
-/// balancer layer's configuration).
-fn targeted_layers(
-    stack: &Stack,
-    event: &str,
-    layer: Option<&str>,
-    app: Option<&str>,
-) -> Vec<String> {
-    let host_of = |name: &str| {
-        stack
-            .layer(name)
-            .map(|l| stackc_core::emit::node::host_of(stack, l).name.clone())
-    };
-    if let Some(l) = layer {
-        return host_of(l).into_iter().collect();
-    }
-    if let ("rollback", Some(a)) = (event, app) {
-        let app_layer = stack
-            .apps
-            .iter()
-            .find(|x| x.name == a)
-            .map(|x| x.layer.as_str());
-        return app_layer.and_then(host_of).into_iter().collect();
-    }
-    stack.layers.iter().map(|l| l.name.clone()).collect()
-}
-
-/// After a deploy: the load balancers' health checks of the instances that
-/// deployed behind one, and a rollback where they fail (see
-/// [`fleet::verify_deploy`]).
-async fn verify_deploy(
-    aws: &Aws,
-    stack: &Stack,
-    groups: &[(String, String)],
-    ran: &[fleet::Invocation],
-    document: &str,
-    app: Option<&str>,
-) -> Status {
-    let fronted: Vec<(&String, &stackc_core::ir::LoadBalancer)> = groups
-        .iter()
-        .filter_map(|(l, g)| Some((g, stack.layer(l)?.load_balancer.as_ref()?)))
-        .collect();
-    let Some(window) = fronted
-        .iter()
-        .map(|(_, lb)| health_window(&lb.health_check))
-        .max()
-    else {
-        return Status::Ok;
-    };
-    let lb_groups: Vec<String> = fronted.iter().map(|(g, _)| (*g).clone()).collect();
-    let watch = fleet::HealthWatch {
-        groups: lb_groups,
-        window,
-        poll: POLL,
-    };
-    let mut err = std::io::stderr();
-    match fleet::verify_deploy(aws, &mut err, document, &watch, ran, app).await {
-        Ok(true) => Status::Ok,
-        Ok(false) => Status::UserError,
-        Err(e) => fail(e),
-    }
-}
-
-/// How long the load balancer's checks take to mark a broken instance
-/// unhealthy: one interval per failure they count, and one more.
-fn health_window(hc: &stackc_core::ir::HealthCheck) -> Duration {
-    Duration::from_secs(hc.interval_secs * (u64::from(hc.unhealthy) + 1))
-}
-
 pub fn logs(
     format: MessageFormat,
-    path: &Path,
-    env: Option<&str>,
+    which: &Which<'_>,
     layer: Option<&str>,
     since: &str,
     follow: bool,
@@ -400,62 +412,54 @@ pub fn logs(
         eprintln!("error: `{since}` is not a duration; write e.g. --since 30m, 2h or 1d");
         return Status::Usage;
     };
-    let (_, program) = match load(format, path) {
-        Ok(x) => x,
+    let resolved = match resolve(format, which, target) {
+        Ok(r) => r,
         Err(s) => return s,
     };
-    let stack = match stack_of(&program, env) {
-        Ok(s) => s,
-        Err(s) => return s,
-    };
-    let layers: Vec<&str> = match layer {
-        Some(l) if stack.layer(l).is_none() => {
-            eprintln!("error: stack `{}` has no layer `{l}`", stack.name);
-            return Status::Usage;
-        }
-        Some(l) => vec![l],
-        None => stack.layers.iter().map(|l| l.name.as_str()).collect(),
-    };
-    // Each deployment of the stack has its own groups under the layer's
-    // prefix, and destroy keeps them: read them all (the name without a
-    // suffix is a group from before stackc named them per deployment).
-    let prefixes: Vec<(&str, String)> = layers
-        .iter()
-        .map(|l| (*l, stackc_core::emit::node::log_group_prefix(stack, l)))
-        .collect();
-    let region = target.region.unwrap_or(&stack.region).to_string();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
     let mut from = now_ms - (since_secs as i64) * 1000;
-    runtime().block_on(async {
-        let aws = Aws::connect(&region, target.profile).await;
+    block_on(async {
+        let aws = Aws::connect(&resolved.region, target.profile).await;
+        // The logs outlive the stack (destroy keeps them): a stack that is
+        // gone is read from the file's names.
+        let operations = match (ops::deployed(&aws, &resolved.name).await, resolved.stack()) {
+            (Ok(Some(ops::Deployed { operations: Some(o), .. })), _) => o,
+            (Ok(_), Some(stack)) => Operations::of(stack),
+            (Ok(_), None) => {
+                return fail(format!(
+                    "{} is not deployed with a record of its layers; name the stack file instead of --stack",
+                    resolved.name
+                ))
+            }
+            (Err(e), _) => return fail(e),
+        };
+        let layers: Vec<&str> = match layer {
+            Some(l) if operations.layer(l).is_none() => {
+                let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
+                eprintln!(
+                    "error: {} has no layer `{l}`; layers: {}",
+                    resolved.name,
+                    names.join(", ")
+                );
+                return Status::Usage;
+            }
+            Some(l) => vec![l],
+            None => operations.layers.iter().map(|l| l.name.as_str()).collect(),
+        };
         let mut seen = std::collections::HashSet::new();
         loop {
-            let mut layer_of = std::collections::HashMap::new();
-            for (layer, prefix) in &prefixes {
-                let names = match aws.log_groups(prefix).await {
-                    Ok(n) => n,
-                    Err(e) => return fail(e),
-                };
-                for name in names {
-                    let own = name
-                        .strip_prefix(prefix.as_str())
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-                    if own {
-                        layer_of.insert(name, *layer);
-                    }
-                }
-            }
-            let mut groups: Vec<String> = layer_of.keys().cloned().collect();
-            groups.sort();
-            let events = match aws.logs(&groups, from).await {
+            let groups = match ops::log_groups(&aws, &operations, &layers).await {
+                Ok(g) => g,
+                Err(e) => return fail(e),
+            };
+            let events = match ops::log_events(&aws, &groups, from).await {
                 Ok(e) => e,
                 Err(e) => return fail(e),
             };
-            for e in events {
+            for (layer, e) in events {
                 if seen.insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone())) {
-                    let layer = layer_of.get(&e.group).copied().unwrap_or_default();
                     let line = if format == MessageFormat::Json {
                         serde_json::json!({
                             "layer": layer, "stream": e.stream, "timestamp": e.time, "message": e.message,
@@ -477,64 +481,4 @@ pub fn logs(
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn goldcar() -> Stack {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/goldcar/stack.kdl"),
-        )
-        .unwrap();
-        let opts = stackc_core::check::Options {
-            base_dir: Path::new("/goldcar"),
-            files: &stackc_core::check::AllExist,
-        };
-        let (program, diags) = stackc_core::check::check_source(&text, &opts);
-        assert!(!stackc_core::diag::has_errors(&diags), "{diags:?}");
-        let program = program.unwrap();
-        program.environments[0].clone()
-    }
-
-    /// goldcar: web (app rentals) with cache on it, reports on its own.
-    #[test]
-    fn deploys_reach_every_layer_rollbacks_the_apps_layer() {
-        let stack = goldcar();
-        let all = ["web", "cache", "reports"];
-        assert_eq!(
-            targeted_layers(&stack, "deploy", None, Some("rentals")),
-            all
-        );
-        assert_eq!(
-            targeted_layers(&stack, "undeploy", None, Some("rentals")),
-            all
-        );
-        assert_eq!(targeted_layers(&stack, "configure", None, None), all);
-        assert_eq!(
-            targeted_layers(&stack, "rollback", None, Some("rentals")),
-            ["web"]
-        );
-        assert_eq!(
-            targeted_layers(&stack, "deploy", Some("reports"), Some("rentals")),
-            ["reports"]
-        );
-        // A layer `on` another runs on the host's instances.
-        assert_eq!(
-            targeted_layers(&stack, "execute_recipes", Some("cache"), None),
-            ["web"]
-        );
-    }
-
-    #[test]
-    fn the_health_window_lets_the_checks_find_a_broken_instance() {
-        let hc = stackc_core::ir::HealthCheck {
-            path: "/health".into(),
-            interval_secs: 15,
-            healthy: 2,
-            unhealthy: 3,
-        };
-        assert_eq!(health_window(&hc), Duration::from_secs(60));
-    }
 }

@@ -161,9 +161,21 @@ fn description(stack: &Stack) -> String {
     )
 }
 
+/// A root template: its description, and in its `Metadata` what operating
+/// the deployed environment needs (see [`super::operations`]).
+fn root_template(stack: &Stack) -> Template {
+    let mut t = Template::new(description(stack));
+    let ops = super::operations::Operations::of(stack);
+    t.metadata(
+        super::operations::METADATA_KEY,
+        serde_json::to_value(ops).expect("operations serialize"),
+    );
+    t
+}
+
 /// Everything in one template.
 fn whole(stack: &Stack) -> Result<Template, Vec<Diagnostic>> {
-    let mut t = Template::new(description(stack));
+    let mut t = root_template(stack);
     let net = common(&mut t, stack);
     let shared = layer::Shared {
         vpc_id: net.vpc_id.clone(),
@@ -211,7 +223,7 @@ pub fn emit_into(
             }
         }
     }
-    let mut root = Template::new(description(stack));
+    let mut root = root_template(stack);
     let net = common(&mut root, stack);
     let join_list = |list: &[Value]| json!({ "Fn::Join": [",", list] });
     // The root's nested-stack resources are made as the root is written:

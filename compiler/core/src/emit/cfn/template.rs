@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 #[derive(Debug, Default)]
 pub struct Template {
     description: String,
+    metadata: Map<String, Value>,
     parameters: Map<String, Value>,
     resources: Map<String, Value>,
     outputs: Map<String, Value>,
@@ -21,6 +22,11 @@ impl Template {
             description: description.into(),
             ..Template::default()
         }
+    }
+
+    /// Adds an entry to the template's `Metadata`.
+    pub fn metadata(&mut self, key: &str, value: Value) {
+        self.metadata.insert(key.to_string(), value);
     }
 
     /// Adds a parameter.
@@ -84,6 +90,9 @@ impl Template {
         let mut t = Map::new();
         t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
         t.insert("Description".into(), json!(self.description));
+        if !self.metadata.is_empty() {
+            t.insert("Metadata".into(), Value::Object(self.metadata));
+        }
         if !self.parameters.is_empty() {
             t.insert("Parameters".into(), Value::Object(self.parameters));
         }
@@ -122,10 +131,16 @@ impl Serialize for Made<'_> {
             }
         }
         let t = self.head;
-        let len = 3 + usize::from(!t.parameters.is_empty()) + usize::from(!t.outputs.is_empty());
+        let len = 3
+            + usize::from(!t.metadata.is_empty())
+            + usize::from(!t.parameters.is_empty())
+            + usize::from(!t.outputs.is_empty());
         let mut map = serializer.serialize_map(Some(len))?;
         map.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
         map.serialize_entry("Description", &t.description)?;
+        if !t.metadata.is_empty() {
+            map.serialize_entry("Metadata", &t.metadata)?;
+        }
         if !t.parameters.is_empty() {
             map.serialize_entry("Parameters", &t.parameters)?;
         }

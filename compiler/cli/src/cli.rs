@@ -184,9 +184,9 @@ pub enum Command {
         /// The environment (default: production).
         #[arg(long)]
         env: Option<String>,
-        /// Output directory of the build.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
+        /// Where the environment is built before it is uploaded.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        build_dir: PathBuf,
         #[command(flatten)]
         aws: Aws,
         /// Apply without asking.
@@ -195,6 +195,11 @@ pub enum Command {
         /// Do not run configure on the running instances when the cookbooks changed.
         #[arg(long)]
         no_converge: bool,
+        /// Apply a plan `stackc diff --out PLAN` saved: exactly its change
+        /// set, without asking; refused when the stack file, the lock file
+        /// or the stack changed since.
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<PathBuf>,
         /// Remove the stack's deploy lock first, whoever holds it (only when
         /// that run is no longer running).
         #[arg(long)]
@@ -211,11 +216,15 @@ pub enum Command {
         env: Option<String>,
         /// Compare the environment with this one instead of with AWS
         /// (offline: takes none of the AWS options).
-        #[arg(long, value_name = "OTHER", conflicts_with_all = ["out", "region", "profile", "force_unlock"])]
+        #[arg(long, value_name = "OTHER", conflicts_with_all = ["build_dir", "out", "region", "profile", "force_unlock"])]
         against: Option<String>,
-        /// Output directory of the build.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
+        /// Where the environment is built before it is compared.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        build_dir: PathBuf,
+        /// Save the plan to this file and keep its change set, for
+        /// `stackc deploy --plan PLAN` (uploads the artifacts as deploy does).
+        #[arg(long, value_name = "PLAN")]
+        out: Option<PathBuf>,
         #[command(flatten)]
         aws: Aws,
         /// Remove the stack's deploy lock first, whoever holds it (only when

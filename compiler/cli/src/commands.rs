@@ -2,22 +2,30 @@
 
 mod build;
 mod check;
+#[cfg(feature = "aws")]
 mod cloud;
 mod docs;
 mod envdiff;
 mod explain;
+#[cfg(feature = "aws")]
 mod fleet;
 mod fmt;
 mod import;
 mod init;
+#[cfg(feature = "aws")]
 mod lock;
 mod node_json;
+#[cfg(feature = "aws")]
+mod online;
+#[cfg(not(feature = "aws"))]
+#[path = "commands/offline.rs"]
+mod online;
 
 use std::path::{Path, PathBuf};
 
 use stackc_core::diag::{Code, Diagnostic, Span};
 
-use crate::cli::{Cli, Command, CustomJson, ImportSource, MessageFormat, RunCommand};
+use crate::cli::{Cli, Command, ImportSource, MessageFormat};
 use crate::output;
 
 /// Prints the manual page of stackc, or of `command` (stackc-COMMAND(1)),
@@ -66,7 +74,8 @@ pub enum Status {
     UserError = 1,
     /// The command line is wrong.
     Usage = 2,
-    /// Ctrl-C.
+    /// Ctrl-C (during an AWS command).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     Interrupted = 130,
 }
 
@@ -74,7 +83,7 @@ pub enum Status {
 pub fn run(cli: Cli) -> Status {
     let format = cli.message_format;
     output::set_color(cli.color);
-    stackc_deploy::cloud::set_verbose(cli.verbose);
+    online::set_verbose(cli.verbose);
     match cli.command {
         Command::Init {
             dir,
@@ -123,104 +132,20 @@ pub fn run(cli: Cli) -> Status {
             secrets.as_deref(),
             data_bags.as_deref(),
         ),
-        Command::Lock {
-            file,
-            env,
-            update,
-            aws,
-        } => lock::run(format, &file, env.as_deref(), update, &aws.target()),
-        Command::Bootstrap { file, aws, yes } => {
-            cloud::bootstrap(format, &file, &aws.target(), yes)
-        }
-        Command::Deploy {
-            file,
-            env,
-            out,
-            aws,
-            yes,
-            no_converge,
-            force_unlock,
-        } => cloud::run(
-            format,
-            &file,
-            env.as_deref(),
-            &out,
-            &aws.target(),
-            cloud::Action::Deploy,
-            cloud::flags(yes, !no_converge, force_unlock),
-        ),
         Command::Diff {
             file,
             env,
             against: Some(against),
             ..
         } => envdiff::run(format, &file, env.as_deref(), &against),
-        Command::Diff {
-            file,
-            env,
-            against: None,
-            out,
-            aws,
-            force_unlock,
-        } => cloud::run(
-            format,
-            &file,
-            env.as_deref(),
-            &out,
-            &aws.target(),
-            cloud::Action::Diff,
-            cloud::flags(true, false, force_unlock),
-        ),
-        Command::Destroy {
-            file,
-            env,
-            aws,
-            yes,
-            force_unlock,
-        } => cloud::run(
-            format,
-            &file,
-            env.as_deref(),
-            Path::new("out"),
-            &aws.target(),
-            cloud::Action::Destroy,
-            cloud::flags(yes, false, force_unlock),
-        ),
-        Command::Status {
-            file,
-            env,
-            stack,
-            aws,
-        } => fleet::status(
-            format,
-            &fleet::Which {
-                file: &file,
-                env: env.as_deref(),
-                stack: stack.as_deref(),
-            },
-            &aws.target(),
-        ),
-        Command::Run { what } => run_command(format, what),
-        Command::Logs {
-            file,
-            env,
-            stack,
-            layer,
-            since,
-            follow,
-            aws,
-        } => fleet::logs(
-            format,
-            &fleet::Which {
-                file: &file,
-                env: env.as_deref(),
-                stack: stack.as_deref(),
-            },
-            layer.as_deref(),
-            &since,
-            follow,
-            &aws.target(),
-        ),
+        aws @ (Command::Lock { .. }
+        | Command::Bootstrap { .. }
+        | Command::Deploy { .. }
+        | Command::Diff { .. }
+        | Command::Destroy { .. }
+        | Command::Status { .. }
+        | Command::Run { .. }
+        | Command::Logs { .. }) => online::run(format, aws),
         Command::Build {
             file,
             env,
@@ -228,73 +153,6 @@ pub fn run(cli: Cli) -> Status {
             format: template_format,
         } => build::run(format, &file, env.as_deref(), &out, template_format.into()),
         Command::Docs { file, env, out } => docs::run(format, &file, env.as_deref(), &out),
-    }
-}
-
-/// `stackc run ...`: the event the agent runs and what goes with it.
-fn run_command(format: MessageFormat, what: RunCommand) -> Status {
-    let none = CustomJson { custom_json: None };
-    let (event, on, app, deployment, migrate, recipes) = match what {
-        RunCommand::Setup { on, deployment } => ("setup", on, None, deployment, false, None),
-        RunCommand::Configure { on, deployment } => {
-            ("configure", on, None, deployment, false, None)
-        }
-        RunCommand::Deploy {
-            on,
-            app,
-            deployment,
-            migrate,
-        } => ("deploy", on, app, deployment, migrate, None),
-        RunCommand::Undeploy {
-            on,
-            app,
-            deployment,
-        } => ("undeploy", on, app, deployment, false, None),
-        RunCommand::Rollback {
-            on,
-            app,
-            deployment,
-        } => ("rollback", on, app, deployment, false, None),
-        RunCommand::Recipes {
-            recipes,
-            on,
-            deployment,
-        } => (
-            "execute_recipes",
-            on,
-            None,
-            deployment,
-            false,
-            Some(recipes),
-        ),
-        RunCommand::UpdateCookbooks { on } => ("update_cookbooks", on, None, none, false, None),
-    };
-    fleet::run(
-        format,
-        &fleet::Request {
-            event,
-            recipes: recipes.as_deref(),
-            which: fleet::Which {
-                file: &on.file,
-                env: on.env.as_deref(),
-                stack: on.stack.as_deref(),
-            },
-            layer: on.layer.as_deref(),
-            app: app.as_deref(),
-            custom_json: deployment.custom_json.as_deref(),
-            migrate,
-        },
-        &on.aws.target(),
-    )
-}
-
-impl crate::cli::Aws {
-    /// The target as the commands take it.
-    fn target(&self) -> cloud::Target<'_> {
-        cloud::Target {
-            region: self.region.as_deref(),
-            profile: self.profile.as_deref(),
-        }
     }
 }
 

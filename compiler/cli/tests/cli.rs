@@ -238,6 +238,66 @@ fn fmt_check_stdout_and_write() {
     );
 }
 
+/// The README's first command builds stackc without the `aws` feature: the
+/// compiler alone, none of the AWS SDK (most of a cold build). What it
+/// compiles is cargo's dependency tree of the package with those features.
+#[test]
+fn the_first_command_compiles_no_aws_sdk() {
+    let tree = |features: &[&str]| {
+        let o = Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "-p",
+                "stackc",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "--offline",
+            ])
+            .args(features)
+            .current_dir(repo())
+            .output()
+            .expect("run cargo tree");
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let offline = tree(&["--no-default-features"]);
+    let sdk: Vec<&str> = offline
+        .lines()
+        .filter(|l| l.starts_with("aws-") || l.starts_with("tokio ") || l.starts_with("hyper"))
+        .collect();
+    assert!(sdk.is_empty(), "{sdk:?}");
+    assert!(offline.contains("stackc-core "), "{offline}");
+    // The default build has them: deploy needs them.
+    let full = tree(&[]);
+    assert!(full
+        .lines()
+        .any(|l| l.starts_with("aws-sdk-cloudformation ")));
+    // Without them, an AWS command says how to get them (exit 2).
+    let o = Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "stackc",
+            "--no-default-features",
+            "--offline",
+            "--",
+            "status",
+        ])
+        .env("CARGO_TARGET_DIR", repo().join("target/no-aws"))
+        .current_dir(repo())
+        .output()
+        .expect("run cargo");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`stackc status` talks to AWS, and this stackc was built without it"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn readme_lists_every_diagnostic_code_and_command() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
@@ -251,7 +311,7 @@ fn readme_lists_every_diagnostic_code_and_command() {
     let first_block = readme.split("```").nth(1).unwrap();
     assert_eq!(
         first_block.trim(),
-        "sh\ncargo run --release -p stackc -- build examples/goldcar/stack.kdl\n./scripts/test"
+        "sh\ncargo run --release -p stackc --no-default-features -- build examples/goldcar/stack.kdl\n./scripts/test"
     );
     for cmd in commands() {
         assert!(
@@ -317,7 +377,8 @@ fn diff_against_compares_two_environments_offline() {
     for extra in [
         ["--region", "us-east-1"],
         ["--profile", "p"],
-        ["--out", "o"],
+        ["--build-dir", "o"],
+        ["--out", "plan.json"],
     ] {
         let mut args = vec!["diff", &goldcar, "--env", "test", "--against", "production"];
         args.extend(extra);
@@ -619,7 +680,11 @@ fn deploy_refuses_an_image_the_lock_file_does_not_pin() {
     let out_dir = dir.join("out");
     let run = |args: &[&str]| {
         let mut all = args.to_vec();
-        all.extend([path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        all.extend([
+            path.to_str().unwrap(),
+            "--build-dir",
+            out_dir.to_str().unwrap(),
+        ]);
         Command::new(env!("CARGO_BIN_EXE_stackc"))
             .args(&all)
             .env("NO_COLOR", "1")
@@ -1185,7 +1250,7 @@ fn lock_pins_each_client_package_and_drops_those_no_environment_installs() {
             "json",
             "deploy",
             "--yes",
-            "--out",
+            "--build-dir",
             out_dir.to_str().unwrap(),
         ],
         false,

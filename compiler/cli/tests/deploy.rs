@@ -695,6 +695,71 @@ print(sorted(s["StackName"] for s in cfn.list_stacks()["StackSummaries"]))"#,
         stderr(&o)
     );
 
+    // A saved plan: reviewed once, applied exactly, and only while it
+    // still says what a deploy would do.
+    let stack_now = std::fs::read_to_string(dir.join("stack.kdl")).unwrap();
+    std::fs::write(
+        dir.join("stack.kdl"),
+        stack_now.replace("instances min=2 max=12", "instances min=2 max=14"),
+    )
+    .unwrap();
+    let plan = dir.join("plan.json");
+    let o = stackc(&endpoint, &cinc, &dir, &["diff", "--out", "plan.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("~ WebAutoScalingGroup"), "{err}");
+    assert!(err.contains("saved the plan to plan.json"), "{err}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert_eq!(saved["stack"], "goldcar-production");
+    // An edit after the plan: refused, nothing changed.
+    std::fs::write(
+        dir.join("stack.kdl"),
+        stack_now.replace("instances min=2 max=12", "instances min=2 max=16"),
+    )
+    .unwrap();
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--plan", "plan.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the saved plan is out of date, nothing was changed: the stack file or its cookbooks changed"),
+        "{}",
+        stderr(&o)
+    );
+    // As reviewed: applied without a question (no terminal here) and
+    // without a new change set.
+    std::fs::write(
+        dir.join("stack.kdl"),
+        stack_now.replace("instances min=2 max=12", "instances min=2 max=14"),
+    )
+    .unwrap();
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--plan", "plan.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("applying the saved plan"), "{err}");
+    assert!(err.contains("goldcar-production: UPDATE_COMPLETE"), "{err}");
+    assert!(!err.contains("Plan for"), "{err}");
+    let max = python(
+        &endpoint,
+        "eu-west-1",
+        r#"print(session.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["goldcar-production-web"])["AutoScalingGroups"][0]["MaxSize"])"#,
+    );
+    assert!(["14", "15"].contains(&max.trim()), "MaxSize {max}");
+    // Applied once: the stack moved on since.
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--plan", "plan.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the saved plan is out of date"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stackc(&endpoint, &cinc, &dir, &["deploy", "--plan", "nosuch.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot read the plan nosuch.json"),
+        "{}",
+        stderr(&o)
+    );
+
     // A recipe edited on disk reaches the fleet in one command.
     let recipe = dir.join("cookbooks/goldcar/recipes/vhosts.rb");
     let text = std::fs::read_to_string(&recipe).unwrap();

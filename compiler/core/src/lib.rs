@@ -16,6 +16,7 @@ pub mod hours;
 pub mod import;
 pub mod ir;
 pub mod lock;
+pub mod process;
 pub mod stdlib;
 pub mod syntax;
 pub mod units;

@@ -151,6 +151,8 @@ pub enum Outcome {
     },
     /// The plan only (diff).
     Planned,
+    /// The plan, its change set kept for `deploy --plan` (`diff --out`).
+    Saved(Box<SavedPlan>),
     /// The user said no.
     Declined,
     /// The stack is gone.
@@ -192,6 +194,8 @@ pub enum DeployError {
     BadLock(String),
     /// Ctrl-C: what was cleaned up and what is left.
     Interrupted(Cleanup),
+    /// A saved plan no longer says what a deploy would do: why.
+    PlanStale(String),
 }
 
 impl fmt::Display for DeployError {
@@ -236,6 +240,10 @@ impl fmt::Display for DeployError {
                 "{m}\nhelp: rerun with --force-unlock to remove it"
             ),
             DeployError::Interrupted(cleanup) => write!(f, "{cleanup}"),
+            DeployError::PlanStale(why) => write!(
+                f,
+                "the saved plan is out of date, nothing was changed: {why}\nhelp: review a new plan with `stackc diff --out PLAN`, then apply it with `stackc deploy --plan PLAN`"
+            ),
         }
     }
 }
@@ -259,6 +267,9 @@ pub struct Artifacts {
     pub images: Vec<(String, String)>,
     /// The Cinc packages the instances install (from the lock file).
     pub cinc: Vec<(CincNeed, Cinc)>,
+    /// The sha256 of `manifest.json`, which names every other artifact's:
+    /// the build as a whole.
+    pub manifest_sha256: String,
 }
 
 /// What an environment needs and the lock file does not pin.
@@ -298,6 +309,7 @@ impl Artifacts {
             manifest,
             images: Vec::new(),
             cinc: Vec::new(),
+            manifest_sha256: manifest::sha256_hex(&text),
         })
     }
 
@@ -691,6 +703,12 @@ pub enum Operation<'a> {
     Deploy(&'a Artifacts),
     /// `stackc diff`: the plan, and the change set deleted.
     Diff(&'a Artifacts),
+    /// `stackc diff --out`: deploy's uploads and change set, and the plan,
+    /// its change set kept.
+    SavePlan(&'a Artifacts),
+    /// `stackc deploy --plan`: that plan's change set executed, when it
+    /// still says what a deploy would do.
+    ApplyPlan(&'a Artifacts, &'a SavedPlan),
     /// `stackc destroy` of a stack in a region.
     Destroy {
         /// The stack.
@@ -703,22 +721,28 @@ pub enum Operation<'a> {
 impl Operation<'_> {
     fn name(&self) -> &'static str {
         match self {
-            Operation::Deploy(_) => "deploy",
-            Operation::Diff(_) => "diff",
+            Operation::Deploy(_) | Operation::ApplyPlan(..) => "deploy",
+            Operation::Diff(_) | Operation::SavePlan(_) => "diff",
             Operation::Destroy { .. } => "destroy",
         }
     }
 
     fn stack(&self) -> &str {
         match self {
-            Operation::Deploy(a) | Operation::Diff(a) => &a.manifest.stack_name,
+            Operation::Deploy(a)
+            | Operation::Diff(a)
+            | Operation::SavePlan(a)
+            | Operation::ApplyPlan(a, _) => &a.manifest.stack_name,
             Operation::Destroy { stack, .. } => stack,
         }
     }
 
     fn region(&self) -> &str {
         match self {
-            Operation::Deploy(a) | Operation::Diff(a) => &a.manifest.region,
+            Operation::Deploy(a)
+            | Operation::Diff(a)
+            | Operation::SavePlan(a)
+            | Operation::ApplyPlan(a, _) => &a.manifest.region,
             Operation::Destroy { region, .. } => region,
         }
     }
@@ -739,6 +763,7 @@ pub async fn locked<C: Cloud>(
     let me = Holder::here(op.stack(), op.name());
     let run = Run {
         plan_only: matches!(op, Operation::Diff(_)),
+        save: matches!(op, Operation::SavePlan(_)),
         ..Run::default()
     };
     let bucket: RefCell<Option<String>> = RefCell::new(None);
@@ -759,8 +784,13 @@ pub async fn locked<C: Cloud>(
                 Err(LockError::Cloud(e)) => return Err(e.into()),
             }
             match &op {
-                Operation::Deploy(a) => deploy_flow(cloud, ui, opts, a, &b, &run).await,
+                Operation::Deploy(a) | Operation::SavePlan(a) => {
+                    deploy_flow(cloud, ui, opts, a, &b, &run).await
+                }
                 Operation::Diff(a) => diff_flow(cloud, ui, opts, a, &b, &run).await,
+                Operation::ApplyPlan(a, plan) => {
+                    apply_plan_flow(cloud, ui, opts, a, &b, plan, &run).await
+                }
                 Operation::Destroy { stack, .. } => {
                     destroy_flow(cloud, ui, opts, stack, &run).await
                 }
@@ -799,13 +829,10 @@ async fn deploy_flow<C: Cloud>(
 ) -> Result<Outcome, DeployError> {
     let m = &artifacts.manifest;
     let p = prepare(cloud, ui, opts, artifacts, bucket, run).await?;
-    let bundle_changed = p
-        .existing
-        .as_ref()
-        .and_then(|i| i.parameter("BundleSha256"))
-        .is_some_and(|old| Some(old) != p.request.parameters.get(2).map(|(_, v)| v.as_str()));
+    let bundle_changed = bundle_changes(p.existing.as_ref(), &p.request);
     let input = PlanInput {
         manifest: Some(m),
+        artifacts_sha256: &artifacts.manifest_sha256,
         existing: p.existing.as_ref(),
     };
     let outcome = apply(cloud, ui, opts, &p.request, &input, p.uploaded, run).await?;
@@ -850,6 +877,7 @@ async fn diff_flow<C: Cloud>(
     let p = prepare(cloud, ui, opts, artifacts, bucket, run).await?;
     let input = PlanInput {
         manifest: Some(&artifacts.manifest),
+        artifacts_sha256: &artifacts.manifest_sha256,
         existing: p.existing.as_ref(),
     };
     apply(cloud, ui, opts, &p.request, &input, 0, run).await
@@ -901,6 +929,38 @@ pub async fn diff<C: Cloud>(
     locked(cloud, ui, opts, Operation::Diff(artifacts), interrupt).await
 }
 
+/// `stackc diff --out` under the stack's lock: deploy's uploads and change
+/// set and the plan, the change set kept ([`Outcome::Saved`]).
+pub async fn save_plan<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+    interrupt: impl Future<Output = ()>,
+) -> Result<Outcome, DeployError> {
+    locked(cloud, ui, opts, Operation::SavePlan(artifacts), interrupt).await
+}
+
+/// `stackc deploy --plan` under the stack's lock: the saved plan's change
+/// set executed, or [`DeployError::PlanStale`] with nothing changed.
+pub async fn apply_plan<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+    plan: &SavedPlan,
+    interrupt: impl Future<Output = ()>,
+) -> Result<Outcome, DeployError> {
+    locked(
+        cloud,
+        ui,
+        opts,
+        Operation::ApplyPlan(artifacts, plan),
+        interrupt,
+    )
+    .await
+}
+
 /// Lets groups launch again whose launches the bootstrap suspended after
 /// a second failed setup (see the README: what happens on a failed setup).
 async fn resume_launches<C: Cloud>(
@@ -938,6 +998,8 @@ async fn converge<C: Cloud>(cloud: &C, ui: &mut Ui<'_>, m: &Manifest) -> Result<
 struct Run {
     /// Show the plan only (`stackc diff`).
     plan_only: bool,
+    /// Keep the change set as a saved plan (`stackc diff --out`).
+    save: bool,
     /// The stack existed (in any status) before this run.
     stack_existed: Cell<bool>,
     /// The change set asked for (its name, set before the request is sent).
@@ -1078,6 +1140,8 @@ fn report_left(ui: &mut Ui<'_>, cleanup: &Cleanup) {
 #[derive(Default)]
 struct PlanInput<'a> {
     manifest: Option<&'a Manifest>,
+    /// The build's [`Artifacts::manifest_sha256`] (a saved plan records it).
+    artifacts_sha256: &'a str,
     existing: Option<&'a StackInfo>,
 }
 
@@ -1200,6 +1264,20 @@ async fn apply<C: Cloud>(
         retry(opts, || replacements(cloud, input, request, &set.changes)).await?
     };
     ui.plan(stack, request.create, &set.changes, layers, &replacing);
+    if run.save {
+        let last_event = newest_event(cloud, opts, stack).await?;
+        return Ok(Outcome::Saved(Box::new(SavedPlan {
+            version: SavedPlan::VERSION,
+            stack: stack.to_string(),
+            region: input.manifest.map(|m| m.region.clone()).unwrap_or_default(),
+            change_set: id,
+            create: request.create,
+            manifest_sha256: input.artifacts_sha256.to_string(),
+            parameters: request.parameters.clone(),
+            last_event,
+            changes: set.changes.len(),
+        })));
+    }
     if run.plan_only {
         report_left(ui, &discard(cloud, stack, run).await);
         return Ok(Outcome::Planned);
@@ -1218,18 +1296,180 @@ async fn apply<C: Cloud>(
             }
         }
     }
+    let status = execute(cloud, ui, opts, stack, &id, layers, set.changes.len(), run).await?;
+    Ok(Outcome::Applied { uploaded, status })
+}
+
+/// Executes a change set and follows the stack until it settles: its final
+/// status, or the failure.
+#[allow(clippy::too_many_arguments)]
+async fn execute<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    stack: &str,
+    id: &str,
+    layers: &[String],
+    changes: usize,
+    run: &Run,
+) -> Result<String, DeployError> {
     // A rolling update launches instances: a suspended Launch would stall it.
     resume_launches(cloud, ui, stack, layers).await?;
     let seen = seen_events(cloud, stack).await;
     run.executing.set(Some("the change set"));
-    cloud.execute_change_set(stack, &id).await?;
-    let status = follow(cloud, ui, opts, stack, seen, set.changes.len() as u64).await?;
+    cloud.execute_change_set(stack, id).await?;
+    let status = follow(cloud, ui, opts, stack, seen, changes as u64).await?;
     if status.ends_with("_COMPLETE") && !status.contains("ROLLBACK") {
         ui.say(&format!("{stack}: {status}"));
-        Ok(Outcome::Applied { uploaded, status })
+        Ok(status)
     } else {
         Err(DeployError::Failed { status })
     }
+}
+
+/// The id of the stack's newest event: what a saved plan checks the stack
+/// against (any operation on the stack adds events).
+async fn newest_event<C: Cloud>(
+    cloud: &C,
+    opts: &Options,
+    stack: &str,
+) -> Result<Option<String>, DeployError> {
+    Ok(retry(opts, || cloud.stack_events(stack))
+        .await?
+        .first()
+        .map(|e| e.id.clone()))
+}
+
+/// True when the stack runs a bundle and the request sets another.
+fn bundle_changes(existing: Option<&StackInfo>, request: &ChangeSetRequest) -> bool {
+    let new = request
+        .parameters
+        .iter()
+        .find(|(k, _)| k == "BundleSha256")
+        .map(|(_, v)| v.as_str());
+    existing
+        .and_then(|i| i.parameter("BundleSha256"))
+        .is_some_and(|old| Some(old) != new)
+}
+
+/// A plan saved by `stackc diff --out`, applied by `stackc deploy --plan`:
+/// the change set it keeps, and what it was made from, so that a deploy
+/// executes exactly what was reviewed or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedPlan {
+    /// [`SavedPlan::VERSION`].
+    pub version: u32,
+    /// The CloudFormation stack.
+    pub stack: String,
+    /// Its region.
+    pub region: String,
+    /// The change set's id (an ARN).
+    pub change_set: String,
+    /// It creates the stack.
+    pub create: bool,
+    /// The build it was made from (see [`Artifacts::manifest_sha256`]).
+    pub manifest_sha256: String,
+    /// The stack parameters it sets (bucket, bundle, pinned images and
+    /// packages).
+    pub parameters: Vec<(String, String)>,
+    /// The stack's newest event when it was made.
+    pub last_event: Option<String>,
+    /// How many changes it makes (for the progress bar).
+    pub changes: usize,
+}
+
+impl SavedPlan {
+    /// The format this stackc writes and reads.
+    pub const VERSION: u32 = 1;
+}
+
+/// `stackc deploy --plan`: executes the saved plan's change set, after
+/// checking that the build, the pins and the stack are those it was made
+/// from and that its change set can still run; refuses otherwise
+/// ([`DeployError::PlanStale`]), changing nothing.
+async fn apply_plan_flow<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    artifacts: &Artifacts,
+    bucket: &str,
+    plan: &SavedPlan,
+    run: &Run,
+) -> Result<Outcome, DeployError> {
+    let m = &artifacts.manifest;
+    let stack = m.stack_name.as_str();
+    let stale = |why: String| Err(DeployError::PlanStale(why));
+    if plan.version != SavedPlan::VERSION {
+        return stale(format!(
+            "it was written by another stackc (plan format {}, this one reads {})",
+            plan.version,
+            SavedPlan::VERSION
+        ));
+    }
+    if plan.stack != stack || plan.region != m.region {
+        return stale(format!(
+            "it is a plan for {} in {}, not for {stack} in {}",
+            plan.stack, plan.region, m.region
+        ));
+    }
+    if plan.manifest_sha256 != artifacts.manifest_sha256 {
+        return stale(
+            "the stack file or its cookbooks changed since it was made (this build differs from the one it was made from)"
+                .into(),
+        );
+    }
+    let template = artifacts.entry(&m.template)?;
+    let url = cloud.template_url(bucket, &m.key(template));
+    let request = stack_request(artifacts, bucket, url, plan.create)?;
+    if request.parameters != plan.parameters {
+        return stale(
+            "the lock file pins other images or Chef client packages, or the artifact bucket is another, than when it was made"
+                .into(),
+        );
+    }
+    let existing = retry(opts, || cloud.describe_stack(stack)).await?;
+    if newest_event(cloud, opts, stack).await? != plan.last_event {
+        return stale(format!(
+            "{stack} changed since it was made (another deploy, or a change outside stackc)"
+        ));
+    }
+    let sets = retry(opts, || cloud.list_change_sets(stack)).await?;
+    match sets
+        .iter()
+        .find(|s| s.id == plan.change_set || s.name == plan.change_set)
+    {
+        Some(s) if s.status == "CREATE_COMPLETE" && s.execution == "AVAILABLE" => {}
+        Some(s) => {
+            return stale(format!(
+                "its change set {} can no longer run ({}, {})",
+                s.name, s.status, s.execution
+            ))
+        }
+        None => return stale(format!("its change set is gone from {stack}")),
+    }
+    let bundle_changed = bundle_changes(existing.as_ref(), &request);
+    ui.say(&format!(
+        "applying the saved plan: {} change(s) to {stack}",
+        plan.changes
+    ));
+    let status = execute(
+        cloud,
+        ui,
+        opts,
+        stack,
+        &plan.change_set,
+        &m.layers,
+        plan.changes,
+        run,
+    )
+    .await?;
+    if bundle_changed && opts.converge {
+        converge(cloud, ui, m).await?;
+    }
+    Ok(Outcome::Applied {
+        uploaded: 0,
+        status,
+    })
 }
 
 /// The ids of the events the stack already has, so following it shows only

@@ -63,7 +63,7 @@ impl Holder {
     /// True when the holder ran on this machine and is no longer running:
     /// it was killed, and its lock can be taken over.
     pub fn is_gone(&self) -> bool {
-        self.host == host_name() && !process_alive(self.pid)
+        self.host == host_name() && !stackc_core::process::alive(self.pid)
     }
 }
 
@@ -89,20 +89,6 @@ pub fn host_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown-host".into())
-}
-
-/// True while a process with this id runs on this machine (or exists but
-/// belongs to another user).
-pub fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Why the lock was not taken.

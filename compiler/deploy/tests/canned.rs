@@ -1355,3 +1355,250 @@ async fn diff_of_a_new_stack_is_made_offline() {
         "{calls:?}"
     );
 }
+
+/// Saves a plan of `artifacts` (`stackc diff --out`); what the user saw and
+/// the plan.
+async fn save(fake: &Fake, artifacts: &Artifacts) -> (String, deploy::SavedPlan) {
+    let mut out = Vec::new();
+    let mut no_terminal = |_: &str| answer(None);
+    let result = {
+        let mut ui = Ui {
+            out: &mut out,
+            confirm: &mut no_terminal,
+            progress: false,
+            color: false,
+            json: None,
+        };
+        deploy::save_plan(
+            fake,
+            &mut ui,
+            &quick(false),
+            artifacts,
+            std::future::pending(),
+        )
+        .await
+    };
+    let text = String::from_utf8(out).unwrap();
+    match result {
+        Ok(Outcome::Saved(plan)) => (text, *plan),
+        other => panic!("{other:?}\n{text}"),
+    }
+}
+
+/// Applies a saved plan (`stackc deploy --plan`).
+async fn apply(
+    fake: &Fake,
+    artifacts: &Artifacts,
+    plan: &deploy::SavedPlan,
+) -> (String, Result<Outcome, DeployError>) {
+    let mut out = Vec::new();
+    let mut no_terminal = |_: &str| answer(None);
+    let result = {
+        let mut ui = Ui {
+            out: &mut out,
+            confirm: &mut no_terminal,
+            progress: false,
+            color: false,
+            json: None,
+        };
+        let opts = Options {
+            converge: true,
+            ..quick(false)
+        };
+        deploy::apply_plan(
+            fake,
+            &mut ui,
+            &opts,
+            artifacts,
+            plan,
+            std::future::pending(),
+        )
+        .await
+    };
+    (String::from_utf8(out).unwrap(), result)
+}
+
+/// goldcar deployed, with one event so far; the change set of its update.
+fn deployed_with_a_change_set() -> (Fake, StackEvent) {
+    let fake = Fake::default();
+    let old = event(
+        1,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "CREATE_COMPLETE",
+        None,
+    );
+    fake.stack
+        .borrow_mut()
+        .extend([Ok(info("UPDATE_COMPLETE"))]);
+    fake.events.borrow_mut().extend([vec![old.clone()]]);
+    *fake.change_set.borrow_mut() = Some(changes());
+    fake.objects.borrow_mut().insert(format!(
+        "goldcar/production/{}.rpm",
+        manifest::sha256_hex(PACKAGE)
+    ));
+    (fake, old)
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_applied_as_reviewed_without_a_new_change_set() {
+    let (fake, old) = deployed_with_a_change_set();
+    let built = artifacts();
+    let (text, plan) = save(&fake, &built).await;
+    assert!(
+        text.contains("Plan for goldcar-production (update):"),
+        "{text}"
+    );
+    assert!(text.contains("+ WebAutoScalingGroup"), "{text}");
+    // The change set is kept for the deploy; nothing was executed.
+    assert_eq!(plan.change_set, "cs-1");
+    assert_eq!(plan.last_event.as_deref(), Some("e1"));
+    assert_eq!(plan.changes, 2);
+    assert_eq!(plan.manifest_sha256, built.manifest_sha256);
+    {
+        let calls = fake.calls.borrow();
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c == "delete change set" || c == "execute"),
+            "{calls:?}"
+        );
+        // deploy's uploads: the artifacts (the Cinc package is there already).
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with("put goldcar/production/")),
+            "{calls:?}"
+        );
+    }
+    assert_eq!(fake.change_sets.borrow().len(), 1);
+    // The plan file round-trips.
+    let written = serde_json::to_string(&plan).unwrap();
+    let plan: deploy::SavedPlan = serde_json::from_str(&written).unwrap();
+
+    // deploy --plan: the stack as it was, then the update's events.
+    let done = event(
+        2,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "UPDATE_COMPLETE",
+        None,
+    );
+    *fake.stack.borrow_mut() = [
+        Ok(info("UPDATE_COMPLETE")),
+        Ok(info("UPDATE_IN_PROGRESS")),
+        Ok(info("UPDATE_COMPLETE")),
+    ]
+    .into();
+    *fake.events.borrow_mut() = [vec![old.clone()], vec![old.clone()], vec![done, old]].into();
+    fake.calls.borrow_mut().clear();
+    let (text, result) = apply(&fake, &built, &plan).await;
+    assert!(
+        matches!(&result, Ok(Outcome::Applied { status, .. }) if status == "UPDATE_COMPLETE"),
+        "{result:?}\n{text}"
+    );
+    assert!(
+        text.contains("applying the saved plan: 2 change(s) to goldcar-production"),
+        "{text}"
+    );
+    let calls = fake.calls.borrow();
+    assert!(
+        !calls.iter().any(|c| c.starts_with("create change set")),
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.starts_with("put goldcar/")),
+        "nothing uploaded: {calls:?}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| *c == "execute").count(),
+        1,
+        "{calls:?}"
+    );
+    // The bundle changed (old -> the build's): configure runs after.
+    assert!(
+        calls
+            .iter()
+            .any(|c| c == "run configure with goldcar-production-run"),
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_saved_plan_that_no_longer_says_what_deploy_would_do_is_refused() {
+    let (fake, old) = deployed_with_a_change_set();
+    let built = artifacts();
+    let (_, plan) = save(&fake, &built).await;
+    let refused = |result: &Result<Outcome, DeployError>, says: &str| {
+        let e = match result {
+            Err(e @ DeployError::PlanStale(_)) => e.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert!(e.contains(says), "{e}");
+        assert!(e.contains("nothing was changed"), "{e}");
+        assert!(e.contains("stackc diff --out PLAN"), "{e}");
+    };
+    let reset = |events: Vec<StackEvent>| {
+        *fake.stack.borrow_mut() = [Ok(info("UPDATE_COMPLETE"))].into();
+        *fake.events.borrow_mut() = [events].into();
+        fake.calls.borrow_mut().clear();
+    };
+    // Another build (the stack file or the cookbooks changed).
+    reset(vec![old.clone()]);
+    let mut other = plan.clone();
+    other.manifest_sha256 = "0".repeat(64);
+    refused(
+        &apply(&fake, &built, &other).await.1,
+        "the stack file or its cookbooks changed",
+    );
+    // Other pins in the lock file.
+    reset(vec![old.clone()]);
+    let mut repinned = artifacts();
+    repinned.pin(&pinned(OLD_IMAGE), "eu-west-1").unwrap();
+    refused(
+        &apply(&fake, &repinned, &plan).await.1,
+        "the lock file pins other images",
+    );
+    // The stack changed since (another deploy, or the console).
+    let since = event(
+        7,
+        "goldcar-production",
+        "AWS::CloudFormation::Stack",
+        "UPDATE_COMPLETE",
+        None,
+    );
+    reset(vec![since, old.clone()]);
+    refused(
+        &apply(&fake, &built, &plan).await.1,
+        "goldcar-production changed since it was made",
+    );
+    // Its change set was executed or deleted.
+    reset(vec![old.clone()]);
+    fake.change_sets.borrow_mut()[0].execution = "OBSOLETE".into();
+    refused(
+        &apply(&fake, &built, &plan).await.1,
+        "can no longer run (CREATE_COMPLETE, OBSOLETE)",
+    );
+    reset(vec![old.clone()]);
+    fake.change_sets.borrow_mut().clear();
+    refused(
+        &apply(&fake, &built, &plan).await.1,
+        "its change set is gone",
+    );
+    // Another stack's plan.
+    reset(vec![old]);
+    let mut elsewhere = plan.clone();
+    elsewhere.stack = "goldcar-test".into();
+    refused(
+        &apply(&fake, &built, &elsewhere).await.1,
+        "it is a plan for goldcar-test",
+    );
+    // Nothing was executed, created or uploaded by any of them.
+    let calls = fake.calls.borrow();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c == "execute" || c.starts_with("create change set") || c.starts_with("put ")),
+        "{calls:?}"
+    );
+}

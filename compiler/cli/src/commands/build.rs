@@ -324,7 +324,7 @@ fn sweep_abandoned(out: &Path, name: &str) {
             continue;
         };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|p| !stackc_deploy::lock::process_alive(p)) {
+        if pid.is_some_and(|p| !stackc_core::process::alive(p)) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

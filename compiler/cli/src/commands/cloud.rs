@@ -172,11 +172,18 @@ fn terminal_ui<'a>(
 
 /// What to do with an environment's artifacts.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Upload, change set, execute.
-    Deploy,
-    /// The plan only.
-    Diff,
+pub enum Action<'a> {
+    /// Upload, change set, execute; with a saved plan, that plan's change
+    /// set.
+    Deploy {
+        /// The plan `diff --out` saved.
+        plan: Option<&'a Path>,
+    },
+    /// The plan only; with a file, saved there, its change set kept.
+    Diff {
+        /// Where to save the plan.
+        save: Option<&'a Path>,
+    },
     /// Delete the stack.
     Destroy,
 }
@@ -192,9 +199,16 @@ pub fn run(
     env: Option<&str>,
     out: &Path,
     target: &Target,
-    action: Action,
+    action: Action<'_>,
     opts: Options,
 ) -> Status {
+    let saved = match action {
+        Action::Deploy { plan: Some(p) } => match read_plan(p) {
+            Ok(plan) => Some(plan),
+            Err(status) => return status,
+        },
+        _ => None,
+    };
     let (file, program) = match load(format, path) {
         Ok(x) => x,
         Err(status) => return status,
@@ -206,23 +220,23 @@ pub fn run(
     let region = target.region.unwrap_or(&stack.region).to_string();
     let stack_name = stack.qualified_name();
     let operation = match action {
-        Action::Deploy => "deploy",
-        Action::Diff => "diff",
+        Action::Deploy { .. } => "deploy",
+        Action::Diff { .. } => "diff",
         Action::Destroy => "destroy",
     };
     let _local = match LocalLock::take(out, &Holder::here(&stack_name, operation)) {
         Ok(l) => l,
         Err(status) => return status,
     };
-    if action == Action::Destroy {
-        return run_locked(
+    if let Action::Destroy = action {
+        return status_of(run_locked(
             format,
             &region,
             target,
             async |aws: &Aws, ui: &mut Ui<'_>| {
                 deploy::destroy(aws, ui, &opts, &stack_name, &region, ctrl_c()).await
             },
-        );
+        ));
     }
     let dir = match build_to_dir(format, &file.name(), &file.text, stack, Format::Json, out) {
         Ok(b) => b.dir,
@@ -268,30 +282,81 @@ pub fn run(
         );
         return Status::UserError;
     }
-    run_locked(
+    let result = run_locked(
         format,
         &region,
         target,
-        async |aws: &Aws, ui: &mut Ui<'_>| match action {
-            Action::Diff => deploy::diff(aws, ui, &opts, &artifacts, ctrl_c()).await,
+        async |aws: &Aws, ui: &mut Ui<'_>| match (action, &saved) {
+            (Action::Diff { save: None }, _) => {
+                deploy::diff(aws, ui, &opts, &artifacts, ctrl_c()).await
+            }
+            (Action::Diff { save: Some(_) }, _) => {
+                deploy::save_plan(aws, ui, &opts, &artifacts, ctrl_c()).await
+            }
+            (_, Some(plan)) => deploy::apply_plan(aws, ui, &opts, &artifacts, plan, ctrl_c()).await,
             _ => deploy::deploy(aws, ui, &opts, &artifacts, ctrl_c()).await,
         },
-    )
+    );
+    match (action, result) {
+        (Action::Diff { save: Some(to) }, Ok(Outcome::Saved(plan))) => write_plan(to, &plan),
+        (_, result) => status_of(result),
+    }
+}
+
+/// Reads a plan `stackc diff --out` saved.
+fn read_plan(path: &Path) -> Result<deploy::SavedPlan, Status> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read the plan {}: {e}", path.display());
+        Status::UserError
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        eprintln!(
+            "error: {} is not a plan stackc saved: {e}\nhelp: save one with `stackc diff --out {}`",
+            path.display(),
+            path.display()
+        );
+        Status::UserError
+    })
+}
+
+/// Writes the saved plan and says how to apply it.
+fn write_plan(path: &Path, plan: &deploy::SavedPlan) -> Status {
+    let text = serde_json::to_string_pretty(plan).expect("a plan serializes");
+    if let Err(e) = std::fs::write(path, text + "\n") {
+        eprintln!(
+            "error: cannot write the plan {}: {e}\nits change set {} is kept on {}; delete it with `aws cloudformation delete-change-set --change-set-name {}`",
+            path.display(),
+            plan.change_set,
+            plan.stack,
+            plan.change_set
+        );
+        return Status::UserError;
+    }
+    eprintln!(
+        "saved the plan to {}: `stackc deploy --plan {}` applies exactly this change set, and refuses if the stack file, the lock file or the stack changes first",
+        path.display(),
+        path.display()
+    );
+    Status::Ok
 }
 
 /// Runs a flow that handles Ctrl-C itself (see [`deploy::locked`]).
-fn run_locked<F>(format: MessageFormat, region: &str, target: &Target, flow: F) -> Status
+fn run_locked<F>(
+    format: MessageFormat,
+    region: &str,
+    target: &Target,
+    flow: F,
+) -> Result<Outcome, DeployError>
 where
     F: AsyncFnOnce(&Aws, &mut Ui<'_>) -> Result<Outcome, DeployError>,
 {
-    let result = runtime().block_on(async {
+    runtime().block_on(async {
         let aws = Aws::connect(region, target.profile).await;
         let (mut err, mut out) = (std::io::stderr(), std::io::stdout());
         let mut ask = confirm;
         let mut ui = terminal_ui(format, &mut err, &mut out, &mut ask);
         flow(&aws, &mut ui).await
-    });
-    status_of(result)
+    })
 }
 
 /// The lock file `out/.<stack>-<env>.lock`, held (an advisory lock the

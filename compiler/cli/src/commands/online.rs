@@ -1,0 +1,195 @@
+//! The commands that talk to AWS (built with the `aws` feature, the
+//! default): lock, bootstrap, deploy, diff, destroy, status, run and logs.
+
+use std::path::Path;
+
+use super::{cloud, envdiff, fleet, lock, Status};
+use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
+
+/// Makes AWS errors carry the SDK's whole text (`--verbose`).
+pub fn set_verbose(on: bool) {
+    stackc_deploy::cloud::set_verbose(on);
+}
+
+/// Runs an AWS command.
+pub fn run(format: MessageFormat, command: Command) -> Status {
+    match command {
+        Command::Lock {
+            file,
+            env,
+            update,
+            aws,
+        } => lock::run(format, &file, env.as_deref(), update, &aws.target()),
+        Command::Bootstrap { file, aws, yes } => {
+            cloud::bootstrap(format, &file, &aws.target(), yes)
+        }
+        Command::Deploy {
+            file,
+            env,
+            build_dir,
+            aws,
+            yes,
+            no_converge,
+            plan,
+            force_unlock,
+        } => cloud::run(
+            format,
+            &file,
+            env.as_deref(),
+            &build_dir,
+            &aws.target(),
+            cloud::Action::Deploy {
+                plan: plan.as_deref(),
+            },
+            cloud::flags(yes, !no_converge, force_unlock),
+        ),
+        Command::Diff {
+            file,
+            env,
+            against: None,
+            build_dir,
+            out,
+            aws,
+            force_unlock,
+        } => cloud::run(
+            format,
+            &file,
+            env.as_deref(),
+            &build_dir,
+            &aws.target(),
+            cloud::Action::Diff {
+                save: out.as_deref(),
+            },
+            cloud::flags(true, false, force_unlock),
+        ),
+        Command::Destroy {
+            file,
+            env,
+            aws,
+            yes,
+            force_unlock,
+        } => cloud::run(
+            format,
+            &file,
+            env.as_deref(),
+            Path::new("out"),
+            &aws.target(),
+            cloud::Action::Destroy,
+            cloud::flags(yes, false, force_unlock),
+        ),
+        Command::Status {
+            file,
+            env,
+            stack,
+            aws,
+        } => fleet::status(
+            format,
+            &fleet::Which {
+                file: &file,
+                env: env.as_deref(),
+                stack: stack.as_deref(),
+            },
+            &aws.target(),
+        ),
+        Command::Run { what } => run_command(format, what),
+        Command::Logs {
+            file,
+            env,
+            stack,
+            layer,
+            since,
+            follow,
+            aws,
+        } => fleet::logs(
+            format,
+            &fleet::Which {
+                file: &file,
+                env: env.as_deref(),
+                stack: stack.as_deref(),
+            },
+            layer.as_deref(),
+            &since,
+            follow,
+            &aws.target(),
+        ),
+        // `diff --against` is offline, and [`super::run`] sends no other
+        // command here.
+        Command::Diff {
+            file,
+            env,
+            against: Some(against),
+            ..
+        } => envdiff::run(format, &file, env.as_deref(), &against),
+        _ => {
+            eprintln!("error: not a command that talks to AWS");
+            Status::Usage
+        }
+    }
+}
+
+/// `stackc run ...`: the event the agent runs and what goes with it.
+fn run_command(format: MessageFormat, what: RunCommand) -> Status {
+    let none = CustomJson { custom_json: None };
+    let (event, on, app, deployment, migrate, recipes) = match what {
+        RunCommand::Setup { on, deployment } => ("setup", on, None, deployment, false, None),
+        RunCommand::Configure { on, deployment } => {
+            ("configure", on, None, deployment, false, None)
+        }
+        RunCommand::Deploy {
+            on,
+            app,
+            deployment,
+            migrate,
+        } => ("deploy", on, app, deployment, migrate, None),
+        RunCommand::Undeploy {
+            on,
+            app,
+            deployment,
+        } => ("undeploy", on, app, deployment, false, None),
+        RunCommand::Rollback {
+            on,
+            app,
+            deployment,
+        } => ("rollback", on, app, deployment, false, None),
+        RunCommand::Recipes {
+            recipes,
+            on,
+            deployment,
+        } => (
+            "execute_recipes",
+            on,
+            None,
+            deployment,
+            false,
+            Some(recipes),
+        ),
+        RunCommand::UpdateCookbooks { on } => ("update_cookbooks", on, None, none, false, None),
+    };
+    fleet::run(
+        format,
+        &fleet::Request {
+            event,
+            recipes: recipes.as_deref(),
+            which: fleet::Which {
+                file: &on.file,
+                env: on.env.as_deref(),
+                stack: on.stack.as_deref(),
+            },
+            layer: on.layer.as_deref(),
+            app: app.as_deref(),
+            custom_json: deployment.custom_json.as_deref(),
+            migrate,
+        },
+        &on.aws.target(),
+    )
+}
+
+impl crate::cli::Aws {
+    /// The target as the commands take it.
+    fn target(&self) -> cloud::Target<'_> {
+        cloud::Target {
+            region: self.region.as_deref(),
+            profile: self.profile.as_deref(),
+        }
+    }
+}

@@ -403,7 +403,7 @@ impl Checker<'_> {
         let mut cookbooks_span = Span::new(0, 0);
         let mut notify = Vec::new();
         let mut network = Some(Network::NewVpc {
-            cidr: "10.0.0.0/16".into(),
+            cidr: units::Ipv4Net::DEFAULT_VPC,
             zones: 2,
             nat: Nat::PerZone,
         });
@@ -683,10 +683,8 @@ impl Checker<'_> {
             });
         }
         let cidr = match node.prop("cidr") {
-            Some(v) => self.parsed(v, "CIDR block", Code::BadCidr, |s| {
-                units::cidr(s).map(|_| s.to_string())
-            }),
-            None => Some("10.0.0.0/16".to_string()),
+            Some(v) => self.parsed(v, "CIDR block", Code::BadCidr, units::cidr),
+            None => Some(units::Ipv4Net::DEFAULT_VPC),
         };
         let zones = match node.prop("zones") {
             Some(v) => self.int(v, "zones", 1, 6),
@@ -727,7 +725,7 @@ impl Checker<'_> {
         );
         let timezone = match node.prop("timezone") {
             Some(v) => self.timezone(v),
-            None => Some("UTC".into()),
+            None => Some(chrono_tz::UTC),
         };
         let (days, start, end) = hours?;
         Some(WorkingHours {

@@ -98,7 +98,7 @@ pub fn bound(
     // Schedule entries as (minute of the hours' week, entry index, day as written, sizes).
     let mut occurrences: Vec<(i64, usize, Weekday, Sizes)> = Vec::new();
     if let Some(schedule) = schedule {
-        let shift = zone_shift(&schedule.timezone, &hours.timezone).ok_or(ZoneMismatch)?;
+        let shift = zone_shift(schedule.timezone, hours.timezone).ok_or(ZoneMismatch)?;
         for (i, e) in schedule.entries.iter().enumerate() {
             let sizes = Sizes {
                 min: e.min,
@@ -237,12 +237,10 @@ fn time_of(m: i64) -> TimeOfDay {
 /// instant's wall-clock time in zone `to`, when that is one number all year
 /// (checked over 2020–2040 to the quarter hour); `None` when daylight
 /// saving (or anything else) makes it vary, or a zone is unknown.
-pub fn zone_shift(from: &str, to: &str) -> Option<i64> {
-    if from == to {
+pub fn zone_shift(a: chrono_tz::Tz, b: chrono_tz::Tz) -> Option<i64> {
+    if a == b {
         return Some(0);
     }
-    let a: chrono_tz::Tz = from.parse().ok()?;
-    let b: chrono_tz::Tz = to.parse().ok()?;
     let offsets = |t: chrono::NaiveDateTime| {
         let oa = a.offset_from_utc_datetime(&t).fix().local_minus_utc();
         let ob = b.offset_from_utc_datetime(&t).fix().local_minus_utc();
@@ -278,6 +276,10 @@ pub fn zone_shift(from: &str, to: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tz(name: &str) -> chrono_tz::Tz {
+        name.parse().unwrap()
+    }
     use crate::ir::ScheduleEntry;
     use crate::units;
 
@@ -287,14 +289,14 @@ mod tests {
             days,
             start,
             end,
-            timezone: tz.into(),
+            timezone: tz.parse().unwrap(),
             span: Default::default(),
         }
     }
 
     fn schedule(tz: &str, entries: &[(&str, u32, u32)]) -> Schedule {
         Schedule {
-            timezone: tz.into(),
+            timezone: tz.parse().unwrap(),
             entries: entries
                 .iter()
                 .map(|(at, min, max)| {
@@ -419,14 +421,23 @@ mod tests {
 
     #[test]
     fn zones_with_one_offset_all_year_are_shifted_and_others_refused() {
-        assert_eq!(zone_shift("Europe/London", "Europe/Madrid"), Some(60));
-        assert_eq!(zone_shift("Europe/Madrid", "Europe/Paris"), Some(0));
-        assert_eq!(zone_shift("UTC", "Asia/Kolkata"), Some(330));
-        assert_eq!(zone_shift("UTC", "Europe/Madrid"), None);
+        assert_eq!(
+            zone_shift(tz("Europe/London"), tz("Europe/Madrid")),
+            Some(60)
+        );
+        assert_eq!(zone_shift(tz("Europe/Madrid"), tz("Europe/Paris")), Some(0));
+        assert_eq!(zone_shift(tz("UTC"), tz("Asia/Kolkata")), Some(330));
+        assert_eq!(zone_shift(tz("UTC"), tz("Europe/Madrid")), None);
         // Both change, on different dates.
-        assert_eq!(zone_shift("America/New_York", "Europe/London"), None);
+        assert_eq!(
+            zone_shift(tz("America/New_York"), tz("Europe/London")),
+            None
+        );
         // Same dates, different local hours: an hour apart each switch.
-        assert_eq!(zone_shift("America/New_York", "America/Chicago"), None);
+        assert_eq!(
+            zone_shift(tz("America/New_York"), tz("America/Chicago")),
+            None
+        );
 
         // London 07:00 is Madrid 08:00: the entry is inside the hours.
         let s = schedule("Europe/London", &[("mon 07:30", 1, 1), ("sun 23:30", 2, 2)]);

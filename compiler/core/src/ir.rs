@@ -129,7 +129,7 @@ pub enum Network {
     /// stackc creates the VPC.
     NewVpc {
         /// VPC range.
-        cidr: String,
+        cidr: crate::units::Ipv4Net,
         /// Availability zones used.
         zones: u8,
         /// How the private subnets reach the internet.
@@ -183,7 +183,7 @@ pub struct WorkingHours {
     /// Closing time.
     pub end: TimeOfDay,
     /// IANA time zone.
-    pub timezone: String,
+    pub timezone: chrono_tz::Tz,
     /// Where the hours are written.
     #[serde(skip)]
     pub span: Span,
@@ -350,7 +350,7 @@ pub struct LoadRule {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schedule {
     /// IANA time zone.
-    pub timezone: String,
+    pub timezone: chrono_tz::Tz,
     /// Entries in source order.
     pub entries: Vec<ScheduleEntry>,
     /// Where the schedule's time zone is given (its name when it is not).
@@ -504,10 +504,11 @@ impl std::fmt::Display for WorkingHours {
 impl WorkingHours {
     /// The state at `now`, as the Auto Scaling scheduled actions produce it:
     /// started at `start` and stopped at `end` on each of `days`, local time.
-    /// `None` only when the time zone is unknown (the checker rejects that).
+    /// `None` only for a time of day out of range, which neither the
+    /// checker nor the operations record lets through.
     pub fn state_at(&self, now: chrono::DateTime<chrono::Utc>) -> Option<HoursState> {
         use chrono::{Datelike, Duration, TimeZone};
-        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
+        let tz = self.timezone;
         let local_now = now.with_timezone(&tz);
         // A time that does not exist locally (inside a spring-forward gap)
         // is taken as the same wall time an hour later.
@@ -555,7 +556,7 @@ mod tests {
             days,
             start,
             end,
-            timezone: "Europe/Madrid".into(),
+            timezone: chrono_tz::Europe::Madrid,
             span: Span::default(),
         }
     }
@@ -623,7 +624,7 @@ mod tests {
             days,
             start,
             end,
-            timezone: "Europe/Madrid".into(),
+            timezone: chrono_tz::Europe::Madrid,
             span: Span::default(),
         };
         assert_eq!(

@@ -248,10 +248,9 @@ pub fn working_hours(text: &str) -> Result<(Vec<Weekday>, TimeOfDay, TimeOfDay),
     Ok((days(d)?, open, close))
 }
 
-/// Checks an IANA time zone name.
-pub fn timezone(text: &str) -> Result<(), String> {
+/// Reads an IANA time zone name.
+pub fn timezone(text: &str) -> Result<chrono_tz::Tz, String> {
     text.parse::<chrono_tz::Tz>()
-        .map(|_| ())
         .map_err(|_| format!("`{text}` is not an IANA time zone"))
 }
 
@@ -265,8 +264,53 @@ pub fn suggest_timezone(text: &str) -> Option<&'static str> {
         .or_else(|| crate::diag::suggest(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
 }
 
-/// Parses an IPv4 CIDR block with prefix 16..=24, returning (address, prefix).
-pub fn cidr(text: &str) -> Result<([u8; 4], u8), String> {
+/// An IPv4 network a VPC can have: prefix /16 to /24, no host bits (what
+/// [`cidr`] accepts, so its subnets always fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4Net {
+    addr: std::net::Ipv4Addr,
+    prefix: u8,
+}
+
+impl Ipv4Net {
+    /// The VPC stackc creates when the stack file names none: 10.0.0.0/16.
+    pub const DEFAULT_VPC: Ipv4Net = Ipv4Net {
+        addr: std::net::Ipv4Addr::new(10, 0, 0, 0),
+        prefix: 16,
+    };
+
+    /// Splits the network into `count` equal subnets, the smallest power of
+    /// two that holds them, in order (at most 64 of them: /30 from a /24).
+    pub fn split(&self, count: usize) -> Vec<Ipv4Net> {
+        let bits = (count.clamp(1, 64) as u32)
+            .next_power_of_two()
+            .trailing_zeros() as u8;
+        let prefix = self.prefix + bits;
+        let size = 1u32 << (32 - u32::from(prefix));
+        let base = u32::from(self.addr);
+        (0..count.min(64) as u32)
+            .map(|i| Ipv4Net {
+                addr: std::net::Ipv4Addr::from(base + i * size),
+                prefix,
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Ipv4Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl Serialize for Ipv4Net {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Parses an IPv4 CIDR block a VPC can have (prefix 16..=24, no host bits).
+pub fn cidr(text: &str) -> Result<Ipv4Net, String> {
     let (addr, prefix) = text
         .split_once('/')
         .ok_or_else(|| format!("`{text}` is not a CIDR block: write it as 10.0.0.0/16"))?;
@@ -289,7 +333,7 @@ pub fn cidr(text: &str) -> Result<([u8; 4], u8), String> {
             "`{text}` has host bits set; the network is {net}/{prefix}"
         ));
     }
-    Ok((ip.octets(), prefix))
+    Ok(Ipv4Net { addr: ip, prefix })
 }
 
 /// Fields of an ARN.
@@ -518,7 +562,7 @@ mod tests {
 
     #[test]
     fn cidrs_arns_names() {
-        assert_eq!(cidr("10.40.0.0/16"), Ok(([10, 40, 0, 0], 16)));
+        assert_eq!(cidr("10.40.0.0/16").unwrap().to_string(), "10.40.0.0/16");
         assert!(cidr("10.40.0.1/16").unwrap_err().contains("10.40.0.0/16"));
         assert!(cidr("10.40.0.0/8").is_err());
         assert!(arn("arn:aws:acm:eu-west-1:123456789012:certificate/abc").is_ok());

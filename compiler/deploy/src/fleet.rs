@@ -384,8 +384,8 @@ fn rfc3339<S: serde::Serializer>(
 }
 
 impl HoursNow {
-    /// The state of `hours` at `now`; `None` for an unknown time zone (the
-    /// checker rejects those, so only a hand-made IR has one).
+    /// The state of `hours` at `now`; `None` for a time of day out of range
+    /// (only a hand-made IR has one).
     pub fn at(
         hours: &stackc_core::ir::WorkingHours,
         now: chrono::DateTime<chrono::Utc>,
@@ -560,7 +560,7 @@ mod tests {
             days,
             start,
             end,
-            timezone: "Europe/Madrid".into(),
+            timezone: "Europe/Madrid".parse().unwrap(),
             span: Default::default(),
         }
     }

@@ -980,7 +980,7 @@ impl Checker<'_> {
         let kids = self.children(node);
         let timezone = match node.prop("timezone") {
             Some(v) => self.timezone(v),
-            None => Some("UTC".into()),
+            None => Some(chrono_tz::UTC),
         };
         let mut entries = Vec::new();
         let mut ok = true;

@@ -476,10 +476,10 @@ impl Checker<'_> {
     }
 
     /// An IANA time zone.
-    pub(super) fn timezone(&mut self, v: &Value) -> Option<String> {
+    pub(super) fn timezone(&mut self, v: &Value) -> Option<chrono_tz::Tz> {
         let text = self.string(v, "timezone")?;
         match units::timezone(text) {
-            Ok(()) => Some(text.to_string()),
+            Ok(tz) => Some(tz),
             Err(message) => {
                 let help = match units::suggest_timezone(text) {
                     Some(s) => format!("did you mean `{s}`?"),

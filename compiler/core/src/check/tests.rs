@@ -87,7 +87,7 @@ fn goldcar_resolves_as_designed() {
     assert!(cache.scaling.is_none());
     let reports = prod.layer("reports").unwrap();
     let schedule = reports.scaling.as_ref().unwrap().schedule.as_ref().unwrap();
-    assert_eq!(schedule.timezone, "Europe/Madrid");
+    assert_eq!(schedule.timezone, chrono_tz::Europe::Madrid);
     assert_eq!(schedule.entries.len(), 2);
     let app = &prod.apps[0];
     assert_eq!(app.sites.len(), 2);
@@ -113,7 +113,7 @@ fn environments_overlay_the_stack() {
         "merged at node JSON time, in order"
     );
     let hours = test.working_hours.as_ref().unwrap();
-    assert_eq!(hours.timezone, "Europe/Madrid");
+    assert_eq!(hours.timezone, chrono_tz::Europe::Madrid);
     assert_eq!(hours.days.len(), 5);
     assert!(p.environments[0].working_hours.is_none());
 }
@@ -227,7 +227,7 @@ fn shop_example_resolves() {
     );
     let staging = p.environment("staging").unwrap();
     assert!(
-        matches!(&staging.network, Network::NewVpc { cidr, zones: 2, .. } if cidr == "10.61.0.0/16")
+        matches!(&staging.network, Network::NewVpc { cidr, zones: 2, .. } if cidr.to_string() == "10.61.0.0/16")
     );
     assert_eq!(
         staging.apps[0].secrets[0].ssm,

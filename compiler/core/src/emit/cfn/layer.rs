@@ -907,7 +907,8 @@ fn schedules(
                     max: e.max,
                 };
                 let recurrence = cron(e.at.minute, e.at.hour, &e.days);
-                let action = scheduled_action(&p, sizes, &recurrence, &schedule.timezone, false);
+                let action =
+                    scheduled_action(&p, sizes, &recurrence, schedule.timezone.name(), false);
                 t.resource(
                     &format!("{p}Schedule{}", i + 1),
                     "AWS::AutoScaling::ScheduledAction",
@@ -949,7 +950,7 @@ fn schedules(
             &p,
             a.sizes,
             &recurrence,
-            &wh.timezone,
+            wh.timezone.name(),
             a.kind == Kind::Close,
         );
         t.resource(&id, "AWS::AutoScaling::ScheduledAction", action);

@@ -9,6 +9,7 @@ use super::template::{
     get_att, per_deployment, policy_document, r#ref, service_trust, sub, tags, Template,
 };
 use crate::ir::{Nat, Network, Stack};
+use crate::units::Ipv4Net;
 
 /// How the rest of the template reaches the network.
 pub struct NetworkRefs {
@@ -18,26 +19,6 @@ pub struct NetworkRefs {
     pub public_subnets: Vec<Value>,
     /// Private subnet ids (instances).
     pub private_subnets: Vec<Value>,
-}
-
-/// Splits `cidr` into `count` equal subnets, the smallest power of two that
-/// fits; returns them in order.
-pub fn split_cidr(cidr: &str, count: usize) -> Vec<String> {
-    let (addr, prefix) = cidr.split_once('/').unwrap_or((cidr, "16"));
-    let base: u32 = addr
-        .parse::<std::net::Ipv4Addr>()
-        .map(u32::from)
-        .unwrap_or(0);
-    let prefix: u32 = prefix.parse().unwrap_or(16);
-    let bits = (count.max(1) as u32).next_power_of_two().trailing_zeros();
-    let sub_prefix = prefix + bits;
-    let size = 1u32 << (32 - sub_prefix);
-    (0..count as u32)
-        .map(|i| {
-            let net = std::net::Ipv4Addr::from(base + i * size);
-            format!("{net}/{sub_prefix}")
-        })
-        .collect()
 }
 
 /// Adds the network resources (for `vpc cidr=`) and returns the references.
@@ -61,7 +42,7 @@ pub fn emit(t: &mut Template, stack: &Stack, key_arn: &Value) -> NetworkRefs {
 fn new_vpc(
     t: &mut Template,
     stack: &Stack,
-    cidr: &str,
+    cidr: &Ipv4Net,
     zones: usize,
     nat: Nat,
     key_arn: &Value,
@@ -71,7 +52,7 @@ fn new_vpc(
         "Vpc",
         "AWS::EC2::VPC",
         json!({
-            "CidrBlock": cidr,
+            "CidrBlock": cidr.to_string(),
             "EnableDnsHostnames": true,
             "EnableDnsSupport": true,
             "Tags": tags(&[("Name", &qualified)]),
@@ -146,7 +127,7 @@ fn new_vpc(
     )
     .depends_on(&["InternetGatewayAttachment"]);
 
-    let blocks = split_cidr(cidr, zones * 2);
+    let blocks = cidr.split(zones * 2);
     let mut refs = NetworkRefs {
         vpc_id: r#ref("Vpc"),
         public_subnets: Vec::new(),
@@ -162,7 +143,7 @@ fn new_vpc(
             "AWS::EC2::Subnet",
             json!({
                 "VpcId": r#ref("Vpc"),
-                "CidrBlock": blocks[zone],
+                "CidrBlock": blocks[zone].to_string(),
                 "AvailabilityZone": az,
                 "MapPublicIpOnLaunch": false,
                 "Tags": tags(&[("Name", &format!("{qualified}-public-{n}"))]),
@@ -178,7 +159,7 @@ fn new_vpc(
             "AWS::EC2::Subnet",
             json!({
                 "VpcId": r#ref("Vpc"),
-                "CidrBlock": blocks[zones + zone],
+                "CidrBlock": blocks[zones + zone].to_string(),
                 "AvailabilityZone": az,
                 "MapPublicIpOnLaunch": false,
                 "Tags": tags(&[("Name", &format!("{qualified}-private-{n}"))]),
@@ -281,7 +262,7 @@ const LOAD_BALANCER_SERVICE: (&str, &str) = ("ElasticLoadBalancing", "elasticloa
 /// `nat=none`: no route to the internet, so the private subnets reach the
 /// APIs the instances call through interface endpoints (private DNS names,
 /// HTTPS from the VPC only). S3 has its gateway endpoint already.
-fn interface_endpoints(t: &mut Template, stack: &Stack, cidr: &str, zones: usize) {
+fn interface_endpoints(t: &mut Template, stack: &Stack, cidr: &Ipv4Net, zones: usize) {
     let qualified = stack.qualified_name();
     t.resource(
         "EndpointsSecurityGroup",
@@ -290,7 +271,7 @@ fn interface_endpoints(t: &mut Template, stack: &Stack, cidr: &str, zones: usize
             "GroupDescription": format!("stackc {qualified}: HTTPS from the VPC to the AWS API endpoints"),
             "VpcId": r#ref("Vpc"),
             "SecurityGroupIngress": [{
-                "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": cidr,
+                "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": cidr.to_string(),
                 "Description": "HTTPS from the VPC",
             }],
             "SecurityGroupEgress": [{
@@ -324,12 +305,21 @@ fn interface_endpoints(t: &mut Template, stack: &Stack, cidr: &str, zones: usize
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::units::cidr;
+
+    fn split(text: &str, count: usize) -> Vec<String> {
+        cidr(text)
+            .unwrap()
+            .split(count)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
 
     #[test]
     fn subnets_split_the_range_evenly() {
         assert_eq!(
-            split_cidr("10.40.0.0/16", 4),
+            split("10.40.0.0/16", 4),
             [
                 "10.40.0.0/18",
                 "10.40.64.0/18",
@@ -337,10 +327,9 @@ mod tests {
                 "10.40.192.0/18"
             ]
         );
-        assert_eq!(split_cidr("10.0.0.0/24", 6)[5], "10.0.0.160/27");
-        assert_eq!(
-            split_cidr("10.0.0.0/16", 2),
-            ["10.0.0.0/17", "10.0.128.0/17"]
-        );
+        assert_eq!(split("10.0.0.0/24", 6)[5], "10.0.0.160/27");
+        assert_eq!(split("10.0.0.0/16", 2), ["10.0.0.0/17", "10.0.128.0/17"]);
+        // The most a VPC takes (6 zones, 12 subnets) fits its smallest range.
+        assert_eq!(split("10.0.0.0/24", 12)[11], "10.0.0.176/28");
     }
 }

@@ -134,7 +134,7 @@ fn wanted(stack: &Stack, layer: &str, t: DateTime<Utc>) -> (u32, u32) {
     let Some(schedule) = &scaling.schedule else {
         return (scaling.min, scaling.max);
     };
-    let zone: chrono_tz::Tz = schedule.timezone.parse().unwrap();
+    let zone: chrono_tz::Tz = schedule.timezone;
     // Back minute by minute (at most a week) to the last entry that ran.
     (0..=7 * 24 * 60)
         .map(|m| (t - Duration::minutes(m)).with_timezone(&zone))

@@ -231,7 +231,7 @@ fn layer_section(md: &mut String, stack: &Stack, layer: &Layer, topo: &Topology)
                 .collect();
             item(
                 md,
-                &format!("Schedule ({})", text(&sched.timezone)),
+                &format!("Schedule ({})", text(sched.timezone.name())),
                 &entries.join("; "),
             );
             // What the scheduled actions do where working hours bound it.
@@ -259,7 +259,10 @@ fn layer_section(md: &mut String, stack: &Stack, layer: &Layer, topo: &Topology)
                         )
                     })
                     .collect();
-                let zone = stack.working_hours.as_ref().map_or("", |wh| &wh.timezone);
+                let zone = stack
+                    .working_hours
+                    .as_ref()
+                    .map_or("", |wh| wh.timezone.name());
                 item(
                     md,
                     &format!("Within the working hours ({})", text(zone)),

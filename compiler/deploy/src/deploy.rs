@@ -1187,7 +1187,7 @@ async fn replacements<C: Cloud>(
                     )
                 })
             });
-            let template = format!("{}LaunchTemplate", plan::pascal(&g.layer));
+            let template = stackc_core::emit::cfn::ids::LayerIds::new(&g.layer).launch_template();
             let template_changes = changes
                 .iter()
                 .any(|c| c.logical_id == template && c.action == "Modify");

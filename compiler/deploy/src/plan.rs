@@ -3,36 +3,9 @@
 
 use std::fmt::Write as _;
 
+use stackc_core::emit::cfn::ids::layer_of;
+
 use crate::cloud::Change;
-
-/// `web` → `Web`, as logical ids spell layer names.
-pub fn pascal(name: &str) -> String {
-    name.split(['-', '_'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-/// The layer a logical id belongs to (the longest matching name), if any.
-fn layer_of<'a>(logical_id: &str, layers: &'a [String]) -> Option<&'a str> {
-    layers
-        .iter()
-        .filter(|l| {
-            let p = pascal(l);
-            logical_id.starts_with(&p)
-                && logical_id[p.len()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        })
-        .max_by_key(|l| l.len())
-        .map(String::as_str)
-}
 
 /// A group whose instances an update replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]

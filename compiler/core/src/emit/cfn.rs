@@ -3,6 +3,7 @@
 //! resources, 1 MB); then each instance group becomes a nested stack whose
 //! template the root references by its content-addressed S3 key.
 
+pub mod ids;
 mod layer;
 mod network;
 mod shared;
@@ -13,12 +14,13 @@ pub mod userdata;
 
 use serde_json::{json, Value};
 
+use ids::LayerIds;
 pub use layer::layer_alarms;
 pub use shared::{
     bundle_parameter, bundle_parameter_for, group_name, group_name_for, run_document_for,
     run_document_name,
 };
-use template::{get_att, pascal, r#ref, sub, Template};
+use template::{get_att, r#ref, sub, Template};
 
 use super::manifest::{sha256_hex, Manifest};
 use super::{Artifact, Format};
@@ -255,7 +257,7 @@ pub fn emit_into(
     let mut splitting = false;
     let mut diags = Vec::new();
     for host in groups(stack) {
-        let p = pascal(&host.name);
+        let p = LayerIds::new(&host.name);
         let has_lb = super::node::instance_layers(stack, host)
             .iter()
             .any(|l| l.load_balancer.is_some());
@@ -328,19 +330,16 @@ pub fn emit_into(
         let bytes = serialize(&t.into_value(), format);
         let path = format!("layers/{}.{}", host.name, ext(format));
         let key = Manifest::key_for(&stack.name, &stack.env, &sha256_hex(&bytes), ext(format));
-        let id = format!("{p}Stack");
+        let id = p.stack();
         root.later(&id);
         nested.insert(id, (host, key, has_lb));
         for l in super::node::instance_layers(stack, host) {
             if l.load_balancer.is_some() {
-                let lp = pascal(&l.name);
+                let lp = LayerIds::new(&l.name);
                 root.output(
-                    &format!("{lp}LoadBalancerDnsName"),
+                    &lp.load_balancer_dns_name(),
                     &format!("DNS name of the load balancer of layer {}", l.name),
-                    get_att(
-                        &format!("{p}Stack"),
-                        &format!("Outputs.{lp}LoadBalancerDnsName"),
-                    ),
+                    get_att(&p.stack(), &format!("Outputs.{lp}LoadBalancerDnsName")),
                 );
             }
         }

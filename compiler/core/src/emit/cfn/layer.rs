@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use super::ids::LayerIds;
 use super::shared::{self, group_arn, group_name, SETUP_HOOK, SHUTDOWN_HOOK};
 use super::template::{
     get_att, instance_trust, pascal, per_deployment, policy_document, r#ref, sub, tags, Template,
@@ -62,7 +63,7 @@ pub fn emit(
     host: &Layer,
     shared: &Shared,
 ) -> Result<(), Diagnostic> {
-    let p = pascal(&host.name);
+    let p = LayerIds::new(&host.name);
     let layers = instance_layers(stack, host);
     let group = group_name(stack, &host.name);
 
@@ -84,7 +85,7 @@ pub fn emit(
     security(t, stack, host, &layers, shared);
     role(t, stack, host, &layers, shared);
 
-    let user_data = userdata::render(stack, host, &format!("{p}AutoScalingGroup"))?;
+    let user_data = userdata::render(stack, host, &p.auto_scaling_group())?;
     let os = &stack.os;
     let root_device = if os.family == "ubuntu" {
         "/dev/sda1"
@@ -108,7 +109,7 @@ pub fn emit(
         ("stackc:layer", &host.name),
     ]);
     t.resource(
-        &format!("{p}LaunchTemplate"),
+        &p.launch_template(),
         "AWS::EC2::LaunchTemplate",
         json!({
             "LaunchTemplateData": {
@@ -116,9 +117,9 @@ pub fn emit(
                 // at deploy time, so a new AWS image replaces nothing).
                 "ImageId": r#ref(&lock::parameter(&host.instance_type.arch)),
                 "InstanceType": host.instance_type.name,
-                "IamInstanceProfile": { "Arn": get_att(&format!("{p}InstanceProfile"), "Arn") },
+                "IamInstanceProfile": { "Arn": get_att(&p.instance_profile(), "Arn") },
                 "SecurityGroupIds": [
-                    get_att(&format!("{p}SecurityGroup"), "GroupId"),
+                    get_att(&p.security_group(), "GroupId"),
                     shared.instances_security_group,
                 ],
                 "MetadataOptions": {
@@ -142,13 +143,13 @@ pub fn emit(
     let target_groups: Vec<Value> = layers
         .iter()
         .filter(|l| l.load_balancer.is_some())
-        .map(|l| r#ref(&format!("{}TargetGroup", pascal(&l.name))))
+        .map(|l| r#ref(&LayerIds::new(&l.name).target_group()))
         .collect();
     let mut asg = json!({
         "AutoScalingGroupName": group,
         "LaunchTemplate": {
-            "LaunchTemplateId": r#ref(&format!("{p}LaunchTemplate")),
-            "Version": get_att(&format!("{p}LaunchTemplate"), "LatestVersionNumber"),
+            "LaunchTemplateId": r#ref(&p.launch_template()),
+            "Version": get_att(&p.launch_template(), "LatestVersionNumber"),
         },
         "MinSize": min.to_string(),
         "MaxSize": room(min, max).to_string(),
@@ -186,7 +187,7 @@ pub fn emit(
     // do so below MaxSize: a group whose min is its max gets one instance of
     // room (the checker refuses scale-up rules there, nothing else uses it).
     let res = t
-        .resource(&format!("{p}AutoScalingGroup"), "AWS::AutoScaling::AutoScalingGroup", asg)
+        .resource(&p.auto_scaling_group(), "AWS::AutoScaling::AutoScalingGroup", asg)
         .depends_on(shared.group_depends_on)
         .attribute(
             "UpdatePolicy",
@@ -225,10 +226,10 @@ pub fn emit(
                 .fold(s.max, u32::max)
         });
         t.resource(
-            &format!("{p}WarmPool"),
+            &p.warm_pool(),
             "AWS::AutoScaling::WarmPool",
             json!({
-                "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+                "AutoScalingGroupName": r#ref(&p.auto_scaling_group()),
                 "PoolState": "Stopped",
                 "MinSize": 0,
                 "MaxGroupPreparedCapacity": peak,
@@ -255,22 +256,22 @@ pub fn emit(
     }
 
     t.output(
-        &format!("{p}AutoScalingGroupName"),
+        &p.auto_scaling_group_name(),
         &format!("Auto Scaling group of layer {}", host.name),
-        r#ref(&format!("{p}AutoScalingGroup")),
+        r#ref(&p.auto_scaling_group()),
     );
     for layer in &layers {
-        let lp = pascal(&layer.name);
+        let lp = LayerIds::new(&layer.name);
         t.output(
-            &format!("{lp}LogGroupName"),
+            &lp.log_group_name(),
             &format!("Log group of layer {}", layer.name),
-            r#ref(&format!("{lp}LogGroup")),
+            r#ref(&lp.log_group()),
         );
         if layer.load_balancer.is_some() {
             t.output(
-                &format!("{lp}LoadBalancerDnsName"),
+                &lp.load_balancer_dns_name(),
                 &format!("DNS name of the load balancer of layer {}", layer.name),
-                get_att(&format!("{lp}LoadBalancer"), "DNSName"),
+                get_att(&lp.load_balancer(), "DNSName"),
             );
         }
     }
@@ -281,8 +282,8 @@ pub fn emit(
 /// the app port, the stack's instances on the layers' other ports. Nothing
 /// from anywhere else; no SSH (Session Manager replaces it).
 fn security(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared: &Shared) {
-    let p = pascal(&host.name);
-    let sg = format!("{p}SecurityGroup");
+    let p = LayerIds::new(&host.name);
+    let sg = p.security_group();
     t.resource(
         &sg,
         "AWS::EC2::SecurityGroup",
@@ -294,15 +295,15 @@ fn security(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], sh
     );
     let mut internal: Vec<u16> = Vec::new();
     for layer in layers {
-        let lp = pascal(&layer.name);
+        let lp = LayerIds::new(&layer.name);
         let lb_port = layer.load_balancer.as_ref().and(layer.http_port);
         if let Some(port) = lb_port {
             t.resource(
-                &format!("{lp}LoadBalancerIngress"),
+                &lp.load_balancer_ingress(),
                 "AWS::EC2::SecurityGroupIngress",
                 json!({
                     "GroupId": get_att(&sg, "GroupId"),
-                    "SourceSecurityGroupId": get_att(&format!("{lp}LoadBalancerSecurityGroup"), "GroupId"),
+                    "SourceSecurityGroupId": get_att(&lp.load_balancer_security_group(), "GroupId"),
                     "IpProtocol": "tcp",
                     "FromPort": port,
                     "ToPort": port,
@@ -335,7 +336,7 @@ fn security(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], sh
 /// The instance role: only what the agent and the CloudWatch agent need,
 /// scoped to this environment's artifacts, parameters, logs and group.
 fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared: &Shared) {
-    let p = pascal(&host.name);
+    let p = LayerIds::new(&host.name);
     let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
     let mut statements = vec![
         json!({
@@ -408,7 +409,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared
         "Sid": "WriteOwnLogs",
         "Effect": "Allow",
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        "Resource": layers.iter().map(|l| get_att(&format!("{}LogGroup", pascal(&l.name)), "Arn")).collect::<Vec<_>>(),
+        "Resource": layers.iter().map(|l| get_att(&LayerIds::new(&l.name).log_group(), "Arn")).collect::<Vec<_>>(),
     }));
     statements.push(json!({
         "Sid": "PutAgentMetrics",
@@ -463,7 +464,7 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared
     }
     statements.extend(report_failed_runs(stack, host, shared));
     t.resource(
-        &format!("{p}InstanceRole"),
+        &p.instance_role(),
         "AWS::IAM::Role",
         json!({
             "Description": format!("stackc {}: instances of layer {}", stack.qualified_name(), host.name),
@@ -476,9 +477,9 @@ fn role(t: &mut Template, stack: &Stack, host: &Layer, layers: &[&Layer], shared
         "PutMetricData (limited to the CWAgent namespace by condition) and the SSM agent's reports have no resource-level permissions",
     )]);
     t.resource(
-        &format!("{p}InstanceProfile"),
+        &p.instance_profile(),
         "AWS::IAM::InstanceProfile",
-        json!({ "Roles": [r#ref(&format!("{p}InstanceRole"))] }),
+        json!({ "Roles": [r#ref(&p.instance_role())] }),
     );
 }
 
@@ -569,7 +570,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
     let Some(lb) = &layer.load_balancer else {
         return;
     };
-    let lp = pascal(&layer.name);
+    let lp = LayerIds::new(&layer.name);
     let port = layer.http_port.unwrap_or(80);
     let https = lb.certificate();
     let mut ingress = vec![json!({
@@ -583,7 +584,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
         }));
     }
     t.resource(
-        &format!("{lp}LoadBalancerSecurityGroup"),
+        &lp.load_balancer_security_group(),
         "AWS::EC2::SecurityGroup",
         json!({
             "GroupDescription": format!("stackc {}: load balancer of layer {}", stack.qualified_name(), layer.name),
@@ -591,7 +592,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
             "SecurityGroupIngress": ingress,
             "SecurityGroupEgress": [{
                 "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-                "DestinationSecurityGroupId": get_att(&format!("{}SecurityGroup", pascal(&host.name)), "GroupId"),
+                "DestinationSecurityGroupId": get_att(&LayerIds::new(&host.name).security_group(), "GroupId"),
                 "Description": format!("to the instances of layer {} on port {port}", host.name),
             }],
             "Tags": tags(&[("Name", &format!("{}-lb", group_name(stack, &layer.name)))]),
@@ -601,13 +602,13 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
         ("CKV_AWS_260", "a public load balancer accepts HTTP on port 80 (redirected to HTTPS when a certificate is given)"),
     ]);
     t.resource(
-        &format!("{lp}LoadBalancer"),
+        &lp.load_balancer(),
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         json!({
             "Type": "application",
             "Scheme": "internet-facing",
             "Subnets": shared.public_subnets,
-            "SecurityGroups": [get_att(&format!("{lp}LoadBalancerSecurityGroup"), "GroupId")],
+            "SecurityGroups": [get_att(&lp.load_balancer_security_group(), "GroupId")],
             "LoadBalancerAttributes": [
                 { "Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true" },
                 { "Key": "access_logs.s3.enabled", "Value": "true" },
@@ -624,7 +625,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
     )]);
     let hc = &lb.health_check;
     t.resource(
-        &format!("{lp}TargetGroup"),
+        &lp.target_group(),
         "AWS::ElasticLoadBalancingV2::TargetGroup",
         json!({
             "VpcId": shared.vpc_id,
@@ -640,8 +641,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
             "Tags": tags(&[("stackc:layer", &layer.name)]),
         }),
     );
-    let forward =
-        json!([{ "Type": "forward", "TargetGroupArn": r#ref(&format!("{lp}TargetGroup")) }]);
+    let forward = json!([{ "Type": "forward", "TargetGroupArn": r#ref(&lp.target_group()) }]);
     // Several apps on one layer: the listener answers only their host names,
     // one rule per app (five names per rule, the load balancer's limit).
     let sites: Vec<(&str, Vec<&str>)> = stack
@@ -702,10 +702,10 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
     match https {
         Some(certificate) => {
             t.resource(
-                &format!("{lp}HttpsListener"),
+                &lp.https_listener(),
                 "AWS::ElasticLoadBalancingV2::Listener",
                 json!({
-                    "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
+                    "LoadBalancerArn": r#ref(&lp.load_balancer()),
                     "Port": 443,
                     "Protocol": "HTTPS",
                     "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -714,10 +714,10 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
                 }),
             );
             t.resource(
-                &format!("{lp}HttpListener"),
+                &lp.http_listener(),
                 "AWS::ElasticLoadBalancingV2::Listener",
                 json!({
-                    "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
+                    "LoadBalancerArn": r#ref(&lp.load_balancer()),
                     "Port": 80,
                     "Protocol": "HTTP",
                     "DefaultActions": [{
@@ -730,10 +730,10 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
         }
         None => {
             t.resource(
-                &format!("{lp}HttpListener"),
+                &lp.http_listener(),
                 "AWS::ElasticLoadBalancingV2::Listener",
                 json!({
-                    "LoadBalancerArn": r#ref(&format!("{lp}LoadBalancer")),
+                    "LoadBalancerArn": r#ref(&lp.load_balancer()),
                     "Port": 80,
                     "Protocol": "HTTP",
                     "DefaultActions": default_action,
@@ -749,7 +749,7 @@ fn load_balancer(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, s
 
 /// A load rule: an alarm on the group's metric and a step scaling policy.
 fn load_rule(t: &mut Template, stack: &Stack, host: &Layer, rule: &LoadRule, up: bool) {
-    let p = pascal(&host.name);
+    let p = LayerIds::new(&host.name);
     let dir = if up { "Up" } else { "Down" };
     let policy = format!("{p}Scale{dir}Policy");
     let step = if up {
@@ -761,7 +761,7 @@ fn load_rule(t: &mut Template, stack: &Stack, host: &Layer, rule: &LoadRule, up:
         &policy,
         "AWS::AutoScaling::ScalingPolicy",
         json!({
-            "AutoScalingGroupName": r#ref(&format!("{p}AutoScalingGroup")),
+            "AutoScalingGroupName": r#ref(&p.auto_scaling_group()),
             "PolicyType": "StepScaling",
             "AdjustmentType": "ChangeInCapacity",
             "EstimatedInstanceWarmup": 300,
@@ -781,7 +781,7 @@ fn load_rule(t: &mut Template, stack: &Stack, host: &Layer, rule: &LoadRule, up:
             "Namespace": rule.metric.namespace,
             "MetricName": rule.metric.metric_name,
             "Statistic": rule.metric.statistic,
-            "Dimensions": [{ "Name": "AutoScalingGroupName", "Value": r#ref(&format!("{p}AutoScalingGroup")) }],
+            "Dimensions": [{ "Name": "AutoScalingGroupName", "Value": r#ref(&p.auto_scaling_group()) }],
             "Period": period,
             "EvaluationPeriods": evaluations,
             "Threshold": rule.threshold,
@@ -834,7 +834,7 @@ pub fn layer_alarms(layer: &Layer) -> Vec<(Alarm, bool)> {
 
 /// The layer's alarms (see [`layer_alarms`]).
 fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: &Shared) {
-    let lp = pascal(&layer.name);
+    let lp = LayerIds::new(&layer.name);
     let all = layer_alarms(layer);
     for (alarm, _) in all {
         let Alarm {
@@ -847,11 +847,11 @@ fn alarms(t: &mut Template, stack: &Stack, host: &Layer, layer: &Layer, shared: 
         let dimensions = match metric.source {
             MetricSource::Instance => json!([{
                 "Name": "AutoScalingGroupName",
-                "Value": r#ref(&format!("{}AutoScalingGroup", pascal(&host.name))),
+                "Value": r#ref(&LayerIds::new(&host.name).auto_scaling_group()),
             }]),
             MetricSource::LoadBalancer => json!([
-                { "Name": "LoadBalancer", "Value": get_att(&format!("{lp}LoadBalancer"), "LoadBalancerFullName") },
-                { "Name": "TargetGroup", "Value": get_att(&format!("{lp}TargetGroup"), "TargetGroupFullName") },
+                { "Name": "LoadBalancer", "Value": get_att(&lp.load_balancer(), "LoadBalancerFullName") },
+                { "Name": "TargetGroup", "Value": get_att(&lp.target_group(), "TargetGroupFullName") },
             ]),
         };
         let (period, evaluations) = periods(secs);
@@ -897,7 +897,7 @@ fn schedules(
     min: u32,
     max: u32,
 ) -> Result<(), Diagnostic> {
-    let p = pascal(&host.name);
+    let p = LayerIds::new(&host.name);
     let schedule = host.scaling.as_ref().and_then(|s| s.schedule.as_ref());
     let Some(wh) = &stack.working_hours else {
         if let Some(schedule) = schedule {
@@ -961,7 +961,13 @@ fn schedules(
 /// One scheduled action. A stop also sets the desired capacity to 0; bounds
 /// with min = max > 0 get the group's room for rolling updates (see
 /// [`room`]) with the desired capacity held at max.
-fn scheduled_action(p: &str, sizes: Sizes, recurrence: &str, timezone: &str, stop: bool) -> Value {
+fn scheduled_action(
+    p: &LayerIds,
+    sizes: Sizes,
+    recurrence: &str,
+    timezone: &str,
+    stop: bool,
+) -> Value {
     let (max, desired) = if stop {
         (sizes.max, Some(0))
     } else if sizes.min == sizes.max && sizes.max > 0 {
@@ -972,7 +978,7 @@ fn scheduled_action(p: &str, sizes: Sizes, recurrence: &str, timezone: &str, sto
     let mut action = serde_json::Map::new();
     action.insert(
         "AutoScalingGroupName".into(),
-        r#ref(&format!("{p}AutoScalingGroup")),
+        r#ref(&p.auto_scaling_group()),
     );
     action.insert("MinSize".into(), json!(sizes.min));
     action.insert("MaxSize".into(), json!(max));

@@ -9,7 +9,8 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use serde_json::Value;
 
-use super::{emit, pascal};
+use super::emit;
+use super::ids::LayerIds;
 use crate::check::{check_source, AllExist, Options};
 use crate::emit::Format;
 use crate::ir::{Program, Stack};
@@ -97,7 +98,7 @@ fn number(v: &Value) -> u32 {
 
 /// The scheduled actions of `layer`'s group.
 fn actions(t: &Value, layer: &str) -> Vec<(Cron, Group)> {
-    let group = format!("{}AutoScalingGroup", pascal(layer));
+    let group = LayerIds::new(layer).auto_scaling_group();
     t["Resources"]
         .as_object()
         .unwrap()
@@ -333,7 +334,7 @@ fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
         let t = template(stack);
         let mut warm_groups = Vec::new();
         for (layer, warm) in [("web", stack.env == "test"), ("reports", true)] {
-            let pool = &t["Resources"][format!("{}WarmPool", pascal(layer))];
+            let pool = &t["Resources"][LayerIds::new(layer).warm_pool()];
             assert_eq!(!pool.is_null(), warm, "{} {layer}", stack.env);
             if !warm {
                 continue;
@@ -342,7 +343,7 @@ fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
             assert_eq!(props["PoolState"], "Stopped");
             assert_eq!(props["InstanceReusePolicy"]["ReuseOnScaleIn"], true);
             let capacity = number(&props["MaxGroupPreparedCapacity"]);
-            let group = &t["Resources"][format!("{}AutoScalingGroup", pascal(layer))]["Properties"];
+            let group = &t["Resources"][LayerIds::new(layer).auto_scaling_group()]["Properties"];
             let most = actions(&t, layer)
                 .iter()
                 .map(|(_, g)| g.bounds().1)
@@ -360,7 +361,7 @@ fn schedules_and_working_hours_stop_instances_into_a_warm_pool() {
             warm_groups.push(group["AutoScalingGroupName"].clone());
             // The bootstrap installs the unit that sets a started instance up again.
             let data = serde_json::to_string(
-                &t["Resources"][format!("{}LaunchTemplate", pascal(layer))]["Properties"]
+                &t["Resources"][LayerIds::new(layer).launch_template()]["Properties"]
                     ["LaunchTemplateData"]["UserData"],
             )
             .unwrap();

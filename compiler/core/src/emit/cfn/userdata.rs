@@ -4,8 +4,8 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::ids::LayerIds;
 use super::shared::{bundle_parameter, group_name, SETUP_HOOK};
-use super::template::pascal;
 use crate::diag::{Code, Diagnostic};
 use crate::emit::node::{instance_layers, log_group_prefix};
 use crate::ir::{Layer, Stack, Volume as IrVolume};
@@ -191,5 +191,5 @@ pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, 
 
 /// The logical id of a layer's log group.
 pub fn log_group_id(layer: &str) -> String {
-    format!("{}LogGroup", pascal(layer))
+    LayerIds::new(layer).log_group()
 }

@@ -12,6 +12,51 @@ use stackc_core::emit::operations::Operations;
 use crate::cloud::{CloudError, StackInfo};
 use crate::fleet::{Fleet, HealthWatch, HoursNow, Instance, LogEvent, StatusReport};
 
+/// What `stackc run` has the agent run: OpsWorks' deployment commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// The setup recipes.
+    Setup,
+    /// The configure recipes.
+    Configure,
+    /// The apps' deploy.
+    Deploy,
+    /// The apps' undeploy.
+    Undeploy,
+    /// The apps back to their previous release.
+    Rollback,
+    /// Some recipes.
+    ExecuteRecipes,
+    /// Fetch the current bundle.
+    UpdateCookbooks,
+}
+
+impl Command {
+    /// As the agent (`stackc-run EVENT`) and OpsWorks name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Setup => "setup",
+            Command::Configure => "configure",
+            Command::Deploy => "deploy",
+            Command::Undeploy => "undeploy",
+            Command::Rollback => "rollback",
+            Command::ExecuteRecipes => "execute_recipes",
+            Command::UpdateCookbooks => "update_cookbooks",
+        }
+    }
+
+    /// It publishes the cookbooks as they are on disk first.
+    pub fn from_disk(self) -> bool {
+        matches!(self, Command::ExecuteRecipes | Command::UpdateCookbooks)
+    }
+}
+
+impl std::fmt::Display for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An environment as deployed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deployed {
@@ -124,7 +169,7 @@ impl FleetStatus {
 /// layer deploys it, the others see it in their node JSON).
 pub fn targeted_groups(
     ops: &Operations,
-    event: &str,
+    command: Command,
     layer: Option<&str>,
     app: Option<&str>,
 ) -> Vec<String> {
@@ -135,7 +180,7 @@ pub fn targeted_groups(
     if let Some(l) = layer {
         return group_of_host(l).into_iter().collect();
     }
-    if let ("rollback", Some(a)) = (event, app) {
+    if let (Command::Rollback, Some(a)) = (command, app) {
         let app_layer = ops
             .apps
             .iter()

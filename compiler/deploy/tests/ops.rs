@@ -8,7 +8,7 @@ use std::time::Duration;
 use stackc_core::emit::operations::Operations;
 use stackc_deploy::cloud::{CloudError, StackInfo};
 use stackc_deploy::fleet::{Fleet, Instance, Invocation, LogEvent, TargetHealth};
-use stackc_deploy::ops;
+use stackc_deploy::ops::{self, Command};
 
 /// goldcar's environment `env`: web (app rentals, a load balancer checking
 /// every 15 s, 3 failures), cache on web's instances, reports on its own.
@@ -235,25 +235,28 @@ fn deploys_reach_every_group_rollbacks_the_apps_layer() {
     let ops = Operations::of(&goldcar("production"));
     let all = ["goldcar-production-web", "goldcar-production-reports"];
     assert_eq!(
-        ops::targeted_groups(&ops, "deploy", None, Some("rentals")),
+        ops::targeted_groups(&ops, Command::Deploy, None, Some("rentals")),
         all
     );
     assert_eq!(
-        ops::targeted_groups(&ops, "undeploy", None, Some("rentals")),
+        ops::targeted_groups(&ops, Command::Undeploy, None, Some("rentals")),
         all
     );
-    assert_eq!(ops::targeted_groups(&ops, "configure", None, None), all);
     assert_eq!(
-        ops::targeted_groups(&ops, "rollback", None, Some("rentals")),
+        ops::targeted_groups(&ops, Command::Configure, None, None),
+        all
+    );
+    assert_eq!(
+        ops::targeted_groups(&ops, Command::Rollback, None, Some("rentals")),
         ["goldcar-production-web"]
     );
     assert_eq!(
-        ops::targeted_groups(&ops, "deploy", Some("reports"), Some("rentals")),
+        ops::targeted_groups(&ops, Command::Deploy, Some("reports"), Some("rentals")),
         ["goldcar-production-reports"]
     );
     // A layer `on` another runs on the host's instances.
     assert_eq!(
-        ops::targeted_groups(&ops, "execute_recipes", Some("cache"), None),
+        ops::targeted_groups(&ops, Command::ExecuteRecipes, Some("cache"), None),
         ["goldcar-production-web"]
     );
 }
@@ -262,7 +265,7 @@ fn deploys_reach_every_group_rollbacks_the_apps_layer() {
 fn a_deploy_is_watched_for_as_long_as_the_checks_take_to_find_a_broken_instance() {
     let ops = Operations::of(&goldcar("production"));
     let poll = Duration::from_secs(3);
-    let groups = ops::targeted_groups(&ops, "deploy", None, None);
+    let groups = ops::targeted_groups(&ops, Command::Deploy, None, None);
     // goldcar's web: every 15 s, 3 failures: 60 s; reports has no load balancer.
     let watch = ops::health_watch(&ops, &groups, poll).unwrap();
     assert_eq!(watch.groups, ["goldcar-production-web"]);

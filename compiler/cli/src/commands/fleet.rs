@@ -149,9 +149,8 @@ pub fn status(format: MessageFormat, which: &Which<'_>, target: &Target) -> Stat
 
 /// A `stackc run`: the event as the agent names it and what goes with it.
 pub struct Request<'a> {
-    /// setup, configure, deploy, undeploy, rollback, execute_recipes or
-    /// update_cookbooks.
-    pub event: &'a str,
+    /// What the agent runs.
+    pub event: ops::Command,
     /// The recipes of execute_recipes.
     pub recipes: Option<&'a str>,
     /// The environment.
@@ -170,11 +169,11 @@ pub struct Request<'a> {
 /// `stackc run`.
 pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Status {
     let event = request.event;
-    let from_disk = matches!(event, "execute_recipes" | "update_cookbooks");
+    let from_disk = event.from_disk();
     if from_disk && request.which.stack.is_some() {
         eprintln!(
             "error: `stackc run {}` publishes the cookbooks as they are on disk: name the stack file, not --stack",
-            if event == "execute_recipes" { "recipes" } else { "update-cookbooks" }
+            if event == ops::Command::ExecuteRecipes { "recipes" } else { "update-cookbooks" }
         );
         return Status::Usage;
     }
@@ -290,7 +289,7 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
         }
     }
     let groups = ops::targeted_groups(operations, event, layer, app);
-    let mut params = vec![("event".to_string(), event.to_string())];
+    let mut params = vec![("event".to_string(), event.as_str().to_string())];
     if let Some(a) = app {
         params.push(("app".into(), a.to_string()));
     }
@@ -346,7 +345,7 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
             "error: {event} failed on some instances; `stackc logs --layer ...` shows their runs"
         );
         Status::UserError
-    } else if event != "deploy" || ran.is_empty() {
+    } else if event != ops::Command::Deploy || ran.is_empty() {
         Status::Ok
     } else {
         match ops::health_watch(operations, &groups, POLL) {
@@ -363,7 +362,7 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
     if format == MessageFormat::Json {
         let value = serde_json::json!({
             "stack": name,
-            "event": event,
+            "event": event.as_str(),
             "succeeded": status == Status::Ok,
             "instances": ran.iter().map(|i| serde_json::json!({
                 "id": i.instance, "status": i.status, "output": i.output,

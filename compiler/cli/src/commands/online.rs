@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use stackc_deploy::ops::Command as Agent;
+
 use super::{cloud, envdiff, fleet, lock, Status};
 use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
 
@@ -131,39 +133,39 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
 fn run_command(format: MessageFormat, what: RunCommand) -> Status {
     let none = CustomJson { custom_json: None };
     let (event, on, app, deployment, migrate, recipes) = match what {
-        RunCommand::Setup { on, deployment } => ("setup", on, None, deployment, false, None),
+        RunCommand::Setup { on, deployment } => (Agent::Setup, on, None, deployment, false, None),
         RunCommand::Configure { on, deployment } => {
-            ("configure", on, None, deployment, false, None)
+            (Agent::Configure, on, None, deployment, false, None)
         }
         RunCommand::Deploy {
             on,
             app,
             deployment,
             migrate,
-        } => ("deploy", on, app, deployment, migrate, None),
+        } => (Agent::Deploy, on, app, deployment, migrate, None),
         RunCommand::Undeploy {
             on,
             app,
             deployment,
-        } => ("undeploy", on, app, deployment, false, None),
+        } => (Agent::Undeploy, on, app, deployment, false, None),
         RunCommand::Rollback {
             on,
             app,
             deployment,
-        } => ("rollback", on, app, deployment, false, None),
+        } => (Agent::Rollback, on, app, deployment, false, None),
         RunCommand::Recipes {
             recipes,
             on,
             deployment,
         } => (
-            "execute_recipes",
+            Agent::ExecuteRecipes,
             on,
             None,
             deployment,
             false,
             Some(recipes),
         ),
-        RunCommand::UpdateCookbooks { on } => ("update_cookbooks", on, None, none, false, None),
+        RunCommand::UpdateCookbooks { on } => (Agent::UpdateCookbooks, on, None, none, false, None),
     };
     fleet::run(
         format,

@@ -253,19 +253,8 @@ pub enum Command {
     /// The stack's status and outputs, and each layer's instances with
     /// OpsWorks-style states.
     Status {
-        /// The stack file.
-        #[arg(default_value = "stack.kdl")]
-        file: PathBuf,
-        /// The environment (default: production).
-        #[arg(long)]
-        env: Option<String>,
-        /// The deployed stack (`<stack>-<env>`, e.g. goldcar-production)
-        /// instead of a stack file: works in any directory, from what the
-        /// deploy recorded; its region is --region or AWS_REGION.
-        #[arg(long, value_name = "STACK", conflicts_with_all = ["file", "env"])]
-        stack: Option<String>,
         #[command(flatten)]
-        aws: Aws,
+        on: Deployed,
     },
     /// Run a lifecycle event, recipes or an update of the cookbooks on the
     /// running instances of an environment.
@@ -276,17 +265,8 @@ pub enum Command {
     },
     /// Lifecycle and layer logs from CloudWatch Logs.
     Logs {
-        /// The stack file.
-        #[arg(default_value = "stack.kdl")]
-        file: PathBuf,
-        /// The environment (default: production).
-        #[arg(long)]
-        env: Option<String>,
-        /// The deployed stack (`<stack>-<env>`, e.g. goldcar-production)
-        /// instead of a stack file: works in any directory, from what the
-        /// deploy recorded; its region is --region or AWS_REGION.
-        #[arg(long, value_name = "STACK", conflicts_with_all = ["file", "env"])]
-        stack: Option<String>,
+        #[command(flatten)]
+        on: Deployed,
         /// Only this layer.
         #[arg(long)]
         layer: Option<String>,
@@ -296,8 +276,6 @@ pub enum Command {
         /// Keep printing new lines.
         #[arg(long)]
         follow: bool,
-        #[command(flatten)]
-        aws: Aws,
     },
     /// Write a stack file from another tool's description of a fleet.
     Import {
@@ -397,9 +375,10 @@ pub enum RunCommand {
     },
 }
 
-/// Where a `stackc run` goes.
+/// A deployed environment `status`, `run` and `logs` operate: named by a
+/// stack file (and `--env`), or by `--stack`.
 #[derive(Debug, Args)]
-pub struct RunOn {
+pub struct Deployed {
     /// The stack file.
     #[arg(default_value = "stack.kdl")]
     pub file: PathBuf,
@@ -411,11 +390,18 @@ pub struct RunOn {
     /// deploy recorded; its region is --region or AWS_REGION.
     #[arg(long, value_name = "STACK", conflicts_with_all = ["file", "env"])]
     pub stack: Option<String>,
+    #[command(flatten)]
+    pub aws: Aws,
+}
+
+/// Where a `stackc run` goes.
+#[derive(Debug, Args)]
+pub struct RunOn {
+    #[command(flatten)]
+    pub on: Deployed,
     /// Only the instances of this layer.
     #[arg(long)]
     pub layer: Option<String>,
-    #[command(flatten)]
-    pub aws: Aws,
 }
 
 /// OpsWorks' per-deployment custom JSON.

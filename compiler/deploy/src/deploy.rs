@@ -929,38 +929,6 @@ pub async fn diff<C: Cloud>(
     locked(cloud, ui, opts, Operation::Diff(artifacts), interrupt).await
 }
 
-/// `stackc diff --out` under the stack's lock: deploy's uploads and change
-/// set and the plan, the change set kept ([`Outcome::Saved`]).
-pub async fn save_plan<C: Cloud>(
-    cloud: &C,
-    ui: &mut Ui<'_>,
-    opts: &Options,
-    artifacts: &Artifacts,
-    interrupt: impl Future<Output = ()>,
-) -> Result<Outcome, DeployError> {
-    locked(cloud, ui, opts, Operation::SavePlan(artifacts), interrupt).await
-}
-
-/// `stackc deploy --plan` under the stack's lock: the saved plan's change
-/// set executed, or [`DeployError::PlanStale`] with nothing changed.
-pub async fn apply_plan<C: Cloud>(
-    cloud: &C,
-    ui: &mut Ui<'_>,
-    opts: &Options,
-    artifacts: &Artifacts,
-    plan: &SavedPlan,
-    interrupt: impl Future<Output = ()>,
-) -> Result<Outcome, DeployError> {
-    locked(
-        cloud,
-        ui,
-        opts,
-        Operation::ApplyPlan(artifacts, plan),
-        interrupt,
-    )
-    .await
-}
-
 /// Lets groups launch again whose launches the bootstrap suspended after
 /// a second failed setup (see the README: what happens on a failed setup).
 async fn resume_launches<C: Cloud>(

@@ -1356,40 +1356,12 @@ async fn diff_of_a_new_stack_is_made_offline() {
     );
 }
 
-/// Saves a plan of `artifacts` (`stackc diff --out`); what the user saw and
-/// the plan.
-async fn save(fake: &Fake, artifacts: &Artifacts) -> (String, deploy::SavedPlan) {
-    let mut out = Vec::new();
-    let mut no_terminal = |_: &str| answer(None);
-    let result = {
-        let mut ui = Ui {
-            out: &mut out,
-            confirm: &mut no_terminal,
-            progress: false,
-            color: false,
-            json: None,
-        };
-        deploy::save_plan(
-            fake,
-            &mut ui,
-            &quick(false),
-            artifacts,
-            std::future::pending(),
-        )
-        .await
-    };
-    let text = String::from_utf8(out).unwrap();
-    match result {
-        Ok(Outcome::Saved(plan)) => (text, *plan),
-        other => panic!("{other:?}\n{text}"),
-    }
-}
-
-/// Applies a saved plan (`stackc deploy --plan`).
-async fn apply(
+/// Runs `op` under the stack's lock with these options, nobody to ask;
+/// what the user saw and the result.
+async fn flow(
     fake: &Fake,
-    artifacts: &Artifacts,
-    plan: &deploy::SavedPlan,
+    opts: &Options,
+    op: deploy::Operation<'_>,
 ) -> (String, Result<Outcome, DeployError>) {
     let mut out = Vec::new();
     let mut no_terminal = |_: &str| answer(None);
@@ -1401,21 +1373,32 @@ async fn apply(
             color: false,
             json: None,
         };
-        let opts = Options {
-            converge: true,
-            ..quick(false)
-        };
-        deploy::apply_plan(
-            fake,
-            &mut ui,
-            &opts,
-            artifacts,
-            plan,
-            std::future::pending(),
-        )
-        .await
+        deploy::locked(fake, &mut ui, opts, op, std::future::pending()).await
     };
     (String::from_utf8(out).unwrap(), result)
+}
+
+/// Saves a plan of `artifacts` (`stackc diff --out`); what the user saw and
+/// the plan.
+async fn save(fake: &Fake, artifacts: &Artifacts) -> (String, deploy::SavedPlan) {
+    let op = deploy::Operation::SavePlan(artifacts);
+    match flow(fake, &quick(false), op).await {
+        (text, Ok(Outcome::Saved(plan))) => (text, *plan),
+        (text, other) => panic!("{other:?}\n{text}"),
+    }
+}
+
+/// Applies a saved plan (`stackc deploy --plan`), converging the fleet.
+async fn apply(
+    fake: &Fake,
+    artifacts: &Artifacts,
+    plan: &deploy::SavedPlan,
+) -> (String, Result<Outcome, DeployError>) {
+    let opts = Options {
+        converge: true,
+        ..quick(false)
+    };
+    flow(fake, &opts, deploy::Operation::ApplyPlan(artifacts, plan)).await
 }
 
 /// goldcar deployed, with one event so far; the change set of its update.

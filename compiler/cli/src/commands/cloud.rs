@@ -291,9 +291,13 @@ pub fn run(
                 deploy::diff(aws, ui, &opts, &artifacts, ctrl_c()).await
             }
             (Action::Diff { save: Some(_) }, _) => {
-                deploy::save_plan(aws, ui, &opts, &artifacts, ctrl_c()).await
+                let op = deploy::Operation::SavePlan(&artifacts);
+                deploy::locked(aws, ui, &opts, op, ctrl_c()).await
             }
-            (_, Some(plan)) => deploy::apply_plan(aws, ui, &opts, &artifacts, plan, ctrl_c()).await,
+            (_, Some(plan)) => {
+                let op = deploy::Operation::ApplyPlan(&artifacts, plan);
+                deploy::locked(aws, ui, &opts, op, ctrl_c()).await
+            }
             _ => deploy::deploy(aws, ui, &opts, &artifacts, ctrl_c()).await,
         },
     );

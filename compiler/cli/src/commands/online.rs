@@ -79,40 +79,20 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             cloud::Action::Destroy,
             cloud::flags(yes, false, force_unlock),
         ),
-        Command::Status {
-            file,
-            env,
-            stack,
-            aws,
-        } => fleet::status(
-            format,
-            &fleet::Which {
-                file: &file,
-                env: env.as_deref(),
-                stack: stack.as_deref(),
-            },
-            &aws.target(),
-        ),
+        Command::Status { on } => fleet::status(format, &on.which(), &on.aws.target()),
         Command::Run { what } => run_command(format, what),
         Command::Logs {
-            file,
-            env,
-            stack,
+            on,
             layer,
             since,
             follow,
-            aws,
         } => fleet::logs(
             format,
-            &fleet::Which {
-                file: &file,
-                env: env.as_deref(),
-                stack: stack.as_deref(),
-            },
+            &on.which(),
             layer.as_deref(),
             &since,
             follow,
-            &aws.target(),
+            &on.aws.target(),
         ),
         // `diff --against` is offline, and [`super::run`] sends no other
         // command here.
@@ -172,18 +152,25 @@ fn run_command(format: MessageFormat, what: RunCommand) -> Status {
         &fleet::Request {
             event,
             recipes: recipes.as_deref(),
-            which: fleet::Which {
-                file: &on.file,
-                env: on.env.as_deref(),
-                stack: on.stack.as_deref(),
-            },
+            which: on.on.which(),
             layer: on.layer.as_deref(),
             app: app.as_deref(),
             custom_json: deployment.custom_json.as_deref(),
             migrate,
         },
-        &on.aws.target(),
+        &on.on.aws.target(),
     )
+}
+
+impl crate::cli::Deployed {
+    /// The environment as the fleet commands take it.
+    fn which(&self) -> fleet::Which<'_> {
+        fleet::Which {
+            file: &self.file,
+            env: self.env.as_deref(),
+            stack: self.stack.as_deref(),
+        }
+    }
 }
 
 impl crate::cli::Aws {

@@ -468,7 +468,7 @@ impl Checker<'_> {
         let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref(), &chef);
         if let Some(layers) = &layers {
             self.one_version_per_client(layers);
-            self.builtin_cookbooks_need_chef_18(layers);
+            self.builtin_cookbooks_need_chef_12_22(layers);
         }
         if let (Some(wh), Some(layers)) = (&working_hours, &layers) {
             self.bounded_schedules(env, wh, layers);

@@ -25,4 +25,7 @@ module JavaApp
   end
 end
 
+# Recipes call these inside resource blocks too (`notifies ... "service[#{...}]"`,
+# guards), where `self` is the resource: include them there as well.
 Chef::DSL::Recipe.include(JavaApp::Platform)
+Chef::Resource.include(JavaApp::Platform)

@@ -21,7 +21,7 @@ stackc_apps('java').each_with_index do |(name, app), index|
     end
   else
     systemd_unit "#{name}.service" do
-      content(
+      content stackc_systemd_unit(
         'Unit' => { 'Description' => "Java app #{stackc_word(name, 'app name')} (stackc)", 'After' => 'network-online.target' },
         'Service' => {
           'User' => stackc_word(app['user'] || 'deploy', "user of #{name}"),

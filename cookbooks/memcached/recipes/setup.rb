@@ -8,7 +8,9 @@
 
 package 'memcached'
 
-listen = ['127.0.0.1', node.dig('opsworks', 'instance', 'private_ip')].compact.uniq.join(',')
+# Not node.dig, which Chef 12's node attributes do not answer.
+instance = (node['opsworks'] && node['opsworks']['instance']) || {}
+listen = ['127.0.0.1', instance['private_ip']].compact.uniq.join(',')
 
 if platform_family?('debian')
   template '/etc/memcached.conf' do

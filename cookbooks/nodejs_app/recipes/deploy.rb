@@ -21,7 +21,7 @@ stackc_apps('nodejs').each do |name, app|
   end
 
   systemd_unit "#{name}.service" do
-    content(
+    content stackc_systemd_unit(
       'Unit' => { 'Description' => "Node.js app #{stackc_word(name, 'app name')} (stackc)", 'After' => 'network-online.target' },
       'Service' => {
         'User' => user,

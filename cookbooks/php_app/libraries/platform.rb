@@ -37,4 +37,7 @@ module PhpApp
   end
 end
 
+# Recipes call these inside resource blocks too (`notifies ... "service[#{...}]"`,
+# guards), where `self` is the resource: include them there as well.
 Chef::DSL::Recipe.include(PhpApp::Platform)
+Chef::Resource.include(PhpApp::Platform)

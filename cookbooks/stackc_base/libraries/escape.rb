@@ -10,6 +10,9 @@
 # for values that reach the node JSON another way (a stack cookbook's
 # attributes, an edited node file), so that no value can add a line, a
 # directive or a command.
+#
+# Written for Ruby 2.3 (Chef Infra Client 12.22 embeds 2.3.6) as well as
+# Cinc 18's Ruby: `=~` where newer code would call `match?` (Ruby 2.4).
 
 require 'shellwords'
 
@@ -35,14 +38,14 @@ module StackcEscape
   # The value as one line: no newline or other control character.
   def stackc_one_line(value, what)
     s = value.to_s
-    stackc_refuse(what, s, 'it holds a control character') if s.match?(/[[:cntrl:]]/)
+    stackc_refuse(what, s, 'it holds a control character') if s =~ /[[:cntrl:]]/
     s
   end
 
   # An absolute path without `..` made of letters, digits and /._+@~,=-.
   def stackc_path(value, what)
     s = stackc_one_line(value, what)
-    ok = s.start_with?('/') && s.match?(PATH_PART) && !s.split('/').include?('..')
+    ok = s.start_with?('/') && PATH_PART =~ s && !s.split('/').include?('..')
     stackc_refuse(what, s, 'it is not an absolute path of letters, digits and /._+@~,=-') unless ok
     s
   end
@@ -50,7 +53,7 @@ module StackcEscape
   # A path relative to a release (a document root; empty is the release).
   def stackc_relative_path(value, what)
     s = stackc_one_line(value, what)
-    ok = !s.start_with?('/') && s.match?(PATH_PART) && !s.split('/').include?('..')
+    ok = !s.start_with?('/') && PATH_PART =~ s && !s.split('/').include?('..')
     stackc_refuse(what, s, 'it is not a relative path of letters, digits and /._+@~,=-') unless ok
     s
   end
@@ -64,21 +67,21 @@ module StackcEscape
   # A host name (a leading `*.` allowed, as in a site alias).
   def stackc_host_name(value)
     s = stackc_one_line(value, 'host name')
-    stackc_refuse('host name', s, 'it is not a host name') unless s.length <= 253 && s.match?(HOST_NAME)
+    stackc_refuse('host name', s, 'it is not a host name') unless s.length <= 253 && HOST_NAME =~ s
     s
   end
 
   # A user, group, app or service name: one word of letters, digits, _.-.
   def stackc_word(value, what)
     s = stackc_one_line(value, what)
-    stackc_refuse(what, s, 'it is not one word of letters, digits and _.-') unless s.match?(WORD)
+    stackc_refuse(what, s, 'it is not one word of letters, digits and _.-') unless WORD =~ s
     s
   end
 
   # An HTTP path for a health check line.
   def stackc_http_path(value, what)
     s = stackc_one_line(value, what)
-    stackc_refuse(what, s, 'it is not an HTTP path without spaces or quotes') unless s.match?(HTTP_PATH)
+    stackc_refuse(what, s, 'it is not an HTTP path without spaces or quotes') unless HTTP_PATH =~ s
     s
   end
 
@@ -100,7 +103,7 @@ module StackcEscape
   # inside the quotes, as both read it. Names must be variable names.
   def stackc_env_lines(env)
     env.sort.map do |k, v|
-      stackc_refuse('environment variable name', k, 'it is not a variable name') unless k.to_s.match?(ENV_NAME)
+      stackc_refuse('environment variable name', k, 'it is not a variable name') unless ENV_NAME =~ k.to_s
       "#{k}=\"#{v.to_s.gsub(/[\\"$`]/) { |c| "\\#{c}" }}\""
     end.join("\n") + "\n"
   end
@@ -118,7 +121,7 @@ module StackcEscape
   def stackc_git_revision(value)
     s = stackc_one_line(value, 'git revision')
     bad = s.empty? || s.start_with?('-', '/') || s.end_with?('/', '.') || s == '@' ||
-          s.match?(%r{[ ~^:?*\[\\]|\.\.|@\{|//}) ||
+          s =~ %r{[ ~^:?*\[\\]|\.\.|@\{|//} ||
           s.split('/').any? { |p| p.start_with?('.') || p.end_with?('.lock') }
     stackc_refuse('git revision', s, 'it is not a branch, tag or commit id') if bad
     s
@@ -128,7 +131,7 @@ module StackcEscape
   # path, file:// or an option.
   def stackc_git_repository(value)
     s = stackc_one_line(value, 'git repository')
-    ok = s.match?(%r{\A(https://|ssh://)[^\s]+\z}) || s.match?(/\Agit@[^\s:]+:[^\s]+\z/)
+    ok = %r{\A(https://|ssh://)[^\s]+\z} =~ s || %r{\Agit@[^\s:]+:[^\s]+\z} =~ s
     stackc_refuse('git repository', s, 'it is not an https://, ssh:// or git@host: URL') unless ok
     s
   end

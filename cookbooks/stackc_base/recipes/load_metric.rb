@@ -20,8 +20,10 @@ template '/usr/local/bin/stackc-load-metric' do
   )
 end
 
+# The units' text comes from stackc_systemd_unit (stackc_base's system
+# library), so every client writes the same bytes.
 systemd_unit 'stackc-load-metric.service' do
-  content(
+  content stackc_systemd_unit(
     'Unit' => { 'Description' => 'stackc: report the load average to CloudWatch' },
     'Service' => { 'Type' => 'oneshot', 'ExecStart' => '/usr/local/bin/stackc-load-metric' }
   )
@@ -29,7 +31,7 @@ systemd_unit 'stackc-load-metric.service' do
 end
 
 systemd_unit 'stackc-load-metric.timer' do
-  content(
+  content stackc_systemd_unit(
     'Unit' => { 'Description' => 'stackc: report the load average every minute' },
     'Timer' => { 'OnBootSec' => '1min', 'OnUnitActiveSec' => node['stackc_base']['load_metric_interval'] },
     'Install' => { 'WantedBy' => 'timers.target' }

@@ -12,7 +12,10 @@ module StackcDeploy
     # The apps of node['deploy'] whose layer runs on this instance, as
     # [name, attributes] pairs; `types` restricts to application types.
     def stackc_apps(types = nil)
-      layers = Array(node.dig('stackc', 'layers'))
+      # Not node.dig: Chef 12's node attributes do not answer it (the call
+      # reaches Ruby's Hash#dig on the attribute object, not the merged
+      # attributes).
+      layers = Array(node['stackc'] && node['stackc']['layers'])
       (node['deploy'] || {}).select do |_name, app|
         layers.include?(app['layer']) && (types.nil? || Array(types).include?(app['application_type']))
       end.sort_by { |name, _| name }
@@ -22,7 +25,7 @@ module StackcDeploy
     def stackc_releases(app)
       dir = ::File.join(app['deploy_to'], 'releases')
       return [] unless ::File.directory?(dir)
-      ::Dir.children(dir).sort.map { |r| ::File.join(dir, r) }
+      (::Dir.entries(dir) - ['.', '..']).sort.map { |r| ::File.join(dir, r) }
     end
 
     # The release `current` points at, if any.
@@ -41,6 +44,12 @@ module StackcDeploy
     # Environment variables of an app: its literal ones plus its secrets.
     def stackc_environment(name, app)
       (app['environment_variables'] || {}).to_h.merge(stackc_secrets(name))
+    end
+
+    # True when the file at `path` is a zip archive (its first bytes are a
+    # local file header), false for anything else (a tarball).
+    def stackc_zip?(path)
+      ::File.open(path, 'rb') { |f| f.read(4) } == "PK\x03\x04".b
     end
 
     # `KEY="value"` lines of the .env file come from stackc_base's

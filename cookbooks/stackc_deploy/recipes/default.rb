@@ -106,12 +106,21 @@ stackc_apps.each do |name, app|
       group owner_group
       mode '0755'
     end
-    archive_file "unpack #{name}" do
-      path archive
-      destination release
-      owner owner
-      group owner_group
-      overwrite true
+    # Unpacked by tar (or unzip, for a zip archive) rather than the
+    # `archive_file` resource, which Chef Infra Client 12 lacks (Chef 15.0):
+    # modes under the umask, times kept, then every file given to the app's
+    # user, as archive_file does; tar also refuses members outside the
+    # release (`..`, absolute paths).
+    execute "unpack #{name} (zip)" do
+      command ['unzip', '-q', '-o', archive, '-d', release]
+      only_if { stackc_zip?(archive) }
+    end
+    execute "unpack #{name}" do
+      command ['tar', '-x', '-f', archive, '-C', release, '--no-same-owner', '--no-same-permissions']
+      not_if { stackc_zip?(archive) }
+    end
+    execute "give #{name}'s release to #{owner}" do
+      command ['chown', '-R', "#{owner}:#{owner_group}", release]
     end
   else
     raise "app #{name}: unknown scm_type #{scm['scm_type'].inspect}"

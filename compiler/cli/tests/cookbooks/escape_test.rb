@@ -12,6 +12,7 @@ require 'tmpdir'
 
 REPO = ARGV.fetch(0)
 require File.join(REPO, 'cookbooks/stackc_base/libraries/escape.rb')
+require File.join(REPO, 'cookbooks/stackc_base/libraries/system.rb')
 
 # What Chef hands a template: its variables as instance variables, and the
 # helpers every template may call.
@@ -177,6 +178,44 @@ class EscapeTest < Minitest::Test
     assert StackcEscape.stackc_git_repository('git@github.com:org/app.git')
     ['file:///etc', '/etc', '--upload-pack=x', "https://x\n"].each do |u|
       assert_raises(StackcEscape::UnsafeValue, u.inspect) { StackcEscape.stackc_git_repository(u) }
+    end
+  end
+
+  def test_systemd_units_are_the_same_text_on_every_client
+    unit = StackcSystem.stackc_systemd_unit(
+      'Unit' => { 'Description' => 'Node.js app shop (stackc)' },
+      'Service' => { 'Environment' => ['PORT=3000', 'NODE_ENV=production'], 'Restart' => 'always', 'RestartSec' => 2 },
+      'Install' => { 'WantedBy' => 'multi-user.target' }
+    )
+    assert_equal "[Unit]\nDescription=Node.js app shop (stackc)\n\n" \
+                 "[Service]\nEnvironment=PORT=3000\nEnvironment=NODE_ENV=production\nRestart=always\nRestartSec=2\n\n" \
+                 "[Install]\nWantedBy=multi-user.target\n", unit
+    [{ 'Service' => { 'ExecStart' => "x\nExecStartPre=/bin/rm -rf /" } },
+     { 'Service' => { "User\nGroup" => 'x' } },
+     { "Service]\n[Unit" => { 'User' => 'x' } }].each do |bad|
+      assert_raises(StackcEscape::UnsafeValue, bad.inspect) { StackcSystem.stackc_systemd_unit(bad) }
+    end
+  end
+
+  def test_hosts_gets_the_instance_line_once_and_keeps_stackc_s_block
+    hosts = "127.0.0.1 localhost\n10.0.1.5 old-name\n# stackc begin\n10.0.1.5 web1\n10.0.1.6 web2\n# stackc end\n"
+    once = StackcSystem.stackc_hosts_with(hosts, '10.0.1.5', 'web1')
+    assert_equal "127.0.0.1 localhost\n# stackc begin\n10.0.1.5 web1\n10.0.1.6 web2\n# stackc end\n10.0.1.5 web1 web1\n", once
+    # Idempotent: the line is there, nothing changes.
+    assert_same once, StackcSystem.stackc_hosts_with(once, '10.0.1.5', 'web1')
+    assert_equal "127.0.0.1 localhost\n10.0.1.5 web1.example.com web1\n",
+                 StackcSystem.stackc_hosts_with("127.0.0.1 localhost", '10.0.1.5', 'web1.example.com')
+    ["web1\n10.0.0.9 bank", '*.web', '-n', 'a b'].each do |name|
+      assert_raises(StackcEscape::UnsafeValue, name.inspect) { StackcSystem.stackc_machine_name(name) }
+    end
+  end
+
+  def test_time_zones_are_tz_names_never_options
+    %w(UTC Europe/Madrid Etc/GMT+1 America/Argentina/Buenos_Aires).each do |z|
+      assert_equal z, StackcSystem.stackc_time_zone(z)
+    end
+    ['--help', "UTC\nEurope/Madrid", '../../etc/passwd', 'Europe/', ''].each do |z|
+      assert_raises(StackcEscape::UnsafeValue, z.inspect) { StackcSystem.stackc_time_zone(z) }
     end
   end
 

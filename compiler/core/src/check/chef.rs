@@ -8,6 +8,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::ir::Layer;
 use crate::syntax::Node;
 
+/// The oldest Chef the built-in cookbooks run on: `(major, minor)`.
+const BUILTIN_COOKBOOKS_NEED: (u32, u32) = (12, 22);
+
 impl Checker<'_> {
     /// `chef client="cinc"|"chef" [version="X.Y.Z"]`.
     pub(super) fn chef(&mut self, node: &Node) -> Option<Runtime> {
@@ -77,25 +80,29 @@ impl Checker<'_> {
         })
     }
 
-    /// The built-in cookbooks need Chef 18: a warning for each layer with
-    /// instances on an older client.
-    pub(super) fn builtin_cookbooks_need_chef_18(&mut self, layers: &[Layer]) {
+    /// The built-in cookbooks run on Chef 12.22 and later (their metadata's
+    /// `chef_version`; cookbooks/README.md says how that is proven): a
+    /// warning for each layer with instances on an older client.
+    pub(super) fn builtin_cookbooks_need_chef_12_22(&mut self, layers: &[Layer]) {
         for layer in layers.iter().filter(|l| l.has_instances()) {
-            if layer.chef.major() >= 18 {
+            if major_minor(&layer.chef.version) >= BUILTIN_COOKBOOKS_NEED {
                 continue;
             }
             self.push(
                 Diagnostic::warning(
-                    Code::BuiltinCookbooksNeedChef18,
+                    Code::BuiltinCookbooksNeedChef1222,
                     layer.chef.span,
                     format!(
-                        "layer `{}` runs {}, but the built-in cookbooks need Chef 18",
+                        "layer `{}` runs {}, but the built-in cookbooks need Chef 12.22 or later",
                         layer.name,
                         layer.chef.describe()
                     ),
                 )
                 .label("older than the built-in recipes")
-                .help("the built-in recipes (stackc_base and the layer type's) declare `chef_version '>= 18.0'` and use the `hostname` and `timezone` resources, so setup fails in them on this client; run the layer on Cinc 18 and change what `stackc check` reports in your cookbooks"),
+                .help(format!(
+                    "the built-in recipes (stackc_base and the layer type's) declare `chef_version '>= 12.22'`, so setup fails in them on this client; choose `version=\"{}\"` (the last Chef 12, OpsWorks' own), or Cinc",
+                    Client::Chef.default_version()
+                )),
             );
         }
     }

@@ -1,7 +1,8 @@
 //! The cookbook lint of `stackc check`: calls in a stack's own cookbooks
 //! (recipes, libraries, providers, resources, definitions, attributes) that
-//! the Chef client its instances run removed or deprecated, each a warning
-//! on its file and line with the replacement in its help.
+//! the Chef client its instances run removed or deprecated, or does not have
+//! yet, each a warning on its file and line with the replacement in its
+//! help.
 //!
 //! It reads Ruby as text, not as a parser would: comments, string literals,
 //! heredocs and regular expressions are blanked first (so a word in a log
@@ -16,7 +17,43 @@
 //! | `Chef::ShellOut` | Chef 11.0 | Chef 13 |
 //! | `node[...] = value` (no precedence level) | | Chef 11 |
 //!
-//! Cinc's versions are Chef's, so the table holds for both clients.
+//! And the resources and recipe-DSL methods Chef added, reported
+//! (`chef_unavailable`) for a client older than the version that added
+//! them. Each version is the `introduced` of the resource in Chef's own
+//! source (what docs.chef.io prints as "New in Chef Infra Client X.Y"),
+//! checked against the first release tag of chef/chef that holds it:
+//!
+//! | Resource or method | New in |
+//! |---|---|
+//! | `apt_update`, `chocolatey_package`, `osx_profile` | Chef 12.7 |
+//! | `apt_repository` | Chef 12.9 |
+//! | `edit_resource`, `find_resource`, `delete_resource` (and their `!` forms), `with_run_context` | Chef 12.10 |
+//! | `systemd_unit` | Chef 12.11 |
+//! | `yum_repository` | Chef 12.14 |
+//! | `dnf_package` | Chef 12.18 |
+//! | `apt_preference`, `zypper_repository` | Chef 13.3 |
+//! | `hostname`, `sysctl`, `build_essential`, `swap_file`, `sudo`, `ohai_hint`, `chef_handler`, `openssl_dhparam`, `openssl_rsa_private_key`, `openssl_rsa_public_key`, `rhsm_register`, `rhsm_repo`, `rhsm_subscription`, `rhsm_errata`, `rhsm_errata_level` | Chef 14.0 |
+//! | `kernel_module`, `ssh_known_hosts_entry` | Chef 14.3 |
+//! | `cron_d`, `cron_access`, `openssl_x509_certificate`, `openssl_x509_request`, `openssl_x509_crl`, `openssl_ec_private_key`, `openssl_ec_public_key` | Chef 14.4 |
+//! | `locale` | Chef 14.5 |
+//! | `timezone` | Chef 14.6 |
+//! | `archive_file`, `snap_package` | Chef 15.0 |
+//! | `unified_mode` | Chef 15.3 |
+//! | `chef_sleep` | Chef 15.5 |
+//! | `user_ulimit`, `alternatives`, `chef_client_cron`, `chef_client_systemd_timer`, `chef_vault_secret` | Chef 16.0 |
+//! | `chef_client_config` | Chef 16.6 |
+//! | `habitat_install`, `habitat_package`, `habitat_service`, `habitat_sup`, `habitat_config`, `habitat_user_toml` | Chef 17.3 |
+//! | `selinux_boolean`, `selinux_fcontext`, `selinux_install`, `selinux_module`, `selinux_permissive`, `selinux_port`, `selinux_state` | Chef 18.0 |
+//!
+//! A resource is its name at the start of a statement with a name or a
+//! block after it (`hostname 'web1'`, `timezone node['tz'] do`), outside the
+//! block of another resource (where `hostname 'x'` sets a property, as in
+//! `hostsfile_entry`); a method is a call without a receiver. The lint sees
+//! one file at a time: a resource a stack's own cookbook defines for an
+//! older client (the community `hostname` or `swap` cookbooks did for Chef
+//! 12) is reported too, and the help says so.
+//!
+//! Cinc's versions are Chef's, so the tables hold for both clients.
 
 use super::Runtime;
 use crate::diag::{Code, Diagnostic, Span};
@@ -34,6 +71,107 @@ pub enum Kind {
     ShellOut,
     /// `node[...] = value` without a precedence level.
     AssignWithoutPrecedence,
+    /// A resource or method Chef added in a version (see [`ADDED`]).
+    Added,
+}
+
+/// Whether an [`ADDED`] name is a resource or a recipe-DSL method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addition {
+    /// Declared as `name 'x' do ... end`.
+    Resource,
+    /// Called as `name(...)`, without a receiver.
+    Method,
+}
+
+/// An [`ADDED`] entry: the name, the `(major, minor)` of the first Chef
+/// release that has it, resource or method, and what to do on an older
+/// client when there is something better to say than the general help.
+pub type AddedEntry = (&'static str, (u32, u32), Addition, Option<&'static str>);
+
+/// The resources and methods Chef added after 12.0 (the module's second
+/// table).
+pub const ADDED: &[AddedEntry] = &[
+    ("apt_update", (12, 7), Addition::Resource, Some("run `execute 'apt-get update'` instead")),
+    ("chocolatey_package", (12, 7), Addition::Resource, None),
+    ("osx_profile", (12, 7), Addition::Resource, None),
+    ("osx_config_profile", (12, 7), Addition::Resource, None),
+    ("apt_repository", (12, 9), Addition::Resource, Some("write the source with `file '/etc/apt/sources.list.d/NAME.list'` and its key with `remote_file`, then `execute 'apt-get update'` when they change")),
+    ("edit_resource", (12, 10), Addition::Method, None),
+    ("edit_resource!", (12, 10), Addition::Method, None),
+    ("find_resource", (12, 10), Addition::Method, None),
+    ("find_resource!", (12, 10), Addition::Method, None),
+    ("delete_resource", (12, 10), Addition::Method, None),
+    ("delete_resource!", (12, 10), Addition::Method, None),
+    ("with_run_context", (12, 10), Addition::Method, None),
+    ("systemd_unit", (12, 11), Addition::Resource, Some("write the unit with `file '/etc/systemd/system/NAME'`, notify an `execute 'systemctl daemon-reload'`, and manage it with `service`")),
+    ("yum_repository", (12, 14), Addition::Resource, Some("write the repository with `file '/etc/yum.repos.d/NAME.repo'`")),
+    ("dnf_package", (12, 18), Addition::Resource, Some("use `package`, which picks the platform's installer")),
+    ("apt_preference", (13, 3), Addition::Resource, Some("write the pin with `file '/etc/apt/preferences.d/NAME.pref'`")),
+    ("zypper_repository", (13, 3), Addition::Resource, None),
+    ("zypper_repo", (13, 3), Addition::Resource, None),
+    ("hostname", (14, 0), Addition::Resource, Some("set the name with `execute` running `hostname NAME` and `hostnamectl set-hostname NAME`, each guarded by `not_if` (the running name, /etc/hostname), and the instance's /etc/hosts line with `file`, as stackc_base's setup does")),
+    ("sysctl", (14, 0), Addition::Resource, Some("write the setting with `file '/etc/sysctl.d/NAME.conf'` and notify an `execute 'sysctl -p /etc/sysctl.d/NAME.conf'`")),
+    ("sysctl_param", (14, 0), Addition::Resource, Some("write the setting with `file '/etc/sysctl.d/NAME.conf'` and notify an `execute 'sysctl -p /etc/sysctl.d/NAME.conf'`")),
+    ("build_essential", (14, 0), Addition::Resource, Some("install the compilers with `package` (`build-essential` on Ubuntu, `gcc gcc-c++ make` on Amazon Linux)")),
+    ("swap_file", (14, 0), Addition::Resource, None),
+    ("sudo", (14, 0), Addition::Resource, Some("write the rule with `file '/etc/sudoers.d/NAME'` (mode 0440) and `verify 'visudo -cf %{path}'`")),
+    ("ohai_hint", (14, 0), Addition::Resource, None),
+    ("chef_handler", (14, 0), Addition::Resource, None),
+    ("openssl_dhparam", (14, 0), Addition::Resource, None),
+    ("openssl_rsa_private_key", (14, 0), Addition::Resource, None),
+    ("openssl_rsa_key", (14, 0), Addition::Resource, None),
+    ("openssl_rsa_public_key", (14, 0), Addition::Resource, None),
+    ("rhsm_register", (14, 0), Addition::Resource, None),
+    ("rhsm_repo", (14, 0), Addition::Resource, None),
+    ("rhsm_subscription", (14, 0), Addition::Resource, None),
+    ("rhsm_errata", (14, 0), Addition::Resource, None),
+    ("rhsm_errata_level", (14, 0), Addition::Resource, None),
+    ("kernel_module", (14, 3), Addition::Resource, None),
+    ("ssh_known_hosts_entry", (14, 3), Addition::Resource, None),
+    ("cron_d", (14, 4), Addition::Resource, Some("write the job with `file '/etc/cron.d/NAME'`, or use `cron`")),
+    ("cron_access", (14, 4), Addition::Resource, None),
+    ("cron_manage", (14, 4), Addition::Resource, None),
+    ("openssl_x509_certificate", (14, 4), Addition::Resource, None),
+    ("openssl_x509", (14, 4), Addition::Resource, None),
+    ("openssl_x509_request", (14, 4), Addition::Resource, None),
+    ("openssl_x509_crl", (14, 4), Addition::Resource, None),
+    ("openssl_ec_private_key", (14, 4), Addition::Resource, None),
+    ("openssl_ec_public_key", (14, 4), Addition::Resource, None),
+    ("locale", (14, 5), Addition::Resource, None),
+    ("timezone", (14, 6), Addition::Resource, Some("install `tzdata` and run `execute` with `timedatectl set-timezone ZONE`, guarded by `not_if` on `timedatectl show --property=Timezone --value`, as stackc_base's setup does")),
+    ("archive_file", (15, 0), Addition::Resource, Some("unpack with `execute` running `tar -x -f ARCHIVE -C DIR` (or `unzip`), as stackc_deploy does")),
+    ("libarchive_file", (15, 0), Addition::Resource, None),
+    ("snap_package", (15, 0), Addition::Resource, None),
+    ("unified_mode", (15, 3), Addition::Method, Some("drop the line for this client: it only changes when a custom resource's actions run, which Chef 18 makes the default")),
+    ("chef_sleep", (15, 5), Addition::Resource, Some("use `execute 'sleep N'`")),
+    ("user_ulimit", (16, 0), Addition::Resource, Some("write the limits with `file '/etc/security/limits.d/NAME.conf'`")),
+    ("alternatives", (16, 0), Addition::Resource, Some("run `update-alternatives` with `execute`, guarded by `not_if`")),
+    ("chef_client_cron", (16, 0), Addition::Resource, None),
+    ("chef_client_systemd_timer", (16, 0), Addition::Resource, None),
+    ("chef_vault_secret", (16, 0), Addition::Resource, None),
+    ("chef_client_config", (16, 6), Addition::Resource, None),
+    ("habitat_install", (17, 3), Addition::Resource, None),
+    ("habitat_package", (17, 3), Addition::Resource, None),
+    ("habitat_service", (17, 3), Addition::Resource, None),
+    ("habitat_sup", (17, 3), Addition::Resource, None),
+    ("habitat_config", (17, 3), Addition::Resource, None),
+    ("habitat_user_toml", (17, 3), Addition::Resource, None),
+    ("selinux_boolean", (18, 0), Addition::Resource, None),
+    ("selinux_fcontext", (18, 0), Addition::Resource, None),
+    ("selinux_install", (18, 0), Addition::Resource, None),
+    ("selinux_module", (18, 0), Addition::Resource, None),
+    ("selinux_permissive", (18, 0), Addition::Resource, None),
+    ("selinux_port", (18, 0), Addition::Resource, None),
+    ("selinux_state", (18, 0), Addition::Resource, None),
+];
+
+/// The [`ADDED`] entry of a name.
+fn added(name: &str) -> Option<((u32, u32), Addition, Option<&'static str>)> {
+    ADDED
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map(|&(_, v, a, help)| (v, a, help))
 }
 
 /// What the lint says about a kind: when Chef deprecated and removed it, and
@@ -47,8 +185,8 @@ struct Rule {
     replacement: &'static str,
 }
 
-fn rule(kind: Kind) -> Rule {
-    match kind {
+fn rule(kind: Kind) -> Option<Rule> {
+    Some(match kind {
         Kind::NodeSet => Rule {
             deprecated_in: Some((12, 12)),
             removed_in: (14, 0),
@@ -74,7 +212,8 @@ fn rule(kind: Kind) -> Rule {
             removed_in: (11, 0),
             replacement: "name the precedence level: `node.default[\"key\"] = value` (or `node.override[...]`, `node.normal[...]`); Chef 11 and later raise ImmutableAttributeModification here",
         },
-    }
+        Kind::Added => return None,
+    })
 }
 
 /// One call found in a file: its kind, what it is called in messages and
@@ -112,7 +251,7 @@ pub fn applies(path: &str) -> bool {
 /// Whether `runtime` removed (`Some(true)`), deprecated (`Some(false)`) or
 /// still has (`None`) a kind of call.
 fn status(kind: Kind, runtime: &Runtime) -> Option<bool> {
-    let r = rule(kind);
+    let r = rule(kind)?;
     let v = super::major_minor(&runtime.version);
     if v >= r.removed_in {
         Some(true)
@@ -134,7 +273,9 @@ fn version_text((major, minor): (u32, u32)) -> String {
 /// The warnings of one cookbook file (`path` inside the cookbooks
 /// directory, `text` its contents) for the clients that may run it: a call
 /// is reported as removed when one of them removed it, else as deprecated
-/// when one deprecated it, naming those clients. No client, no warning.
+/// when one deprecated it, and a resource or method as unavailable when one
+/// of them is older than the Chef that added it, naming those clients. No
+/// client, no warning.
 pub fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
     if !applies(path) || runtimes.is_empty() {
         return Vec::new();
@@ -142,7 +283,10 @@ pub fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
     let attributes = path.split('/').nth(1) == Some("attributes");
     let mut out = Vec::new();
     for f in findings(text, attributes) {
-        let r = rule(f.kind);
+        let Some(r) = rule(f.kind) else {
+            out.extend(unavailable(&f, runtimes));
+            continue;
+        };
         let removed: Vec<String> = runtimes
             .iter()
             .filter(|rt| status(f.kind, rt) == Some(true))
@@ -187,10 +331,50 @@ pub fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
     out
 }
 
+/// The `chef_unavailable` warning of an [`Kind::Added`] finding, when one
+/// of `runtimes` is older than the Chef that added it.
+fn unavailable(f: &Finding, runtimes: &[Runtime]) -> Option<Diagnostic> {
+    let (since, addition, advice) = added(&f.call)?;
+    let older: Vec<String> = runtimes
+        .iter()
+        .filter(|rt| super::major_minor(&rt.version) < since)
+        .map(Runtime::describe)
+        .collect();
+    if older.is_empty() {
+        return None;
+    }
+    let new_in = format!("Chef {}.{}", since.0, since.1);
+    let what = match addition {
+        Addition::Resource => format!("no `{}` resource", f.call),
+        Addition::Method => format!("no `{}` method", f.call),
+    };
+    let has = if older.len() == 1 { "has" } else { "have" };
+    let newer =
+        format!("run the layer on {new_in} or later (`chef client=\"cinc\"`: Cinc 18 has it)");
+    let help = format!(
+        "{}; if a cookbook of the stack defines `{}` for older clients (as community cookbooks did for Chef 12), this warning does not apply: `stackc check` reads one file at a time",
+        match advice {
+            Some(advice) => format!("on this client {advice}, or {newer}"),
+            None => newer,
+        },
+        f.call
+    );
+    Some(
+        Diagnostic::warning(
+            Code::ChefUnavailable,
+            f.span,
+            format!("{} {has} {what} (new in {new_in})", older.join(" and ")),
+        )
+        .label(format!("new in {new_in}"))
+        .help(help),
+    )
+}
+
 /// The calls of a Ruby file, in order; `attributes` for an attribute file
 /// (where `set[...]` is `node.set[...]`).
 pub fn findings(text: &str, attributes: bool) -> Vec<Finding> {
     let m = mask(text);
+    let blocks = Blocks::new(&m);
     let mut out = Vec::new();
     let mut i = 0;
     while i < m.len() {
@@ -220,7 +404,7 @@ pub fn findings(text: &str, attributes: bool) -> Vec<Finding> {
             b"Chef" if i == 0 || m[i - 1] != b':' || (i > 1 && m[i - 2] == b':') => {
                 chef_constant(&m, i, end)
             }
-            _ => None,
+            _ => added_call(&m, i, end, &blocks),
         };
         match found {
             Some(f) => {
@@ -334,8 +518,20 @@ fn closing_bracket(m: &[u8], open: usize) -> Option<usize> {
 /// an assignment or an index (`deploy = node[:deploy][app]`,
 /// `deploy[:user]`, which OpsWorks cookbooks write often).
 fn deploy_resource(m: &[u8], start: usize, end: usize) -> Option<Finding> {
+    declares_resource(m, end, false).then(|| Finding {
+        kind: Kind::DeployResource,
+        call: as_str(&m[start..end]).to_string(),
+        span: Span::new(start, end - start),
+    })
+}
+
+/// True when the word that ends at `end` (at the start of a statement) is
+/// followed as a resource is: a quoted name, or anything but an operator
+/// and a block opened on the line; `lenient` also takes a name that is an
+/// expression without a block (`hostname node['name']`), not a keyword.
+fn declares_resource(m: &[u8], end: usize, lenient: bool) -> bool {
     if end >= m.len() || !matches!(m[end], b' ' | b'\t' | b'(') {
-        return None;
+        return false;
     }
     let next = skip_blank(m, end + usize::from(m[end] == b'('));
     let line_end = m[next..]
@@ -372,14 +568,229 @@ fn deploy_resource(m: &[u8], start: usize, end: usize) -> Option<Finding> {
         None => trimmed,
     };
     let block = trimmed.ends_with(" do") || trimmed.ends_with(")do") || trimmed.ends_with('{');
-    if operator || !(quoted || block) || trimmed == "do" {
-        return None;
-    }
-    Some(Finding {
-        kind: Kind::DeployResource,
-        call: as_str(&m[start..end]).to_string(),
-        span: Span::new(start, end - start),
+    let expression = lenient
+        && line
+            .first()
+            .is_some_and(|&b| is_ident_start(b) || matches!(b, b'@' | b'0'..=b'9' | b'('))
+        && !KEYWORDS.contains(&&line[..word_end(line, 0)]);
+    !(operator || !(quoted || block || expression) || trimmed == "do")
+}
+
+/// Ruby's keywords that may follow an expression (`x if y`), so that a word
+/// before them is not a call with an argument.
+const KEYWORDS: &[&[u8]] = &[
+    b"if", b"unless", b"and", b"or", b"then", b"do", b"rescue", b"while", b"until", b"end",
+];
+
+/// An [`ADDED`] resource declared at `start` (at the start of a statement,
+/// outside another resource's block) or method called there (without a
+/// receiver).
+fn added_call(m: &[u8], start: usize, end: usize, blocks: &Blocks) -> Option<Finding> {
+    let bang = m.get(end) == Some(&b'!');
+    let name_end = end + usize::from(bang);
+    let (_, addition, _) = added(as_str(&m[start..name_end]))?;
+    let found = match addition {
+        Addition::Resource => {
+            !bang
+                && statement_start(m, start)
+                && !blocks.in_property_block(start)
+                && declares_resource(m, end, true)
+        }
+        Addition::Method => {
+            let receiver = start > 0 && matches!(m[start - 1], b'.' | b':');
+            let defined = start >= 4 && &m[start - 4..start] == b"def ";
+            let next = skip_blank(m, name_end);
+            let argument = m.get(name_end) == Some(&b'(')
+                || (next > name_end
+                    && m.get(next).is_some_and(|&b| {
+                        is_ident_start(b) || matches!(b, b':' | b'"' | b'\'' | b'[' | b'%' | b'@')
+                    })
+                    && !KEYWORDS.contains(&&m[next..word_end(m, next)]));
+            !receiver && !defined && argument
+        }
+    };
+    found.then(|| Finding {
+        kind: Kind::Added,
+        call: as_str(&m[start..name_end]).to_string(),
+        span: Span::new(start, name_end - start),
     })
+}
+
+/// Where the blocks of resources are in a masked file: a word at the start
+/// of a statement inside `hostsfile_entry '10.0.0.1' do ... end` sets a
+/// property (`hostname 'web1'`), it does not declare a resource. Read line
+/// by line: `do` opens a block (a resource's when its statement starts with
+/// a word and an argument, as `template '/etc/x' do`; an iterator's when it
+/// has a receiver, as `node['x'].each do`), `if`, `unless`, `while`,
+/// `until` (at the start of a statement or after `=`), `case`, `def`,
+/// `class`, `module`, `begin` and `for` open others, `end` closes the last.
+struct Blocks {
+    /// The offset each line starts at.
+    line_starts: Vec<usize>,
+    /// Per line: whether it starts inside a resource's block.
+    property: Vec<bool>,
+}
+
+/// Words that open a block with `do` without declaring a resource: the
+/// block holds code (and resources), not properties.
+const CODE_BLOCKS: &[&[u8]] = &[
+    b"action",
+    b"action_class",
+    b"load_current_value",
+    b"converge_by",
+    b"converge_if_changed",
+    b"with_run_context",
+    b"notifying_block",
+    b"loop",
+    b"lambda",
+    b"proc",
+    b"define_method",
+    b"each",
+    b"map",
+    b"times",
+    b"include_recipe",
+];
+
+impl Blocks {
+    fn new(m: &[u8]) -> Blocks {
+        // Each open block: Some(true) for a resource's, Some(false) for
+        // another `do` block, None for the other keywords' blocks.
+        let mut stack: Vec<Option<bool>> = Vec::new();
+        let mut line_starts = Vec::new();
+        let mut property = Vec::new();
+        let mut start = 0;
+        while start <= m.len() {
+            let end = m[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(m.len(), |p| start + p);
+            line_starts.push(start);
+            property.push(stack.iter().rev().find_map(|f| *f) == Some(true));
+            Blocks::read_line(m, start, end, &mut stack);
+            start = end + 1;
+        }
+        Blocks {
+            line_starts,
+            property,
+        }
+    }
+
+    /// Updates `stack` with the keywords of the line `m[start..end]`.
+    fn read_line(m: &[u8], start: usize, end: usize, stack: &mut Vec<Option<bool>>) {
+        let mut statement = skip_blank(m, start);
+        let mut loop_keyword = false;
+        let mut i = start;
+        while i < end {
+            let b = m[i];
+            if b == b';' {
+                statement = skip_blank(m, i + 1);
+                loop_keyword = false;
+                i += 1;
+                continue;
+            }
+            if !is_ident_start(b)
+                || (i > start && (is_ident(m[i - 1]) || matches!(m[i - 1], b'@' | b'$')))
+            {
+                i += 1;
+                continue;
+            }
+            let w_end = word_end(m, i);
+            let word = &m[i..w_end];
+            let method = i > start && matches!(m[i - 1], b'.' | b':');
+            let label = m.get(w_end) == Some(&b':') && m.get(w_end + 1) != Some(&b':');
+            let suffixed =
+                matches!(m.get(w_end), Some(b'?' | b'!' | b'=')) && m.get(w_end + 1) != Some(&b'=');
+            if method || label || (suffixed && word != b"end") {
+                i = w_end;
+                continue;
+            }
+            let at_statement = i == statement;
+            let after_operator = matches!(
+                m[start..i].iter().rev().find(|&&c| c != b' ' && c != b'\t'),
+                Some(b'=' | b'(' | b'|' | b'&' | b'!' | b',')
+            );
+            match word {
+                b"end" => {
+                    stack.pop();
+                }
+                b"do" if !loop_keyword => stack.push(Some(resource_like(&m[statement..i]))),
+                b"while" | b"until" | b"for" if at_statement || after_operator => {
+                    loop_keyword = true;
+                    stack.push(None);
+                }
+                b"if" | b"unless" if at_statement || after_operator => stack.push(None),
+                b"def" if !endless_def(&m[w_end..end]) => stack.push(None),
+                b"case" | b"class" | b"module" | b"begin" => stack.push(None),
+                _ => {}
+            }
+            i = w_end;
+        }
+    }
+
+    /// Whether offset `at` lies on a line that starts inside a resource's
+    /// block.
+    fn in_property_block(&self, at: usize) -> bool {
+        let line = self.line_starts.partition_point(|&s| s <= at) - 1;
+        self.property[line]
+    }
+}
+
+/// Whether a statement that opens a `do` block (`statement` runs to the
+/// `do`) declares a resource: a word without a receiver, then an argument.
+fn resource_like(statement: &[u8]) -> bool {
+    if statement
+        .first()
+        .is_none_or(|&b| !(b.is_ascii_lowercase() || b == b'_'))
+    {
+        return false;
+    }
+    let w_end = word_end(statement, 0);
+    if CODE_BLOCKS.contains(&&statement[..w_end]) || KEYWORDS.contains(&&statement[..w_end]) {
+        return false;
+    }
+    match statement.get(w_end) {
+        Some(b'(') => true,
+        Some(b' ' | b'\t') => {
+            let next = skip_blank(statement, w_end);
+            match statement.get(next) {
+                None => false,
+                Some(b'=') => statement
+                    .get(next + 1)
+                    .is_some_and(|&b| matches!(b, b'=' | b'~')),
+                Some(
+                    b'.' | b',' | b')' | b'}' | b']' | b'+' | b'*' | b'/' | b'<' | b'>' | b'|'
+                    | b'&' | b'?',
+                ) => false,
+                Some(_) => true,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Ruby 3's one-line method (`def name(args) = expression`): no `end`.
+fn endless_def(rest: &[u8]) -> bool {
+    let mut j = skip_blank(rest, 0);
+    j = word_end(rest, j);
+    if rest.get(j) == Some(&b'(') {
+        let mut depth = 0usize;
+        while j < rest.len() {
+            match rest[j] {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        j += 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+    }
+    let j = skip_blank(rest, j);
+    rest.get(j) == Some(&b'=') && !matches!(rest.get(j + 1), Some(b'=' | b'~'))
 }
 
 /// `Chef::ShellOut`, `Chef::Platform.set` (and its siblings), and the
@@ -879,6 +1290,196 @@ n = 10 % 3
         // Files Chef does not load as code are not read.
         assert!(lint("app/templates/default/x.rb", text, &[Runtime::default()]).is_empty());
         assert!(lint("app/metadata.rb", text, &[Runtime::default()]).is_empty());
+    }
+
+    #[test]
+    fn added_resources_are_found_where_they_are_declared_not_where_they_are_properties() {
+        let text = r#"hostname 'web1'
+timezone node['stackc']['timezone']
+hostname = node['hostname']
+log "hostname 'x' and timezone 'UTC'"
+hostsfile_entry '10.0.0.1' do
+  hostname 'web1'
+  unique true
+end
+docker_container('app') do
+  hostname node['name']
+end
+node['apps'].each do |name, app|
+  archive_file "/tmp/#{name}.tgz" do
+    destination '/srv'
+  end
+end
+if node['swap']
+  swap_file '/swapfile' do
+    size 1024
+  end
+end
+action :create do
+  sysctl 'vm.swappiness' do
+    value 10
+  end
+end
+ruby_block 'x' do
+  block do
+    Chef::Log.info(hostname.to_s)
+  end
+end
+x = hostname if ready
+build_essential
+apt_update 'update'
+"#;
+        let found: Vec<(String, usize)> = findings(text, false)
+            .into_iter()
+            .filter(|f| f.kind == Kind::Added)
+            .map(|f| (f.call, crate::diag::line_column(text, f.span.offset).0))
+            .collect();
+        let want: Vec<(String, usize)> = [
+            ("hostname", 1),
+            ("timezone", 2),
+            ("archive_file", 13),
+            ("swap_file", 18),
+            ("sysctl", 23),
+            ("apt_update", 34),
+        ]
+        .iter()
+        .map(|(c, l)| (c.to_string(), *l))
+        .collect();
+        assert_eq!(found, want);
+    }
+
+    #[test]
+    fn added_methods_are_calls_without_a_receiver() {
+        let text = r#"edit_resource(:template, '/etc/x') do
+  source 'x.erb'
+end
+r = find_resource!(:service, 'nginx')
+delete_resource :file, '/tmp/x'
+with_run_context :root do
+  log 'x'
+end
+unified_mode true
+collection.find_resource(:service, 'x')
+def find_resource(type, name)
+end
+:edit_resource
+edit_resource
+"#;
+        let found: Vec<(String, usize)> = findings(text, false)
+            .into_iter()
+            .map(|f| (f.call, crate::diag::line_column(text, f.span.offset).0))
+            .collect();
+        let want: Vec<(String, usize)> = [
+            ("edit_resource", 1),
+            ("find_resource!", 4),
+            ("delete_resource", 5),
+            ("with_run_context", 6),
+            ("unified_mode", 9),
+        ]
+        .iter()
+        .map(|(c, l)| (c.to_string(), *l))
+        .collect();
+        assert_eq!(found, want);
+    }
+
+    #[test]
+    fn an_added_resource_is_unavailable_on_a_client_older_than_its_release() {
+        let text = "hostname 'web1'\ntimezone 'UTC'\nsystemd_unit 'x.service' do\n  content 'x'\nend\nedit_resource(:file, '/x') do\nend\n";
+        let path = "app/recipes/default.rb";
+        // Cinc 18 has them all.
+        assert!(lint(path, text, &[Runtime::default()]).is_empty());
+        let chef12 = lint(path, text, &[runtime(Client::Chef, "12.22.5")]);
+        let summary: Vec<(Code, &str, &str)> = chef12
+            .iter()
+            .map(|d| (d.code, d.message.as_str(), d.label.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    Code::ChefUnavailable,
+                    "Chef Infra Client 12.22.5 has no `hostname` resource (new in Chef 14.0)",
+                    "new in Chef 14.0"
+                ),
+                (
+                    Code::ChefUnavailable,
+                    "Chef Infra Client 12.22.5 has no `timezone` resource (new in Chef 14.6)",
+                    "new in Chef 14.6"
+                ),
+            ]
+        );
+        let help = chef12[0].help.as_deref().unwrap();
+        assert!(help.contains("hostnamectl set-hostname"), "{help}");
+        assert!(help.contains("Chef 14.0 or later"), "{help}");
+        // Chef 14.0 has `hostname` but not `timezone`; Chef 12.10 lacks
+        // `systemd_unit` too, but has `edit_resource`; 12.9 lacks both.
+        let chef14 = lint(path, text, &[runtime(Client::Chef, "14.0.190")]);
+        assert_eq!(
+            chef14
+                .iter()
+                .map(|d| d.message.as_str())
+                .collect::<Vec<_>>(),
+            ["Chef Infra Client 14.0.190 has no `timezone` resource (new in Chef 14.6)"]
+        );
+        let calls = |version: &str| -> Vec<String> {
+            lint(path, text, &[runtime(Client::Chef, version)])
+                .iter()
+                .map(|d| {
+                    as_str(&text.as_bytes()[d.span.offset..d.span.offset + d.span.len]).to_string()
+                })
+                .collect()
+        };
+        assert_eq!(calls("12.10.24"), ["hostname", "timezone", "systemd_unit"]);
+        assert_eq!(
+            calls("12.9.38"),
+            ["hostname", "timezone", "systemd_unit", "edit_resource"]
+        );
+        // Two clients: the older names both.
+        let both = lint(
+            path,
+            "timezone 'UTC'\n",
+            &[
+                runtime(Client::Chef, "12.22.5"),
+                runtime(Client::Chef, "14.4.56"),
+            ],
+        );
+        assert_eq!(
+            both[0].message,
+            "Chef Infra Client 12.22.5 and Chef Infra Client 14.4.56 have no `timezone` resource (new in Chef 14.6)"
+        );
+    }
+
+    #[test]
+    fn the_built_in_cookbooks_use_nothing_chef_12_22_lacks() {
+        let chef12 = [runtime(Client::Chef, crate::chef::CHEF_12_VERSION)];
+        assert_eq!(crate::chef::CHEF_12_VERSION, "12.22.5");
+        let mut older = Vec::new();
+        for (path, bytes) in crate::cookbooks::FILES {
+            let text = std::str::from_utf8(bytes).expect("built-in cookbooks are UTF-8");
+            let warnings = lint(path, text, &chef12);
+            assert!(warnings.is_empty(), "{path}: {warnings:?}");
+            // The check is not empty: Chef 12.10 lacks `systemd_unit`.
+            older.extend(
+                lint(path, text, &[runtime(Client::Chef, "12.10.24")])
+                    .into_iter()
+                    .map(|d| (path.to_string(), d.code)),
+            );
+        }
+        assert!(
+            older
+                .iter()
+                .any(|(p, c)| p == "stackc_base/recipes/load_metric.rb"
+                    && *c == Code::ChefUnavailable),
+            "{older:?}"
+        );
+        // Nor anything a later client removed.
+        for version in ["13.12.14", "14.15.6"] {
+            for (path, bytes) in crate::cookbooks::FILES {
+                let text = std::str::from_utf8(bytes).unwrap();
+                let warnings = lint(path, text, &[runtime(Client::Chef, version)]);
+                assert!(warnings.is_empty(), "{version} {path}: {warnings:?}");
+            }
+        }
     }
 
     #[test]

@@ -660,17 +660,20 @@ Chef Infra Client side by side, but not Chef Infra Client 12.22.5 and 12.19.36.
 
 Fix: give both layers the same version.";
 
-    BuiltinCookbooksNeedChef18 "builtin_cookbooks_need_chef_18" "a layer runs a Chef client older than the built-in cookbooks need"
+    BuiltinCookbooksNeedChef1222 "builtin_cookbooks_need_chef_12_22" "a layer runs a Chef client older than the built-in cookbooks need"
 "Every layer runs stackc's built-in recipes (stackc_base, and its type's
-cookbook, such as php_app). They are written for Chef 18: their metadata
-declares `chef_version '>= 18.0'` and stackc_base uses resources older clients
-lack (`hostname`, Chef 14; `timezone`, Chef 14.6). A layer on an older client
-(`chef client=\"chef\" version=\"12.22.5\"`, or Cinc 15 to 17) installs and runs
-that client, but its setup fails in the built-in recipes.
+cookbook, such as php_app). They run on Chef Infra Client 12.22 and later
+(Chef 13 and 14, Cinc 15 to 18): their metadata declares `chef_version
+'>= 12.22'`, their Ruby parses as Ruby 2.3 (the Ruby Chef 12.22 embeds), and
+they use no resource or method newer than Chef 12.22 (`systemd_unit`, Chef
+12.11, is the newest). Older Chef 12 releases were not checked against them:
+a layer on one (`chef client=\"chef\" version=\"12.19.36\"`) installs and
+runs that client, but its setup fails in them: Chef 12.6 and later refuse
+them for their `chef_version`, older ones lack `systemd_unit`.
 
-Fix: run the layer on Cinc 18 (remove its `chef` node) and change the
-cookbook calls `stackc check` reports (`chef_removed`). A warning: the stack
-still builds.";
+Fix: choose `version=\"12.22.5\"` (the default of `client=\"chef\"`, the last
+Chef 12 and OpsWorks' Chef 12 client), or Cinc. A warning: the stack still
+builds.";
 
     ChefRemoved "chef_removed" "a cookbook calls what the Chef client its instances run removed"
 "`stackc check` reads the stack's own cookbooks (recipes, libraries,
@@ -693,6 +696,26 @@ deprecated there, not removed). A warning: the exit code stays 0.";
 "The chosen Chef client still runs the call but logs a deprecation warning on
 every run, and its next major version removes it (see `chef_removed` for the
 list). A warning: the exit code stays 0.";
+
+    ChefUnavailable "chef_unavailable" "a cookbook uses a resource or method the Chef client its instances run does not have yet"
+"`stackc check` reads the stack's own cookbooks for the resources and recipe
+methods Chef added after 12.0, and warns where a layer's client is older than
+the release that added them, so that an OpsWorks-era layer on
+`chef client=\"chef\" version=\"12.22.5\"` does not find out in its first
+setup. Among them:
+
+    apt_update 12.7, apt_repository 12.9, edit_resource/find_resource 12.10,
+    systemd_unit 12.11, yum_repository 12.14, dnf_package 12.18,
+    hostname/sysctl/build_essential/swap_file/sudo 14.0, timezone 14.6,
+    archive_file 15.0, unified_mode 15.3, user_ulimit/alternatives 16.0
+
+(README.md, Chef clients, has the whole table; Cinc's versions are Chef's.)
+The help says how to do the same with resources the client has (`execute`,
+`file`, `template`, `link`), as stackc's built-in cookbooks do, or run the
+layer on a newer client. The check reads one file at a time: when a cookbook
+of the stack defines the resource for older clients (as the community
+`hostname`, `swap` or `build-essential` cookbooks did for Chef 12), the
+warning does not apply. A warning: the exit code stays 0.";
 
     ImportMissingFile "import_missing_file" "an OpsWorks describe file the import needs is missing"
 "`stackc import opsworks DIR` reads the AWS CLI's output saved in DIR, one file

@@ -1,0 +1,2 @@
+name 'legacy'
+version '1.0.0'

@@ -109,7 +109,8 @@ fn status_of(result: Result<Outcome, DeployError>) -> Status {
     }
 }
 
-fn region_from_env() -> Option<String> {
+/// The region AWS_REGION or AWS_DEFAULT_REGION names, when set.
+pub(super) fn region_from_env() -> Option<String> {
     ["AWS_REGION", "AWS_DEFAULT_REGION"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))

@@ -14,7 +14,12 @@ use stackc_deploy::cloud::{CloudError, StackInfo};
 use stackc_deploy::fleet;
 use stackc_deploy::ops;
 
-use super::{build::environments, check::load, cloud::Target, SourceFile, Status};
+use super::{
+    build::environments,
+    check::load,
+    cloud::{region_from_env, Target},
+    SourceFile, Status,
+};
 use crate::cli::MessageFormat;
 
 fn stack_of<'p>(program: &'p Program, env: Option<&str>) -> Result<&'p Stack, Status> {
@@ -50,12 +55,6 @@ impl Resolved {
         let (_, program, env) = self.file.as_ref()?;
         program.environments.iter().find(|s| &s.env == env)
     }
-}
-
-fn region_from_env() -> Option<String> {
-    ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
 }
 
 fn resolve(format: MessageFormat, which: &Which<'_>, target: &Target) -> Result<Resolved, Status> {

@@ -11,7 +11,7 @@ mod prod;
 mod read;
 #[cfg(test)]
 mod tests;
-mod values;
+pub(crate) mod values;
 mod vet;
 
 pub(crate) use vet::computed_origin;

@@ -283,6 +283,18 @@ fn site(cx: &mut Ctx, subject: &str, app: &App, layer: &str) -> Option<Node> {
             );
             return None;
         }
+        // What the checker refuses in a path (`portable_path`) is left out
+        // here, so that the stack file checks.
+        if let Some(c) = crate::check::values::unsafe_path_character(clean) {
+            cx.warn(
+                subject,
+                format!(
+                    "document root `{r}` holds {}, which stackc does not take in a path: left out",
+                    crate::check::values::describe(c)
+                ),
+            );
+            return None;
+        }
         if clean != r.trim_end_matches('/') {
             cx.warn(
                 subject,

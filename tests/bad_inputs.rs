@@ -123,6 +123,7 @@ fn lint_cookbooks(program: &Program) -> Vec<(PathBuf, String, Vec<Diagnostic>)> 
         let mut files = Vec::new();
         cookbook_files(&dir, &mut files);
         files.sort();
+        let mut read = Vec::new();
         for file in files {
             // `bad/./x` as `bad/x`.
             let file: PathBuf = file.components().collect();
@@ -134,7 +135,12 @@ fn lint_cookbooks(program: &Program) -> Vec<(PathBuf, String, Vec<Diagnostic>)> 
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            let diags = lint::lint(&rel, &text, &runtimes);
+            read.push((file, rel, text));
+        }
+        // The resources the directory's cookbooks define, then each file.
+        let defined = lint::Defined::collect(read.iter().map(|(_, r, t)| (r.as_str(), t.as_str())));
+        for (file, rel, text) in read {
+            let diags = lint::lint(&rel, &text, &runtimes, &defined);
             if !diags.is_empty() {
                 out.push((file, text, diags));
             }

@@ -91,13 +91,17 @@ fn check_cookbooks(
             }
         };
         let Some(dir) = dir else { continue };
-        for f in files {
-            let Ok(text) = std::str::from_utf8(&f.bytes) else {
-                continue;
-            };
-            let diags = lint::lint(&f.path, text, &runtimes);
+        let texts: Vec<(&str, &str)> = files
+            .iter()
+            .filter_map(|f| Some((f.path.as_str(), std::str::from_utf8(&f.bytes).ok()?)))
+            .collect();
+        // The resources the directory's cookbooks define first: those are
+        // available whatever the client.
+        let defined = lint::Defined::collect(texts.iter().copied());
+        for (path, text) in texts {
+            let diags = lint::lint(path, text, &runtimes, &defined);
             if !diags.is_empty() {
-                let name = dir.join(&f.path).display().to_string();
+                let name = dir.join(path).display().to_string();
                 warnings.push((name, text.to_string(), diags));
             }
         }

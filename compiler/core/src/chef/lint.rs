@@ -48,12 +48,32 @@
 //! A resource is its name at the start of a statement with a name or a
 //! block after it (`hostname 'web1'`, `timezone node['tz'] do`), outside the
 //! block of another resource (where `hostname 'x'` sets a property, as in
-//! `hostsfile_entry`); a method is a call without a receiver. The lint sees
-//! one file at a time: a resource a stack's own cookbook defines for an
-//! older client (the community `hostname` or `swap` cookbooks did for Chef
-//! 12) is reported too, and the help says so.
+//! `hostsfile_entry`); a method is a call without a receiver.
+//!
+//! A resource the stack's own cookbooks define is available whatever the
+//! client (the community `hostname`, `swap` or `sysctl` cookbooks defined
+//! theirs for Chef 12), so the lint first reads every cookbook of the
+//! directory for the resources they define ([`Defined`]) and does not
+//! report those. Chef names a custom resource (an LWRP) as follows:
+//!
+//! - `<cookbook>/resources/<file>.rb` is `<cookbook>_<file>`, and
+//!   `<cookbook>` for `default.rb` (the cookbook's name is the `name` of its
+//!   metadata, else its directory's);
+//! - `provides :name` in that file, or in a resource class of
+//!   `<cookbook>/libraries/`, adds `name`, on every client;
+//! - `resource_name :name` there names it `name` on Chef 12.5 to 15 only,
+//!   and on those the file's own `<cookbook>_<file>` is then gone (Chef
+//!   wires the automatic name only when the file declared none); Chef 16
+//!   takes `resource_name` for display only and always wires the automatic
+//!   name (docs.chef.io, deprecation CHEF-31).
+//!
+//! A library class's name alone (`Chef::Resource::Hostname`, which Chef 12
+//! turned into `hostname` and Chef 13 no longer does) is not read: such a
+//! resource is still reported.
 //!
 //! Cinc's versions are Chef's, so the tables hold for both clients.
+
+use std::collections::BTreeMap;
 
 use super::Runtime;
 use crate::diag::{Code, Diagnostic, Span};
@@ -274,9 +294,10 @@ fn version_text((major, minor): (u32, u32)) -> String {
 /// directory, `text` its contents) for the clients that may run it: a call
 /// is reported as removed when one of them removed it, else as deprecated
 /// when one deprecated it, and a resource or method as unavailable when one
-/// of them is older than the Chef that added it, naming those clients. No
-/// client, no warning.
-pub fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
+/// of them is older than the Chef that added it and `defined` (what the
+/// stack's cookbooks define, see [`Defined::collect`]) does not define it
+/// for that client, naming those clients. No client, no warning.
+pub fn lint(path: &str, text: &str, runtimes: &[Runtime], defined: &Defined) -> Vec<Diagnostic> {
     if !applies(path) || runtimes.is_empty() {
         return Vec::new();
     }
@@ -284,7 +305,7 @@ pub fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for f in findings(text, attributes) {
         let Some(r) = rule(f.kind) else {
-            out.extend(unavailable(&f, runtimes));
+            out.extend(unavailable(&f, runtimes, defined));
             continue;
         };
         let removed: Vec<String> = runtimes
@@ -332,12 +353,14 @@ pub fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
 }
 
 /// The `chef_unavailable` warning of an [`Kind::Added`] finding, when one
-/// of `runtimes` is older than the Chef that added it.
-fn unavailable(f: &Finding, runtimes: &[Runtime]) -> Option<Diagnostic> {
+/// of `runtimes` is older than the Chef that added it and the stack's
+/// cookbooks do not define the resource for it.
+fn unavailable(f: &Finding, runtimes: &[Runtime], defined: &Defined) -> Option<Diagnostic> {
     let (since, addition, advice) = added(&f.call)?;
     let older: Vec<String> = runtimes
         .iter()
         .filter(|rt| super::major_minor(&rt.version) < since)
+        .filter(|rt| addition == Addition::Method || !defined.defines(&f.call, rt))
         .map(Runtime::describe)
         .collect();
     if older.is_empty() {
@@ -351,14 +374,17 @@ fn unavailable(f: &Finding, runtimes: &[Runtime]) -> Option<Diagnostic> {
     let has = if older.len() == 1 { "has" } else { "have" };
     let newer =
         format!("run the layer on {new_in} or later (`chef client=\"cinc\"`: Cinc 18 has it)");
-    let help = format!(
-        "{}; if a cookbook of the stack defines `{}` for older clients (as community cookbooks did for Chef 12), this warning does not apply: `stackc check` reads one file at a time",
-        match advice {
-            Some(advice) => format!("on this client {advice}, or {newer}"),
-            None => newer,
-        },
-        f.call
-    );
+    let instead = match advice {
+        Some(advice) => format!("on this client {advice}, or {newer}"),
+        None => newer,
+    };
+    let help = match addition {
+        Addition::Resource => format!(
+            "{instead}, or vendor a cookbook that defines `{0}` for older clients, as community cookbooks did for Chef 12 (`provides :{0}` in its `resources/`): a resource the stack's cookbooks define is not reported",
+            f.call
+        ),
+        Addition::Method => instead,
+    };
     Some(
         Diagnostic::warning(
             Code::ChefUnavailable,
@@ -368,6 +394,250 @@ fn unavailable(f: &Finding, runtimes: &[Runtime]) -> Option<Diagnostic> {
         .label(format!("new in {new_in}"))
         .help(help),
     )
+}
+
+/// How a cookbook file defines a resource name (see the module's rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    /// `provides :name`: every client.
+    Provides,
+    /// `resource_name :name`: Chef 12.5 to 15.
+    ResourceName,
+    /// The name Chef gives `resources/<file>.rb`; `declared`: the file
+    /// calls `resource_name`, which replaces it on Chef 12.5 to 15.
+    Automatic { declared: bool },
+}
+
+/// The first Chef with `resource_name`, and the first that no longer takes
+/// it as the resource's name.
+const RESOURCE_NAME_FROM: (u32, u32) = (12, 5);
+const RESOURCE_NAME_UNTIL: (u32, u32) = (16, 0);
+
+impl Naming {
+    /// Whether a client of this `(major, minor)` knows the name.
+    fn on(self, version: (u32, u32)) -> bool {
+        let declaring = (RESOURCE_NAME_FROM..RESOURCE_NAME_UNTIL).contains(&version);
+        match self {
+            Naming::Provides => true,
+            Naming::ResourceName => declaring,
+            Naming::Automatic { declared } => !(declared && declaring),
+        }
+    }
+}
+
+/// The resources a stack's own cookbooks define, read from the whole
+/// cookbooks directory before any file is linted: a resource defined there
+/// is available whatever the client, so the lint does not report it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defined {
+    /// Each name, with the files (inside the cookbooks directory) that
+    /// define it and how.
+    names: BTreeMap<String, Vec<(String, Naming)>>,
+}
+
+impl Defined {
+    /// Reads the resources `files` (each a path inside the cookbooks
+    /// directory and its text) define: the custom resources of
+    /// `<cookbook>/resources/`, named as Chef names them, and the names the
+    /// resource classes of `<cookbook>/libraries/` provide.
+    pub fn collect<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Defined {
+        let files: Vec<(&str, &str)> = files.into_iter().collect();
+        // Each cookbook's name: its metadata's, else its directory's.
+        let mut cookbooks: BTreeMap<&str, String> = BTreeMap::new();
+        for (path, text) in &files {
+            let Some((dir, file)) = path.split_once('/') else {
+                continue;
+            };
+            let name = match file {
+                "metadata.rb" => metadata_rb_name(text),
+                "metadata.json" => serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("name")?.as_str().map(str::to_string)),
+                _ => None,
+            };
+            if let Some(name) = name.filter(|n| !n.is_empty()) {
+                // metadata.rb wins over metadata.json, as in Chef.
+                if file == "metadata.rb" || !cookbooks.contains_key(dir) {
+                    cookbooks.insert(dir, name);
+                }
+            }
+        }
+        let mut defined = Defined::default();
+        for (path, text) in files {
+            let mut parts = path.splitn(3, '/');
+            let (Some(dir), Some(segment), Some(rest)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Some(stem) = rest.rsplit('/').next().and_then(|f| f.strip_suffix(".rb")) else {
+                continue;
+            };
+            let library = match segment {
+                "resources" => false,
+                "libraries" => true,
+                _ => continue,
+            };
+            let declared = declarations(text, library);
+            if !library {
+                let cookbook = cookbooks.get(dir).map_or(dir, String::as_str);
+                let automatic = if stem == "default" {
+                    cookbook.to_string()
+                } else {
+                    format!("{cookbook}_{stem}")
+                };
+                let by_resource_name = declared.iter().any(|(_, n)| *n == Naming::ResourceName);
+                defined.add(
+                    automatic,
+                    path,
+                    Naming::Automatic {
+                        declared: by_resource_name,
+                    },
+                );
+            }
+            for (name, naming) in declared {
+                defined.add(name, path, naming);
+            }
+        }
+        defined
+    }
+
+    fn add(&mut self, name: String, path: &str, naming: Naming) {
+        let entry = self.names.entry(name).or_default();
+        if !entry.iter().any(|(p, n)| p == path && *n == naming) {
+            entry.push((path.to_string(), naming));
+        }
+    }
+
+    /// Whether the stack's cookbooks define a resource `name` that
+    /// `runtime` knows by that name.
+    pub fn defines(&self, name: &str, runtime: &Runtime) -> bool {
+        let version = super::major_minor(&runtime.version);
+        self.names
+            .get(name)
+            .is_some_and(|ways| ways.iter().any(|(_, n)| n.on(version)))
+    }
+
+    /// The names defined for some client, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.keys().map(String::as_str)
+    }
+}
+
+/// The `name` a metadata.rb gives its cookbook (`name 'hostname'`).
+fn metadata_rb_name(text: &str) -> Option<String> {
+    let m = mask(text);
+    let mut i = 0;
+    while i < m.len() {
+        if m[i..].starts_with(b"name") && statement_start(&m, i) && word_end(&m, i) == i + 4 {
+            return symbol_or_string(&m, text.as_bytes(), i + 4);
+        }
+        i = line_after(&m, i);
+    }
+    None
+}
+
+/// The symbol or plain string argument of a call whose name ends at `end`
+/// (`provides :hostname`, `resource_name("hostname")`); `None` for another
+/// argument (an expression, an interpolated string) or none.
+fn symbol_or_string(m: &[u8], src: &[u8], end: usize) -> Option<String> {
+    let mut j = skip_blank(m, end);
+    if j == end && m.get(j) != Some(&b'(') {
+        return None;
+    }
+    if m.get(j) == Some(&b'(') {
+        j = skip_blank(m, j + 1);
+    }
+    let (from, to) = match m.get(j)? {
+        b':' => (j + 1, word_end(m, j + 1)),
+        &q @ (b'\'' | b'"') => {
+            let close = (j + 1..m.len()).find(|&k| m[k] == q)?;
+            (j + 1, close)
+        }
+        _ => return None,
+    };
+    let name = src.get(from..to)?;
+    (!name.is_empty() && is_ident_start(name[0]) && name.iter().all(|&c| is_ident(c)))
+        .then(|| as_str(name).to_string())
+}
+
+/// The `provides :name` and `resource_name :name` statements of a
+/// `resources/` file, or of the resource classes of a `libraries/` file
+/// (`library`: a provider's `provides` maps a provider, not a resource).
+fn declarations(text: &str, library: bool) -> Vec<(String, Naming)> {
+    let m = mask(text);
+    let src = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < m.len() {
+        let b = m[i];
+        if !is_ident_start(b)
+            || (i > 0 && (is_ident(m[i - 1]) || matches!(m[i - 1], b'@' | b'$' | b'.' | b':')))
+        {
+            i += 1;
+            continue;
+        }
+        let end = word_end(&m, i);
+        let naming = match &m[i..end] {
+            b"provides" => Some(Naming::Provides),
+            b"resource_name" => Some(Naming::ResourceName),
+            _ => None,
+        };
+        if let Some(naming) = naming {
+            if statement_start(&m, i) && (!library || in_resource_class(&m, i)) {
+                if let Some(name) = symbol_or_string(&m, src, end) {
+                    out.push((name, naming));
+                }
+            }
+        }
+        i = end;
+    }
+    out
+}
+
+/// Whether the statement at `at` in a library file lies in a resource
+/// class rather than a provider's: the classes around it are read outwards
+/// by indentation (`class Chef` / `class Resource` / `class Hostname <
+/// LWRPBase`), and the first that names `Resource` or `Provider`, in its
+/// superclass or else in its own name, decides. Neither: not a resource.
+fn in_resource_class(m: &[u8], at: usize) -> bool {
+    let line_start = |i: usize| {
+        m[..i]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+    };
+    let mut indent = at - line_start(at);
+    let mut j = line_start(at);
+    while j > 0 {
+        let start = line_start(j - 1);
+        let first = skip_blank(m, start);
+        let column = first - start;
+        if column < indent
+            && m[first..].starts_with(b"class")
+            && m.get(first + 5).is_some_and(|&b| b == b' ' || b == b'\t')
+        {
+            let header = as_str(&m[first + 5..line_after(m, first).min(m.len())]);
+            let (name, superclass) = header.split_once('<').unwrap_or((header, ""));
+            let says = |part: &str| {
+                let words: Vec<&str> = part
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .collect();
+                if words.contains(&"Provider") {
+                    Some(false)
+                } else if words.contains(&"Resource") {
+                    Some(true)
+                } else {
+                    None
+                }
+            };
+            if let Some(resource) = says(superclass).or_else(|| says(name)) {
+                return resource;
+            }
+            indent = column;
+        }
+        j = start;
+    }
+    false
 }
 
 /// The calls of a Ruby file, in order; `attributes` for an attribute file
@@ -1141,6 +1411,11 @@ mod tests {
         }
     }
 
+    /// One file alone: no resource defined elsewhere.
+    fn lint(path: &str, text: &str, runtimes: &[Runtime]) -> Vec<Diagnostic> {
+        super::lint(path, text, runtimes, &Defined::default())
+    }
+
     fn calls(text: &str) -> Vec<(Kind, String, usize)> {
         findings(text, false)
             .into_iter()
@@ -1446,6 +1721,161 @@ edit_resource
         assert_eq!(
             both[0].message,
             "Chef Infra Client 12.22.5 and Chef Infra Client 14.4.56 have no `timezone` resource (new in Chef 14.6)"
+        );
+    }
+
+    /// A cookbooks directory: (path inside it, text).
+    const VENDORED: &[(&str, &str)] = &[
+        // The community way: a cookbook named `hostname` whose default
+        // resource is `hostname` (Chef's automatic name).
+        ("hostname-1.0/metadata.rb", "name 'hostname'\nversion '1.0.0'\n"),
+        (
+            "hostname-1.0/resources/default.rb",
+            "property :name, String, name_property: true\naction :set do\n  execute \"hostname #{new_resource.name}\"\nend\n",
+        ),
+        // No metadata name: the directory's; `file.rb` gives swap_file.
+        ("swap/resources/file.rb", "property :size, Integer\n"),
+        // `resource_name` names it on Chef 12.5 to 15 only, and replaces
+        // the automatic compat_tz there.
+        ("compat/metadata.json", "{\"name\": \"compat\", \"version\": \"1.0.0\"}"),
+        ("compat/resources/tz.rb", "resource_name :timezone\nproperty :zone, String\n"),
+        // A resource class provides archive_file; a provider class's
+        // `provides` maps a provider, not a resource; comments and strings
+        // are not statements; a provider file maps a provider.
+        (
+            "ext/libraries/archive.rb",
+            r#"# provides :apt_update
+class Chef
+  class Resource
+    class ArchiveFile < Chef::Resource::LWRPBase
+      provides :archive_file
+      resource_name(:archive_file)
+      attribute :destination, kind_of: String
+    end
+  end
+  class Provider
+    class SystemdUnit < Chef::Provider::LWRPBase
+      provides :systemd_unit
+    end
+  end
+end
+module Ext
+  class Sudo < Chef::Resource
+    provides "sudo", platform_family: "rhel"
+  end
+end
+log "provides :locale"
+"#,
+        ),
+        ("ext/providers/yum.rb", "provides :yum_repository\n"),
+    ];
+
+    #[test]
+    fn the_resources_a_stacks_cookbooks_define_are_named_as_chef_names_them() {
+        let defined = Defined::collect(VENDORED.iter().copied());
+        assert_eq!(
+            defined.names().collect::<Vec<_>>(),
+            [
+                "archive_file",
+                "compat_tz",
+                "hostname",
+                "sudo",
+                "swap_file",
+                "timezone"
+            ]
+        );
+        let on = |version: &str| -> Vec<&str> {
+            let rt = runtime(Client::Chef, version);
+            defined
+                .names()
+                .filter(|n| defined.defines(n, &rt))
+                .collect()
+        };
+        // Chef 12.4 has no resource_name: the file's automatic name only.
+        assert_eq!(
+            on("12.4.3"),
+            ["archive_file", "compat_tz", "hostname", "sudo", "swap_file"]
+        );
+        // Chef 12.5 to 15: resource_name replaces the automatic name.
+        assert_eq!(
+            on("12.22.5"),
+            ["archive_file", "hostname", "sudo", "swap_file", "timezone"]
+        );
+        assert_eq!(on("15.17.4"), on("12.22.5"));
+        // Chef 16: resource_name is for display; the automatic name is back.
+        assert_eq!(on("16.0.257"), on("12.4.3"));
+        assert!(!defined.defines("systemd_unit", &Runtime::default()));
+    }
+
+    #[test]
+    fn a_resource_the_stacks_cookbooks_define_is_not_unavailable() {
+        let defined = Defined::collect(VENDORED.iter().copied());
+        let text = "hostname 'web1'\ntimezone 'UTC'\nswap_file '/swap' do\n  size 1024\nend\narchive_file '/tmp/a.tgz' do\n  destination '/srv'\nend\nsystemd_unit 'x.service' do\nend\nsysctl 'vm.swappiness' do\nend\nedit_resource(:file, '/x') do\nend\n";
+        let path = "site/recipes/default.rb";
+        let warned = |version: &str, defined: &Defined| -> Vec<(String, usize)> {
+            super::lint(path, text, &[runtime(Client::Chef, version)], defined)
+                .iter()
+                .map(|d| {
+                    assert_eq!(d.code, Code::ChefUnavailable);
+                    let call = as_str(&text.as_bytes()[d.span.offset..d.span.offset + d.span.len]);
+                    (
+                        call.to_string(),
+                        crate::diag::line_column(text, d.span.offset).0,
+                    )
+                })
+                .collect()
+        };
+        let named = |list: &[(&str, usize)]| -> Vec<(String, usize)> {
+            list.iter().map(|(c, l)| (c.to_string(), *l)).collect()
+        };
+        // Alone, every one is reported on Chef 12.9.
+        assert_eq!(
+            warned("12.9.38", &Defined::default()),
+            named(&[
+                ("hostname", 1),
+                ("timezone", 2),
+                ("swap_file", 3),
+                ("archive_file", 6),
+                ("systemd_unit", 9),
+                ("sysctl", 11),
+                ("edit_resource", 13)
+            ])
+        );
+        // With the vendored cookbooks: what they define is not; what they
+        // do not (sysctl), or only a provider of (systemd_unit), and
+        // methods are.
+        assert_eq!(
+            warned("12.9.38", &defined),
+            named(&[("systemd_unit", 9), ("sysctl", 11), ("edit_resource", 13)])
+        );
+        // On Chef 12.4, `resource_name :timezone` names nothing.
+        assert_eq!(
+            warned("12.4.3", &defined),
+            named(&[
+                ("timezone", 2),
+                ("systemd_unit", 9),
+                ("sysctl", 11),
+                ("edit_resource", 13)
+            ])
+        );
+        // Two clients: only the one that lacks it is named.
+        let both = super::lint(
+            path,
+            "timezone 'UTC'\n",
+            &[
+                runtime(Client::Chef, "12.4.3"),
+                runtime(Client::Chef, "12.22.5"),
+            ],
+            &defined,
+        );
+        assert_eq!(
+            both.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+            ["Chef Infra Client 12.4.3 has no `timezone` resource (new in Chef 14.6)"]
+        );
+        let help = both[0].help.as_deref().unwrap();
+        assert!(
+            help.contains("vendor a cookbook that defines `timezone`"),
+            "{help}"
         );
     }
 

@@ -712,10 +712,14 @@ setup. Among them:
 (README.md, Chef clients, has the whole table; Cinc's versions are Chef's.)
 The help says how to do the same with resources the client has (`execute`,
 `file`, `template`, `link`), as stackc's built-in cookbooks do, or run the
-layer on a newer client. The check reads one file at a time: when a cookbook
-of the stack defines the resource for older clients (as the community
-`hostname`, `swap` or `build-essential` cookbooks did for Chef 12), the
-warning does not apply. A warning: the exit code stays 0.";
+layer on a newer client. A resource that a cookbook of the stack defines
+for older clients (as the community `hostname`, `swap` or `sysctl`
+cookbooks did for Chef 12) is not reported: the check reads the whole
+cookbooks directory first, and takes as defined the name Chef gives each
+`<cookbook>/resources/<file>.rb` (`<cookbook>_<file>`, or `<cookbook>` for
+`default.rb`), every `provides :name` there or in a resource class of
+`libraries/`, and `resource_name :name` on Chef 12.5 to 15. A warning: the
+exit code stays 0.";
 
     ImportMissingFile "import_missing_file" "an OpsWorks describe file the import needs is missing"
 "`stackc import opsworks DIR` reads the AWS CLI's output saved in DIR, one file

@@ -1,0 +1,3 @@
+name 'shop'
+version '1.0.0'
+depends 'hostname'

@@ -11,6 +11,16 @@ against CONFIG: Auto Scaling's CompleteLifecycleAction (the launch hook of
 the instance's group) and CloudFormation's SignalResource (the group's
 resource, this instance as unique id). Anything else that does not match is
 refused with AWS's ValidationError.
+
+One answer can be changed to inject a fault moto cannot produce: when
+CONFIG has "unhealthy_targets" (a list of instance ids), ELBv2's
+DescribeTargetHealth is forwarded and moto's answer returned with those
+targets `unhealthy` (reason Target.FailedHealthChecks), as AWS reports an
+instance that fails its load balancer's health checks; the log entry lists
+them under "injected". CONFIG is read on every request, so a test may change
+it between commands.
+
+LISTEN_PORT 0 takes a free port and prints it on the first line of stdout.
 """
 
 import http.client
@@ -68,6 +78,35 @@ def signal_resource(p, c):
         return query_response("SignalResource", ns, False,
                               f"Resource {p.get('LogicalResourceId')} does not exist for stack {p.get('StackName')}")
     return query_response("SignalResource", ns, True)
+
+
+MEMBER = re.compile(r"<member>(.*?)</member>", re.S)
+TARGET_ID = re.compile(r"<Target>.*?<Id>([^<]+)</Id>.*?</Target>", re.S)
+TARGET_HEALTH = re.compile(r"<TargetHealth>.*?</TargetHealth>", re.S)
+
+
+def unhealthy_targets(payload, instances):
+    """moto's DescribeTargetHealth answer with `instances` unhealthy, and
+    the ids changed."""
+    text = payload.decode()
+    changed = []
+
+    def member(m):
+        body = m.group(1)
+        target = TARGET_ID.search(body)
+        if not target or target.group(1) not in instances:
+            return m.group(0)
+        changed.append(target.group(1))
+        health = ("<TargetHealth><State>unhealthy</State>"
+                  "<Reason>Target.FailedHealthChecks</Reason>"
+                  "<Description>Health checks failed</Description></TargetHealth>")
+        if TARGET_HEALTH.search(body):
+            body = TARGET_HEALTH.sub(health, body, count=1)
+        else:
+            body += health
+        return f"<member>{body}</member>"
+
+    return MEMBER.sub(member, text).encode(), changed
 
 
 ANSWERED_HERE = {
@@ -133,8 +172,15 @@ class Handler(BaseHTTPRequestHandler):
             dropped = ("transfer-encoding", "connection") + (() if self.command == "HEAD" else ("content-length",))
             headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in dropped]
             conn.close()
+        injected = None
+        if (service, action) == ("elasticloadbalancing", "DescribeTargetHealth") and status == 200:
+            faulty = config().get("unhealthy_targets")
+            if faulty:
+                payload, injected = unhealthy_targets(payload, set(faulty))
         entry = {"t": start, "service": service, "action": action, "params": params,
                  "method": self.command, "path": self.path, "status": status}
+        if injected is not None:
+            entry["injected"] = injected
         with LOCK, open(LOG, "a") as f:
             f.write(json.dumps(entry) + "\n")
         self.send_response(status)
@@ -150,4 +196,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 ThreadingHTTPServer.allow_reuse_address = True
-ThreadingHTTPServer(("127.0.0.1", LISTEN), Handler).serve_forever()
+server = ThreadingHTTPServer(("127.0.0.1", LISTEN), Handler)
+if LISTEN == 0:
+    print(server.server_address[1], flush=True)
+server.serve_forever()

@@ -2,7 +2,9 @@
 //! ones also as the Ruby of Chef Infra Client 12.22 reads it, every recipe
 //! the stdlib names exists, metadata names each cookbook, and the node JSON
 //! has every field OpsWorks' own Chef 11.10 cookbooks read
-//! (../shared/OPSWORKS.md §1), so they run on stackc unchanged.
+//! (../shared/OPSWORKS.md §1), so they run on stackc unchanged. And a
+//! stack's own vendored cookbook: `stackc check` takes the resource it
+//! defines as available on an older Chef client.
 
 mod common;
 use common::{repo, require};
@@ -451,4 +453,46 @@ fn node_json_has_every_field_opsworks_cookbooks_read() {
         }
     }
     assert_eq!(json["opsworks"]["applications"][0]["slug_name"], "rentals");
+}
+
+#[test]
+fn check_takes_a_resource_a_vendored_cookbook_defines_as_available() {
+    // tests/bad/chef-12-vendored-resource.kdl runs Chef Infra Client 12.22
+    // (no `hostname`, no `timezone`); its cookbooks vendor `hostname`.
+    let stack = repo().join("tests/bad/chef-12-vendored-resource.kdl");
+    let out = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(["check", "--message-format", "json"])
+        .arg(&stack)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run stackc");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recipe = repo().join("tests/bad/chef-12-vendored-cookbooks/shop/recipes/setup.rb");
+    let got: Vec<(String, u64, String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a JSON object per line"))
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            recipe.display().to_string(),
+            5,
+            "stackc::chef_unavailable".to_string(),
+            "Chef Infra Client 12.22.5 has no `timezone` resource (new in Chef 14.6)".to_string()
+        )]
+    );
 }

@@ -283,9 +283,9 @@ pub enum Command {
         #[command(subcommand)]
         from: ImportSource,
     },
-    /// Explain a diagnostic code (`stackc explain unknown_node`).
+    /// Explain a diagnostic code (`stackc explain unknown_node`) or a node of the language (`stackc explain scaling`).
     Explain {
-        /// A code such as `stackc::bad_duration` or `bad_duration`; omit it to list every code.
+        /// A code such as `stackc::bad_duration` or `bad_duration`, or a node such as `scaling` or `layer.chef`; omit it to list every code.
         code: Option<String>,
     },
     /// Print a completion script for a shell (`stackc completions bash >

@@ -178,6 +178,42 @@ fn explain_prints_the_long_text() {
 }
 
 #[test]
+fn explain_prints_a_node_of_the_language_from_its_schema() {
+    let out = stackc(&["explain", "scaling"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("scaling (in stack > layer > scaling)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Block: required: instances, load, schedule"),
+        "{text}"
+    );
+    assert!(text.contains("Given at most once in its block."), "{text}");
+    // A property with its value type and meaning.
+    let up = String::from_utf8(stackc(&["explain", "load.up"]).stdout).unwrap();
+    assert!(
+        up.contains("cpu-above        number 0–100: CPU, per cent"),
+        "{up}"
+    );
+    // A name used in two blocks explains both.
+    let chef = String::from_utf8(stackc(&["explain", "chef"]).stdout).unwrap();
+    assert!(chef.contains("chef (in stack > chef)"), "{chef}");
+    assert!(chef.contains("chef (in stack > layer > chef)"), "{chef}");
+    let layer_chef = String::from_utf8(stackc(&["explain", "layer.chef"]).stdout).unwrap();
+    assert!(!layer_chef.contains("(in stack > chef)"), "{layer_chef}");
+    // Neither a code nor a node: a usage error with a suggestion.
+    let out = stackc(&["explain", "sclaing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `scaling`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn fmt_check_stdout_and_write() {
     let messy =
         b"stack s { region eu-west-1; layer web type=custom { instance-type   t3.small } }\n";

@@ -23,6 +23,7 @@ pub use json::deep_merge;
 
 use crate::diag::{self, did_you_mean, Code, Diagnostic, Severity, Span};
 use crate::ir::{Nat, Network, Program, Stack, WorkingHours};
+use crate::schema::nodes;
 use crate::stdlib::{self, Stdlib};
 use crate::syntax::{self, Document, Node};
 use crate::units;
@@ -192,32 +193,6 @@ pub(crate) struct Checker<'a> {
     cookbooks_missing: bool,
 }
 
-const STACK_NODES: &[&str] = &[
-    "region",
-    "description",
-    "os",
-    "cookbooks",
-    "notify",
-    "network",
-    "custom-json",
-    "working-hours",
-    "chef",
-    "layer",
-    "app",
-    "environment",
-];
-const STACK_SINGLETONS: &[&str] = &[
-    "region",
-    "description",
-    "os",
-    "cookbooks",
-    "notify",
-    "network",
-    "custom-json",
-    "working-hours",
-    "chef",
-];
-
 impl Checker<'_> {
     pub(super) fn push(&mut self, d: Diagnostic) {
         if d.severity == Severity::Error {
@@ -251,24 +226,17 @@ impl Checker<'_> {
             );
             return None;
         };
-        self.entries(stack, 1, &[]);
+        let kids = self.shape(stack, &nodes::STACK);
         let name = self
             .arg(stack, 0, "a name")
             .and_then(|v| self.name(v, "stack name"));
-        let kids = self.children(stack);
-        self.singletons(kids, STACK_SINGLETONS);
-        for kid in kids {
-            if !STACK_NODES.contains(&kid.name.as_str()) {
-                self.unknown_node(kid, "`stack`", STACK_NODES);
-            }
-        }
         let base: Vec<&Node> = kids.iter().filter(|k| k.name != "environment").collect();
         let envs: Vec<&Node> = kids.iter().filter(|k| k.name == "environment").collect();
 
         let mut env_names: Vec<(String, Span)> = Vec::new();
         let mut overrides: Vec<(String, &Node)> = Vec::new();
         for env in &envs {
-            self.entries(env, 1, &[]);
+            self.shape(env, &nodes::ENVIRONMENT);
             let Some(env_name) = self
                 .arg(env, 0, "a name")
                 .and_then(|v| self.name(v, "environment name"))
@@ -327,22 +295,19 @@ impl Checker<'_> {
         let nodes: std::borrow::Cow<[&Node]> = match env {
             None => std::borrow::Cow::Borrowed(base),
             Some(env) => {
-                let kids = self.children(env);
-                self.singletons(kids, STACK_SINGLETONS);
                 let mut over = Vec::new();
-                for kid in kids {
+                for kid in env.kids() {
                     match kid.name.as_str() {
-                        "environment" => self.unknown_node(kid, "`environment`", STACK_SINGLETONS),
                         "custom-json" => {
-                            self.entries(kid, 0, &[]);
-                            let kids = self.children(kid);
+                            let kids = self.shape(kid, &nodes::CUSTOM_JSON);
                             env_json = self.custom_json(kids);
                             let apps = app_names(base.iter().copied().chain(env.kids()));
                             self.vet_custom_json(kids, &apps);
                         }
                         "layer" | "app" if !self.known_or_new(kid, base) => {}
-                        n if STACK_NODES.contains(&n) => over.push(kid),
-                        _ => self.unknown_node(kid, "`environment`", STACK_NODES),
+                        n if nodes::ENVIRONMENT.kid(n).is_some() => over.push(kid),
+                        // Reported with the environment's shape.
+                        _ => {}
                     }
                 }
                 merged = overlay::overlay_refs(base, &over);
@@ -415,35 +380,29 @@ impl Checker<'_> {
             match node.name.as_str() {
                 "region" => {
                     region_seen = true;
-                    self.entries(node, 1, &[]);
-                    self.no_children(node);
+                    self.shape(node, &nodes::REGION);
                     region = self.region(node);
                 }
                 "description" => {
-                    self.entries(node, 1, &[]);
-                    self.no_children(node);
+                    self.shape(node, &nodes::DESCRIPTION);
                     description = self.str_arg(node, 0, "a description").map(str::to_string);
                 }
                 "os" => {
-                    self.entries(node, 1, &[]);
-                    self.no_children(node);
+                    self.shape(node, &nodes::OS);
                     os = self.os(node);
                 }
                 "cookbooks" => {
-                    self.entries(node, 1, &[]);
-                    self.no_children(node);
+                    self.shape(node, &nodes::COOKBOOKS);
                     cookbooks = self.cookbooks_dir(node);
                     cookbooks_span = node.args.first().map_or(node.name_span, |v| v.span);
                 }
                 "notify" => {
-                    self.entries(node, usize::MAX, &[]);
-                    self.no_children(node);
+                    self.shape(node, &nodes::NOTIFY);
                     notify = self.notify(node);
                 }
                 "network" => network = self.network(node),
                 "custom-json" => {
-                    self.entries(node, 0, &[]);
-                    let kids = self.children(node);
+                    let kids = self.shape(node, &nodes::CUSTOM_JSON);
                     custom_json = self.custom_json(kids);
                     self.vet_custom_json(kids, &app_names(nodes.iter().copied()));
                 }
@@ -610,16 +569,10 @@ impl Checker<'_> {
     }
 
     fn network(&mut self, node: &Node) -> Option<Network> {
-        self.entries(node, 0, &[]);
-        let kids = self.children(node);
-        self.singletons(kids, &["vpc"]);
+        let kids = self.shape(node, &nodes::NETWORK);
         let mut network = None;
         let mut seen = false;
-        for kid in kids {
-            if kid.name != "vpc" {
-                self.unknown_node(kid, "`network`", &["vpc"]);
-                continue;
-            }
+        for kid in kids.iter().filter(|k| k.name == "vpc") {
             seen = true;
             network = self.vpc(kid);
         }
@@ -633,16 +586,7 @@ impl Checker<'_> {
     }
 
     fn vpc(&mut self, node: &Node) -> Option<Network> {
-        const PROPS: &[&str] = &[
-            "cidr",
-            "zones",
-            "nat",
-            "id",
-            "public-subnets",
-            "private-subnets",
-        ];
-        self.entries(node, 0, PROPS);
-        self.no_children(node);
+        self.shape(node, &nodes::VPC);
         let new = node
             .prop("cidr")
             .or(node.prop("zones"))
@@ -714,8 +658,7 @@ impl Checker<'_> {
     }
 
     fn working_hours(&mut self, node: &Node) -> Option<WorkingHours> {
-        self.entries(node, 1, &["timezone"]);
-        self.no_children(node);
+        self.shape(node, &nodes::WORKING_HOURS);
         let v = self.arg(node, 0, "hours such as \"mon-fri 08:00-20:00\"")?;
         let hours = self.parsed(
             v,

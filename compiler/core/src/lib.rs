@@ -17,6 +17,7 @@ pub mod import;
 pub mod ir;
 pub mod lock;
 pub mod process;
+pub mod schema;
 pub mod stdlib;
 pub mod syntax;
 pub mod units;

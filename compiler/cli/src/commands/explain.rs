@@ -1,6 +1,8 @@
-//! `stackc explain`: the long text of a diagnostic code.
+//! `stackc explain`: the long text of a diagnostic code, or a node of the
+//! language as its schema describes it.
 
-use stackc_core::diag::{did_you_mean, Code};
+use stackc_core::diag::{suggest, Code};
+use stackc_core::schema;
 
 use super::Status;
 
@@ -11,21 +13,34 @@ pub fn run(code: Option<&str>) -> Status {
         }
         return Status::Ok;
     };
-    match Code::lookup(name) {
-        Some(c) => {
-            crate::output::stdout(&format!(
-                "{}: {}\n\n{}\n",
-                c.name(),
-                c.title(),
-                c.explanation()
-            ));
-            Status::Ok
-        }
-        None => {
-            let slugs: Vec<&str> = Code::ALL.iter().map(|c| c.slug()).collect();
-            let slug = name.strip_prefix("stackc::").unwrap_or(name);
-            eprintln!("error: unknown diagnostic code `{name}`\n  help: {}\n  `stackc explain` lists every code", did_you_mean(slug, &slugs));
-            Status::Usage
-        }
+    if let Some(c) = Code::lookup(name) {
+        crate::output::stdout(&format!(
+            "{}: {}\n\n{}\n",
+            c.name(),
+            c.title(),
+            c.explanation()
+        ));
+        return Status::Ok;
     }
+    let nodes = schema::lookup(name);
+    if !nodes.is_empty() {
+        let texts: Vec<String> = nodes
+            .iter()
+            .map(|(path, def)| schema::explain(path, def))
+            .collect();
+        crate::output::stdout(&texts.join("\n"));
+        return Status::Ok;
+    }
+    let slug = name.strip_prefix("stackc::").unwrap_or(name);
+    let mut known: Vec<&str> = Code::ALL.iter().map(|c| c.slug()).collect();
+    let all = schema::all();
+    known.extend(all.iter().map(|(_, def)| def.name));
+    let hint = match suggest(slug, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?\n  "),
+        None => String::new(),
+    };
+    eprintln!(
+        "error: `{name}` is neither a diagnostic code nor a node of the language\n  help: {hint}`stackc explain` lists every code; docs/language.md, every node"
+    );
+    Status::Usage
 }

@@ -4,6 +4,7 @@
 use super::{duplicate, exact, firsts, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::ir::{App, Database, Secret, Site, Source};
+use crate::schema::nodes;
 use crate::stdlib::LayerType;
 
 /// A layer as the file declares it: its name, and its type when it names one.
@@ -12,7 +13,6 @@ use crate::syntax::Node;
 use crate::units;
 
 const APP_TYPES: &[&str] = &["php", "nodejs", "java", "static", "other"];
-const APP_NODES: &[&str] = &["source", "site", "env", "secret", "database"];
 const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"];
 
 impl Checker<'_> {
@@ -56,7 +56,7 @@ impl Checker<'_> {
     }
 
     fn app(&mut self, node: &Node, layers: &[Declared]) -> Option<App> {
-        self.entries(node, 1, &["type", "layer"]);
+        self.entries(node, &nodes::APP);
         let name = self
             .arg(node, 0, "a name")
             .and_then(|v| self.name(v, "app name"));
@@ -92,8 +92,7 @@ impl Checker<'_> {
         if let (Some(t), Some((l, span))) = (&app_type, &layer) {
             self.app_fits_layer(t, l, *span, layers);
         }
-        let kids = self.children(node);
-        self.singletons(kids, &["source", "database"]);
+        let kids = self.block(node, &nodes::APP);
         let mut source = None;
         let mut sites: Vec<(Site, Span)> = Vec::new();
         let mut env: Vec<(String, String, Span)> = Vec::new();
@@ -146,7 +145,7 @@ impl Checker<'_> {
                     }
                 }
                 "database" => database_node = Some(kid),
-                _ => self.unknown_node(kid, "`app`", APP_NODES),
+                _ => {}
             }
         }
         if source.is_none() && !kids.iter().any(|k| k.name == "source") {
@@ -244,12 +243,7 @@ impl Checker<'_> {
 
     fn source(&mut self, node: &Node) -> Option<Source> {
         const KINDS: &[&str] = &["git", "s3", "http"];
-        self.entries(
-            node,
-            0,
-            &["git", "s3", "http", "revision", "ssh-key-secret"],
-        );
-        self.no_children(node);
+        self.shape(node, &nodes::SOURCE);
         let given: Vec<_> = node
             .props
             .iter()
@@ -354,8 +348,7 @@ impl Checker<'_> {
     }
 
     fn site(&mut self, node: &Node) -> Option<(Site, Span)> {
-        self.entries(node, usize::MAX, &["alias", "root"]);
-        self.no_children(node);
+        self.shape(node, &nodes::SITE);
         let v = self.arg(node, 0, "a domain")?;
         let domain = self.parsed(v, "domain", Code::BadDomain, |s| {
             units::domain(s).map(|()| s.to_string())
@@ -404,8 +397,7 @@ impl Checker<'_> {
     }
 
     fn env_var(&mut self, node: &Node) -> Option<(String, String, Span)> {
-        self.entries(node, 2, &[]);
-        self.no_children(node);
+        self.shape(node, &nodes::ENV);
         let k = self.arg(node, 0, "a variable name")?;
         let name = self.parsed(k, "variable name", Code::BadName, env_name)?;
         let v = self.arg(node, 1, "a value")?;
@@ -438,8 +430,7 @@ impl Checker<'_> {
     }
 
     fn secret(&mut self, node: &Node) -> Option<(Secret, Span)> {
-        self.entries(node, 1, &["ssm"]);
-        self.no_children(node);
+        self.shape(node, &nodes::SECRET);
         let k = self.arg(node, 0, "a variable name")?;
         let name = self.parsed(k, "variable name", Code::BadName, env_name);
         let ssm = self.prop(node, "ssm", true).and_then(|v| {
@@ -467,12 +458,7 @@ impl Checker<'_> {
     }
 
     fn database(&mut self, node: &Node, secrets: &[(Secret, Span)]) -> Option<Database> {
-        self.entries(
-            node,
-            0,
-            &["host", "name", "user", "password-secret", "port", "adapter"],
-        );
-        self.no_children(node);
+        self.shape(node, &nodes::DATABASE);
         let host = self.db_field(node, "host");
         let name = self.db_field(node, "name");
         let user = self.db_field(node, "user");

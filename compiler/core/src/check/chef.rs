@@ -6,6 +6,7 @@ use super::Checker;
 use crate::chef::{is_exact_version, major_minor, Client, Runtime};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::Layer;
+use crate::schema::nodes;
 use crate::syntax::Node;
 
 /// The oldest Chef the built-in cookbooks run on: `(major, minor)`.
@@ -14,8 +15,7 @@ const BUILTIN_COOKBOOKS_NEED: (u32, u32) = (12, 22);
 impl Checker<'_> {
     /// `chef client="cinc"|"chef" [version="X.Y.Z"]`.
     pub(super) fn chef(&mut self, node: &Node) -> Option<Runtime> {
-        self.entries(node, 0, &["client", "version"]);
-        self.no_children(node);
+        self.shape(node, &nodes::CHEF);
         let client_value = self.prop(node, "client", true)?;
         let name = self.string(client_value, "client")?;
         let Some(client) = Client::parse(name) else {

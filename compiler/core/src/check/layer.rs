@@ -13,31 +13,11 @@ use crate::ir::{
     Alarm, Comparison, Event, HealthCheck, Layer, Listener, LoadBalancer, LoadRule, Recipe,
     RecipeOrigin, Scaling, Schedule, ScheduleEntry, Volume,
 };
+use crate::schema::{nodes, NodeDef};
 use crate::stdlib::{AttributeType, LayerType, MetricSource};
 use crate::syntax::{Node, Value, ValueKind};
 use crate::units;
 
-const LAYER_NODES: &[&str] = &[
-    "instance-type",
-    "volume",
-    "recipes",
-    "load-balancer",
-    "scaling",
-    "logs",
-    "alarm",
-    "on",
-    "attributes",
-    "chef",
-];
-const LAYER_SINGLETONS: &[&str] = &[
-    "instance-type",
-    "recipes",
-    "load-balancer",
-    "scaling",
-    "on",
-    "attributes",
-    "chef",
-];
 /// Nodes a layer that is `on` another may not have.
 const PLACEMENT: &[&str] = &[
     "instance-type",
@@ -128,7 +108,7 @@ impl Checker<'_> {
     }
 
     fn layer_head<'n>(&mut self, node: &'n Node<'n>, seen: &[Head]) -> Option<Head<'n>> {
-        self.entries(node, 1, &["type"]);
+        self.entries(node, &nodes::LAYER);
         let name = self
             .arg(node, 0, "a name")
             .and_then(|v| self.name(v, "layer name"));
@@ -184,8 +164,7 @@ impl Checker<'_> {
         if let Some(c) = chef.as_mut().filter(|c| c.span.len == 0) {
             c.span = head.node.name_span;
         }
-        let kids = head.node.kids();
-        self.singletons(kids, LAYER_SINGLETONS);
+        let kids = self.block(head.node, &nodes::LAYER);
         let mut ok = true;
         let mut instance_type = self
             .std
@@ -220,11 +199,7 @@ impl Checker<'_> {
             }
             let before = self.errors;
             match kid.name.as_str() {
-                "instance-type" => {
-                    self.entries(kid, 1, &[]);
-                    self.no_children(kid);
-                    instance_type = self.instance_type(kid);
-                }
+                "instance-type" => instance_type = self.instance_type(kid),
                 "volume" if volumes.len() == VOLUME_DEVICES.len() => self.too_many_volumes(kid),
                 "volume" => volumes.extend(self.volume(kid, &volumes)),
                 "recipes" => user_recipes = self.user_recipes(kid, cookbooks),
@@ -239,13 +214,11 @@ impl Checker<'_> {
                 "logs" => logs.extend(self.logs(kid, &mut retention)),
                 "alarm" => alarm_nodes.push(kid),
                 "on" => {
-                    self.entries(kid, 1, &[]);
-                    self.no_children(kid);
+                    self.shape(kid, &nodes::ON);
                     self.str_arg(kid, 0, "the layer to run on");
                 }
                 "attributes" => {
-                    self.entries(kid, 0, &[]);
-                    for attr in self.children(kid) {
+                    for attr in self.shape(kid, &nodes::ATTRIBUTES) {
                         self.attribute(attr, ty, &mut attributes, true);
                     }
                 }
@@ -298,8 +271,6 @@ impl Checker<'_> {
         for kid in node.kids() {
             match kid.name.as_str() {
                 "instance-type" => {
-                    self.entries(kid, 1, &[]);
-                    self.no_children(kid);
                     self.instance_type(kid);
                 }
                 "volume" if volumes.len() < VOLUME_DEVICES.len() => {
@@ -323,6 +294,7 @@ impl Checker<'_> {
     }
 
     fn instance_type(&mut self, node: &Node) -> Option<crate::stdlib::InstanceType> {
+        self.shape(node, &nodes::INSTANCE_TYPE);
         let v = self.arg(node, 0, "an instance type")?;
         let text = self.string(v, "instance type")?;
         if let Some(t) = self.std.instance_types.get(text) {
@@ -362,8 +334,7 @@ impl Checker<'_> {
     }
 
     fn volume(&mut self, node: &Node, seen: &[Volume]) -> Option<Volume> {
-        self.entries(node, 1, &["size"]);
-        self.no_children(node);
+        self.shape(node, &nodes::VOLUME);
         let v = self.arg(node, 0, "a mount point")?;
         let mount = self.parsed(v, "mount point", Code::BadPath, absolute_path);
         let size = self.prop(node, "size", true).and_then(|s| {
@@ -402,19 +373,14 @@ impl Checker<'_> {
         node: &Node,
         cookbooks: Option<&Path>,
     ) -> BTreeMap<Event, Vec<Recipe>> {
-        self.entries(node, 0, &[]);
-        let kids = self.children(node);
-        self.singletons(kids, &Event::USER);
+        let kids = self.shape(node, &nodes::RECIPES);
         let mut out = BTreeMap::new();
         for kid in kids {
-            let Some(event) =
-                Event::parse(&kid.name).filter(|_| Event::USER.contains(&kid.name.as_str()))
+            let (Some(event), Some(def)) = (Event::parse(&kid.name), nodes::RECIPES.kid(&kid.name))
             else {
-                self.unknown_node(kid, "`recipes` (lifecycle events)", &Event::USER);
                 continue;
             };
-            self.entries(kid, usize::MAX, &[]);
-            self.no_children(kid);
+            self.shape(kid, def);
             if kid.args.is_empty() {
                 self.arg(kid, 0, "a recipe");
             }
@@ -568,7 +534,7 @@ impl Checker<'_> {
         ty: &LayerType,
         region: Option<&str>,
     ) -> Option<(LoadBalancer, u16)> {
-        self.entries(node, 0, &["port"]);
+        let kids = self.shape(node, &nodes::LOAD_BALANCER);
         let port = match (node.prop("port"), ty.http_port) {
             (Some(v), None) if ty.user_http_port => self.int(v, "port", 1, 65535)? as u16,
             (None, None) if ty.user_http_port => {
@@ -603,8 +569,6 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let kids = node.kids();
-        self.singletons(kids, &["health-check"]);
         let mut listeners: Vec<(Listener, Span)> = Vec::new();
         let defaults = ty.health_check.clone();
         let mut health = HealthCheck {
@@ -639,7 +603,7 @@ impl Checker<'_> {
                     }
                 }
                 "health-check" => self.health_check(kid, &mut health),
-                _ => self.unknown_node(kid, "`load-balancer`", &["listener", "health-check"]),
+                _ => {}
             }
             ok &= self.errors == before;
         }
@@ -658,8 +622,7 @@ impl Checker<'_> {
     }
 
     fn listener(&mut self, node: &Node, region: Option<&str>) -> Option<Listener> {
-        self.entries(node, 1, &["certificate"]);
-        self.no_children(node);
+        self.shape(node, &nodes::LISTENER);
         let v = self.arg(node, 0, "a protocol (http or https)")?;
         match self.string(v, "protocol")? {
             "http" => {
@@ -726,8 +689,7 @@ impl Checker<'_> {
     }
 
     fn health_check(&mut self, node: &Node, health: &mut HealthCheck) {
-        self.entries(node, 0, &["path", "interval", "healthy", "unhealthy"]);
-        self.no_children(node);
+        self.shape(node, &nodes::HEALTH_CHECK);
         if let Some(v) = node.prop("path") {
             if let Some(p) = self
                 .parsed(v, "health-check path", Code::BadPath, |s| {
@@ -771,9 +733,7 @@ impl Checker<'_> {
     }
 
     fn scaling(&mut self, node: &Node) -> Option<Scaling> {
-        self.entries(node, 0, &[]);
-        let kids = self.children(node);
-        self.singletons(kids, &["instances", "load", "schedule"]);
+        let kids = self.shape(node, &nodes::SCALING);
         let mut bounds = Some((1, 1));
         let (mut up, mut down, mut schedule) = (None, None, None);
         let mut ok = true;
@@ -781,13 +741,12 @@ impl Checker<'_> {
             let before = self.errors;
             match kid.name.as_str() {
                 "instances" => {
-                    self.entries(kid, 0, &["min", "max"]);
-                    self.no_children(kid);
+                    self.shape(kid, &nodes::INSTANCES);
                     bounds = self.bounds(kid);
                 }
                 "load" => (up, down) = self.load(kid),
                 "schedule" => schedule = self.schedule(kid),
-                _ => self.unknown_node(kid, "`scaling`", &["instances", "load", "schedule"]),
+                _ => {}
             }
             ok &= self.errors == before;
         }
@@ -850,16 +809,14 @@ impl Checker<'_> {
     }
 
     fn load(&mut self, node: &Node) -> (Option<LoadRule>, Option<LoadRule>) {
-        self.entries(node, 0, &[]);
-        let kids = self.children(node);
-        self.singletons(kids, &["up", "down"]);
+        let kids = self.shape(node, &nodes::LOAD);
         let mut up: Option<(LoadRule, Span)> = None;
         let mut down: Option<(LoadRule, Span)> = None;
         for kid in kids {
             match kid.name.as_str() {
-                "up" => up = self.load_rule(kid, "above", "add"),
-                "down" => down = self.load_rule(kid, "below", "remove"),
-                _ => self.unknown_node(kid, "`load`", &["up", "down"]),
+                "up" => up = self.load_rule(kid, &nodes::UP, "above", "add"),
+                "down" => down = self.load_rule(kid, &nodes::DOWN, "below", "remove"),
+                _ => {}
             }
         }
         if kids.is_empty() && node.children.is_some() {
@@ -888,15 +845,18 @@ impl Checker<'_> {
         (up.map(|(r, _)| r), down.map(|(r, _)| r))
     }
 
-    fn load_rule(&mut self, node: &Node, dir: &str, count_key: &str) -> Option<(LoadRule, Span)> {
+    fn load_rule(
+        &mut self,
+        node: &Node,
+        def: &'static NodeDef,
+        dir: &str,
+        count_key: &str,
+    ) -> Option<(LoadRule, Span)> {
         let keys: Vec<String> = ["cpu", "memory", "load"]
             .iter()
             .map(|m| format!("{m}-{dir}"))
             .collect();
-        let mut props: Vec<&str> = keys.iter().map(String::as_str).collect();
-        props.extend(["for", count_key]);
-        self.entries(node, 0, &props);
-        self.no_children(node);
+        self.shape(node, def);
         let given: Vec<_> = node
             .props
             .iter()
@@ -976,8 +936,7 @@ impl Checker<'_> {
     }
 
     fn schedule(&mut self, node: &Node) -> Option<Schedule> {
-        self.entries(node, 0, &["timezone"]);
-        let kids = self.children(node);
+        let kids = self.shape(node, &nodes::SCHEDULE);
         let timezone = match node.prop("timezone") {
             Some(v) => self.timezone(v),
             None => Some(chrono_tz::UTC),
@@ -986,12 +945,10 @@ impl Checker<'_> {
         let mut ok = true;
         for kid in kids {
             if kid.name != "at" {
-                self.unknown_node(kid, "`schedule`", &["at"]);
                 ok = false;
                 continue;
             }
-            self.entries(kid, 1, &["min", "max"]);
-            self.no_children(kid);
+            self.shape(kid, &nodes::AT);
             let when = self
                 .arg(kid, 0, "days and a time such as \"mon-fri 07:00\"")
                 .and_then(|v| self.parsed(v, "schedule", Code::BadSchedule, units::day_time));
@@ -1027,8 +984,7 @@ impl Checker<'_> {
     }
 
     fn logs(&mut self, node: &Node, retention: &mut Option<(u32, Span)>) -> Vec<String> {
-        self.entries(node, usize::MAX, &["retention"]);
-        self.no_children(node);
+        self.shape(node, &nodes::LOGS);
         if node.args.is_empty() {
             self.arg(node, 0, "a log file path");
         }
@@ -1094,8 +1050,7 @@ impl Checker<'_> {
     }
 
     fn alarm(&mut self, node: &Node, has_lb: bool) -> Option<Alarm> {
-        self.entries(node, 1, &["metric", "above", "below", "for"]);
-        self.no_children(node);
+        self.shape(node, &nodes::ALARM);
         let name = self
             .arg(node, 0, "a name")
             .and_then(|v| self.name(v, "alarm name"));
@@ -1185,7 +1140,7 @@ impl Checker<'_> {
             let mut accepted: Vec<&str> = if in_block {
                 Vec::new()
             } else {
-                LAYER_NODES.to_vec()
+                nodes::LAYER.kid_names()
             };
             accepted.extend(ty.attributes.iter().map(|a| a.name.as_str()));
             let place = if in_block {
@@ -1196,8 +1151,7 @@ impl Checker<'_> {
             self.unknown_node(node, &place, &accepted);
             return;
         };
-        self.entries(node, 1, &[]);
-        self.no_children(node);
+        self.shape(node, &nodes::ATTRIBUTE);
         let Some(v) = self.arg(node, 0, "a value") else {
             return;
         };

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::Checker;
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
+use crate::schema::{self, Block, Kids, NodeDef};
 use crate::syntax::{Node, Prop, Value, ValueKind};
 use crate::units;
 
@@ -19,19 +20,73 @@ fn literal(v: &ValueKind) -> String {
     }
 }
 
-/// Blocks and the nodes that go inside them, for telling a node written one
-/// level too high where it belongs.
-const NESTED: &[(&str, &[&str])] = &[
-    ("scaling", &["instances", "load", "schedule"]),
-    ("load", &["up", "down"]),
-    ("schedule", &["at"]),
-    ("load-balancer", &["listener", "health-check"]),
-    ("recipes", &crate::ir::Event::USER),
-];
-
 impl Checker<'_> {
+    /// Checks a node's shape against its entry in the schema: annotations,
+    /// arguments, properties, its block (none, or one that must be written),
+    /// repeated nodes of its block that may appear once, and nodes its
+    /// block does not hold. Returns its block's nodes.
+    pub(super) fn shape<'n, 's>(
+        &mut self,
+        node: &'n Node<'s>,
+        def: &'static NodeDef,
+    ) -> &'n [Node<'s>] {
+        self.entries(node, def);
+        self.block(node, def)
+    }
+
+    /// A node's block as the schema says (none, or one that must be
+    /// written): its nodes, with repeated and unknown ones reported.
+    pub(super) fn block<'n, 's>(
+        &mut self,
+        node: &'n Node<'s>,
+        def: &'static NodeDef,
+    ) -> &'n [Node<'s>] {
+        let (kids, spec) = match &def.block {
+            Block::None => {
+                self.no_children(node);
+                return &[];
+            }
+            Block::Json => return self.children(node),
+            Block::Optional(spec) => (node.kids(), spec),
+            Block::Required(spec) => (self.children(node), spec),
+        };
+        self.block_nodes(kids, def, spec);
+        kids
+    }
+
+    fn block_nodes(&mut self, kids: &[Node], def: &'static NodeDef, spec: &Kids) {
+        let mut first_of: HashMap<&str, &Node> = HashMap::new();
+        for kid in kids {
+            let Some(kid_def) = def.kid(&kid.name) else {
+                // A layer's other nodes are its type's attributes.
+                if !spec.attributes {
+                    let place = format!("`{}`{}", def.name, spec.note);
+                    self.unknown_node(kid, &place, &def.kid_names());
+                }
+                continue;
+            };
+            if !kid_def.once {
+                continue;
+            }
+            if let Some(first) = first_under(&mut first_of, kid.name.as_str(), kid) {
+                self.push(
+                    Diagnostic::error(
+                        Code::DuplicateNode,
+                        kid.name_span,
+                        format!("`{}` is given twice in this block", kid.name),
+                    )
+                    .label("again here")
+                    .related(first.name_span, "first here")
+                    .help("merge them into one"),
+                );
+            }
+        }
+    }
+
     /// Reports annotations, extra arguments, and unknown or repeated properties.
-    pub(super) fn entries(&mut self, node: &Node, max_args: usize, props: &[&str]) {
+    pub(super) fn entries(&mut self, node: &Node, def: &'static NodeDef) {
+        let max_args = def.args.max;
+        let known = |key: &str| def.props.iter().any(|p| p.name == key);
         if let Some(span) = node.annotation {
             self.type_annotation(span);
         }
@@ -41,7 +96,7 @@ impl Checker<'_> {
                 return None;
             };
             let key = s.strip_suffix(':')?;
-            (props.contains(&key) && i + 1 < node.args.len()).then_some(key)
+            (known(key) && i + 1 < node.args.len()).then_some(key)
         };
         let mut skip = 0;
         for (i, arg) in node.args.iter().enumerate() {
@@ -75,16 +130,16 @@ impl Checker<'_> {
                 continue;
             }
             if i == max_args {
-                let hint = if props.is_empty() {
+                let hint = if def.props.is_empty() {
                     format!("`{}` takes {}", node.name, count_args(max_args))
                 } else {
                     format!(
                         "`{}` takes {}; options are properties: {}",
                         node.name,
                         count_args(max_args),
-                        props
+                        def.props
                             .iter()
-                            .map(|p| format!("{p}=..."))
+                            .map(|p| format!("{}=...", p.name))
                             .collect::<Vec<_>>()
                             .join(" ")
                     )
@@ -106,7 +161,7 @@ impl Checker<'_> {
             if prop.value.annotation {
                 self.type_annotation(prop.value.span);
             }
-            if !props.contains(&prop.key.as_str()) {
+            if !known(prop.key.as_str()) {
                 self.push(
                     Diagnostic::error(
                         Code::UnknownProperty,
@@ -114,7 +169,7 @@ impl Checker<'_> {
                         format!("unknown property `{}` on `{}`", prop.key, node.name),
                     )
                     .label("unknown property")
-                    .help(did_you_mean(&prop.key, props)),
+                    .help(did_you_mean(&prop.key, &def.prop_names())),
                 );
             } else if let Some(first) = first_under(&mut first_of, prop.key.as_str(), prop) {
                 self.push(
@@ -143,7 +198,7 @@ impl Checker<'_> {
     }
 
     /// Reports a block on a node that takes none.
-    pub(super) fn no_children(&mut self, node: &Node) {
+    fn no_children(&mut self, node: &Node) {
         if node.children.is_some() {
             self.push(
                 Diagnostic::error(
@@ -174,35 +229,18 @@ impl Checker<'_> {
         }
     }
 
-    /// Reports repeated nodes among `kids` whose names are in `once`.
-    pub(super) fn singletons(&mut self, kids: &[Node], once: &[&str]) {
-        let mut first_of: HashMap<&str, &Node> = HashMap::new();
-        for kid in kids {
-            if !once.contains(&kid.name.as_str()) {
-                continue;
-            }
-            if let Some(first) = first_under(&mut first_of, kid.name.as_str(), kid) {
-                self.push(
-                    Diagnostic::error(
-                        Code::DuplicateNode,
-                        kid.name_span,
-                        format!("`{}` is given twice in this block", kid.name),
-                    )
-                    .label("again here")
-                    .related(first.name_span, "first here")
-                    .help("merge them into one"),
-                );
-            }
-        }
-    }
-
     /// Reports a node not accepted here; one that belongs in a block that
     /// is accepted here (`instances` directly in a layer) is told where.
     pub(super) fn unknown_node(&mut self, node: &Node, parent: &str, accepted: &[&str]) {
-        let block = NESTED
-            .iter()
-            .find(|(block, kids)| accepted.contains(block) && kids.contains(&&*node.name))
-            .map(|(block, _)| block);
+        // A block without a name of its own (`scaling`, not `layer`) that
+        // is accepted here and holds the node.
+        let block = schema::all()
+            .into_iter()
+            .map(|(_, def)| def)
+            .find(|def| {
+                def.args.max == 0 && accepted.contains(&def.name) && def.kid(&node.name).is_some()
+            })
+            .map(|def| def.name);
         let help = match block {
             Some(block) => format!(
                 "`{}` goes inside `{block} {{ }}`: `{block} {{ {} ... }}`",

@@ -2,12 +2,18 @@
 //! `--region`, and `AWS_ENDPOINT_URL` (S3 path-style when it is set, as local
 //! doubles need). Errors are classified for the user.
 
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use std::error::Error as StdError;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
+use aws_smithy_runtime_api::client::dns::ResolveDnsError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::retry::{ErrorKind, ProvideErrorKind};
 
 use crate::cloud::{
-    Change, ChangeSet, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, CreatedChangeSet,
-    StackEvent, StackInfo, TemplateSource,
+    Change, ChangeSet, ChangeSetRequest, ChangeSetStatus, ChangeSetSummary, Cloud, CloudError,
+    CreatedChangeSet, ResourceStatus, StackEvent, StackInfo, StackStatus, TemplateSource,
 };
 use crate::fleet::{Fleet, Instance, Invocation, LogEvent, TargetHealth};
 
@@ -44,12 +50,18 @@ impl Aws {
         if let Some(p) = profile.filter(|p| !profile_defined(p)) {
             let _ = MISSING_PROFILE.set(p);
         }
-        // Each client does not retry a refused connection and says when it
-        // retries; S3 is addressed by path where a local double stands in.
+        Aws::from_config(&config)
+    }
+
+    /// The clients on a loaded configuration (its region, credentials,
+    /// endpoint, retries and timeouts): each client does not retry a
+    /// refused connection and says when it retries; S3 is addressed by
+    /// path where an endpoint is set (a local double stands in).
+    pub fn from_config(config: &aws_config::SdkConfig) -> Aws {
         macro_rules! client {
             ($sdk:ident $(.$setting:ident($value:expr))*) => {
                 $sdk::Client::from_conf(
-                    $sdk::config::Builder::from(&config)
+                    $sdk::config::Builder::from(config)
                         .retry_classifier(RefusedIsFinal)
                         .interceptor(SayRetries)
                         $(.$setting($value))*
@@ -57,17 +69,55 @@ impl Aws {
                 )
             };
         }
-        Aws {
-            cfn: client!(aws_sdk_cloudformation),
-            s3: client!(aws_sdk_s3.force_path_style(endpoint_url().is_some())),
+        Aws::from_clients(Clients {
+            cloudformation: client!(aws_sdk_cloudformation),
+            s3: client!(aws_sdk_s3.force_path_style(config.endpoint_url().is_some())),
             ssm: client!(aws_sdk_ssm),
-            asg: client!(aws_sdk_autoscaling),
+            autoscaling: client!(aws_sdk_autoscaling),
             ec2: client!(aws_sdk_ec2),
             logs: client!(aws_sdk_cloudwatchlogs),
             elb: client!(aws_sdk_elasticloadbalancingv2),
-            region: region.to_string(),
+            region: config
+                .region()
+                .map(|r| r.as_ref().to_string())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Deploy on clients built elsewhere (tests build them on the SDK's
+    /// mocks).
+    pub fn from_clients(clients: Clients) -> Aws {
+        Aws {
+            cfn: clients.cloudformation,
+            s3: clients.s3,
+            ssm: clients.ssm,
+            asg: clients.autoscaling,
+            ec2: clients.ec2,
+            logs: clients.logs,
+            elb: clients.elb,
+            region: clients.region,
         }
     }
+}
+
+/// The SDK clients and the region, for [`Aws::from_clients`].
+pub struct Clients {
+    /// CloudFormation.
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    /// S3 (artifacts, the lock).
+    pub s3: aws_sdk_s3::Client,
+    /// SSM (images, commands, the bundle pointer).
+    pub ssm: aws_sdk_ssm::Client,
+    /// Auto Scaling.
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    /// EC2.
+    pub ec2: aws_sdk_ec2::Client,
+    /// CloudWatch Logs.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Elastic Load Balancing v2.
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// The region (the URL of templates in S3).
+    pub region: String,
 }
 
 /// AWS_ENDPOINT_URL, when it is set (a local double, a proxy).
@@ -159,15 +209,7 @@ impl aws_sdk_cloudformation::config::retry::ClassifyRetry for RefusedIsFinal {
             return RetryAction::NoActionIndicated;
         };
         match e.as_connector_error() {
-            Some(c)
-                if c.is_io()
-                    && DisplayErrorContext(c)
-                        .to_string()
-                        .to_lowercase()
-                        .contains("connection refused") =>
-            {
-                RetryAction::RetryForbidden
-            }
+            Some(c) if c.is_io() && refused(c) => RetryAction::RetryForbidden,
             _ => RetryAction::NoActionIndicated,
         }
     }
@@ -192,47 +234,184 @@ fn iam_action(service: &str, call: &str) -> String {
     format!("{prefix}:{action}")
 }
 
-/// Why a request never got an answer, from the connector's error.
-fn network_cause(detail: &str) -> &'static str {
-    let d = detail.to_lowercase();
-    if d.contains("connection refused") {
-        "the connection was refused"
-    } else if d.contains("dns error")
-        || d.contains("failed to lookup")
-        || d.contains("name or service not known")
+/// The errors of `error` and its causes, one after another. After an
+/// `io::Error` comes what it carries (`get_ref`): its own `source` skips
+/// that and would hide a TLS error or a refused connection.
+fn chain<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |&e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+        None => e.source(),
+    })
+}
+
+/// True when the OS refused the connection (nothing listens there).
+fn refused(error: &(dyn StdError + 'static)) -> bool {
+    chain(error).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+    })
+}
+
+/// Why a request never got an answer, from the types in the connector's
+/// error: the OS's I/O error kind, rustls' error, a DNS error. The SDK's
+/// default client resolves names with hyper-util, whose error for a failed
+/// lookup is a private type that only says `dns error` (the OS's error
+/// under it has no stable kind): that one fixed text is compared whole.
+/// A client given the SDK's own resolver reports `ResolveDnsError`.
+fn network_cause(error: &(dyn StdError + 'static), timed_out: bool) -> &'static str {
+    if timed_out {
+        return "no answer in time";
+    }
+    for e in chain(error) {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "the connection was refused",
+                std::io::ErrorKind::TimedOut => return "no answer in time",
+                _ => {}
+            }
+        }
+        if e.is::<ResolveDnsError>() || e.to_string() == "dns error" {
+            return "the host name does not resolve";
+        }
+        if e.is::<rustls::Error>() {
+            return "the TLS handshake failed";
+        }
+    }
+    "a network error"
+}
+
+/// What an operation's modeled errors say beyond their code: which of
+/// them mean that the thing asked for does not exist.
+trait Modeled {
+    /// True for a modeled "no such thing" (`ParameterNotFound`, ...).
+    fn missing(&self) -> bool {
+        false
+    }
+}
+
+/// `Modeled` for the errors of the operations deploy calls, with the
+/// variants that mean "missing".
+macro_rules! modeled {
+    ($($error:ty $(: $($variant:ident)|+)?;)*) => {$(
+        impl Modeled for $error {
+            $(fn missing(&self) -> bool {
+                matches!(self, $(Self::$variant(_))|+)
+            })?
+        }
+    )*};
+}
+
+modeled! {
+    aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+    aws_sdk_cloudformation::operation::describe_stack_resource::DescribeStackResourceError;
+    aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
+    aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsError;
+    aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetError: ChangeSetNotFoundException;
+    aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetError;
+    aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError: ChangeSetNotFoundException;
+    aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsError;
+    aws_sdk_cloudformation::operation::delete_stack::DeleteStackError;
+    aws_sdk_cloudformation::operation::get_template::GetTemplateError: ChangeSetNotFoundException;
+    aws_sdk_s3::operation::head_object::HeadObjectError: NotFound;
+    aws_sdk_s3::operation::put_object::PutObjectError;
+    aws_sdk_s3::operation::get_object::GetObjectError: NoSuchKey;
+    aws_sdk_s3::operation::delete_object::DeleteObjectError;
+    aws_sdk_ssm::operation::get_parameter::GetParameterError: ParameterNotFound;
+    aws_sdk_ssm::operation::put_parameter::PutParameterError;
+    aws_sdk_ssm::operation::send_command::SendCommandError;
+    aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationError: InvocationDoesNotExist;
+    aws_sdk_autoscaling::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsError;
+    aws_sdk_autoscaling::operation::resume_processes::ResumeProcessesError;
+    aws_sdk_ec2::operation::describe_instances::DescribeInstancesError;
+    aws_sdk_elasticloadbalancingv2::operation::describe_target_health::DescribeTargetHealthError;
+    aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsError;
+    aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError: ResourceNotFoundException;
+}
+
+/// Codes of errors that the operation's model does not list, for the
+/// same "no such thing": CloudFormation's change set (DeleteChangeSet
+/// does not model it), S3's key and bucket (DeleteObject models neither).
+const MISSING_CODES: &[&str] = &["ChangeSetNotFound", "NoSuchKey", "NoSuchBucket"];
+
+/// Codes of an expired session: STS and most services, EC2.
+const EXPIRED_CODES: &[&str] = &["ExpiredToken", "ExpiredTokenException", "RequestExpired"];
+
+/// Codes of a call IAM refused: most services, the JSON ones, EC2, the
+/// query ones' older form.
+const DENIED_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+];
+
+/// True when AWS throttled the call, as the SDK's retry classifiers see
+/// it: a modeled error the model marks as throttling, or one of the codes
+/// the SDK retries as throttling. `LimitExceededException` is left out:
+/// CloudFormation and CloudWatch Logs answer it for a quota (too many
+/// stacks, log groups), which waiting does not lift.
+fn throttled<E: ProvideErrorKind>(modeled: Option<&E>, code: Option<&str>) -> bool {
+    modeled.and_then(ProvideErrorKind::retryable_error_kind) == Some(ErrorKind::ThrottlingError)
+        || code.is_some_and(|c| {
+            c != "LimitExceededException"
+                && aws_runtime::retries::classifiers::THROTTLING_ERRORS.contains(&c)
+        })
+}
+
+/// What a CloudFormation `ValidationError` means, when it means more than
+/// a bad request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Validation {
+    /// The stack (or a resource of it) does not exist.
+    Missing,
+    /// Another operation is working on the stack.
+    Busy,
+}
+
+/// CloudFormation answers a stack that does not exist ("Stack with id X
+/// does not exist", "Stack 'X' does not exist") and a stack busy with
+/// another operation ("Stack:arn:... is in UPDATE_IN_PROGRESS state and
+/// can not be updated") with the one code `ValidationError`, which also
+/// covers every malformed request; the SDK models neither. Only the
+/// message tells them apart, so this is the one place that reads it, and
+/// only for that code.
+fn cloudformation_validation(code: Option<&str>, message: &str) -> Option<Validation> {
+    if code != Some("ValidationError") {
+        return None;
+    }
+    if message.contains("_IN_PROGRESS state")
+        || message.contains(" is in ") && message.contains("_IN_PROGRESS")
     {
-        "the host name does not resolve"
-    } else if d.contains("timed out") || d.contains("timeout") {
-        "no answer in time"
-    } else if d.contains("certificate") || d.contains("tls") {
-        "the TLS handshake failed"
+        Some(Validation::Busy)
+    } else if message.contains("does not exist") {
+        Some(Validation::Missing)
     } else {
-        "a network error"
+        None
     }
 }
 
 /// Classifies a failed call of `service`'s `call` for the user: one
 /// sentence naming the call and the cause, and a fix (in [`CloudError`]'s
-/// display); the SDK's whole error is added only with `--verbose`.
-fn failed<E, R>(
+/// display); the SDK's whole error is added only with `--verbose`. The
+/// classification reads the SDK's types: the kind of [`SdkError`], the
+/// connector's error and its causes, the operation's modeled errors, the
+/// HTTP status, the error code; a message only in
+/// [`cloudformation_validation`].
+fn failed<E>(
     service: &'static str,
     call: &'static str,
-) -> impl FnOnce(aws_sdk_cloudformation::error::SdkError<E, R>) -> CloudError
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> CloudError
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: Modeled + ProvideErrorMetadata + ProvideErrorKind + StdError + Send + Sync + 'static,
 {
     move |err| {
-        use aws_sdk_cloudformation::error::SdkError;
         let detail = DisplayErrorContext(&err).to_string();
         let verbose = crate::cloud::verbose_detail(&detail);
         let what = format!("{service} {call}");
-        let credentials = detail.contains("CredentialsNotLoaded")
-            || detail.contains("no credentials")
-            || detail.contains("loading credentials")
-            || detail.contains("failed to load credentials")
-            || detail.contains("was not defined");
-        if credentials {
+        // The credential chain's error travels inside a dispatch failure.
+        if chain(&err).any(|e| e.is::<CredentialsError>()) {
             let cause = match MISSING_PROFILE.get() {
                 Some(name) => format!(
                     "the AWS profile `{name}` is defined in neither ~/.aws/config nor ~/.aws/credentials"
@@ -241,43 +420,63 @@ where
             };
             return CloudError::NoCredentials(format!("{what}: {cause}{verbose}"));
         }
-        if let SdkError::DispatchFailure(d) = &err {
-            if d.is_io() || d.is_timeout() {
+        match &err {
+            SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
                 let endpoint =
                     endpoint_url().map_or(String::new(), |e| format!(" at {e} (AWS_ENDPOINT_URL)"));
                 return CloudError::Unreachable(format!(
                     "{what}: cannot reach AWS{endpoint}: {}{verbose}",
-                    network_cause(&detail)
+                    network_cause(&err, d.is_timeout())
                 ));
             }
+            SdkError::TimeoutError(_) => {
+                return CloudError::Unreachable(format!("{what}: no answer in time{verbose}"));
+            }
+            _ => {}
         }
-        if let SdkError::TimeoutError(_) = &err {
-            return CloudError::Unreachable(format!("{what}: no answer in time{verbose}"));
-        }
-        let code = err.code().unwrap_or_default().to_string();
-        let message = err.message().map(str::to_string).unwrap_or_default();
-        if code.contains("ExpiredToken") || code == "RequestExpired" {
-            CloudError::ExpiredToken(format!("{what}: {message}{verbose}"))
-        } else if code.contains("AccessDenied")
-            || code == "UnauthorizedOperation"
-            || code == "AuthorizationError"
-        {
-            CloudError::AccessDenied(format!(
-                "{what} needs {}: {message}{verbose}",
-                iam_action(service, call)
-            ))
-        } else if code.contains("Throttl") || message.contains("Rate exceeded") {
-            CloudError::Throttled(format!("{what}: {message}{verbose}"))
-        } else if message.contains("_IN_PROGRESS state")
-            || message.contains("is in ") && message.contains("_IN_PROGRESS")
-        {
-            CloudError::InProgress(message)
-        } else if message.contains("does not exist") || code == "NotFound" || code == "NoSuchKey" {
-            CloudError::NotFound(message)
-        } else if code.is_empty() {
-            CloudError::Other(format!("{what} failed: {}{verbose}", first_line(&detail)))
+        let code = err.code();
+        let message = err.message().unwrap_or_default().to_string();
+        // AWS's message after a colon, when it says one.
+        let said = if message.is_empty() {
+            String::new()
         } else {
-            CloudError::Other(format!("{what} failed: {code}: {message}{verbose}"))
+            format!(": {message}")
+        };
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let modeled = err.as_service_error();
+        if modeled.is_some_and(Modeled::missing) || code.is_some_and(|c| MISSING_CODES.contains(&c))
+        {
+            return CloudError::NotFound(message);
+        }
+        // 412: the condition of a conditional request does not hold; 409
+        // ConditionalRequestConflict: another conditional write to the key
+        // at the same moment (S3 models neither).
+        if status == Some(412) || code == Some("ConditionalRequestConflict") {
+            return CloudError::PreconditionFailed(format!("{what}{said}"));
+        }
+        if code.is_some_and(|c| EXPIRED_CODES.contains(&c)) {
+            return CloudError::ExpiredToken(format!("{what}{said}{verbose}"));
+        }
+        // A 403 without a code: S3 answers HEAD requests without a body.
+        if code.is_some_and(|c| DENIED_CODES.contains(&c))
+            || (status == Some(403) && code.is_none())
+        {
+            return CloudError::AccessDenied(format!(
+                "{what} needs {}{said}{verbose}",
+                iam_action(service, call)
+            ));
+        }
+        if throttled(modeled, code) {
+            return CloudError::Throttled(format!("{what}{said}{verbose}"));
+        }
+        match cloudformation_validation(code, &message) {
+            Some(Validation::Busy) => return CloudError::InProgress(message),
+            Some(Validation::Missing) => return CloudError::NotFound(message),
+            None => {}
+        }
+        match code {
+            Some(code) => CloudError::Other(format!("{what} failed: {code}{said}{verbose}")),
+            None => CloudError::Other(format!("{what} failed: {}{verbose}", first_line(&detail))),
         }
     }
 }
@@ -289,16 +488,6 @@ fn first_line(detail: &str) -> &str {
     line.split(" (").next().unwrap_or(line)
 }
 
-/// True for S3's answers to a condition that does not hold: 412
-/// `PreconditionFailed`, and 409 `ConditionalRequestConflict` (another
-/// conditional write to the key at the same moment).
-fn precondition_failed(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some("PreconditionFailed" | "ConditionalRequestConflict")
-    )
-}
-
 impl Cloud for Aws {
     async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, CloudError> {
         match self.cfn.describe_stacks().stack_name(name).send().await {
@@ -306,8 +495,8 @@ impl Cloud for Aws {
                 id: s.stack_id().unwrap_or_default().to_string(),
                 status: s
                     .stack_status()
-                    .map(|x| x.as_str().to_string())
-                    .unwrap_or_default(),
+                    .cloned()
+                    .unwrap_or_else(|| StackStatus::from("")),
                 reason: s.stack_status_reason().map(str::to_string),
                 outputs: s
                     .outputs()
@@ -364,15 +553,10 @@ impl Cloud for Aws {
     async fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, CloudError> {
         match self.s3.head_object().bucket(bucket).key(key).send().await {
             Ok(_) => Ok(true),
-            Err(e) => {
-                if e.as_service_error().is_some_and(|s| s.is_not_found()) {
-                    return Ok(false);
-                }
-                match failed("S3", "HeadObject")(e) {
-                    CloudError::NotFound(_) => Ok(false),
-                    other => Err(other),
-                }
-            }
+            Err(e) => match failed("S3", "HeadObject")(e) {
+                CloudError::NotFound(_) => Ok(false),
+                other => Err(other),
+            },
         }
     }
 
@@ -405,9 +589,11 @@ impl Cloud for Aws {
             .await
         {
             Ok(_) => Ok(true),
-            // 412: there is one; 409: another write to the key raced this one.
-            Err(e) if precondition_failed(e.code()) => Ok(false),
-            Err(e) => Err(failed("S3", "PutObject")(e)),
+            Err(e) => match failed("S3", "PutObject")(e) {
+                // 412: there is one; 409: another write to the key raced this one.
+                CloudError::PreconditionFailed(_) => Ok(false),
+                other => Err(other),
+            },
         }
     }
 
@@ -424,7 +610,6 @@ impl Cloud for Aws {
                 })?;
                 Ok(Some((bytes.into_bytes().to_vec(), etag)))
             }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
             Err(e) => match failed("S3", "GetObject")(e) {
                 CloudError::NotFound(_) => Ok(None),
                 other => Err(other),
@@ -448,9 +633,8 @@ impl Cloud for Aws {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if precondition_failed(e.code()) => Ok(()),
             Err(e) => match failed("S3", "DeleteObject")(e) {
-                CloudError::NotFound(_) => Ok(()),
+                CloudError::NotFound(_) | CloudError::PreconditionFailed(_) => Ok(()),
                 other => Err(other),
             },
         }
@@ -530,12 +714,9 @@ impl Cloud for Aws {
                         name: c.change_set_name().unwrap_or_default().to_string(),
                         status: c
                             .status()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
-                        execution: c
-                            .execution_status()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
+                            .cloned()
+                            .unwrap_or_else(|| ChangeSetStatus::from("")),
+                        execution: c.execution_status().cloned(),
                     }),
             );
             token = out.next_token().map(str::to_string);
@@ -576,8 +757,8 @@ impl Cloud for Aws {
                 return Ok(ChangeSet {
                     status: out
                         .status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
+                        .cloned()
+                        .unwrap_or_else(|| ChangeSetStatus::from("")),
                     reason: out.status_reason().map(str::to_string),
                     changes,
                 });
@@ -624,8 +805,8 @@ impl Cloud for Aws {
                 resource_type: e.resource_type().unwrap_or_default().to_string(),
                 status: e
                     .resource_status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
+                    .cloned()
+                    .unwrap_or_else(|| ResourceStatus::from("")),
                 reason: e.resource_status_reason().map(str::to_string),
                 time: e.timestamp().map_or(0, |t| t.secs()),
             })
@@ -647,7 +828,6 @@ impl Cloud for Aws {
             Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
             Err(e) => match failed("SSM", "GetParameter")(e) {
                 CloudError::NotFound(_) => Ok(None),
-                CloudError::Other(m) if m.contains("ParameterNotFound") => Ok(None),
                 other => Err(other),
             },
         }
@@ -918,7 +1098,8 @@ impl Fleet for Aws {
                     .join("\n"),
             }),
             Err(e) => match failed("SSM", "GetCommandInvocation")(e) {
-                CloudError::Other(m) if m.contains("InvocationDoesNotExist") => Ok(Invocation {
+                // Just sent: the instance has not registered it yet.
+                CloudError::NotFound(_) => Ok(Invocation {
                     instance: instance.to_string(),
                     status: "Pending".into(),
                     output: String::new(),
@@ -933,7 +1114,6 @@ impl Fleet for Aws {
             Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
             Err(e) => match failed("SSM", "GetParameter")(e) {
                 CloudError::NotFound(_) => Ok(None),
-                CloudError::Other(m) if m.contains("ParameterNotFound") => Ok(None),
                 other => Err(other),
             },
         }

@@ -4,6 +4,124 @@
 
 use std::fmt;
 
+pub use aws_sdk_cloudformation::types::{
+    ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus,
+};
+
+/// Where an operation on a stack or a resource stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// CloudFormation is working on it.
+    InProgress,
+    /// It finished.
+    Complete,
+    /// It failed.
+    Failed,
+    /// CloudFormation left it alone (a resource kept on delete).
+    Skipped,
+}
+
+/// The questions deploy asks of a stack's or a resource's status, answered
+/// from the SDK's enums. A status newer than this SDK knows (its `Unknown`)
+/// answers no to all of them: following a stack stops there and reports it
+/// as a failure rather than waiting on a status it cannot read.
+pub trait Status {
+    /// Its phase, and whether the operation is a rollback; `None` for a
+    /// status this SDK does not know.
+    fn phase(&self) -> Option<(Phase, bool)>;
+
+    /// `..._IN_PROGRESS` (including the cleanups after an update).
+    fn is_in_progress(&self) -> bool {
+        matches!(self.phase(), Some((Phase::InProgress, _)))
+    }
+
+    /// `..._COMPLETE`, a rollback's too.
+    fn is_complete(&self) -> bool {
+        matches!(self.phase(), Some((Phase::Complete, _)))
+    }
+
+    /// `..._FAILED`.
+    fn is_failed(&self) -> bool {
+        matches!(self.phase(), Some((Phase::Failed, _)))
+    }
+
+    /// `..._ROLLBACK_...`, `ROLLBACK_...`.
+    fn is_rollback(&self) -> bool {
+        matches!(self.phase(), Some((_, true)))
+    }
+
+    /// Complete, and not by rolling back: what was asked was done.
+    fn is_success(&self) -> bool {
+        self.is_complete() && !self.is_rollback()
+    }
+}
+
+impl Status for StackStatus {
+    fn phase(&self) -> Option<(Phase, bool)> {
+        use Phase::*;
+        use StackStatus as S;
+        Some(match self {
+            S::CreateInProgress
+            | S::DeleteInProgress
+            | S::ImportInProgress
+            | S::ReviewInProgress
+            | S::UpdateInProgress
+            | S::UpdateCompleteCleanupInProgress => (InProgress, false),
+            S::ImportRollbackInProgress
+            | S::RollbackInProgress
+            | S::UpdateRollbackInProgress
+            | S::UpdateRollbackCompleteCleanupInProgress => (InProgress, true),
+            S::CreateComplete | S::DeleteComplete | S::ImportComplete | S::UpdateComplete => {
+                (Complete, false)
+            }
+            S::ImportRollbackComplete | S::RollbackComplete | S::UpdateRollbackComplete => {
+                (Complete, true)
+            }
+            S::CreateFailed | S::DeleteFailed | S::UpdateFailed => (Failed, false),
+            S::ImportRollbackFailed | S::RollbackFailed | S::UpdateRollbackFailed => (Failed, true),
+            _ => return None,
+        })
+    }
+}
+
+impl Status for ResourceStatus {
+    fn phase(&self) -> Option<(Phase, bool)> {
+        use Phase::*;
+        use ResourceStatus as R;
+        Some(match self {
+            R::CreateInProgress
+            | R::DeleteInProgress
+            | R::ExportInProgress
+            | R::ImportInProgress
+            | R::UpdateInProgress => (InProgress, false),
+            R::ExportRollbackInProgress
+            | R::ImportRollbackInProgress
+            | R::RollbackInProgress
+            | R::UpdateRollbackInProgress => (InProgress, true),
+            R::CreateComplete
+            | R::DeleteComplete
+            | R::ExportComplete
+            | R::ImportComplete
+            | R::UpdateComplete => (Complete, false),
+            R::ExportRollbackComplete
+            | R::ImportRollbackComplete
+            | R::RollbackComplete
+            | R::UpdateRollbackComplete => (Complete, true),
+            R::CreateFailed
+            | R::DeleteFailed
+            | R::ExportFailed
+            | R::ImportFailed
+            | R::UpdateFailed => (Failed, false),
+            R::ExportRollbackFailed
+            | R::ImportRollbackFailed
+            | R::RollbackFailed
+            | R::UpdateRollbackFailed => (Failed, true),
+            R::DeleteSkipped => (Skipped, false),
+            _ => return None,
+        })
+    }
+}
+
 /// A stack as `describe-stacks` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackInfo {
@@ -11,7 +129,7 @@ pub struct StackInfo {
     /// created again under the same name has another).
     pub id: String,
     /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`, ...
-    pub status: String,
+    pub status: StackStatus,
     /// Why it is in that status, when CloudFormation says.
     pub reason: Option<String>,
     /// Outputs by key.
@@ -35,7 +153,7 @@ impl StackInfo {
     /// run that was killed has no change set, and deploy takes it over (see
     /// `deploy::prepare`).
     pub fn in_progress(&self) -> bool {
-        self.status.ends_with("_IN_PROGRESS")
+        self.status.is_in_progress()
     }
 
     /// An output's value.
@@ -90,11 +208,35 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeSet {
     /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `FAILED`.
-    pub status: String,
+    pub status: ChangeSetStatus,
     /// Why, when it failed.
     pub reason: Option<String>,
     /// The changes.
     pub changes: Vec<Change>,
+}
+
+impl ChangeSet {
+    /// True while CloudFormation is still making it.
+    pub fn being_made(&self) -> bool {
+        matches!(
+            self.status,
+            ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress
+        )
+    }
+
+    /// True when CloudFormation refused it because the stack already is
+    /// what it asks for. AWS says so only in words: the change set is
+    /// `FAILED`, and its StatusReason reads "The submitted information
+    /// didn't contain changes. Submit different information to create a
+    /// change set." (for a stack with no resource changes, "No updates are
+    /// to be performed."). There is no code for it, so this is the one
+    /// place that reads that text.
+    pub fn has_no_changes(&self) -> bool {
+        self.status == ChangeSetStatus::Failed
+            && self.reason.as_deref().is_some_and(|r| {
+                r.contains("didn't contain changes") || r.contains("No updates are to be performed")
+            })
+    }
 }
 
 /// A change set of a stack as `list-change-sets` reports it.
@@ -105,9 +247,10 @@ pub struct ChangeSetSummary {
     /// Its name.
     pub name: String,
     /// `CREATE_PENDING`, `CREATE_COMPLETE`, `FAILED`, ...
-    pub status: String,
-    /// `AVAILABLE`, `UNAVAILABLE`, `EXECUTE_COMPLETE`, `OBSOLETE`, ...
-    pub execution: String,
+    pub status: ChangeSetStatus,
+    /// `AVAILABLE`, `UNAVAILABLE`, `EXECUTE_COMPLETE`, `OBSOLETE`, ...;
+    /// `None` when CloudFormation does not say (some local doubles).
+    pub execution: Option<ExecutionStatus>,
 }
 
 impl ChangeSetSummary {
@@ -115,9 +258,25 @@ impl ChangeSetSummary {
     /// using it); false once failed, executed or obsolete.
     pub fn pending(&self) -> bool {
         matches!(
-            self.status.as_str(),
-            "CREATE_PENDING" | "CREATE_IN_PROGRESS" | "CREATE_COMPLETE"
-        ) && matches!(self.execution.as_str(), "" | "AVAILABLE" | "UNAVAILABLE")
+            self.status,
+            ChangeSetStatus::CreatePending
+                | ChangeSetStatus::CreateInProgress
+                | ChangeSetStatus::CreateComplete
+        ) && matches!(
+            self.execution,
+            None | Some(ExecutionStatus::Available | ExecutionStatus::Unavailable)
+        )
+    }
+
+    /// True when it is made and can be executed.
+    pub fn executable(&self) -> bool {
+        self.status == ChangeSetStatus::CreateComplete
+            && self.execution == Some(ExecutionStatus::Available)
+    }
+
+    /// Its execution status as CloudFormation writes it (empty when unsaid).
+    pub fn execution_str(&self) -> &str {
+        self.execution.as_ref().map_or("", ExecutionStatus::as_str)
     }
 }
 
@@ -141,7 +300,7 @@ pub struct StackEvent {
     /// Resource type.
     pub resource_type: String,
     /// `CREATE_IN_PROGRESS`, `CREATE_FAILED`, ...
-    pub status: String,
+    pub status: ResourceStatus,
     /// Why, when CloudFormation says.
     pub reason: Option<String>,
     /// Seconds since the epoch.
@@ -183,6 +342,9 @@ pub enum CloudError {
     InProgress(String),
     /// The thing does not exist.
     NotFound(String),
+    /// The condition of a conditional request does not hold (S3's 412,
+    /// or 409 for a conditional write racing another).
+    PreconditionFailed(String),
     /// Anything else, with AWS's message.
     Other(String),
 }
@@ -215,6 +377,9 @@ impl fmt::Display for CloudError {
                 "the stack is being changed by another operation ({m})\nhelp: wait for it to finish (`stackc status`) and rerun"
             ),
             CloudError::NotFound(m) => write!(f, "not found: {m}"),
+            CloudError::PreconditionFailed(m) => {
+                write!(f, "a condition of the request does not hold: {m}")
+            }
             CloudError::Other(m) => write!(f, "{m}"),
         }
     }

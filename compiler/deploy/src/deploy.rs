@@ -15,8 +15,8 @@ use stackc_core::emit::manifest::{self, Manifest};
 use stackc_core::lock::{Cinc, CincNeed, Lock, Need};
 
 use crate::cloud::{
-    Change, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, StackEvent, StackInfo,
-    TemplateSource,
+    Change, ChangeSetRequest, ChangeSetStatus, ChangeSetSummary, Cloud, CloudError, StackEvent,
+    StackInfo, StackStatus, Status, TemplateSource,
 };
 use crate::lock::{self, Holder, LockError};
 use crate::plan::{self, Replacement};
@@ -147,7 +147,7 @@ pub enum Outcome {
         /// Objects uploaded.
         uploaded: usize,
         /// Final stack status.
-        status: String,
+        status: StackStatus,
     },
     /// The plan only (diff).
     Planned,
@@ -181,7 +181,7 @@ pub enum DeployError {
     /// The stack operation failed; the summary was printed.
     Failed {
         /// Final stack status.
-        status: String,
+        status: StackStatus,
     },
     /// Another run holds the stack's lock.
     Locked {
@@ -630,14 +630,14 @@ async fn prepare<C: Cloud>(
     let existing = retry(opts, || cloud.describe_stack(&m.stack_name)).await?;
     run.stack_existed.set(existing.is_some());
     if let Some(info) = &existing {
-        if info.status == "REVIEW_IN_PROGRESS" {
+        if info.status == StackStatus::ReviewInProgress {
             review_abandoned(cloud, ui, opts, info, &m.stack_name).await?;
         } else if info.in_progress() {
             return Err(
                 CloudError::InProgress(format!("{} is {}", m.stack_name, info.status)).into(),
             );
         }
-        if info.status == "ROLLBACK_COMPLETE" {
+        if info.status == StackStatus::RollbackComplete {
             return Err(DeployError::ChangeSetFailed(format!(
                 "{} failed to create and was rolled back; it cannot be updated\nhelp: delete it with `stackc destroy --env {}`, then deploy again",
                 m.stack_name, m.env
@@ -657,7 +657,7 @@ async fn prepare<C: Cloud>(
     let url = cloud.template_url(bucket, &m.key(template));
     let create = existing
         .as_ref()
-        .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
+        .is_none_or(|i| i.status == StackStatus::ReviewInProgress);
     let request = stack_request(artifacts, bucket, url, create)?;
     Ok(Prepared {
         existing,
@@ -1074,7 +1074,7 @@ async fn remove_created_stack<C: Cloud>(cloud: &C, stack: &str, run: &Run, done:
         .borrow()
         .as_deref()
         .is_none_or(|id| id == info.id);
-    if !ours || info.status != "REVIEW_IN_PROGRESS" {
+    if !ours || info.status != StackStatus::ReviewInProgress {
         return;
     }
     match cloud.list_change_sets(stack).await {
@@ -1205,21 +1205,20 @@ async fn apply<C: Cloud>(
     let id = created.id;
     let set = loop {
         let set = retry(opts, || cloud.describe_change_set(stack, &id)).await?;
-        if !matches!(set.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
+        if !set.being_made() {
             break set;
         }
         tokio::time::sleep(opts.poll).await;
     };
-    if set.status == "FAILED" {
-        let reason = set.reason.clone().unwrap_or_default();
+    if set.status == ChangeSetStatus::Failed {
         report_left(ui, &discard(cloud, stack, run).await);
-        if reason.contains("didn't contain changes")
-            || reason.contains("No updates are to be performed")
-        {
+        if set.has_no_changes() {
             ui.say(&format!("{stack} is up to date; nothing to do"));
             return Ok(Outcome::UpToDate { uploaded });
         }
-        return Err(DeployError::ChangeSetFailed(reason));
+        return Err(DeployError::ChangeSetFailed(
+            set.reason.clone().unwrap_or_default(),
+        ));
     }
     if set.changes.is_empty() {
         report_left(ui, &discard(cloud, stack, run).await);
@@ -1280,14 +1279,14 @@ async fn execute<C: Cloud>(
     layers: &[String],
     changes: usize,
     run: &Run,
-) -> Result<String, DeployError> {
+) -> Result<StackStatus, DeployError> {
     // A rolling update launches instances: a suspended Launch would stall it.
     resume_launches(cloud, ui, stack, layers).await?;
     let seen = seen_events(cloud, stack).await;
     run.executing.set(Some("the change set"));
     cloud.execute_change_set(stack, id).await?;
     let status = follow(cloud, ui, opts, stack, seen, changes as u64).await?;
-    if status.ends_with("_COMPLETE") && !status.contains("ROLLBACK") {
+    if status.is_success() {
         ui.say(&format!("{stack}: {status}"));
         Ok(status)
     } else {
@@ -1406,11 +1405,13 @@ async fn apply_plan_flow<C: Cloud>(
         .iter()
         .find(|s| s.id == plan.change_set || s.name == plan.change_set)
     {
-        Some(s) if s.status == "CREATE_COMPLETE" && s.execution == "AVAILABLE" => {}
+        Some(s) if s.executable() => {}
         Some(s) => {
             return stale(format!(
                 "its change set {} can no longer run ({}, {})",
-                s.name, s.status, s.execution
+                s.name,
+                s.status,
+                s.execution_str()
             ))
         }
         None => return stale(format!("its change set is gone from {stack}")),
@@ -1461,7 +1462,7 @@ pub async fn follow<C: Cloud>(
     stack: &str,
     mut seen: HashSet<String>,
     total: u64,
-) -> Result<String, DeployError> {
+) -> Result<StackStatus, DeployError> {
     let bar = ui.progress.then(|| progress_bar(total));
     let mut failed: Vec<StackEvent> = Vec::new();
     let status = loop {
@@ -1482,26 +1483,28 @@ pub async fn follow<C: Cloud>(
                 .unwrap_or_default();
             let line = format!(
                 "  {:<28} {:<40} {}{reason}",
-                e.status, e.logical_id, e.resource_type
+                e.status.as_str(),
+                e.logical_id,
+                e.resource_type
             );
             match &bar {
                 Some(b) => {
                     b.println(&line);
-                    if e.logical_id != stack && e.status.ends_with("_COMPLETE") {
+                    if e.logical_id != stack && e.status.is_complete() {
                         b.inc(1);
                     }
                     b.set_message(format!("{} {}", e.logical_id, e.status));
                 }
                 None => ui.say(&line),
             }
-            if e.status.ends_with("_FAILED") && e.logical_id != stack {
+            if e.status.is_failed() && e.logical_id != stack {
                 failed.push(e);
             }
         }
         match info {
-            None => break "DELETE_COMPLETE".to_string(),
+            None => break StackStatus::DeleteComplete,
             // Right after execution the stack may still say REVIEW_IN_PROGRESS.
-            Some(i) if !i.status.ends_with("_IN_PROGRESS") => break i.status,
+            Some(i) if !i.status.is_in_progress() => break i.status,
             Some(_) => tokio::time::sleep(opts.poll).await,
         }
     };
@@ -1519,10 +1522,10 @@ pub async fn follow<C: Cloud>(
             ));
         }
     }
-    match status.as_str() {
-        "UPDATE_ROLLBACK_COMPLETE" => ui.say(&format!("{stack} rolled back: it runs the previous version, nothing is lost")),
-        "ROLLBACK_COMPLETE" => ui.say(&format!("{stack} could not be created and was rolled back; delete it with `stackc destroy` before deploying again")),
-        s if s.ends_with("_FAILED") => ui.say(&format!("{stack} is {s}: CloudFormation could not roll back; see the events above and the AWS console")),
+    match &status {
+        StackStatus::UpdateRollbackComplete => ui.say(&format!("{stack} rolled back: it runs the previous version, nothing is lost")),
+        StackStatus::RollbackComplete => ui.say(&format!("{stack} could not be created and was rolled back; delete it with `stackc destroy` before deploying again")),
+        s if s.is_failed() => ui.say(&format!("{stack} is {s}: CloudFormation could not roll back; see the events above and the AWS console")),
         _ => {}
     }
     Ok(status)
@@ -1590,7 +1593,7 @@ async fn destroy_flow<C: Cloud>(
         ui.say(&format!("{stack} does not exist; nothing to destroy"));
         return Ok(Outcome::Destroyed);
     };
-    if info.in_progress() && info.status != "REVIEW_IN_PROGRESS" {
+    if info.in_progress() && info.status != StackStatus::ReviewInProgress {
         return Err(CloudError::InProgress(format!("{stack} is {}", info.status)).into());
     }
     if !opts.yes {
@@ -1612,7 +1615,7 @@ async fn destroy_flow<C: Cloud>(
     run.executing.set(Some("the deletion"));
     cloud.delete_stack(stack).await?;
     let status = follow(cloud, ui, opts, stack, seen, 0).await?;
-    if status == "DELETE_COMPLETE" {
+    if status == StackStatus::DeleteComplete {
         ui.say(&format!(
             "{stack} deleted; kept: {}",
             kept_by_destroy(stack)

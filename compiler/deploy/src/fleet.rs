@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::cloud::CloudError;
+use crate::cloud::{CloudError, StackStatus};
 
 /// An instance of an Auto Scaling group.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -416,7 +416,7 @@ pub struct StatusReport<'a> {
     /// `<stack>-<env>`.
     pub stack: &'a str,
     /// CloudFormation stack status.
-    pub status: &'a str,
+    pub status: &'a StackStatus,
     /// Stack outputs.
     pub outputs: &'a [(String, String)],
     /// Working hours of the environment, if it has any.
@@ -580,7 +580,7 @@ mod tests {
         let suspended = vec!["web".to_string()];
         let report = StatusReport {
             stack: "shop-production",
-            status: "UPDATE_COMPLETE",
+            status: &StackStatus::UpdateComplete,
             outputs: &[],
             hours: None,
             layers: &layers,
@@ -615,7 +615,7 @@ mod tests {
         let wednesday = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
         let report = StatusReport {
             stack: "shop-test",
-            status: "UPDATE_COMPLETE",
+            status: &StackStatus::UpdateComplete,
             outputs: &outputs,
             hours: HoursNow::at(&madrid(), wednesday),
             layers: &layers,

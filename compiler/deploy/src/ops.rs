@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use stackc_core::emit::operations::Operations;
 
-use crate::cloud::{CloudError, StackInfo};
+use crate::cloud::{CloudError, StackInfo, StackStatus};
 use crate::fleet::{Fleet, HealthWatch, HoursNow, Instance, LogEvent, StatusReport};
 
 /// What `stackc run` has the agent run: OpsWorks' deployment commands.
@@ -86,7 +86,7 @@ pub struct FleetStatus {
     /// `<stack>-<env>`.
     pub stack: String,
     /// CloudFormation's status of the stack.
-    pub status: String,
+    pub status: StackStatus,
     /// The stack's outputs.
     pub outputs: Vec<(String, String)>,
     /// The working hours and where they stand now.
@@ -148,7 +148,7 @@ impl FleetStatus {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "stack": self.stack,
-            "status": self.status,
+            "status": self.status.as_str(),
             "outputs": self.outputs.iter().cloned().collect::<std::collections::BTreeMap<String, String>>(),
             "working_hours": self.hours,
             "layers": self.layers.iter().map(|(l, i)| serde_json::json!({

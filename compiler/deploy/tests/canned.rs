@@ -11,8 +11,8 @@ use std::time::Duration;
 use stackc_core::emit::manifest::{self, Manifest};
 use stackc_core::lock::{self, Cinc, CincNeed, Group, Image, Lock, Need};
 use stackc_deploy::cloud::{
-    Change, ChangeSet, ChangeSetRequest, ChangeSetSummary, Cloud, CloudError, CreatedChangeSet,
-    StackEvent, StackInfo,
+    Change, ChangeSet, ChangeSetRequest, ChangeSetStatus, ChangeSetSummary, Cloud, CloudError,
+    CreatedChangeSet, ExecutionStatus, StackEvent, StackInfo, StackStatus,
 };
 use stackc_deploy::deploy::{
     self, answer, Artifacts, DeployError, Options, Outcome, Ui, BOOTSTRAP_STACK,
@@ -79,7 +79,7 @@ impl Cloud for Fake {
         if name == BOOTSTRAP_STACK {
             return Ok(Some(StackInfo {
                 id: "arn:aws:cloudformation:eu-west-1:123456789012:stack/stackc-bootstrap/0".into(),
-                status: "CREATE_COMPLETE".into(),
+                status: StackStatus::CreateComplete,
                 reason: None,
                 outputs: vec![("ArtifactBucket".into(), "artifacts-123".into())],
                 parameters: vec![],
@@ -162,8 +162,8 @@ impl Cloud for Fake {
                 self.change_sets.borrow_mut().push(ChangeSetSummary {
                     id: "cs-1".into(),
                     name: r.name.clone(),
-                    status: "CREATE_COMPLETE".into(),
-                    execution: "AVAILABLE".into(),
+                    status: ChangeSetStatus::CreateComplete,
+                    execution: Some(ExecutionStatus::Available),
                 });
                 Ok(CreatedChangeSet {
                     id: "cs-1".into(),
@@ -342,7 +342,7 @@ fn cache(name: &str, bytes: Option<&[u8]>) -> PathBuf {
 
 fn changes() -> ChangeSet {
     ChangeSet {
-        status: "CREATE_COMPLETE".into(),
+        status: ChangeSetStatus::CreateComplete,
         reason: None,
         changes: vec![
             Change {
@@ -543,7 +543,7 @@ async fn throttling_is_retried_until_it_passes() {
     ]);
     fake.events.borrow_mut().extend([vec![]]);
     *fake.change_set.borrow_mut() = Some(ChangeSet {
-        status: "FAILED".into(),
+        status: ChangeSetStatus::Failed,
         reason: Some("The submitted information didn't contain changes. Submit different information to create a change set.".into()),
         changes: vec![],
     });
@@ -667,7 +667,7 @@ async fn a_new_image_in_the_lock_shows_the_instances_it_replaces() {
     };
     fake.stack.borrow_mut().push_back(Ok(Some(deployed)));
     *fake.change_set.borrow_mut() = Some(ChangeSet {
-        status: "CREATE_COMPLETE".into(),
+        status: ChangeSetStatus::CreateComplete,
         reason: None,
         changes: ["Web", "Reports"]
             .iter()
@@ -796,7 +796,7 @@ async fn deploy_with_nothing_to_change_resumes_launches_too() {
         .borrow_mut()
         .extend([Ok(info("UPDATE_COMPLETE"))]);
     *fake.change_set.borrow_mut() = Some(ChangeSet {
-        status: "FAILED".into(),
+        status: ChangeSetStatus::Failed,
         reason: Some("The submitted information didn't contain changes.".into()),
         changes: vec![],
     });
@@ -906,7 +906,7 @@ async fn a_new_cinc_package_in_the_lock_shows_the_instances_it_replaces() {
     };
     fake.stack.borrow_mut().push_back(Ok(Some(deployed)));
     *fake.change_set.borrow_mut() = Some(ChangeSet {
-        status: "CREATE_COMPLETE".into(),
+        status: ChangeSetStatus::CreateComplete,
         reason: None,
         changes: vec![Change {
             action: "Modify".into(),
@@ -1128,7 +1128,7 @@ async fn a_lock_whose_holder_is_gone_is_taken_over_and_another_needs_force_unloc
 /// A change set CloudFormation refuses.
 fn refused() -> ChangeSet {
     ChangeSet {
-        status: "FAILED".into(),
+        status: ChangeSetStatus::Failed,
         reason: Some("Template format error: Unresolved resource dependencies [Nope]".into()),
         changes: vec![],
     }
@@ -1193,8 +1193,8 @@ fn pending_change_set_of_another_deploy() -> ChangeSetSummary {
     ChangeSetSummary {
         id: "cs-theirs".into(),
         name: "stackc-theirs".into(),
-        status: "CREATE_COMPLETE".into(),
-        execution: "AVAILABLE".into(),
+        status: ChangeSetStatus::CreateComplete,
+        execution: Some(ExecutionStatus::Available),
     }
 }
 
@@ -1477,7 +1477,7 @@ async fn a_saved_plan_is_applied_as_reviewed_without_a_new_change_set() {
     fake.calls.borrow_mut().clear();
     let (text, result) = apply(&fake, &built, &plan).await;
     assert!(
-        matches!(&result, Ok(Outcome::Applied { status, .. }) if status == "UPDATE_COMPLETE"),
+        matches!(&result, Ok(Outcome::Applied { status, .. }) if *status == StackStatus::UpdateComplete),
         "{result:?}\n{text}"
     );
     assert!(
@@ -1557,7 +1557,7 @@ async fn a_saved_plan_that_no_longer_says_what_deploy_would_do_is_refused() {
     );
     // Its change set was executed or deleted.
     reset(vec![old.clone()]);
-    fake.change_sets.borrow_mut()[0].execution = "OBSOLETE".into();
+    fake.change_sets.borrow_mut()[0].execution = Some(ExecutionStatus::Obsolete);
     refused(
         &apply(&fake, &built, &plan).await.1,
         "can no longer run (CREATE_COMPLETE, OBSOLETE)",

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use stackc_core::emit::operations::Operations;
-use stackc_deploy::cloud::{CloudError, StackInfo};
+use stackc_deploy::cloud::{CloudError, StackInfo, StackStatus};
 use stackc_deploy::fleet::{Fleet, Instance, Invocation, LogEvent, TargetHealth};
 use stackc_deploy::ops::{self, Command};
 
@@ -51,7 +51,7 @@ fn unused<T>() -> Result<T, CloudError> {
 fn info() -> StackInfo {
     StackInfo {
         id: "arn:aws:cloudformation:eu-west-1:123456789012:stack/goldcar-production/1".into(),
-        status: "UPDATE_COMPLETE".into(),
+        status: StackStatus::UpdateComplete,
         reason: None,
         outputs: vec![("WebLoadBalancerDnsName".into(), "web.elb.example".into())],
         parameters: Vec::new(),

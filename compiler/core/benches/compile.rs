@@ -7,7 +7,7 @@
 //! (parsing again), build it handing each artifact on (here: counting it) as
 //! soon as it is made, and drop it.
 //!
-//! Run: `cargo bench -p stackc-core --bench compile`
+//! Run: `cargo bench -p stackc-core --features bench-support --bench compile`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;

@@ -11,6 +11,10 @@ pub mod diag;
 pub mod emit;
 pub mod envdiff;
 pub mod fmt;
+/// Synthetic stacks for benchmarks and tests (feature `bench-support`): not
+/// part of the API.
+#[cfg(any(test, feature = "bench-support"))]
+#[doc(hidden)]
 pub mod generate;
 pub mod hours;
 pub mod import;

@@ -459,7 +459,7 @@ impl Checker<'_> {
     /// bootstrap would install (Amazon Linux reaches its repositories, S3
     /// buckets, through the VPC's S3 endpoint).
     fn ubuntu_without_internet(&mut self, nodes: &[&Node], os: &crate::stdlib::Os) {
-        if os.family != "ubuntu" {
+        if os.family != stdlib::OsFamily::Ubuntu {
             return;
         }
         let Some(nat) = nodes

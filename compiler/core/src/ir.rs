@@ -399,14 +399,59 @@ pub struct Alarm {
     pub period_secs: u64,
 }
 
+/// The kind of an app, as OpsWorks named it (`application_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppType {
+    /// PHP, served by Apache (mod_php) or nginx with PHP-FPM.
+    Php,
+    /// Node.js, a systemd service.
+    Nodejs,
+    /// Java: Tomcat, or a jar as a systemd service.
+    Java,
+    /// Static files.
+    Static,
+    /// Anything else: your recipes deploy it.
+    Other,
+}
+
+impl AppType {
+    /// Every kind, in the order the language lists them.
+    pub const ALL: [AppType; 5] = [
+        AppType::Php,
+        AppType::Nodejs,
+        AppType::Java,
+        AppType::Static,
+        AppType::Other,
+    ];
+    /// Their names, in the same order.
+    pub const NAMES: [&'static str; 5] = ["php", "nodejs", "java", "static", "other"];
+
+    /// The name in the stack file and the node JSON.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The kind of this name.
+    pub fn parse(name: &str) -> Option<AppType> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+impl std::fmt::Display for AppType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// An application deployed to a layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct App {
     /// App name.
     pub name: String,
-    /// `php`, `nodejs`, `java`, `static` or `other`.
+    /// What kind of app.
     #[serde(rename = "type")]
-    pub app_type: String,
+    pub app_type: AppType,
     /// Layer it is deployed to.
     pub layer: String,
     /// Where the code comes from.

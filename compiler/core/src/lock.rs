@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::chef::Client;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::ir::Stack;
-use crate::stdlib;
+use crate::stdlib::{self, Arch};
 use crate::syntax;
 
 /// One pinned image.
@@ -34,8 +34,8 @@ pub struct Image {
     pub region: String,
     /// Operating system (stdlib name).
     pub os: String,
-    /// `x86_64` or `arm64`.
-    pub arch: String,
+    /// The architecture.
+    pub arch: Arch,
     /// AMI id.
     pub id: String,
 }
@@ -50,8 +50,8 @@ pub struct Cinc {
     pub client: Client,
     /// Operating system (stdlib name).
     pub os: String,
-    /// `x86_64` or `arm64`.
-    pub arch: String,
+    /// The architecture.
+    pub arch: Arch,
     /// Its version, exact.
     pub version: String,
     /// Lowercase hex sha256 of the package.
@@ -81,7 +81,7 @@ impl Lock {
     }
 
     /// The package pinned for a client, OS, architecture and version.
-    pub fn cinc(&self, client: Client, os: &str, arch: &str, version: &str) -> Option<&Cinc> {
+    pub fn cinc(&self, client: Client, os: &str, arch: Arch, version: &str) -> Option<&Cinc> {
         self.cinc
             .iter()
             .find(|c| c.client == client && c.os == os && c.arch == arch && c.version == version)
@@ -90,7 +90,7 @@ impl Lock {
     /// Pins a package (one per client, OS, architecture and version);
     /// returns the one it replaces, if any.
     pub fn set_cinc(&mut self, package: Cinc) -> Option<Cinc> {
-        let key = |c: &Cinc| (c.client, c.os.clone(), c.arch.clone(), c.version.clone());
+        let key = |c: &Cinc| (c.client, c.os.clone(), c.arch, c.version.clone());
         match self.cinc.binary_search_by_key(&key(&package), key) {
             Ok(at) => Some(std::mem::replace(&mut self.cinc[at], package)),
             Err(at) => {
@@ -111,7 +111,7 @@ impl Lock {
     }
 
     /// The image id pinned for a region, OS and architecture.
-    pub fn get(&self, region: &str, os: &str, arch: &str) -> Option<&str> {
+    pub fn get(&self, region: &str, os: &str, arch: Arch) -> Option<&str> {
         self.images
             .iter()
             .find(|i| i.region == region && i.os == os && i.arch == arch)
@@ -120,7 +120,7 @@ impl Lock {
 
     /// Pins an image; returns the id it replaces, if any.
     pub fn set(&mut self, image: Image) -> Option<String> {
-        let key = |i: &Image| (i.region.clone(), i.os.clone(), i.arch.clone());
+        let key = |i: &Image| (i.region.clone(), i.os.clone(), i.arch);
         match self.images.binary_search_by_key(&key(&image), key) {
             Ok(at) => Some(std::mem::replace(&mut self.images[at].id, image.id)),
             Err(at) => {
@@ -251,8 +251,9 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
             os.1,
             format!("`{}` is not an operating system stackc knows", os.0),
         );
+        let parsed_arch = Arch::parse(&arch.0);
         check(
-            ["x86_64", "arm64"].contains(&arch.0.as_str()),
+            parsed_arch.is_some(),
             arch.1,
             format!("`{}` is not an architecture: x86_64 or arm64", arch.0),
         );
@@ -271,13 +272,13 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
                     id.0
                 ),
             );
-            if !ok {
+            let (true, Some(arch)) = (ok, parsed_arch) else {
                 continue;
-            }
+            };
             let image = Image {
                 region: region.0.clone(),
                 os: os.0.clone(),
-                arch: arch.0.clone(),
+                arch,
                 id: id.0.clone(),
             };
             if let Some((_, first)) = seen_images.iter().find(|(i, _)| {
@@ -320,13 +321,13 @@ pub fn parse(text: &str) -> Result<Lock, Vec<Diagnostic>> {
                 url.1,
                 format!("`{}` is not an http(s) URL", url.0),
             );
-            if !ok {
+            let (true, Some(arch)) = (ok, parsed_arch) else {
                 continue;
-            }
+            };
             let package = Cinc {
                 client,
                 os: os.0.clone(),
-                arch: arch.0.clone(),
+                arch,
                 version: version.0.clone(),
                 sha256: sha256.0.clone(),
                 url: url.0.clone(),
@@ -403,10 +404,10 @@ pub fn is_image_id(id: &str) -> bool {
 }
 
 /// The template parameter that takes the image of an architecture.
-pub fn parameter(arch: &str) -> String {
+pub fn parameter(arch: Arch) -> String {
     match arch {
-        "arm64" => "ImageIdArm64".into(),
-        _ => "ImageIdX86".into(),
+        Arch::Arm64 => "ImageIdArm64".into(),
+        Arch::X86_64 => "ImageIdX86".into(),
     }
 }
 
@@ -417,8 +418,8 @@ pub struct Need {
     pub parameter: String,
     /// Operating system (stdlib name).
     pub os: String,
-    /// `x86_64` or `arm64`.
-    pub arch: String,
+    /// The architecture.
+    pub arch: Arch,
     /// The public SSM parameter holding the OS's current image there.
     pub ssm: String,
     /// The instance groups (layer, Auto Scaling group) that boot from it.
@@ -443,7 +444,7 @@ pub struct Group {
 pub fn needs(stack: &Stack) -> Vec<Need> {
     let mut out: Vec<Need> = Vec::new();
     for host in stack.layers.iter().filter(|l| l.has_instances()) {
-        let arch = host.instance_type.arch.as_str();
+        let arch = host.instance_type.arch;
         let group = Group {
             layer: host.name.clone(),
             group: crate::emit::cfn::group_name(stack, &host.name),
@@ -454,32 +455,31 @@ pub fn needs(stack: &Stack) -> Vec<Need> {
             None => out.push(Need {
                 parameter: parameter(arch),
                 os: stack.os.name.clone(),
-                arch: arch.to_string(),
-                ssm: if arch == "arm64" {
-                    stack.os.ami_arm64.clone()
-                } else {
-                    stack.os.ami_x86_64.clone()
+                arch,
+                ssm: match arch {
+                    Arch::Arm64 => stack.os.ami_arm64.clone(),
+                    Arch::X86_64 => stack.os.ami_x86_64.clone(),
                 },
                 groups: vec![group],
             }),
         }
     }
-    out.sort_by(|a, b| (a.arch != "x86_64", &a.arch).cmp(&(b.arch != "x86_64", &b.arch)));
+    out.sort_by_key(|n| n.arch);
     out
 }
 
 /// The template parameter that takes the sha256 of the Cinc package of an
 /// architecture.
-pub fn cinc_parameter(arch: &str) -> String {
+pub fn cinc_parameter(arch: Arch) -> String {
     client_parameter(Client::Cinc, arch)
 }
 
 /// The template parameter that takes the sha256 of a client's package for
 /// an architecture: `CincSha256X86`, `ChefSha256Arm64`.
-pub fn client_parameter(client: Client, arch: &str) -> String {
+pub fn client_parameter(client: Client, arch: Arch) -> String {
     let arch = match arch {
-        "arm64" => "Arm64",
-        _ => "X86",
+        Arch::Arm64 => "Arm64",
+        Arch::X86_64 => "X86",
     };
     format!("{}Sha256{arch}", client.parameter_prefix())
 }
@@ -495,8 +495,8 @@ pub struct CincNeed {
     pub client: Client,
     /// Operating system (stdlib name).
     pub os: String,
-    /// `x86_64` or `arm64`.
-    pub arch: String,
+    /// The architecture.
+    pub arch: Arch,
     /// The client version the instances install.
     pub version: String,
     /// The OS as the metadata endpoint names it (`p`).
@@ -510,10 +510,9 @@ pub struct CincNeed {
 impl CincNeed {
     /// The architecture as Cinc's metadata endpoint names it (`m`).
     pub fn machine(&self) -> &'static str {
-        if self.arch == "arm64" {
-            "aarch64"
-        } else {
-            "x86_64"
+        match self.arch {
+            Arch::Arm64 => "aarch64",
+            Arch::X86_64 => "x86_64",
         }
     }
 
@@ -547,7 +546,7 @@ pub fn cinc_needs(stack: &Stack) -> Vec<CincNeed> {
                 continue;
             };
             out.push(CincNeed {
-                parameter: client_parameter(client, &n.arch),
+                parameter: client_parameter(client, n.arch),
                 client,
                 version,
                 platform: stack.os.cinc_platform.clone(),
@@ -570,7 +569,7 @@ mod tests {
         Image {
             region: region.into(),
             os: os.into(),
-            arch: arch.into(),
+            arch: Arch::parse(arch).expect("an architecture"),
             id: id.into(),
         }
     }
@@ -623,16 +622,16 @@ mod tests {
         assert_eq!(back, lock);
         assert_eq!(render(&back), text);
         assert_eq!(
-            back.get("eu-west-1", "ubuntu-24.04", "x86_64"),
+            back.get("eu-west-1", "ubuntu-24.04", Arch::X86_64),
             Some("ami-0fedcba9876543210")
         );
-        assert_eq!(back.get("eu-west-1", "ubuntu-24.04", "arm64"), None);
+        assert_eq!(back.get("eu-west-1", "ubuntu-24.04", Arch::Arm64), None);
         // Bare KDL strings read the same.
         let bare =
             parse("image region=eu-west-1 os=amazon-linux-2023 arch=x86_64 id=ami-12345678\n")
                 .unwrap();
         assert_eq!(
-            bare.get("eu-west-1", "amazon-linux-2023", "x86_64"),
+            bare.get("eu-west-1", "amazon-linux-2023", Arch::X86_64),
             Some("ami-12345678")
         );
     }
@@ -673,7 +672,7 @@ ami eu-west-1
         Cinc {
             client: Client::Cinc,
             os: os.into(),
-            arch: arch.into(),
+            arch: Arch::parse(arch).expect("an architecture"),
             version: version.into(),
             sha256: std::iter::repeat_n(digit, 64).collect(),
             url: format!("https://downloads.example/{os}/{arch}/cinc-{version}.pkg"),
@@ -737,26 +736,26 @@ ami eu-west-1
         assert_eq!(back, lock);
         assert_eq!(render(&back), text);
         assert_eq!(
-            back.cinc(Client::Cinc, "ubuntu-24.04", "x86_64", "18.7.1")
+            back.cinc(Client::Cinc, "ubuntu-24.04", Arch::X86_64, "18.7.1")
                 .map(|c| c.sha256.as_str()),
             Some("c".repeat(64).as_str())
         );
         assert_eq!(
-            back.cinc(Client::Chef, "ubuntu-24.04", "x86_64", "12.22.5")
+            back.cinc(Client::Chef, "ubuntu-24.04", Arch::X86_64, "12.22.5")
                 .map(|c| c.sha256.as_str()),
             Some("e".repeat(64).as_str())
         );
         // Another version or client than the one pinned is not pinned.
         assert_eq!(
-            back.cinc(Client::Cinc, "ubuntu-24.04", "x86_64", "18.6.2"),
+            back.cinc(Client::Cinc, "ubuntu-24.04", Arch::X86_64, "18.6.2"),
             None
         );
         assert_eq!(
-            back.cinc(Client::Cinc, "ubuntu-24.04", "x86_64", "12.22.5"),
+            back.cinc(Client::Cinc, "ubuntu-24.04", Arch::X86_64, "12.22.5"),
             None
         );
         assert_eq!(
-            back.cinc(Client::Cinc, "ubuntu-24.04", "arm64", "18.7.1"),
+            back.cinc(Client::Cinc, "ubuntu-24.04", Arch::Arm64, "18.7.1"),
             None
         );
     }
@@ -817,7 +816,7 @@ cinc "amazon-linux-2023"
             .map(|n| {
                 (
                     n.parameter.as_str(),
-                    n.arch.as_str(),
+                    n.arch.name(),
                     n.package.as_str(),
                     n.metadata_query(),
                 )
@@ -858,7 +857,11 @@ cinc "amazon-linux-2023"
                 "{}",
                 os.name
             );
-            let expected = if os.family == "ubuntu" { "deb" } else { "rpm" };
+            let expected = if os.family == stdlib::OsFamily::Ubuntu {
+                "deb"
+            } else {
+                "rpm"
+            };
             assert_eq!(os.package, expected, "{}", os.name);
         }
     }

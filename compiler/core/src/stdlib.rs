@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::ir::Event;
+use crate::ir::{AppType, Event};
 use crate::syntax::{self, Node, ValueKind};
 
 const LAYER_FILES: &[(&str, &str)] = &[
@@ -77,7 +77,7 @@ pub struct LayerType {
     /// recipes are the user's, so only they know what serves HTTP.
     pub user_http_port: bool,
     /// App types it runs.
-    pub app_types: Vec<String>,
+    pub app_types: Vec<AppType>,
     /// Types it may share an instance with.
     pub shares_with: Vec<String>,
     /// Default health check.
@@ -143,6 +143,62 @@ pub struct AttributeSpec {
     pub json: String,
 }
 
+/// A processor architecture, as EC2 names it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+pub enum Arch {
+    /// Intel and AMD.
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// Graviton.
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Arch {
+    /// `x86_64` or `arm64`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The architecture of this name.
+    pub fn parse(name: &str) -> Option<Arch> {
+        [Arch::X86_64, Arch::Arm64]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for Arch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The family of an operating system: how packages, users and services are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OsFamily {
+    /// Amazon Linux (dnf, `apache` and `nginx` users).
+    Amazon,
+    /// Ubuntu (apt, `www-data`).
+    Ubuntu,
+}
+
+impl OsFamily {
+    /// `amazon` or `ubuntu`, as the node JSON (`os_family`) and the bootstrap name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            OsFamily::Amazon => "amazon",
+            OsFamily::Ubuntu => "ubuntu",
+        }
+    }
+}
+
 /// An EC2 instance type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InstanceType {
@@ -153,7 +209,7 @@ pub struct InstanceType {
     /// Memory in MiB.
     pub memory_mib: u32,
     /// `x86_64` or `arm64`.
-    pub arch: String,
+    pub arch: Arch,
 }
 
 /// Where a metric comes from.
@@ -191,7 +247,7 @@ pub struct Os {
     /// `amazon-linux-2023`.
     pub name: String,
     /// `amazon` or `ubuntu`.
-    pub family: String,
+    pub family: OsFamily,
     /// Public SSM parameter of the x86_64 AMI.
     pub ami_x86_64: String,
     /// Public SSM parameter of the arm64 AMI.
@@ -279,7 +335,7 @@ fn load() -> Result<Stdlib, String> {
             name: str_arg(&node, 0)?,
             vcpus: int_prop(&node, "vcpus")? as u32,
             memory_mib: int_prop(&node, "memory")? as u32,
-            arch: str_prop(&node, "arch")?,
+            arch: Arch::parse(&str_prop(&node, "arch")?).ok_or("arch is x86_64 or arm64")?,
         };
         instance_types.insert(t.name.clone(), t);
     }
@@ -307,7 +363,11 @@ fn load() -> Result<Stdlib, String> {
     for node in parse("os.kdl", OS)? {
         let o = Os {
             name: str_arg(&node, 0)?,
-            family: str_prop(&node, "family")?,
+            family: match str_prop(&node, "family")?.as_str() {
+                "amazon" => OsFamily::Amazon,
+                "ubuntu" => OsFamily::Ubuntu,
+                other => return Err(format!("unknown OS family {other}")),
+            },
             ami_x86_64: str_prop(&node, "x86_64")?,
             ami_arm64: str_prop(&node, "arm64")?,
             package: str_prop(&node, "package")?,
@@ -359,7 +419,12 @@ fn layer_type(node: &Node) -> Result<LayerType, String> {
                 Some(ValueKind::String(s)) if s.as_str() == "user" => t.user_http_port = true,
                 _ => return Err("http-port needs an integer or \"user\"".into()),
             },
-            "app-types" => t.app_types = str_args(child),
+            "app-types" => {
+                t.app_types = str_args(child)
+                    .iter()
+                    .map(|a| AppType::parse(a).ok_or(format!("unknown app type {a}")))
+                    .collect::<Result<_, _>>()?
+            }
             "shares-with" => t.shares_with = str_args(child),
             "health-check" => {
                 t.health_check = Some(HealthCheckDefaults {
@@ -461,7 +526,7 @@ mod tests {
         let std = get();
         assert_eq!(std.layer_types.len(), 7);
         assert!(std.instance_types.contains_key("t3.small"));
-        assert_eq!(std.instance_types["t4g.small"].arch, "arm64");
+        assert_eq!(std.instance_types["t4g.small"].arch, Arch::Arm64);
         for t in std.layer_types.values() {
             assert!(
                 std.instance_types.contains_key(&t.default_instance_type),

@@ -207,7 +207,7 @@ pub async fn resolve(base: &str, need: &CincNeed) -> Result<Cinc, String> {
     Ok(Cinc {
         client: need.client,
         os: need.os.clone(),
-        arch: need.arch.clone(),
+        arch: need.arch,
         version: m.version,
         sha256: m.sha256,
         url: m.url,
@@ -333,7 +333,7 @@ mod tests {
         let pin = Cinc {
             client: Client::Cinc,
             os: "amazon-linux-2023".into(),
-            arch: "x86_64".into(),
+            arch: stackc_core::stdlib::Arch::X86_64,
             version: "18.6.2".into(),
             sha256: sha256_hex(&bytes),
             // Nothing listens on the discard port: any download fails.

@@ -320,13 +320,13 @@ impl Artifacts {
         self.images.clear();
         self.cinc.clear();
         for need in &self.manifest.images {
-            match lock.get(region, &need.os, &need.arch) {
+            match lock.get(region, &need.os, need.arch) {
                 Some(id) => self.images.push((need.parameter.clone(), id.to_string())),
                 None => missing.images.push(need.clone()),
             }
         }
         for need in &self.manifest.cinc {
-            match lock.cinc(need.client, &need.os, &need.arch, &need.version) {
+            match lock.cinc(need.client, &need.os, need.arch, &need.version) {
                 Some(pin) => self.cinc.push((need.clone(), pin.clone())),
                 None => missing.cinc.push(need.clone()),
             }

@@ -12,8 +12,8 @@ use crate::cloud::{Cloud, CloudError};
 pub struct Wanted {
     /// Operating system (stdlib name).
     pub os: String,
-    /// `x86_64` or `arm64`.
-    pub arch: String,
+    /// The architecture.
+    pub arch: stackc_core::stdlib::Arch,
     /// Its public SSM parameter.
     pub ssm: String,
 }
@@ -42,7 +42,7 @@ pub async fn resolve<C: Cloud>(
         out.push(Image {
             region: region.to_string(),
             os: w.os.clone(),
-            arch: w.arch.clone(),
+            arch: w.arch,
             id,
         });
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use stackc_core::emit::manifest::{self, Manifest};
 use stackc_core::lock::{self, Cinc, CincNeed, Group, Image, Lock, Need};
+use stackc_core::stdlib::Arch;
 use stackc_deploy::cloud::{
     Change, ChangeSet, ChangeSetRequest, ChangeSetStatus, ChangeSetSummary, Cloud, CloudError,
     CreatedChangeSet, ExecutionStatus, StackEvent, StackInfo, StackStatus,
@@ -260,9 +261,9 @@ fn artifacts() -> Artifacts {
         bundle: "cookbooks.tar.gz".into(),
         layers: vec!["web".into(), "reports".into()],
         images: vec![Need {
-            parameter: lock::parameter("x86_64"),
+            parameter: lock::parameter(Arch::X86_64),
             os: "amazon-linux-2023".into(),
-            arch: "x86_64".into(),
+            arch: Arch::X86_64,
             ssm: AL2023_X86.into(),
             groups: ["web", "reports"]
                 .iter()
@@ -274,10 +275,10 @@ fn artifacts() -> Artifacts {
                 .collect(),
         }],
         cinc: vec![CincNeed {
-            parameter: lock::cinc_parameter("x86_64"),
+            parameter: lock::cinc_parameter(Arch::X86_64),
             client: Default::default(),
             os: "amazon-linux-2023".into(),
-            arch: "x86_64".into(),
+            arch: Arch::X86_64,
             version: "18.6.2".into(),
             platform: "amazon".into(),
             platform_version: "2023".into(),
@@ -304,13 +305,13 @@ fn pinned(id: &str) -> Lock {
     lock.set(Image {
         region: "eu-west-1".into(),
         os: "amazon-linux-2023".into(),
-        arch: "x86_64".into(),
+        arch: Arch::X86_64,
         id: id.into(),
     });
     lock.set_cinc(Cinc {
         client: Default::default(),
         os: "amazon-linux-2023".into(),
-        arch: "x86_64".into(),
+        arch: Arch::X86_64,
         version: "18.6.2".into(),
         sha256: manifest::sha256_hex(PACKAGE),
         url: PACKAGE_URL.into(),
@@ -584,7 +585,7 @@ async fn lock_reads_each_images_public_parameter() {
     // the answers SSM gives for Ubuntu in eu-central-1.
     let ubuntu = |arch: &str| Wanted {
         os: "ubuntu-24.04".into(),
-        arch: arch.into(),
+        arch: Arch::parse(arch).unwrap(),
         ssm: format!(
             "/aws/service/canonical/ubuntu/server/24.04/stable/current/{}/hvm/ebs-gp3/ami-id",
             if arch == "arm64" { "arm64" } else { "amd64" }
@@ -605,11 +606,11 @@ async fn lock_reads_each_images_public_parameter() {
         lock.set(i);
     }
     assert_eq!(
-        lock.get("eu-central-1", "ubuntu-24.04", "x86_64"),
+        lock.get("eu-central-1", "ubuntu-24.04", Arch::X86_64),
         Some("ami-0e872aee57663ae2d")
     );
     assert_eq!(
-        lock.get("eu-central-1", "ubuntu-24.04", "arm64"),
+        lock.get("eu-central-1", "ubuntu-24.04", Arch::Arm64),
         Some("ami-0a628e1e89aaedf80")
     );
 
@@ -660,7 +661,7 @@ async fn a_new_image_in_the_lock_shows_the_instances_it_replaces() {
     let mut deployed = info("UPDATE_COMPLETE").unwrap();
     deployed
         .parameters
-        .push((lock::parameter("x86_64"), OLD_IMAGE.into()));
+        .push((lock::parameter(Arch::X86_64), OLD_IMAGE.into()));
     let fake = Fake {
         instances: vec![("goldcar-production-web".into(), 2)],
         ..Fake::default()
@@ -719,7 +720,7 @@ async fn a_new_image_in_the_lock_shows_the_instances_it_replaces() {
     };
     let mut same = info("UPDATE_COMPLETE").unwrap();
     same.parameters
-        .push((lock::parameter("x86_64"), NEW_IMAGE.into()));
+        .push((lock::parameter(Arch::X86_64), NEW_IMAGE.into()));
     fake.stack.borrow_mut().push_back(Ok(Some(same)));
     *fake.change_set.borrow_mut() = Some(changes());
     let (text, _) = plan(&fake, &artifacts()).await;
@@ -736,7 +737,7 @@ async fn an_image_the_lock_does_not_pin_is_refused() {
         .pin(&pinned(NEW_IMAGE), "eu-central-1")
         .unwrap_err();
     assert_eq!(missing.images.len(), 1);
-    assert_eq!(missing.images[0].arch, "x86_64");
+    assert_eq!(missing.images[0].arch, Arch::X86_64);
     assert!(
         missing.cinc.is_empty(),
         "packages are pinned for any region"
@@ -897,8 +898,8 @@ async fn a_cinc_package_that_cannot_be_had_stops_deploy_before_anything_changes(
 async fn a_new_cinc_package_in_the_lock_shows_the_instances_it_replaces() {
     let mut deployed = info("UPDATE_COMPLETE").unwrap();
     deployed.parameters.extend([
-        (lock::parameter("x86_64"), NEW_IMAGE.into()),
-        (lock::cinc_parameter("x86_64"), "0".repeat(64)),
+        (lock::parameter(Arch::X86_64), NEW_IMAGE.into()),
+        (lock::cinc_parameter(Arch::X86_64), "0".repeat(64)),
     ]);
     let fake = Fake {
         instances: vec![("goldcar-production-web".into(), 2)],

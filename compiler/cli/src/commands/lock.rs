@@ -10,6 +10,7 @@ use std::path::Path;
 use stackc_core::chef::Client;
 use stackc_core::diag::{Code, Diagnostic, Span};
 use stackc_core::lock::{self, CincNeed, Lock, Need};
+use stackc_core::stdlib::Arch;
 use stackc_deploy::aws::Aws;
 use stackc_deploy::images::{self, Wanted};
 
@@ -145,17 +146,17 @@ pub fn run(
     // What to look up, per region: every image with --update, else the
     // ones not pinned yet.
     let mut lookups: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
-    let mut seen: Vec<(String, String, String)> = Vec::new();
+    let mut seen: Vec<(String, String, Arch)> = Vec::new();
     // And the Chef client packages (one per client, version, OS and
     // architecture, any region).
     let mut packages: Vec<CincNeed> = Vec::new();
-    let mut seen_packages: Vec<(Client, String, String, String)> = Vec::new();
+    let mut seen_packages: Vec<(Client, String, Arch, String)> = Vec::new();
     for stack in stacks {
         for need in lock::cinc_needs(stack) {
             let key = (
                 need.client,
                 need.os.clone(),
-                need.arch.clone(),
+                need.arch,
                 need.version.clone(),
             );
             if seen_packages.contains(&key) {
@@ -164,7 +165,7 @@ pub fn run(
             seen_packages.push(key);
             if update
                 || lock
-                    .cinc(need.client, &need.os, &need.arch, &need.version)
+                    .cinc(need.client, &need.os, need.arch, &need.version)
                     .is_none()
             {
                 packages.push(need);
@@ -172,12 +173,12 @@ pub fn run(
         }
         let region = target.region.unwrap_or(&stack.region).to_string();
         for need in lock::needs(stack) {
-            let key = (region.clone(), need.os.clone(), need.arch.clone());
+            let key = (region.clone(), need.os.clone(), need.arch);
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
-            if update || lock.get(&region, &need.os, &need.arch).is_none() {
+            if update || lock.get(&region, &need.os, need.arch).is_none() {
                 lookups.entry(region.clone()).or_default().push(Wanted {
                     os: need.os,
                     arch: need.arch,
@@ -191,7 +192,7 @@ pub fn run(
     // older client version, a client no layer chooses) are dropped.
     let dropped = if env.is_none() {
         lock.retain_cinc(|c| {
-            seen_packages.contains(&(c.client, c.os.clone(), c.arch.clone(), c.version.clone()))
+            seen_packages.contains(&(c.client, c.os.clone(), c.arch, c.version.clone()))
         })
     } else {
         Vec::new()

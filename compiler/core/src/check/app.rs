@@ -3,7 +3,7 @@
 
 use super::{duplicate, exact, firsts, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
-use crate::ir::{App, Database, Secret, Site, Source};
+use crate::ir::{App, AppType, Database, Secret, Site, Source};
 use crate::schema::nodes;
 use crate::stdlib::LayerType;
 
@@ -12,7 +12,6 @@ type Declared = (String, Option<&'static LayerType>);
 use crate::syntax::Node;
 use crate::units;
 
-const APP_TYPES: &[&str] = &["php", "nodejs", "java", "static", "other"];
 const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"];
 
 impl Checker<'_> {
@@ -62,13 +61,13 @@ impl Checker<'_> {
             .and_then(|v| self.name(v, "app name"));
         let app_type = self.prop(node, "type", true).and_then(|v| {
             let t = self.string(v, "type")?;
-            if APP_TYPES.contains(&t) {
-                return Some(t.to_string());
+            if let Some(t) = AppType::parse(t) {
+                return Some(t);
             }
             self.push(
                 Diagnostic::error(Code::WrongType, v.span, format!("unknown app type `{t}`"))
                     .label("unknown app type")
-                    .help(did_you_mean(t, APP_TYPES)),
+                    .help(did_you_mean(t, &AppType::NAMES)),
             );
             None
         });
@@ -90,7 +89,7 @@ impl Checker<'_> {
             None
         });
         if let (Some(t), Some((l, span))) = (&app_type, &layer) {
-            self.app_fits_layer(t, l, *span, layers);
+            self.app_fits_layer(*t, l, *span, layers);
         }
         let kids = self.block(node, &nodes::APP);
         let mut source = None;
@@ -204,7 +203,7 @@ impl Checker<'_> {
         None
     }
 
-    fn app_fits_layer(&mut self, app_type: &str, layer: &str, span: Span, layers: &[Declared]) {
+    fn app_fits_layer(&mut self, app_type: AppType, layer: &str, span: Span, layers: &[Declared]) {
         let Some(ty) = layers
             .iter()
             .find(|(name, _)| name == layer)
@@ -218,12 +217,12 @@ impl Checker<'_> {
                     .label(format!("`{layer}` is {}", ty.name))
                     .help("deploy the app to an app server layer (php-app, nodejs-app, java-app, static-web or custom)"),
             );
-        } else if !ty.app_types.iter().any(|t| t == app_type) {
+        } else if !ty.app_types.contains(&app_type) {
             let fitting: Vec<&str> = self
                 .std
                 .layer_types
                 .values()
-                .filter(|t| t.name != "custom" && t.app_types.iter().any(|a| a == app_type))
+                .filter(|t| t.name != "custom" && t.app_types.contains(&app_type))
                 .map(|t| t.name.as_str())
                 .collect();
             self.push(

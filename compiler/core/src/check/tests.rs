@@ -207,7 +207,10 @@ fn shop_example_resolves() {
             ..
         }
     ));
-    assert_eq!(prod.layer("api").unwrap().instance_type.arch, "arm64");
+    assert_eq!(
+        prod.layer("api").unwrap().instance_type.arch,
+        crate::stdlib::Arch::Arm64
+    );
     assert_eq!(
         prod.layer("api").unwrap().attributes["nodejs_app"]["version"],
         "22"

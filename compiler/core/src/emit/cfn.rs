@@ -246,7 +246,7 @@ pub fn emit_into(
             params["AccessLogBucket"] = r#ref("AccessLogBucket");
         }
         params[image] = r#ref(image);
-        let cinc = crate::lock::client_parameter(host.chef.client, &host.instance_type.arch);
+        let cinc = crate::lock::client_parameter(host.chef.client, host.instance_type.arch);
         params[&cinc] = r#ref(&cinc);
         params
     };
@@ -378,7 +378,7 @@ pub fn emit_into(
         } else {
             &["BundleParameter"]
         };
-        let image = crate::lock::parameter(&host.instance_type.arch);
+        let image = crate::lock::parameter(host.instance_type.arch);
         json!({
             "Type": "AWS::CloudFormation::Stack",
             "Properties": {

@@ -171,7 +171,7 @@ impl<'a> Topology<'a> {
 
 /// True unless the app is a static site (which runs no code to use a cache).
 fn uses_memcached(app: &App) -> bool {
-    app.app_type != "static"
+    app.app_type != crate::ir::AppType::Static
 }
 
 /// `2–10`, or `3` when the bounds are equal.

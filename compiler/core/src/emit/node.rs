@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::check::json::deep_merge;
-use crate::ir::{App, Database, Event, Layer, Network, Source, Stack};
+use crate::ir::{App, AppType, Database, Event, Layer, Network, Source, Stack};
+use crate::stdlib::OsFamily;
 
 /// Where each app is deployed to on the instance.
 pub const DEPLOY_ROOT: &str = "/srv/www";
@@ -180,7 +181,7 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             // attributes, as stackc's cookbooks make them true.
             "deploy_user": {
                 "user": DEPLOY_USER,
-                "group": os_group(stack, "php"),
+                "group": os_group(stack, AppType::Php),
                 "shell": DEPLOY_SHELL,
                 "home": DEPLOY_ROOT,
             },
@@ -275,13 +276,13 @@ pub fn backends(vcpus: u32) -> u32 {
 }
 
 /// The group an app of `app_type` is deployed with on the stack's OS.
-fn os_group(stack: &Stack, app_type: &str) -> &'static str {
-    let amazon = stack.os.family == "amazon";
+fn os_group(stack: &Stack, app_type: AppType) -> &'static str {
+    let amazon = stack.os.family == OsFamily::Amazon;
     match app_type {
-        "php" if amazon => "apache",
-        "static" if amazon => "nginx",
-        "php" | "static" => "www-data",
-        _ => "deploy",
+        AppType::Php if amazon => "apache",
+        AppType::Static if amazon => "nginx",
+        AppType::Php | AppType::Static => "www-data",
+        AppType::Nodejs | AppType::Java | AppType::Other => "deploy",
     }
 }
 
@@ -294,7 +295,7 @@ fn haproxy(stack: &Stack) -> Value {
         let apps: Map<String, Value> = stack
             .apps
             .iter()
-            .filter(|a| a.app_type == kind)
+            .filter(|a| a.app_type.name() == kind)
             .map(|a| {
                 (
                     a.name.clone(),
@@ -345,7 +346,7 @@ pub fn s3_https_url(s3: &str, region: &str) -> Option<String> {
 /// `deploy` cookbook's attributes computed), plus `layer`, `sites` and
 /// `secrets` (SSM parameter names, never values).
 fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
-    let group = os_group(stack, &app.app_type);
+    let group = os_group(stack, app.app_type);
     let (scm_type, repository, revision, key_secret, s3_uri) = match &app.source {
         Source::Git {
             url,
@@ -393,7 +394,7 @@ fn deploy_entry(stack: &Stack, app: &App, instance_layers: &[&str]) -> Value {
         .and_then(|l| l.http_port.or(l.ports.first().copied()))
         .unwrap_or(80);
     let service = format!("{}.service", app.name);
-    let nodejs = if app.app_type == "nodejs" {
+    let nodejs = if app.app_type == AppType::Nodejs {
         json!({
             "port": port,
             "restart_command": format!("systemctl restart {service}"),

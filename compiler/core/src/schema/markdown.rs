@@ -233,7 +233,11 @@ fn layer_types(out: &mut String, std: &Stdlib) {
         let apps = if ty.app_types.is_empty() {
             "—".to_string()
         } else {
-            ty.app_types.join(", ")
+            ty.app_types
+                .iter()
+                .map(|a| a.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let _ = writeln!(
             out,

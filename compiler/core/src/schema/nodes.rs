@@ -512,11 +512,7 @@ pub(crate) const APP: NodeDef = NodeDef {
     syntax: "app NAME type=php layer=L { ... }",
     args: Args::one(Value::Name),
     props: &[
-        prop(
-            "type",
-            Value::OneOf(&["php", "nodejs", "java", "static", "other"]),
-            "required",
-        ),
+        prop("type", Value::OneOf(&crate::ir::AppType::NAMES), "required"),
         prop("layer", Value::Layer, "required: the layer that runs it"),
     ],
     block: Block::Required(Kids::of(&[SOURCE, SITE, ENV, SECRET, DATABASE])),

@@ -87,7 +87,7 @@ pub fn emit(
 
     let user_data = userdata::render(stack, host, &p.auto_scaling_group())?;
     let os = &stack.os;
-    let root_device = if os.family == "ubuntu" {
+    let root_device = if os.family == crate::stdlib::OsFamily::Ubuntu {
         "/dev/sda1"
     } else {
         "/dev/xvda"
@@ -115,7 +115,7 @@ pub fn emit(
             "LaunchTemplateData": {
                 // Pinned in the lock file; deploy passes it (never resolved
                 // at deploy time, so a new AWS image replaces nothing).
-                "ImageId": r#ref(&lock::parameter(&host.instance_type.arch)),
+                "ImageId": r#ref(&lock::parameter(host.instance_type.arch)),
                 "InstanceType": host.instance_type.name,
                 "IamInstanceProfile": { "Arn": get_att(&p.instance_profile(), "Arn") },
                 "SecurityGroupIds": [

@@ -119,7 +119,7 @@ pub fn script(
             boot_log => BOOT_LOG,
             cinc_bucket => mark("ArtifactBucket"),
             cinc_prefix => format!("{}/{}/", stack.name, stack.env),
-            cinc_sha256 => mark(&crate::lock::client_parameter(host.chef.client, &host.instance_type.arch)),
+            cinc_sha256 => mark(&crate::lock::client_parameter(host.chef.client, host.instance_type.arch)),
             cinc_package => stack.os.package,
             cfn_stack => cfn_stack,
             cfn_resource => cfn_resource,

@@ -468,7 +468,11 @@ fn apps(md: &mut String, stack: &Stack, topo: &Topology) {
 fn app_section(md: &mut String, stack: &Stack, app: &App, topo: &Topology) {
     line(
         md,
-        &format!("### App {} ({})", code(&app.name), text(&app.app_type)),
+        &format!(
+            "### App {} ({})",
+            code(&app.name),
+            text(app.app_type.name())
+        ),
     );
     line(md, "");
     item(

@@ -138,7 +138,7 @@ fn layer_for(
     let runs = |p: &Planned| {
         std.layer_types
             .get(p.ty)
-            .is_some_and(|t| t.app_types.iter().any(|a| a == ty))
+            .is_some_and(|t| t.app_types.iter().any(|a| a.name() == ty))
     };
     let tiers: [Vec<&Planned>; 3] = [
         own.iter()

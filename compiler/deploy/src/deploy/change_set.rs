@@ -17,7 +17,8 @@ use crate::plan::Replacement;
 #[derive(Default)]
 pub(super) struct PlanInput<'a> {
     pub(super) manifest: Option<&'a Manifest>,
-    /// The build's [`Artifacts::manifest_sha256`] (a saved plan records it).
+    /// The build's [`Artifacts::manifest_sha256`](super::Artifacts::manifest_sha256)
+    /// (a saved plan records it).
     pub(super) artifacts_sha256: &'a str,
     pub(super) existing: Option<&'a StackInfo>,
 }

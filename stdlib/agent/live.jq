@@ -4,11 +4,14 @@
 # so both hand Chef the same tree for the same inputs. Keep it to what jq
 # 1.6 and jaq agree on (tests run both on the same inputs).
 #
-# Input: an array of four values (the agent runs `jq -s -f live.jq
-#   nodes/stack.json nodes/<host>/<event>.json nodes/custom.json live.json`):
+# Input: an array of four or five values (the agent runs `jq -s -f live.jq
+#   nodes/stack.json nodes/<host>/<event>.json nodes/custom.json live.json
+#   [nodes/apps.json]`):
 #   [0] nodes/stack.json, [1] nodes/<host>/<event>.json, [2] nodes/custom.json
-#       of the bundle: the build-time tree is their deep merge (`*`: objects
-#       merged, arrays replaced, later wins) with the group's run list kept
+#       of the bundle, and [4] nodes/apps.json on a deploy, undeploy or
+#       rollback (every app of the stack): the build-time tree is the deep
+#       merge (`*`: objects merged, arrays replaced, later wins) of
+#       [0], [4], [1] and [2], with the group's run list kept
 #       (docs/node-json.md);
 #   [3] the live data, bound to $live below (the agent saves it as
 #       /var/lib/stackc/live.json; `stackc node-json --instances FILE` reads
@@ -23,7 +26,7 @@ def nonempty: if . == "" then null else . end;
 def haproxy_kinds: [["php-app", "php"], ["nodejs-app", "nodejs"], ["static-web", "static"], ["java-app", "java"]];
 
 .[3] as $live
-| (.[0] * .[1] * .[2])
+| (.[0] * (.[4] // {}) * .[1] * .[2])
   + { run_list: .[1].run_list, opsworks_custom_cookbooks: .[1].opsworks_custom_cookbooks }
 | .stackc.region as $region
 | ($live.self // {}) as $self

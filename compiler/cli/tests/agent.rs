@@ -896,6 +896,12 @@ fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
                             "scm": {"scm_type": "s3", "repository": "https://s3.amazonaws.com/b/k.zip"}}},
         "run_list": ["recipe[a::b]"], "opsworks_custom_cookbooks": {"enabled": true, "recipes": ["a::b"]}});
     let custom = json!({"deploy": {"api": {"flags": [1, 2]}}});
+    // nodes/apps.json: another layer's app, which a deploy, undeploy or
+    // rollback carries too (a fifth input), and another view of `api`
+    // that the group's own part overrides.
+    let apps = json!({"deploy": {"worker": {"memcached": {"host": null}, "secrets": {}, "database": {},
+                                            "domains": [], "scm": {"scm_type": "git"}},
+                                 "api": {"memcached": {"host": "10.9.9.9", "port": 1}, "domains": ["old.example"]}}});
     let instance = |id: &str, layer: &str, ip: &str, state: Value| {
         json!({"id": id, "layer": layer, "private_ip": ip, "private_dns_name": format!("ip-{ip}"),
                "availability_zone": "us-east-2b", "instance_type": "t3.micro", "lifecycle_state": state})
@@ -923,8 +929,21 @@ fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
                           instance("i-0bb", "web", "10.1.0.6", json!("InService")),
                           instance("i-0cc", "mc", "10.1.0.7", Value::Null),
                           instance("i-0dd", "mc", "10.1.0.8", json!("InService"))]});
-        let input = json!([stack, group, custom, live_data]);
+        let every_app = matches!(event, "deploy" | "undeploy" | "rollback");
+        let mut input = json!([stack, group, custom, live_data]);
+        if every_app {
+            input.as_array_mut().unwrap().push(apps.clone());
+        }
         let tree = jq_output("live.jq", &input);
+        // The group's own entry wins over the apps part's; another app
+        // comes only with a deploy (undeploy keeps it: no `app` filter).
+        assert_eq!(tree["deploy"]["api"]["domains"], json!(["api.example"]), "{event}");
+        assert_eq!(
+            tree["deploy"].get("worker").is_some(),
+            event == "undeploy",
+            "{event}: {}",
+            tree["deploy"]
+        );
         assert_eq!(
             tree,
             live::run("live.jq", live::LIVE_JQ, &input).unwrap(),
@@ -941,7 +960,11 @@ fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
         // The data bags are made from the tree with every app, as the agent does.
         let mut all = live_data.clone();
         all["app"] = Value::Null;
-        let everything = jq_output("live.jq", &json!([stack, group, custom, all]));
+        let mut all_input = json!([stack, group, custom, all]);
+        if every_app {
+            all_input.as_array_mut().unwrap().push(apps.clone());
+        }
+        let everything = jq_output("live.jq", &all_input);
         let everything = jq_output("secrets.jq", &json!([everything, secrets]));
         let input = json!([everything, live_data]);
         let bags = jq_output("databags.jq", &input);

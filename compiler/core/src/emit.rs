@@ -113,11 +113,13 @@ pub fn build_into(
     }
     enum Part<'a> {
         Stack,
+        Apps,
         Custom,
         Group(&'a crate::ir::Layer, Event),
     }
     let mut parts: Vec<(String, Part)> = vec![
         ("nodes/stack.json".into(), Part::Stack),
+        ("nodes/apps.json".into(), Part::Apps),
         ("nodes/custom.json".into(), Part::Custom),
     ];
     for host in stack.layers.iter().filter(|l| l.has_instances()) {
@@ -132,6 +134,7 @@ pub fn build_into(
     for (path, part) in parts {
         let json = match part {
             Part::Stack => node::stack_part(stack),
+            Part::Apps => node::apps_part(stack),
             Part::Custom => node::custom_part(stack),
             Part::Group(host, event) => node::group_part(stack, host, event),
         };

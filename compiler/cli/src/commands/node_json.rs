@@ -206,9 +206,11 @@ pub fn run(
     ];
     // The agent's pipeline: live.jq, then secrets.jq for Chef's JSON; for
     // the data bags the same with every app, then databags.jq.
+    let apps = node::every_app(event).then(|| node::apps_part(stack));
     let live_tree = |live_data: &Value| {
         let mut input = parts.to_vec();
         input.push(live_data.clone());
+        input.extend(apps.clone());
         live::run("live.jq", live::LIVE_JQ, &Value::Array(input))
     };
     // Without --secrets the tree stays as the agent keeps it in last.json.

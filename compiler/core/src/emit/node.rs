@@ -141,15 +141,24 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
     // OpsWorks ran Deploy (and Undeploy, Rollback) on every online instance
     // of the stack: each saw every app, the app's own layer deploying it.
     // Other events carry the apps of the instance's layers.
-    let every_app = matches!(event, Event::Deploy | Event::Undeploy | Event::Rollback);
+    let every_app = every_app(event);
     let apps: Vec<&App> = stack
         .apps
         .iter()
         .filter(|a| every_app || layer_names.contains(&a.layer.as_str()))
         .collect();
 
+    // On those events `deploy` is in the apps part, which every group
+    // shares: a group's own part repeats an entry only where it differs
+    // there, and it differs only on an instance of the memcached layer
+    // (`memcached.host`). Every group carrying every app would grow with
+    // the square of the stack (1,000 layers: gigabytes).
+    let memcached_here = stack
+        .layers
+        .iter()
+        .any(|l| l.type_name == "memcached" && layer_names.contains(&l.name.as_str()));
     let mut deploy = Map::new();
-    for app in &apps {
+    for app in apps.iter().filter(|_| !every_app || memcached_here) {
         deploy.insert(app.name.clone(), deploy_entry(stack, app, &layer_names));
     }
 
@@ -240,11 +249,39 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
     tree
 }
 
-/// Merges the three parts in DESIGN.md's order (stack data, layer
-/// attributes, custom JSON; objects deep-merged, arrays replaced); the run
-/// list of the group part always wins. The agent does the same with jq.
-pub fn merge_parts(stack_part: &Value, group_part: &Value, custom_part: &Value) -> Value {
+/// Whether an event's node JSON carries every app of the stack (OpsWorks
+/// ran Deploy, Undeploy and Rollback on every online instance), in the
+/// bundle's apps part (`nodes/apps.json`).
+pub fn every_app(event: Event) -> bool {
+    matches!(event, Event::Deploy | Event::Undeploy | Event::Rollback)
+}
+
+/// The part of the node JSON of a deploy, undeploy or rollback every group
+/// shares (bundle file `nodes/apps.json`): `deploy.<app>` of every app, as
+/// an instance outside the memcached layer sees it.
+pub fn apps_part(stack: &Stack) -> Value {
+    let deploy: Map<String, Value> = stack
+        .apps
+        .iter()
+        .map(|app| (app.name.clone(), deploy_entry(stack, app, &[])))
+        .collect();
+    json!({ "deploy": deploy })
+}
+
+/// Merges the parts in DESIGN.md's order (stack data, the apps of a
+/// deploy, layer attributes, custom JSON; objects deep-merged, arrays
+/// replaced); the run list of the group part always wins. The agent does
+/// the same with jq (live.jq).
+pub fn merge_parts(
+    stack_part: &Value,
+    apps_part: Option<&Value>,
+    group_part: &Value,
+    custom_part: &Value,
+) -> Value {
     let mut tree = stack_part.clone();
+    if let Some(apps) = apps_part {
+        deep_merge(&mut tree, apps);
+    }
     deep_merge(&mut tree, group_part);
     deep_merge(&mut tree, custom_part);
     for key in ["run_list", "opsworks_custom_cookbooks"] {
@@ -258,6 +295,7 @@ pub fn merge_parts(stack_part: &Value, group_part: &Value, custom_part: &Value) 
 pub fn node_json(stack: &Stack, host: &Layer, event: Event) -> Value {
     merge_parts(
         &stack_part(stack),
+        every_app(event).then(|| apps_part(stack)).as_ref(),
         &group_part(stack, host, event),
         &custom_part(stack),
     )
@@ -622,5 +660,54 @@ mod tests {
         );
         assert_eq!(s3_https_url("s3://bucket-only", "us-east-1"), None);
         assert_eq!(s3_https_url("s3://b/", "us-east-1"), None);
+    }
+    /// The apps part and a group's part give each instance of a deploy
+    /// every app's entry as that instance computes it (goldcar and shop:
+    /// memcached on its own instances, and on an app layer's), with a
+    /// group repeating no entry of another layer's app unless it differs.
+    #[test]
+    fn a_deploy_carries_every_app_as_its_instance_sees_it_once_in_the_bundle() {
+        for file in ["goldcar", "shop"] {
+            let path = format!(
+                "{}/../../examples/{file}/stack.kdl",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let source = std::fs::read_to_string(&path).unwrap();
+            let opts = crate::check::Options {
+                base_dir: std::path::Path::new("/stack"),
+                files: &crate::check::AllExist,
+            };
+            let (program, _) = crate::check::check_source(&source, &opts);
+            let program = program.expect("the example checks");
+            for stack in &program.environments {
+                let apps = apps_part(stack);
+                for host in stack.layers.iter().filter(|l| l.has_instances()) {
+                    let names: Vec<&str> = instance_layers(stack, host)
+                        .iter()
+                        .map(|l| l.name.as_str())
+                        .collect();
+                    for event in [Event::Deploy, Event::Undeploy, Event::Rollback] {
+                        let group = group_part(stack, host, event);
+                        let tree = merge_parts(&json!({}), Some(&apps), &group, &json!({}));
+                        let expected: Map<String, Value> = stack
+                            .apps
+                            .iter()
+                            .map(|a| (a.name.clone(), deploy_entry(stack, a, &names)))
+                            .collect();
+                        assert_eq!(
+                            tree["deploy"],
+                            Value::Object(expected),
+                            "{file} {}",
+                            host.name
+                        );
+                        let memcached_here = instance_layers(stack, host)
+                            .iter()
+                            .any(|l| l.type_name == "memcached");
+                        let repeated = group["deploy"].as_object().map_or(0, Map::len);
+                        assert_eq!(repeated > 0, memcached_here, "{file} {}", host.name);
+                    }
+                }
+            }
+        }
     }
 }

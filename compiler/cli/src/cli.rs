@@ -99,6 +99,11 @@ pub enum Command {
         /// Template format.
         #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
         format: TemplateFormat,
+        /// Also write the node JSON parts the bundle holds as files
+        /// (nodes/stack.json, nodes/apps.json, nodes/<layer>/<event>.json,
+        /// nodes/custom.json), to read; deploy does not use them.
+        #[arg(long)]
+        nodes: bool,
     },
     /// Write an architecture page and diagram per environment (every one
     /// unless --env): OUT/<stack>-<env>.md and OUT/<stack>-<env>.svg.

@@ -151,7 +151,15 @@ pub fn run(cli: Cli) -> Status {
             env,
             out,
             format: template_format,
-        } => build::run(format, &file, env.as_deref(), &out, template_format.into()),
+            nodes,
+        } => build::run(
+            format,
+            &file,
+            env.as_deref(),
+            &out,
+            template_format.into(),
+            nodes,
+        ),
         Command::Docs { file, env, out } => docs::run(format, &file, env.as_deref(), &out),
     }
 }

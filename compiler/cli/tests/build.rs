@@ -733,7 +733,7 @@ fn node_json_command_prints_the_run_of_a_layer_with_instances() {
 fn build_text(name: &str, text: &str) -> PathBuf {
     let dir = scratch(name);
     std::fs::write(dir.join("stack.kdl"), text).unwrap();
-    let o = stackc(&["build"], &dir);
+    let o = stackc(&["build", "--nodes"], &dir);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -741,6 +741,76 @@ fn build_text(name: &str, text: &str) -> PathBuf {
         String::from_utf8_lossy(&o.stderr)
     );
     dir
+}
+
+/// The node JSON travels in the bundle: a build writes no copies of it (a
+/// file per layer and event, and deploy would upload each) unless asked,
+/// and `--nodes`'s copies are the bundle's, outside the manifest.
+#[test]
+fn node_json_copies_are_written_only_on_request_and_are_the_bundles() {
+    let file = repo().join("examples/goldcar/stack.kdl");
+    let plain = scratch("nodes-plain");
+    let o = stackc(
+        &["build", file.to_str().unwrap(), "--env", "production"],
+        &plain,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let env = plain.join("out/goldcar-production");
+    assert!(!env.join("nodes").exists(), "no loose node JSON by default");
+    let manifest = load(&env.join("manifest.json"));
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.iter().all(|p| !p.starts_with("nodes/")),
+        "{listed:?}"
+    );
+
+    let copies = scratch("nodes-copies");
+    let o = stackc(
+        &[
+            "build",
+            file.to_str().unwrap(),
+            "--env",
+            "production",
+            "--nodes",
+        ],
+        &copies,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let env2 = copies.join("out/goldcar-production");
+    // The artifacts are the same build's.
+    assert_eq!(load(&env2.join("manifest.json")), manifest);
+    let unpacked = copies.join("bundle");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let tar = Command::new("tar")
+        .arg("-xzf")
+        .arg(env2.join("cookbooks.tar.gz"))
+        .arg("-C")
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(
+        tar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tar.stderr)
+    );
+    let written = tree(&env2.join("nodes"));
+    let bundled = tree(&unpacked.join("nodes"));
+    assert_eq!(written, bundled);
+    let names: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
+    for part in [
+        "stack.json",
+        "apps.json",
+        "custom.json",
+        "web/deploy.json",
+        "reports/setup.json",
+    ] {
+        assert!(names.contains(&part), "{part} in {names:?}");
+    }
 }
 
 #[test]

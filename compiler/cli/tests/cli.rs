@@ -1446,7 +1446,7 @@ fn init_writes_a_project_that_checks_and_builds() {
             assert!(ruby.status.success(), "{}", recipe.display());
         }
         let out_dir = dir.join("out").display().to_string();
-        let build = stackc(&["build", &file, "--out", &out_dir]);
+        let build = stackc(&["build", &file, "--out", &out_dir, "--nodes"]);
         assert!(build.status.success(), "{kind}: {}", stderr(&build));
         let layer = if kind == "static-web" {
             "web"

@@ -111,6 +111,35 @@ pub fn build_into(
     for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
         tar.append(&format!("cookbooks/{path}"), &bytes);
     }
+    // The node JSON parts travel in the bundle only: the instances read
+    // them there (`stackc build --nodes` writes copies to read).
+    node_files(stack, &mut |path, text| tar.append(path, text.as_bytes()));
+    emit(Artifact::new(BUNDLE, tar.finish()));
+
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = manifest::Manifest {
+        version: 1,
+        stack: stack.name.clone(),
+        env: stack.env.clone(),
+        stack_name: stack.qualified_name(),
+        region: stack.region.clone(),
+        template: cfn::root_path(format),
+        bundle: BUNDLE.into(),
+        layers: stack.layers.iter().map(|l| l.name.clone()).collect(),
+        images: crate::lock::needs(stack),
+        cinc: crate::lock::cinc_needs(stack),
+        files,
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+    text.push('\n');
+    sink(Artifact::new(manifest::FILE, text));
+    Ok(())
+}
+
+/// The node JSON parts of the bundle (`nodes/...`), in path order, each
+/// handed to `sink` as it is made: the bundle's, and `stackc build
+/// --nodes`'s copies.
+pub fn node_files(stack: &Stack, sink: &mut dyn FnMut(&str, &str)) {
     enum Part<'a> {
         Stack,
         Apps,
@@ -140,27 +169,6 @@ pub fn build_into(
         };
         let mut text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
         text.push('\n');
-        tar.append(&path, text.as_bytes());
-        emit(Artifact::new(path, text));
+        sink(&path, &text);
     }
-    emit(Artifact::new(BUNDLE, tar.finish()));
-
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = manifest::Manifest {
-        version: 1,
-        stack: stack.name.clone(),
-        env: stack.env.clone(),
-        stack_name: stack.qualified_name(),
-        region: stack.region.clone(),
-        template: cfn::root_path(format),
-        bundle: BUNDLE.into(),
-        layers: stack.layers.iter().map(|l| l.name.clone()).collect(),
-        images: crate::lock::needs(stack),
-        cinc: crate::lock::cinc_needs(stack),
-        files,
-    };
-    let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
-    text.push('\n');
-    sink(Artifact::new(manifest::FILE, text));
-    Ok(())
 }

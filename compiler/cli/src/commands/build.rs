@@ -242,6 +242,7 @@ pub fn build_to_dir(
     stack: &Stack,
     template_format: Format,
     out: &Path,
+    nodes: bool,
 ) -> Result<Built, Status> {
     let user = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span).map_err(|e| {
         e.print(format, file_name, source);
@@ -279,6 +280,27 @@ pub fn build_to_dir(
         let _ = std::fs::remove_dir_all(&tmp);
         output::print(format, &diags, file_name, source);
         return Err(Status::UserError);
+    }
+    // Copies of the bundle's node JSON to read: not artifacts, so not in
+    // the manifest.
+    if nodes {
+        emit::node_files(stack, &mut |path, text| {
+            if failed.is_some() {
+                return;
+            }
+            let path = tmp.join(path);
+            let result = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, text));
+            match result {
+                Ok(()) => {
+                    files += 1;
+                    bytes += text.len();
+                }
+                Err(e) => failed = Some(e),
+            }
+        });
     }
     if let Some(e) = failed {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -395,6 +417,7 @@ pub fn run(
     env: Option<&str>,
     out: &Path,
     template_format: Format,
+    nodes: bool,
 ) -> Status {
     // The whole file is checked first (every diagnostic); then each
     // environment is resolved again on its own, built and dropped, so that
@@ -436,6 +459,7 @@ pub fn run(
             stack,
             template_format,
             out,
+            nodes,
         ) {
             Ok(built) => {
                 if format == MessageFormat::Human {

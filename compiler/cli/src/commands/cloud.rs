@@ -239,7 +239,15 @@ pub fn run(
             },
         ));
     }
-    let dir = match build_to_dir(format, &file.name(), &file.text, stack, Format::Json, out) {
+    let dir = match build_to_dir(
+        format,
+        &file.name(),
+        &file.text,
+        stack,
+        Format::Json,
+        out,
+        false,
+    ) {
         Ok(b) => b.dir,
         Err(status) => return status,
     };

@@ -201,6 +201,7 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
             stack,
             stackc_core::emit::Format::Json,
             Path::new("out"),
+            false,
         ) {
             Ok(b) => Some(b.dir),
             Err(s) => return s,

@@ -66,7 +66,7 @@ pub fn prepare(plan: &Plan, dir: &Path) -> Prepared {
     let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
         .arg("build")
         .arg(&file)
-        .args(["--env", plan.env, "--out"])
+        .args(["--nodes", "--env", plan.env, "--out"])
         .arg(&out)
         .current_dir(repo())
         .output()

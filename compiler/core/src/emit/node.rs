@@ -202,11 +202,6 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             "ruby_version": CHEF_RUBY_VERSION,
             "run_cookbook_tests": false,
             "skip_uninstall_of_other_rails_stack": false,
-            "applications": apps.iter().map(|a| json!({
-                "name": a.name,
-                "slug_name": a.name,
-                "application_type": a.app_type,
-            })).collect::<Vec<_>>(),
         },
         "deploy": deploy,
         // OpsWorks' `deploy` cookbook's log rotation of the apps' logs, and
@@ -227,6 +222,10 @@ pub fn group_part(stack: &Stack, host: &Layer, event: Event) -> Value {
             "metrics_namespace": "CWAgent",
         },
     });
+    // Every app's on those events: the apps part's.
+    if !every_app {
+        tree["opsworks"]["applications"] = applications(&apps);
+    }
     if layers.iter().any(|l| l.type_name == "haproxy") {
         deep_merge(&mut tree, &json!({ "haproxy": haproxy(stack) }));
     }
@@ -265,7 +264,21 @@ pub fn apps_part(stack: &Stack) -> Value {
         .iter()
         .map(|app| (app.name.clone(), deploy_entry(stack, app, &[])))
         .collect();
-    json!({ "deploy": deploy })
+    let apps: Vec<&App> = stack.apps.iter().collect();
+    json!({ "opsworks": { "applications": applications(&apps) }, "deploy": deploy })
+}
+
+/// `opsworks.applications`: name, slug and type of each app.
+fn applications(apps: &[&App]) -> Value {
+    apps.iter()
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "slug_name": a.name,
+                "application_type": a.app_type,
+            })
+        })
+        .collect()
 }
 
 /// Merges the parts in DESIGN.md's order (stack data, the apps of a
@@ -700,6 +713,9 @@ mod tests {
                             "{file} {}",
                             host.name
                         );
+                        let listed = tree["opsworks"]["applications"].as_array().unwrap();
+                        assert_eq!(listed.len(), stack.apps.len(), "{file} {}", host.name);
+                        assert!(group["opsworks"].get("applications").is_none());
                         let memcached_here = instance_layers(stack, host)
                             .iter()
                             .any(|l| l.type_name == "memcached");

@@ -51,9 +51,9 @@ pub fn deployment_json_problems(json: &serde_json::Value, apps: &[&str]) -> Vec<
             }
             serde_json::Value::String(text) => {
                 let key = path.last().map(String::as_str);
-                if let Some(what) = super::values::credential(key, text) {
+                if let Some(what) = values::credential(key, text) {
                     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-                    let (name, ssm) = super::values::secret_rewrite(&parts);
+                    let (name, ssm) = values::secret_rewrite(&parts);
                     out.push(format!(
                         "`{}` looks like {what}: a deployment's custom JSON is stored in the artifact bucket and in the node JSON each instance keeps; store it in SSM Parameter Store and declare `secret {name} ssm=\"{ssm}\"` in the stack file",
                         parts.join(".")

@@ -183,9 +183,9 @@ pub(super) const KEYWORDS: &[&[u8]] = &[
     b"if", b"unless", b"and", b"or", b"then", b"do", b"rescue", b"while", b"until", b"end",
 ];
 
-/// An [`ADDED`] resource declared at `start` (at the start of a statement,
-/// outside another resource's block) or method called there (without a
-/// receiver).
+/// An [`ADDED`](super::ADDED) resource declared at `start` (at the start
+/// of a statement, outside another resource's block) or method called
+/// there (without a receiver).
 fn added_call(m: &[u8], start: usize, end: usize, blocks: &Blocks) -> Option<Finding> {
     let bang = m.get(end) == Some(&b'!');
     let name_end = end + usize::from(bang);

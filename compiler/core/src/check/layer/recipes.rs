@@ -1,5 +1,8 @@
 //! A layer's recipes: the user's, resolved to cookbooks, and the run list of each event.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use super::Head;
 use crate::check::{exact, Checker};
 use crate::cookbooks;
@@ -7,8 +10,6 @@ use crate::diag::{suggest, Code, Diagnostic, Span};
 use crate::ir::{Event, Recipe, RecipeOrigin};
 use crate::schema::nodes;
 use crate::syntax::Node;
-use std::collections::BTreeMap;
-use std::path::Path;
 
 impl Checker<'_> {
     pub(super) fn user_recipes(

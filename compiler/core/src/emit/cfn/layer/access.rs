@@ -1,6 +1,8 @@
 //! Who may reach a group and what it may do: its security group and its
 //! instance role and profile.
 
+use serde_json::{json, Value};
+
 use super::Shared;
 use crate::emit::cfn::ids::LayerIds;
 use crate::emit::cfn::shared::{self, group_arn, group_name};
@@ -8,7 +10,6 @@ use crate::emit::cfn::template::{
     get_att, instance_trust, policy_document, r#ref, sub, tags, Template,
 };
 use crate::ir::{Layer, Stack};
-use serde_json::{json, Value};
 
 /// The instance security group and its ingress rules: the load balancer on
 /// the app port, the stack's instances on the layers' other ports. Nothing

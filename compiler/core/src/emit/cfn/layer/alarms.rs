@@ -1,12 +1,13 @@
 //! A layer's alarms, notifying the stack's topic.
 
+use serde_json::json;
+
 use super::scaling::periods;
 use super::Shared;
 use crate::emit::cfn::ids::LayerIds;
 use crate::emit::cfn::template::{get_att, pascal, r#ref, Template};
 use crate::ir::{Alarm, Comparison, Layer, Stack};
 use crate::stdlib::{self, MetricSource};
-use serde_json::json;
 
 /// A layer's alarms: its own, then the defaults of a load-balanced layer
 /// (unhealthy hosts, 5xx) unless it sets one on that metric or of that name.

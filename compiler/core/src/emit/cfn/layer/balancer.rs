@@ -1,12 +1,13 @@
 //! A layer's load balancer: its security group, the load balancer, the target
 //! group, the listeners and host rules.
 
+use serde_json::json;
+
 use super::Shared;
 use crate::emit::cfn::ids::LayerIds;
 use crate::emit::cfn::shared::group_name;
 use crate::emit::cfn::template::{get_att, pascal, r#ref, tags, Template};
 use crate::ir::{Layer, Stack};
-use serde_json::json;
 
 /// An application load balancer in front of `layer`, running on the
 /// instances of `host`.

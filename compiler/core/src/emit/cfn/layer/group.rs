@@ -1,6 +1,8 @@
 //! The instances of a group: log groups, the launch template, the Auto
 //! Scaling group with its lifecycle hooks, and the warm pool.
 
+use serde_json::{json, Value};
+
 use super::Shared;
 use crate::diag::Diagnostic;
 use crate::emit::cfn::ids::LayerIds;
@@ -10,7 +12,6 @@ use crate::emit::cfn::userdata;
 use crate::emit::node::log_group_prefix;
 use crate::ir::{Layer, Stack};
 use crate::lock;
-use serde_json::{json, Value};
 
 /// The log group of each layer of the group.
 pub(super) fn log_groups(t: &mut Template, stack: &Stack, layers: &[&Layer], shared: &Shared) {

@@ -1,6 +1,8 @@
 //! A group's scaling: load-rule policies with their alarms, and scheduled
 //! actions.
 
+use serde_json::{json, Value};
+
 use super::group::room;
 use crate::diag::{Code, Diagnostic};
 use crate::emit::cfn::ids::LayerIds;
@@ -8,7 +10,6 @@ use crate::emit::cfn::template::{r#ref, Template};
 use crate::hours::{self, Kind, Sizes};
 use crate::ir::{Layer, LoadRule, Stack};
 use crate::units::Weekday;
-use serde_json::{json, Value};
 
 /// A load rule: an alarm on the group's metric and a step scaling policy.
 pub(super) fn load_rule(t: &mut Template, stack: &Stack, host: &Layer, rule: &LoadRule, up: bool) {

@@ -1,13 +1,14 @@
 //! The lifecycle plumbing: the Run Command document, the shutdown runbooks
 //! and their role.
 
+use serde_json::{json, Value};
+
 use super::rules::lifecycle_rules;
 use super::{group_arn, group_name, run_document_name};
 use crate::emit::cfn::template::{
     get_att, policy_document, r#ref, service_trust, sub, tags, Template,
 };
 use crate::ir::Stack;
-use serde_json::{json, Value};
 
 /// Adds the lifecycle plumbing: the Run Command document that runs an event
 /// on an instance, the shutdown runbook, and the EventBridge rules.

@@ -1,6 +1,8 @@
 //! The EventBridge rules that run lifecycle events, and the role they run
 //! as.
 
+use serde_json::json;
+
 use super::lifecycle::cold_groups;
 use super::lifecycle::document_arn;
 use super::lifecycle::instances_of_stack;
@@ -11,7 +13,6 @@ use super::{
 };
 use crate::emit::cfn::template::{get_att, policy_document, service_trust, Template};
 use crate::ir::Stack;
-use serde_json::json;
 
 /// The EventBridge rules that run configure on every instance when one
 /// enters or leaves service, and the shutdown runbooks on an instance held

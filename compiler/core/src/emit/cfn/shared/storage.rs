@@ -1,11 +1,12 @@
 //! Shared resources that hold and guard data: the KMS key, the bundle
 //! pointer, the access-log bucket and the instances' security group.
 
+use serde_json::{json, Value};
+
 use super::bundle_parameter;
 use super::topic::topic_publishers;
 use crate::emit::cfn::template::{get_att, policy_document, r#ref, sub, tags, Template};
 use crate::ir::Stack;
-use serde_json::{json, Value};
 
 /// Adds the KMS key used by log groups and the alarm topic.
 pub fn key(t: &mut Template, stack: &Stack) {

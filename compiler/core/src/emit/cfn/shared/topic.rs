@@ -1,12 +1,13 @@
 //! The alarm topic, who may publish to it, and the notification rules that
 //! forward events to it.
 
+use serde_json::{json, Value};
+
 use super::{
     group_name, rule_arn, rule_name, run_document_name, FAILED_LAUNCHES_RULE, FAILED_RUNS_RULE,
 };
 use crate::emit::cfn::template::{policy_document, r#ref, sub, tags, Template};
 use crate::ir::Stack;
-use serde_json::{json, Value};
 
 /// Who publishes to the alarm topic, and so encrypts with the key that
 /// protects it: the account's alarms and the stack's notification rules,

@@ -180,7 +180,7 @@ pub(super) fn auto_scaling_group(
     (min, max)
 }
 
-/// The warm pool of stopped instances (see [`warm_pool`]).
+/// The warm pool of stopped instances (see [`warm_pool`](super::warm_pool)).
 pub(super) fn warm_pool_resource(t: &mut Template, host: &Layer) {
     let p = LayerIds::new(&host.name);
     let scaling = host.scaling.as_ref();

@@ -115,11 +115,9 @@ fn cdk_project() -> Result<PathBuf, String> {
             return Err(format!("{tool} is not installed"));
         }
     }
-    let hash = CDK_PACKAGE
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+    let hash = CDK_PACKAGE.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let home = std::env::var_os("HOME").ok_or("HOME is not set")?;
     let dir = PathBuf::from(home).join(format!(".cache/stackc/cdk-bench-{hash:016x}"));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

@@ -937,7 +937,11 @@ fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
         let tree = jq_output("live.jq", &input);
         // The group's own entry wins over the apps part's; another app
         // comes only with a deploy (undeploy keeps it: no `app` filter).
-        assert_eq!(tree["deploy"]["api"]["domains"], json!(["api.example"]), "{event}");
+        assert_eq!(
+            tree["deploy"]["api"]["domains"],
+            json!(["api.example"]),
+            "{event}"
+        );
         assert_eq!(
             tree["deploy"].get("worker").is_some(),
             event == "undeploy",

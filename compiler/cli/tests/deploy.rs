@@ -3,7 +3,7 @@
 //! sets STACKC_TEST_AWS_ENDPOINT and fake credentials).
 
 mod common;
-use common::{copy_dir, repo, require, CincServer};
+use common::{against_the_double, copy_dir, repo, require, stackc, CincServer};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,45 +15,6 @@ fn endpoint() -> String {
             "STACKC_TEST_AWS_ENDPOINT is not set; run ./scripts/test, which starts the AWS double"
         )
     })
-}
-
-/// `command` run in `dir` against the AWS double and the Cinc stand-in,
-/// with a package cache of the directory's own.
-fn against_the_double<'c>(
-    command: &'c mut Command,
-    endpoint: &str,
-    cinc: &CincServer,
-    dir: &Path,
-) -> &'c mut Command {
-    command
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-}
-
-/// Runs stackc in `dir` against the AWS double and the Cinc stand-in.
-fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Output {
-    let o = against_the_double(
-        &mut Command::new(env!("CARGO_BIN_EXE_stackc")),
-        endpoint,
-        cinc,
-        dir,
-    )
-    .args(args)
-    .output()
-    .expect("run stackc");
-    eprintln!(
-        "$ stackc {}\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
 }
 
 /// The lines of `--message-format json` output that are not diagnostics

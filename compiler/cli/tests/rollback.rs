@@ -8,7 +8,7 @@
 //! commands went to which instances.
 
 mod common;
-use common::{repo, require, CincServer};
+use common::{repo, require, stackc, CincServer};
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -83,29 +83,6 @@ impl Drop for Proxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Runs stackc in `dir` with the proxy as its AWS endpoint.
-fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_stackc"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .args(args)
-        .output()
-        .expect("run stackc");
-    eprintln!(
-        "$ stackc {}\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
 }
 
 fn stderr(o: &Output) -> String {

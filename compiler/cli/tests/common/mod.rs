@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -259,4 +259,44 @@ pub fn run_command_with(document: &serde_json::Value, params: &[(&str, &str)]) -
     }
     assert!(!text.contains("{{"), "unsubstituted parameter in\n{text}");
     text
+}
+
+/// `command` run in `dir` against the AWS double and the Cinc stand-in,
+/// with a package cache of the directory's own.
+pub fn against_the_double<'c>(
+    command: &'c mut Command,
+    endpoint: &str,
+    cinc: &CincServer,
+    dir: &Path,
+) -> &'c mut Command {
+    command
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("STACKC_CINC_METADATA_URL", cinc.metadata_url())
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+}
+
+/// Runs stackc in `dir` against the AWS double (or a proxy in front of
+/// it) and the Cinc stand-in; prints what it said on stderr.
+pub fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> Output {
+    let o = against_the_double(
+        &mut Command::new(env!("CARGO_BIN_EXE_stackc")),
+        endpoint,
+        cinc,
+        dir,
+    )
+    .args(args)
+    .output()
+    .expect("run stackc");
+    eprintln!(
+        "$ stackc {}\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
 }

@@ -935,8 +935,9 @@ fn jq_and_jaq_agree_on_the_agents_programs_where_goldcar_does_not_reach() {
             input.as_array_mut().unwrap().push(apps.clone());
         }
         let tree = jq_output("live.jq", &input);
-        // The group's own entry wins over the apps part's; another app
-        // comes only with a deploy (undeploy keeps it: no `app` filter).
+        // The group's own entry wins over the apps part's. Another layer's
+        // app comes with the apps part (deploy, undeploy, rollback); a
+        // deploy of one app (`app`) then keeps only that one.
         assert_eq!(
             tree["deploy"]["api"]["domains"],
             json!(["api.example"]),

@@ -259,22 +259,26 @@ pub fn build_to_dir(
     let tmp = fresh_dir(out, &name).map_err(io_error)?;
     let mut failed: Option<std::io::Error> = None;
     let (mut files, mut bytes) = (0, 0);
-    let built = emit::build_into(stack, &user, template_format, &mut |a: Artifact| {
+    // Writes one file of the build; the first error stops the writing.
+    let mut write = |path: &str, contents: &[u8]| {
         if failed.is_some() {
             return;
         }
-        let path = tmp.join(&a.path);
+        let path = tmp.join(path);
         let result = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, &a.bytes));
+            .and_then(|()| std::fs::write(&path, contents));
         match result {
             Ok(()) => {
                 files += 1;
-                bytes += a.bytes.len();
+                bytes += contents.len();
             }
             Err(e) => failed = Some(e),
         }
+    };
+    let built = emit::build_into(stack, &user, template_format, &mut |a: Artifact| {
+        write(&a.path, &a.bytes)
     });
     if let Err(diags) = built {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -284,23 +288,7 @@ pub fn build_to_dir(
     // Copies of the bundle's node JSON to read: not artifacts, so not in
     // the manifest.
     if nodes {
-        emit::node_files(stack, &mut |path, text| {
-            if failed.is_some() {
-                return;
-            }
-            let path = tmp.join(path);
-            let result = path
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| std::fs::write(&path, text));
-            match result {
-                Ok(()) => {
-                    files += 1;
-                    bytes += text.len();
-                }
-                Err(e) => failed = Some(e),
-            }
-        });
+        emit::node_files(stack, &mut |path, text| write(path, text.as_bytes()));
     }
     if let Some(e) = failed {
         let _ = std::fs::remove_dir_all(&tmp);

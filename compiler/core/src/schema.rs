@@ -198,7 +198,7 @@ impl Value {
         match self {
             Value::Int(lo, hi) => format!("integer {lo}–{hi}"),
             Value::Number(lo, hi) => format!("number {lo}–{hi}"),
-            Value::OneOf(words) => words.join(" \\| "),
+            Value::OneOf(words) => words.join(" | "),
             other => other.kind().to_string(),
         }
     }

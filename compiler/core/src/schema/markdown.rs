@@ -163,9 +163,10 @@ fn kid_syntax(def: &NodeDef) -> String {
     }
 }
 
-/// A row's meaning: the text, the arguments and the properties.
+/// A row's meaning: the text, the arguments and the properties, as a
+/// Markdown table cell.
 fn meaning(def: &NodeDef) -> String {
-    let mut m = def.doc.replace('|', "\\|");
+    let mut m = def.doc.to_string();
     match def.args {
         Args { max: 0, .. } => {}
         Args { max: 1, value } => {
@@ -203,7 +204,8 @@ fn meaning(def: &NodeDef) -> String {
         }
         _ => {}
     }
-    m
+    // A table cell: its pipes are text.
+    m.replace('|', "\\|")
 }
 
 /// Records the kinds of value a node uses, for the Values table.
@@ -284,17 +286,13 @@ pub fn explain(path: &[&str], def: &'static NodeDef) -> String {
     match def.args {
         Args { max: 0, .. } => out.push_str("Arguments: none\n"),
         Args { max: 1, value } => {
-            let _ = writeln!(out, "Argument: {}", value.describe().replace("\\|", "|"));
+            let _ = writeln!(out, "Argument: {}", value.describe());
         }
         Args {
             max: Args::ANY,
             value,
         } => {
-            let _ = writeln!(
-                out,
-                "Arguments: {}, one or more",
-                value.describe().replace("\\|", "|")
-            );
+            let _ = writeln!(out, "Arguments: {}, one or more", value.describe());
         }
         Args { max, value } => {
             let _ = writeln!(out, "Arguments: {max}, {}", value.describe());
@@ -305,7 +303,7 @@ pub fn explain(path: &[&str], def: &'static NodeDef) -> String {
     } else {
         out.push_str("Properties:\n");
         for p in def.props {
-            let what = p.value.describe().replace("\\|", "|");
+            let what = p.value.describe();
             if p.doc.is_empty() {
                 let _ = writeln!(out, "  {:<16} {what}", p.name);
             } else {

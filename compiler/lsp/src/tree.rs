@@ -1,0 +1,647 @@
+//! A tolerant reader of stack files for the editor: nodes, arguments,
+//! properties and blocks, with byte spans, from text that is usually half
+//! typed. It judges nothing (the core's parser and checker do, for the
+//! diagnostics); it only says where the cursor is and what the file names.
+
+/// The nodes of a file, whatever its errors.
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// The top-level nodes.
+    pub nodes: Vec<Node>,
+}
+
+/// A node as written so far.
+#[derive(Debug)]
+pub struct Node {
+    /// Its name.
+    pub name: Word,
+    /// Its arguments and properties, in order.
+    pub entries: Vec<Entry>,
+    /// Where its head stops: the start of the line break, `;`, `{` or `}`
+    /// that ended it, or the end of the text.
+    pub head_end: usize,
+    /// Its block, if it has one.
+    pub block: Option<Block>,
+}
+
+/// A `{ ... }` block.
+#[derive(Debug)]
+pub struct Block {
+    /// Offset of `{`.
+    pub open: usize,
+    /// Offset of the `}` that closes it; `None` when the text ends first.
+    pub close: Option<usize>,
+    /// Its nodes.
+    pub nodes: Vec<Node>,
+}
+
+/// A name or value: bare, quoted or raw, with its text decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    /// The text it stands for.
+    pub text: String,
+    /// Offset of its first byte.
+    pub start: usize,
+    /// Offset past its last byte.
+    pub end: usize,
+    /// Written as a string (`"x"`, `#"x"#`) rather than bare.
+    pub quoted: bool,
+}
+
+/// An argument or a property.
+#[derive(Debug)]
+pub enum Entry {
+    /// A positional argument.
+    Arg(Word),
+    /// `key=value`; the value is missing while it is being typed.
+    Prop {
+        /// The key.
+        key: Word,
+        /// Offset past `=`.
+        eq_end: usize,
+        /// The value.
+        value: Option<Word>,
+    },
+}
+
+impl Node {
+    /// The positional arguments.
+    pub fn args(&self) -> impl Iterator<Item = &Word> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Arg(w) => Some(w),
+            Entry::Prop { .. } => None,
+        })
+    }
+
+    /// The first argument's text.
+    pub fn arg0(&self) -> Option<&Word> {
+        self.args().next()
+    }
+
+    /// The value of the first property with this key.
+    pub fn prop(&self, key: &str) -> Option<&Word> {
+        self.entries.iter().find_map(|e| match e {
+            Entry::Prop {
+                key: k,
+                value: Some(v),
+                ..
+            } if k.text == key => Some(v),
+            _ => None,
+        })
+    }
+
+    /// The nodes of its block.
+    pub fn kids(&self) -> &[Node] {
+        self.block.as_ref().map_or(&[], |b| &b.nodes)
+    }
+
+    /// Where the node ends: its block's `}`, or its head.
+    pub fn end(&self, text_len: usize) -> usize {
+        match &self.block {
+            Some(b) => b.close.map_or(text_len, |c| c + 1),
+            None => self.head_end,
+        }
+    }
+}
+
+impl Block {
+    /// True when `offset` is inside the braces.
+    pub fn contains(&self, offset: usize) -> bool {
+        offset > self.open && self.close.is_none_or(|c| offset <= c)
+    }
+}
+
+/// Reads `text`.
+pub fn read(text: &str) -> Tree {
+    let tokens = lex(text);
+    let mut p = Parser {
+        tokens,
+        at: 0,
+        len: text.len(),
+    };
+    Tree {
+        nodes: p.nodes(0, false),
+    }
+}
+
+/// Blocks deeper than this are skipped (a stack file needs a handful of
+/// levels; the reader recurses per level).
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug)]
+enum Tok {
+    Word(Word),
+    Eq,
+    Open,
+    Close,
+    Semi,
+    Newline,
+    SlashDash,
+}
+
+#[derive(Debug)]
+struct Token {
+    tok: Tok,
+    start: usize,
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    len: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn offset(&self) -> usize {
+        self.peek().map_or(self.len, |t| t.start)
+    }
+
+    /// The nodes up to the `}` that closes the block (consumed), or the end.
+    fn nodes(&mut self, depth: usize, in_block: bool) -> Vec<Node> {
+        let mut out = Vec::new();
+        loop {
+            let Some(t) = self.peek() else { return out };
+            match t.tok {
+                Tok::Newline | Tok::Semi | Tok::Eq => self.at += 1,
+                Tok::Close if in_block => return out,
+                Tok::Close => self.at += 1,
+                Tok::Open => {
+                    // A block without a node: read it for balance, keep nothing.
+                    self.block(depth);
+                }
+                Tok::SlashDash => {
+                    self.at += 1;
+                    match self.peek().map(|t| &t.tok) {
+                        Some(Tok::Word(_)) => {
+                            self.node(depth);
+                        }
+                        Some(Tok::Open) => {
+                            self.block(depth);
+                        }
+                        _ => {}
+                    }
+                }
+                Tok::Word(_) => {
+                    if let Some(n) = self.node(depth) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A node whose name is the next token.
+    fn node(&mut self, depth: usize) -> Option<Node> {
+        let Some(Token {
+            tok: Tok::Word(name),
+            ..
+        }) = self.tokens.get(self.at)
+        else {
+            return None;
+        };
+        let name = name.clone();
+        self.at += 1;
+        let mut node = Node {
+            name,
+            entries: Vec::new(),
+            head_end: self.len,
+            block: None,
+        };
+        let mut dashed = false;
+        loop {
+            let start = self.offset();
+            let Some(t) = self.peek() else {
+                node.head_end = self.len;
+                return Some(node);
+            };
+            match &t.tok {
+                Tok::Newline | Tok::Semi | Tok::Close => {
+                    node.head_end = start;
+                    return Some(node);
+                }
+                Tok::Open => {
+                    node.head_end = start;
+                    let block = self.block(depth + 1);
+                    if !std::mem::take(&mut dashed) {
+                        node.block = Some(block);
+                    }
+                    // What follows a block on its line belongs to no node.
+                }
+                Tok::SlashDash => {
+                    self.at += 1;
+                    dashed = true;
+                }
+                Tok::Eq => self.at += 1,
+                Tok::Word(w) => {
+                    let w = w.clone();
+                    self.at += 1;
+                    let entry = if let Some(Token {
+                        tok: Tok::Eq,
+                        start,
+                    }) = self.peek()
+                    {
+                        let eq_end = start + 1;
+                        self.at += 1;
+                        let value = match self.peek() {
+                            Some(Token {
+                                tok: Tok::Word(v), ..
+                            }) => {
+                                let v = v.clone();
+                                self.at += 1;
+                                Some(v)
+                            }
+                            _ => None,
+                        };
+                        Entry::Prop {
+                            key: w,
+                            eq_end,
+                            value,
+                        }
+                    } else {
+                        Entry::Arg(w)
+                    };
+                    if !std::mem::take(&mut dashed) && node.block.is_none() {
+                        node.entries.push(entry);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A block whose `{` is the next token.
+    fn block(&mut self, depth: usize) -> Block {
+        let open = self.offset();
+        self.at += 1;
+        let nodes = if depth > MAX_DEPTH {
+            self.skip_block();
+            Vec::new()
+        } else {
+            self.nodes(depth, true)
+        };
+        let close = match self.peek() {
+            Some(Token {
+                tok: Tok::Close,
+                start,
+            }) => {
+                let c = *start;
+                self.at += 1;
+                Some(c)
+            }
+            _ => None,
+        };
+        Block { open, close, nodes }
+    }
+
+    /// Moves to the `}` that closes the current block, without reading it.
+    fn skip_block(&mut self) {
+        let mut depth = 0usize;
+        while let Some(t) = self.peek() {
+            match t.tok {
+                Tok::Open => depth += 1,
+                Tok::Close if depth == 0 => return,
+                Tok::Close => depth -= 1,
+                _ => {}
+            }
+            self.at += 1;
+        }
+    }
+}
+
+fn is_newline(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{85}' | '\u{b}' | '\u{c}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+fn is_space(c: char) -> bool {
+    !is_newline(c) && (c.is_whitespace() || c == '\u{feff}')
+}
+
+/// Ends a bare word.
+fn is_delimiter(c: char) -> bool {
+    is_space(c) || is_newline(c) || matches!(c, '=' | '{' | '}' | ';' | '"' | '(' | ')' | '\\')
+}
+
+fn lex(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut lx = Lexer { text, at: 0 };
+    while let Some(c) = lx.peek() {
+        let start = lx.at;
+        let rest = &text[start..];
+        let simple = |tok| Token { tok, start };
+        match c {
+            _ if is_newline(c) => {
+                lx.bump();
+                out.push(simple(Tok::Newline));
+            }
+            _ if is_space(c) => lx.bump(),
+            '{' => {
+                lx.bump();
+                out.push(simple(Tok::Open));
+            }
+            '}' => {
+                lx.bump();
+                out.push(simple(Tok::Close));
+            }
+            ';' => {
+                lx.bump();
+                out.push(simple(Tok::Semi));
+            }
+            '=' => {
+                lx.bump();
+                out.push(simple(Tok::Eq));
+            }
+            '(' => lx.annotation(),
+            ')' => lx.bump(),
+            _ if rest.starts_with("//") => lx.line_comment(),
+            _ if rest.starts_with("/*") => lx.block_comment(),
+            _ if rest.starts_with("/-") => {
+                lx.at += 2;
+                out.push(simple(Tok::SlashDash));
+            }
+            '\\' if lx.continuation() => {}
+            '"' => {
+                let word = lx.string(start, 0);
+                out.push(simple(Tok::Word(word)));
+            }
+            '#' if rest.trim_start_matches('#').starts_with('"') => {
+                let hashes = rest.len() - rest.trim_start_matches('#').len();
+                lx.at += hashes;
+                let word = lx.string(start, hashes);
+                out.push(simple(Tok::Word(word)));
+            }
+            _ => {
+                let word = lx.bare();
+                out.push(simple(Tok::Word(word)));
+            }
+        }
+    }
+    out
+}
+
+struct Lexer<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl Lexer<'_> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.at..].chars().next()
+    }
+
+    fn bump(&mut self) {
+        if let Some(c) = self.peek() {
+            self.at += c.len_utf8();
+        }
+    }
+
+    fn rest(&self) -> &str {
+        &self.text[self.at..]
+    }
+
+    fn line_comment(&mut self) {
+        while let Some(c) = self.peek() {
+            if is_newline(c) {
+                return;
+            }
+            self.bump();
+        }
+    }
+
+    /// A `/* */` comment, nested ones included; an unclosed one runs to the end.
+    fn block_comment(&mut self) {
+        let mut depth = 0usize;
+        while self.at < self.text.len() {
+            if self.rest().starts_with("/*") {
+                depth += 1;
+                self.at += 2;
+            } else if self.rest().starts_with("*/") {
+                self.at += 2;
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+            } else {
+                self.bump();
+            }
+        }
+    }
+
+    /// `(type)`, skipped up to `)` or the end of the line.
+    fn annotation(&mut self) {
+        self.bump();
+        while let Some(c) = self.peek() {
+            if is_newline(c) {
+                return;
+            }
+            self.bump();
+            if c == ')' {
+                return;
+            }
+        }
+    }
+
+    /// `\` followed by a line break (spaces and a comment may come between):
+    /// skipped with the break. False when the `\` starts a word.
+    fn continuation(&mut self) -> bool {
+        let save = self.at;
+        self.bump();
+        loop {
+            match self.peek() {
+                Some(c) if is_space(c) => self.bump(),
+                Some(_) if self.rest().starts_with("//") => self.line_comment(),
+                Some(_) if self.rest().starts_with("/*") => self.block_comment(),
+                Some(c) if is_newline(c) => {
+                    if self.rest().starts_with("\r\n") {
+                        self.at += 1;
+                    }
+                    self.bump();
+                    return true;
+                }
+                None => return true,
+                Some(_) => {
+                    self.at = save;
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn bare(&mut self) -> Word {
+        let start = self.at;
+        while let Some(c) = self.peek() {
+            if is_delimiter(c) || self.rest().starts_with("//") || self.rest().starts_with("/*") {
+                break;
+            }
+            self.bump();
+        }
+        if self.at == start {
+            // A lone delimiter the lexer has no token for: step over it.
+            self.bump();
+        }
+        Word {
+            text: self.text[start..self.at].to_string(),
+            start,
+            end: self.at,
+            quoted: false,
+        }
+    }
+
+    /// A string whose opening `#`s (for a raw one) are consumed; `self.at`
+    /// is at its `"`. An unclosed one ends at its line's end (a multi-line
+    /// one at the end of the text).
+    fn string(&mut self, start: usize, hashes: usize) -> Word {
+        let raw = hashes > 0;
+        let multi = self.rest().starts_with("\"\"\"");
+        self.at += if multi { 3 } else { 1 };
+        let close: String = if multi { "\"\"\"" } else { "\"" }.to_string() + &"#".repeat(hashes);
+        let mut text = String::new();
+        while let Some(c) = self.peek() {
+            if self.rest().starts_with(&close) {
+                self.at += close.len();
+                break;
+            }
+            if is_newline(c) && !multi {
+                break;
+            }
+            if c == '\\' && !raw {
+                self.escape(&mut text);
+                continue;
+            }
+            text.push(c);
+            self.bump();
+        }
+        Word {
+            text,
+            start,
+            end: self.at,
+            quoted: true,
+        }
+    }
+
+    /// The escape at `self.at` (a `\`), decoded into `out`.
+    fn escape(&mut self, out: &mut String) {
+        self.bump();
+        let Some(c) = self.peek() else { return };
+        match c {
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            's' => out.push(' '),
+            'u' if self.rest().starts_with("u{") => {
+                let hex: String = self.rest()[2..]
+                    .chars()
+                    .take_while(char::is_ascii_hexdigit)
+                    .take(6)
+                    .collect();
+                self.at += 2 + hex.len();
+                if self.rest().starts_with('}') {
+                    self.at += 1;
+                }
+                if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    out.push(c);
+                }
+                return;
+            }
+            _ if is_space(c) || is_newline(c) => {
+                // Whitespace escape: the backslash and the whitespace vanish.
+                while self.peek().is_some_and(|c| is_space(c) || is_newline(c)) {
+                    self.bump();
+                }
+                return;
+            }
+            other => out.push(other),
+        }
+        self.bump();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(nodes: &[Node]) -> Vec<&str> {
+        nodes.iter().map(|n| n.name.text.as_str()).collect()
+    }
+
+    #[test]
+    fn reads_nodes_entries_and_blocks() {
+        let text = "stack s {\n  region eu-west-1\n  layer web type=php-app { on api; }\n  /-layer x type=custom\n  app a layer=\"web\" /-skip=1 {\n  }\n}\n";
+        let tree = read(text);
+        assert_eq!(names(&tree.nodes), ["stack"]);
+        let stack = &tree.nodes[0];
+        assert_eq!(names(stack.kids()), ["region", "layer", "app"]);
+        let layer = &stack.kids()[1];
+        assert_eq!(layer.arg0().unwrap().text, "web");
+        assert_eq!(layer.prop("type").unwrap().text, "php-app");
+        assert_eq!(names(layer.kids()), ["on"]);
+        let app = &stack.kids()[2];
+        assert_eq!(app.prop("layer").unwrap().text, "web");
+        assert!(app.prop("layer").unwrap().quoted);
+        assert!(app.prop("skip").is_none());
+        let block = stack.block.as_ref().unwrap();
+        assert_eq!(block.close, Some(text.len() - 2));
+    }
+
+    #[test]
+    fn half_typed_text_still_reads() {
+        let text = "stack s {\n  layer web type=\n  layer api type=\"nodejs-app {\n    on ";
+        let tree = read(text);
+        let stack = &tree.nodes[0];
+        assert_eq!(stack.block.as_ref().unwrap().close, None);
+        let web = &stack.kids()[0];
+        assert!(matches!(&web.entries[1], Entry::Prop { value: None, .. }));
+        // The unclosed string ends at its line's end; the block after it is lost.
+        assert_eq!(names(stack.kids()), ["layer", "layer", "on"]);
+        assert_eq!(stack.kids()[2].head_end, text.len());
+    }
+
+    #[test]
+    fn strings_are_decoded() {
+        let tree = read(
+            r##"a "x\ty\u{e9}" #"raw\n"# """
+multi
+""" b\
+  c"##,
+        );
+        let args: Vec<&str> = tree.nodes[0].args().map(|w| w.text.as_str()).collect();
+        assert_eq!(args, ["x\tyé", "raw\\n", "\nmulti\n", "b", "c"]);
+    }
+
+    #[test]
+    fn anything_reads_without_panicking() {
+        for text in [
+            "",
+            "{",
+            "}",
+            "=",
+            "\"",
+            "#",
+            "#\"",
+            "/*",
+            "/-",
+            "\\",
+            "a=",
+            "a b=",
+            "(",
+            "a (t",
+            "{{{{}",
+            "a \"\\u{ffffffff}\"",
+            "é\u{2028}ü=",
+            "a \"\\",
+            "/-{",
+            "x /- {",
+        ] {
+            read(text);
+        }
+        let deep = "a {".repeat(10_000);
+        assert_eq!(read(&deep).nodes.len(), 1);
+    }
+}

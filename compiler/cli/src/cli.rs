@@ -293,6 +293,10 @@ pub enum Command {
         /// A code such as `stackc::bad_duration` or `bad_duration`, or a node such as `scaling` or `layer.chef`; omit it to list every code.
         code: Option<String>,
     },
+    /// Serve the Language Server Protocol on stdin and stdout, for editors:
+    /// diagnostics as you type (those of `check`), completion, hover, go to
+    /// definition, formatting, symbols and renames of stack files.
+    Lsp,
     /// Print a completion script for a shell (`stackc completions bash >
     /// /etc/bash_completion.d/stackc`).
     Completions {

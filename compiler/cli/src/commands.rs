@@ -14,6 +14,7 @@ mod import;
 mod init;
 #[cfg(feature = "aws")]
 mod lock;
+mod lsp;
 mod node_json;
 #[cfg(feature = "aws")]
 mod online;
@@ -105,6 +106,7 @@ pub fn run(cli: Cli) -> Status {
             fmt::run(format, &file, mode)
         }
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Lsp => lsp::run(),
         Command::Completions { shell } => {
             let mut cli = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cli, "stackc", &mut std::io::stdout());

@@ -56,7 +56,16 @@ pub fn serve(connection: &Connection) -> Result<(), lsp_server::ProtocolError> {
             version: Some(env!("CARGO_PKG_VERSION").into()),
         },
     });
-    connection.initialize_finish(id, result)?;
+    // Not `initialize_finish`, which takes anything but `initialized` next
+    // as the end of the session: a client that sends a document first is
+    // served all the same.
+    if connection
+        .sender
+        .send(Response::new_ok(id, result).into())
+        .is_err()
+    {
+        return Ok(());
+    }
     let sender = connection.sender.clone();
     let checker = Checker::start(move |n| {
         let _ = sender.send(Message::Notification(n));
@@ -156,6 +165,10 @@ impl State {
                 self,
                 params(req)?,
             ))),
+            Initialize::METHOD => Err((
+                ErrorCode::InvalidRequest,
+                "the server is already initialized".into(),
+            )),
             other => Err((
                 ErrorCode::MethodNotFound,
                 format!("stackc lsp does not handle {other}"),

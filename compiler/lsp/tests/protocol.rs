@@ -457,6 +457,15 @@ fn malformed_requests_get_errors_and_nothing_panics() {
         r.unwrap_err().code,
         lsp_server::ErrorCode::MethodNotFound as i32
     );
+    let again = client.request("initialize", json!({"capabilities": {}}));
+    assert_eq!(
+        again.unwrap_err().code,
+        lsp_server::ErrorCode::InvalidRequest as i32
+    );
+    // Notifications that do not fit their method are dropped.
+    client.notify("textDocument/didOpen", json!({"textDocument": "?"}));
+    client.notify("textDocument/didChange", json!([1, 2]));
+    client.notify("$/unknown", Value::Null);
     // A document never opened: empty answers.
     let other = Url::parse("file:///nowhere/stack.kdl").unwrap();
     assert_eq!(

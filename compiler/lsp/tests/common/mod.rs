@@ -129,8 +129,24 @@ impl Client {
     }
 }
 
+/// A copy of an example in a directory of its own, removed when dropped.
+pub struct Example(pub PathBuf);
+
+impl std::ops::Deref for Example {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh copy of an example of the repository in a directory of its own.
-pub fn example(name: &str) -> PathBuf {
+pub fn example(name: &str) -> Example {
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
         .join(name);
@@ -141,7 +157,7 @@ pub fn example(name: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&to);
     copy(&from, &to);
-    to
+    Example(to)
 }
 
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

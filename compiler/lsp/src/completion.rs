@@ -20,6 +20,9 @@ use crate::tree::{Node, Tree, Word};
 /// The completions at `offset`.
 pub fn complete(doc: &Document, offset: usize, fallback: &Path) -> Vec<CompletionItem> {
     let tree = doc.tree();
+    if tree.in_comment(offset) {
+        return Vec::new();
+    }
     let (parents, slot) = place::slot(tree, offset);
     let mut out = Vec::new();
     let (word, candidates) = match slot {
@@ -33,7 +36,10 @@ pub fn complete(doc: &Document, offset: usize, fallback: &Path) -> Vec<Completio
                 fallback,
             };
             let mut c = entry_values(&cx, index);
-            c.extend(property_names(&cx));
+            // Inside a string only a value fits.
+            if word.is_none_or(|w| !w.quoted) {
+                c.extend(property_names(&cx));
+            }
             (word, c)
         }
         Slot::Value { node, key, value } => {

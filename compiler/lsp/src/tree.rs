@@ -8,6 +8,17 @@
 pub struct Tree {
     /// The top-level nodes.
     pub nodes: Vec<Node>,
+    /// The comments, `(start, end)` in order.
+    pub comments: Vec<(usize, usize)>,
+}
+
+impl Tree {
+    /// True when `offset` is inside a comment (at the end of a `//`
+    /// comment counts: the line is still the comment's).
+    pub fn in_comment(&self, offset: usize) -> bool {
+        let i = self.comments.partition_point(|&(start, _)| start < offset);
+        i > 0 && offset <= self.comments[i - 1].1
+    }
 }
 
 /// A node as written so far.
@@ -113,7 +124,7 @@ impl Block {
 
 /// Reads `text`.
 pub fn read(text: &str) -> Tree {
-    let tokens = lex(text);
+    let (tokens, comments) = lex(text);
     let mut p = Parser {
         tokens,
         at: 0,
@@ -121,6 +132,7 @@ pub fn read(text: &str) -> Tree {
     };
     Tree {
         nodes: p.nodes(0, false),
+        comments,
     }
 }
 
@@ -327,8 +339,10 @@ fn is_delimiter(c: char) -> bool {
     is_space(c) || is_newline(c) || matches!(c, '=' | '{' | '}' | ';' | '"' | '(' | ')' | '\\')
 }
 
-fn lex(text: &str) -> Vec<Token> {
+/// The tokens of a text, and its comments.
+fn lex(text: &str) -> (Vec<Token>, Vec<(usize, usize)>) {
     let mut out = Vec::new();
+    let mut comments = Vec::new();
     let mut lx = Lexer { text, at: 0 };
     while let Some(c) = lx.peek() {
         let start = lx.at;
@@ -358,8 +372,14 @@ fn lex(text: &str) -> Vec<Token> {
             }
             '(' => lx.annotation(),
             ')' => lx.bump(),
-            _ if rest.starts_with("//") => lx.line_comment(),
-            _ if rest.starts_with("/*") => lx.block_comment(),
+            _ if rest.starts_with("//") => {
+                lx.line_comment();
+                comments.push((start, lx.at));
+            }
+            _ if rest.starts_with("/*") => {
+                lx.block_comment();
+                comments.push((start, lx.at));
+            }
             _ if rest.starts_with("/-") => {
                 lx.at += 2;
                 out.push(simple(Tok::SlashDash));
@@ -381,7 +401,7 @@ fn lex(text: &str) -> Vec<Token> {
             }
         }
     }
-    out
+    (out, comments)
 }
 
 struct Lexer<'t> {
@@ -601,6 +621,18 @@ mod tests {
         // The unclosed string ends at its line's end; the block after it is lost.
         assert_eq!(names(stack.kids()), ["layer", "layer", "on"]);
         assert_eq!(stack.kids()[2].head_end, text.len());
+    }
+
+    #[test]
+    fn comments_are_known() {
+        let text = "a // one\nb /* two */ c";
+        let tree = read(text);
+        assert!(tree.in_comment(text.find("one").unwrap()));
+        assert!(tree.in_comment(text.find('\n').unwrap()));
+        assert!(!tree.in_comment(text.find('b').unwrap()));
+        assert!(tree.in_comment(text.find("two").unwrap()));
+        assert!(!tree.in_comment(text.find('c').unwrap()));
+        assert!(!tree.in_comment(0));
     }
 
     #[test]

@@ -266,6 +266,12 @@ fn completion_in_context() {
     assert_eq!(item(&items, "below")["textEdit"]["newText"], "below=");
     assert!(!labels(&items).contains(&"above".into()));
 
+    // Nothing in a comment; only values inside a string.
+    let (l, c) = pos(&text, "An online shop", 3);
+    assert_eq!(client.at("textDocument/completion", &uri, l, c), json!([]));
+    let (l, c) = pos(&text, "\"/var/log/shop-api", 3);
+    assert_eq!(client.at("textDocument/completion", &uri, l, c), json!([]));
+
     // While typing: a half-written file still completes.
     let half = text.replace(
         "    app api type=nodejs layer=api {",

@@ -47,7 +47,7 @@ pub struct Block {
 }
 
 /// A name or value: bare, quoted or raw, with its text decoded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Word {
     /// The text it stands for.
     pub text: String,
@@ -172,6 +172,21 @@ impl Parser {
         self.peek().map_or(self.len, |t| t.start)
     }
 
+    /// The word that is the next token, moved out of it (each token is read
+    /// once).
+    fn take_word(&mut self) -> Option<Word> {
+        match self.tokens.get_mut(self.at) {
+            Some(Token {
+                tok: Tok::Word(w), ..
+            }) => {
+                let w = std::mem::take(w);
+                self.at += 1;
+                Some(w)
+            }
+            _ => None,
+        }
+    }
+
     /// The nodes up to the `}` that closes the block (consumed), or the end.
     fn nodes(&mut self, depth: usize, in_block: bool) -> Vec<Node> {
         let mut out = Vec::new();
@@ -208,15 +223,7 @@ impl Parser {
 
     /// A node whose name is the next token.
     fn node(&mut self, depth: usize) -> Option<Node> {
-        let Some(Token {
-            tok: Tok::Word(name),
-            ..
-        }) = self.tokens.get(self.at)
-        else {
-            return None;
-        };
-        let name = name.clone();
-        self.at += 1;
+        let name = self.take_word()?;
         let mut node = Node {
             name,
             entries: Vec::new(),
@@ -248,9 +255,8 @@ impl Parser {
                     dashed = true;
                 }
                 Tok::Eq => self.at += 1,
-                Tok::Word(w) => {
-                    let w = w.clone();
-                    self.at += 1;
+                Tok::Word(_) => {
+                    let w = self.take_word().unwrap_or_default();
                     let entry = if let Some(Token {
                         tok: Tok::Eq,
                         start,
@@ -258,16 +264,7 @@ impl Parser {
                     {
                         let eq_end = start + 1;
                         self.at += 1;
-                        let value = match self.peek() {
-                            Some(Token {
-                                tok: Tok::Word(v), ..
-                            }) => {
-                                let v = v.clone();
-                                self.at += 1;
-                                Some(v)
-                            }
-                            _ => None,
-                        };
+                        let value = self.take_word();
                         Entry::Prop {
                             key: w,
                             eq_end,
@@ -495,7 +492,9 @@ impl Lexer<'_> {
     fn bare(&mut self) -> Word {
         let start = self.at;
         while let Some(c) = self.peek() {
-            if is_delimiter(c) || self.rest().starts_with("//") || self.rest().starts_with("/*") {
+            let comment =
+                c == '/' && (self.rest().starts_with("//") || self.rest().starts_with("/*"));
+            if is_delimiter(c) || comment {
                 break;
             }
             self.bump();

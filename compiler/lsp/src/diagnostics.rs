@@ -1,12 +1,14 @@
 //! Diagnostics: the core's checker on the editor's text (what `stackc check`
 //! reports for the file, recipes missing from the cookbooks directory
-//! included), converted to LSP, on a thread of their own so that requests
+//! included), converted to LSP, on threads of their own so that requests
 //! are answered while a large file is checked. Edits that arrive while a
-//! check runs are coalesced: only the newest text of each file is checked.
+//! check runs are coalesced: only the newest text of each file is checked,
+//! and what an older text's check finds after the newer one's is dropped.
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use lsp_server::Notification;
@@ -106,59 +108,118 @@ impl Job {
     }
 }
 
-/// The checking thread.
+/// How many texts are checked at once. A check of text that has since been
+/// typed over (one with a syntax error goes through kdl-rs: half a second at
+/// 1,000 layers) does not hold up the check of the newer text, which starts
+/// on the other thread; what the older one finds is then dropped.
+const WORKERS: usize = 2;
+
+/// The checking threads.
 pub struct Checker {
-    jobs: Option<mpsc::Sender<Job>>,
-    thread: Option<thread::JoinHandle<()>>,
+    shared: Arc<Shared>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    /// Jobs not started yet, numbered in the order they came.
+    queue: Mutex<Queue>,
+    ready: Condvar,
+    /// The number of the last job published for each file: an older one
+    /// that finishes later is not published.
+    published: Mutex<HashMap<Url, u64>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<(u64, Job)>,
+    next: u64,
+    closed: bool,
 }
 
 impl Checker {
-    /// Starts the thread; it publishes through `publish`.
-    pub fn start(publish: impl Fn(Notification) + Send + 'static) -> Self {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let thread = thread::Builder::new()
-            .name("stackc-lsp-check".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    let mut batch = vec![first];
-                    batch.extend(rx.try_iter());
-                    for job in newest(batch) {
-                        if let Some(n) = run(job) {
-                            publish(n);
-                        }
-                    }
-                }
+    /// Starts the threads; they publish through `publish`.
+    pub fn start(publish: impl Fn(Notification) + Send + Sync + 'static) -> Self {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            ready: Condvar::new(),
+            published: Mutex::new(HashMap::new()),
+        });
+        let publish = Arc::new(publish);
+        let threads = (0..WORKERS)
+            .filter_map(|i| {
+                let shared = shared.clone();
+                let publish = publish.clone();
+                thread::Builder::new()
+                    .name(format!("stackc-lsp-check-{i}"))
+                    .spawn(move || work(&shared, &*publish))
+                    .ok()
             })
-            .ok();
-        Checker {
-            jobs: Some(tx),
-            thread,
-        }
+            .collect();
+        Checker { shared, threads }
     }
 
     /// Queues a job.
     pub fn send(&self, job: Job) {
-        if let Some(tx) = &self.jobs {
-            let _ = tx.send(job);
-        }
+        let mut q = lock(&self.shared.queue);
+        q.next += 1;
+        let n = q.next;
+        q.jobs.push((n, job));
+        self.shared.ready.notify_one();
     }
 }
 
 impl Drop for Checker {
     fn drop(&mut self) {
-        self.jobs = None;
-        if let Some(t) = self.thread.take() {
+        lock(&self.shared.queue).closed = true;
+        self.shared.ready.notify_all();
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A checking thread: takes what is queued, checks the newest text of each
+/// file, and publishes what it finds unless a newer job was published first.
+fn work(shared: &Shared, publish: &(dyn Fn(Notification) + Send + Sync)) {
+    loop {
+        let batch = {
+            let mut q = lock(&shared.queue);
+            while q.jobs.is_empty() && !q.closed {
+                q = shared.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+            }
+            if q.jobs.is_empty() {
+                return;
+            }
+            std::mem::take(&mut q.jobs)
+        };
+        for (n, job) in newest(batch) {
+            let uri = job.uri().clone();
+            let stale = |published: &HashMap<Url, u64>| published.get(&uri).is_some_and(|&p| p > n);
+            if stale(&lock(&shared.published)) {
+                continue;
+            }
+            let Some(notification) = run(job) else {
+                continue;
+            };
+            let mut published = lock(&shared.published);
+            if !stale(&published) {
+                published.insert(uri, n);
+                publish(notification);
+            }
+        }
+    }
+}
+
 /// The last job of each file, in the order their last jobs came.
-fn newest(batch: Vec<Job>) -> Vec<Job> {
-    let mut out: Vec<Job> = Vec::new();
-    for job in batch {
-        out.retain(|j| j.uri() != job.uri());
-        out.push(job);
+fn newest(batch: Vec<(u64, Job)>) -> Vec<(u64, Job)> {
+    let mut out: Vec<(u64, Job)> = Vec::new();
+    for (n, job) in batch {
+        out.retain(|(_, j)| j.uri() != job.uri());
+        out.push((n, job));
     }
     out
 }

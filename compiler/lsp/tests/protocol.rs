@@ -527,3 +527,42 @@ fn malformed_requests_get_errors_and_nothing_panics() {
         .all(|d| d.severity == Some(DiagnosticSeverity::WARNING)));
     client.stop();
 }
+
+#[test]
+fn a_burst_of_edits_ends_with_the_newest_texts_diagnostics() {
+    let dir = example("goldcar");
+    let (uri, text) = read(&dir);
+    let broken = text.replacen("volume \"/srv\"", "volume \"/srv", 1);
+    let mut client = Client::start();
+    client.open(&uri, &broken);
+    for version in 2..=30 {
+        client.change(
+            &uri,
+            version,
+            if version % 2 == 0 { &text } else { &broken },
+        );
+    }
+    client.change(&uri, 31, &broken);
+    let last = client.diagnostics(&uri, Some(31));
+    assert_eq!(
+        last.diagnostics[0].code,
+        Some(NumberOrString::String("stackc::kdl_syntax".into()))
+    );
+    // Whatever else was published came before, never after, the newest:
+    // the notes kept so far all came before it.
+    let before = client.notes.len();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let r = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(r.is_ok());
+    assert!(
+        !client.notes[before..]
+            .iter()
+            .any(|n| n.method == "textDocument/publishDiagnostics"),
+        "published after version 31: {:?}",
+        &client.notes[before..]
+    );
+    client.stop();
+}

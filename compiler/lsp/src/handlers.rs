@@ -7,9 +7,9 @@ use lsp_server::ErrorCode;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CompletionParams,
     CompletionResponse, DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse,
-    GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams, MarkupContent,
-    MarkupKind, PrepareRenameResponse, RenameParams, TextDocumentPositionParams, TextEdit,
-    WorkspaceEdit,
+    GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location,
+    MarkupContent, MarkupKind, PrepareRenameResponse, ReferenceParams, RenameParams,
+    TextDocumentPositionParams, TextEdit, WorkspaceEdit,
 };
 use stackc_core::units;
 
@@ -75,6 +75,19 @@ pub fn prepare_rename(
         range: doc.word_range(word),
         placeholder: word.text.clone(),
     })
+}
+
+/// Every place that names the layer or app at the cursor (its declarations
+/// included, whatever the client asks: they are where it is named too).
+pub fn references(state: &State, p: ReferenceParams) -> Option<Vec<Location>> {
+    let (doc, offset) = doc(state, &p.text_document_position)?;
+    let (target, _) = rename::target(doc.tree(), offset)?;
+    Some(
+        rename::references(doc.tree(), &target)
+            .into_iter()
+            .map(|w| Location::new(doc.uri.clone(), doc.word_range(w)))
+            .collect(),
+    )
 }
 
 /// Renames a layer or an app everywhere in the file; a name the language

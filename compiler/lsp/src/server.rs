@@ -31,6 +31,7 @@ pub fn capabilities() -> ServerCapabilities {
         }),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -157,6 +158,10 @@ impl State {
                 json(serde_json::to_value(handlers::symbols(self, params(req)?)))
             }
             PrepareRenameRequest::METHOD => json(serde_json::to_value(handlers::prepare_rename(
+                self,
+                params(req)?,
+            ))),
+            References::METHOD => json(serde_json::to_value(handlers::references(
                 self,
                 params(req)?,
             ))),

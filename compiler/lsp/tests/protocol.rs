@@ -428,6 +428,19 @@ fn formatting_symbols_and_rename() {
     let edits = edit["changes"][uri.as_str()].as_array().unwrap();
     assert_eq!(edits.len(), 4);
     assert!(edits.iter().all(|e| e["newText"] == "front"));
+    // References are the same places.
+    let refs = client.ok(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": {"line": l, "character": c}, "context": {"includeDeclaration": true}}),
+    );
+    let ranges: Vec<&Value> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["range"])
+        .collect();
+    let renamed: Vec<&Value> = edits.iter().map(|e| &e["range"]).collect();
+    assert_eq!(ranges, renamed);
     // An app too; a name the language refuses is an error response.
     let (l, c) = pos(&text, "app rentals", 5);
     let edit = client.ok(

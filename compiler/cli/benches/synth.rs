@@ -7,11 +7,15 @@
 //! ~/.cache/stackc/cdk-bench-<hash> on the first run (that needs the npm
 //! registry; without node and npm the CDK column says so).
 //!
-//! Prints, per number of layers, the median wall time of each process,
-//! the resources each wrote (outside nested-stack resources), and the
-//! ratio; asserts nothing.
+//! Prints, per number of layers, the median wall time of each process (a
+//! rebuild over the previous output, as after an edit, for both; and
+//! stackc's first build into a new directory), the resources each wrote
+//! (outside nested-stack resources), and the ratio; asserts nothing.
 //!
 //! Run: `cargo bench -p stackc --no-default-features --bench synth [-- --runs N --cdk-runs M]`
+//!
+//! `-- --write N DIR` only writes the generated stack of N layers (stack.kdl
+//! and its cookbooks) into DIR, to time or profile one build by hand.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -30,6 +34,12 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let n = flag("--write", 30);
+        let dir = args.get(i + 2).expect("--write N DIR");
+        write_stack(Path::new(dir), n);
+        return;
+    }
     let runs = flag("--runs", 15);
     let cdk_runs = flag("--cdk-runs", 3);
     let work = std::env::temp_dir().join(format!("stackc-synth-bench-{}", std::process::id()));
@@ -41,50 +51,63 @@ fn main() {
         }
     };
     println!(
-        "| layers | stackc build | resources | cdk synth | resources | cdk synth / stackc build |"
+        "| layers | stackc build: rebuild | first build | resources | cdk synth | resources | cdk synth / stackc rebuild |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for n in [10, 30, 100, 1000] {
         let dir = work.join(format!("l{n}"));
         write_stack(&dir, n);
-        let out = dir.join("out");
-        let stackc = median(runs, || {
-            let _ = std::fs::remove_dir_all(&out);
+        let build = |out: &Path| {
             let status = Command::new(env!("CARGO_BIN_EXE_stackc"))
                 .arg("build")
                 .arg(dir.join("stack.kdl"))
                 .arg("--out")
-                .arg(&out)
+                .arg(out)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
                 .expect("stackc runs");
             assert!(status.success(), "stackc build failed on {n} layers");
-        });
+        };
+        // A rebuild, as after an edit: `out/` holds the previous build
+        // (made once first, untimed).
+        let out = dir.join("out");
+        build(&out);
+        let rebuild = median(runs, || build(&out));
         let stackc_resources = resources(&out);
+        // A first build, into a directory that does not exist yet; the
+        // directories are removed after the runs, not between them.
+        let mut fresh = 0;
+        let first = median(runs, || {
+            fresh += 1;
+            build(&dir.join(format!("first-{fresh}")));
+        });
+        for i in 1..=fresh {
+            let _ = std::fs::remove_dir_all(dir.join(format!("first-{i}")));
+        }
         // The CDK app has one template per environment, capped at 500
         // resources: past that it would need nested stacks of its own.
         let cdk_cell = match (&cdk, n <= 30) {
             (Some(project), true) => {
                 let cdk_out = dir.join("cdk.out");
-                let time = median(cdk_runs, || {
-                    let _ = std::fs::remove_dir_all(&cdk_out);
-                    synth(project, n, &cdk_out);
-                });
+                synth(project, n, &cdk_out);
+                let time = median(cdk_runs, || synth(project, n, &cdk_out));
                 Some((time, resources(&cdk_out)))
             }
             _ => None,
         };
         match cdk_cell {
             Some((time, count)) => println!(
-                "| {n} | {} | {stackc_resources} | {} | {count} | {:.0}× |",
-                show(stackc),
+                "| {n} | {} | {} | {stackc_resources} | {} | {count} | {:.0}× |",
+                show(rebuild),
+                show(first),
                 show(time),
-                time.as_secs_f64() / stackc.as_secs_f64()
+                time.as_secs_f64() / rebuild.as_secs_f64()
             ),
             None => println!(
-                "| {n} | {} | {stackc_resources} | — | — | — |",
-                show(stackc)
+                "| {n} | {} | {} | {stackc_resources} | — | — | — |",
+                show(rebuild),
+                show(first)
             ),
         }
     }

@@ -798,9 +798,26 @@ fn node_json_copies_are_written_only_on_request_and_are_the_bundles() {
         "{}",
         String::from_utf8_lossy(&tar.stderr)
     );
+    // The same parts, as JSON: indented copies, compact in the bundle.
+    let parse = |files: Vec<(String, Vec<u8>)>| -> Vec<(String, serde_json::Value)> {
+        files
+            .into_iter()
+            .map(|(p, bytes)| (p, serde_json::from_slice(&bytes).unwrap()))
+            .collect()
+    };
     let written = tree(&env2.join("nodes"));
     let bundled = tree(&unpacked.join("nodes"));
-    assert_eq!(written, bundled);
+    let lines = |bytes: &[u8]| bytes.iter().filter(|&&b| b == b'\n').count();
+    assert!(
+        written.iter().any(|(_, b)| lines(b) > 1),
+        "the copies are indented"
+    );
+    assert!(
+        bundled.iter().all(|(_, b)| lines(b) == 1),
+        "the bundle's parts are one line each"
+    );
+    let written = parse(written);
+    assert_eq!(written, parse(bundled));
     let names: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
     for part in [
         "stack.json",

@@ -111,9 +111,12 @@ pub fn build_into(
     for (path, bytes) in bundle::merged_cookbooks(user_cookbooks) {
         tar.append(&format!("cookbooks/{path}"), &bytes);
     }
-    // The node JSON parts travel in the bundle only: the instances read
-    // them there (`stackc build --nodes` writes copies to read).
-    node_files(stack, &mut |path, text| tar.append(path, text.as_bytes()));
+    // The node JSON parts travel in the bundle only, compact: the agent
+    // reads them with jq (`stackc build --nodes` writes indented copies to
+    // read).
+    node_files(stack, false, &mut |path, text| {
+        tar.append(path, text.as_bytes())
+    });
     emit(Artifact::new(BUNDLE, tar.finish()));
 
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -137,9 +140,9 @@ pub fn build_into(
 }
 
 /// The node JSON parts of the bundle (`nodes/...`), in path order, each
-/// handed to `sink` as it is made: the bundle's, and `stackc build
-/// --nodes`'s copies.
-pub fn node_files(stack: &Stack, sink: &mut dyn FnMut(&str, &str)) {
+/// handed to `sink` as it is made: the bundle's (compact), and `stackc
+/// build --nodes`'s copies (`pretty`: indented).
+pub fn node_files(stack: &Stack, pretty: bool, sink: &mut dyn FnMut(&str, &str)) {
     enum Part<'a> {
         Stack,
         Apps,
@@ -160,14 +163,28 @@ pub fn node_files(stack: &Stack, sink: &mut dyn FnMut(&str, &str)) {
         }
     }
     parts.sort_by(|a, b| a.0.cmp(&b.0));
+    // A group's parts are next to each other (`nodes/<host>/`): what they
+    // share is made once.
+    let mut group: Option<node::GroupParts> = None;
     for (path, part) in parts {
         let json = match part {
             Part::Stack => node::stack_part(stack),
             Part::Apps => node::apps_part(stack),
             Part::Custom => node::custom_part(stack),
-            Part::Group(host, event) => node::group_part(stack, host, event),
+            Part::Group(host, event) => {
+                let parts = match &mut group {
+                    Some(g) if std::ptr::eq(g.host(), host) => g,
+                    _ => group.insert(node::GroupParts::new(stack, host)),
+                };
+                parts.part(event)
+            }
         };
-        let mut text = serde_json::to_string_pretty(&json).expect("JSON values serialize");
+        let mut text = if pretty {
+            serde_json::to_string_pretty(&json)
+        } else {
+            serde_json::to_string(&json)
+        }
+        .expect("JSON values serialize");
         text.push('\n');
         sink(&path, &text);
     }

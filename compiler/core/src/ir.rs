@@ -17,6 +17,62 @@ pub use layer::{
     Scaling, Schedule, ScheduleEntry, Volume,
 };
 
+/// Where each layer of a stack is: made once, on first use, so that looking
+/// a layer up by name, or a host's layers, does not scan them all (a
+/// 1,000-layer build does it a million times). Equal to any other: it is
+/// derived from the layers, which are compared.
+#[derive(Default)]
+pub struct LayerIndex(std::sync::OnceLock<Positions>);
+
+/// What [`LayerIndex`] holds.
+pub struct Positions {
+    /// How many layers there were.
+    len: usize,
+    /// Layer name → position.
+    by_name: std::collections::HashMap<String, usize>,
+    /// Host layer name → positions of the layers on its instances.
+    instance_layers: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl LayerIndex {
+    fn get(&self, layers: &[Layer]) -> &Positions {
+        self.0.get_or_init(|| {
+            let mut by_name = std::collections::HashMap::new();
+            let mut instance_layers: std::collections::HashMap<String, Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, layer) in layers.iter().enumerate() {
+                by_name.entry(layer.name.clone()).or_insert(i);
+                let host = layer.on.as_deref().unwrap_or(&layer.name);
+                instance_layers.entry(host.to_string()).or_default().push(i);
+            }
+            Positions {
+                len: layers.len(),
+                by_name,
+                instance_layers,
+            }
+        })
+    }
+}
+
+impl Clone for LayerIndex {
+    fn clone(&self) -> Self {
+        // A clone may be edited: it makes its own.
+        LayerIndex::default()
+    }
+}
+
+impl PartialEq for LayerIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for LayerIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LayerIndex")
+    }
+}
+
 /// The result of checking a stack file: one resolved stack per environment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Program {
@@ -114,12 +170,50 @@ pub struct Stack {
     pub layers: Vec<Layer>,
     /// Apps in source order.
     pub apps: Vec<App>,
+    /// Where each layer is in `layers`, made on first use.
+    #[serde(skip)]
+    pub index: LayerIndex,
 }
 
 impl Stack {
     /// The layer of this name.
     pub fn layer(&self, name: &str) -> Option<&Layer> {
-        self.layers.iter().find(|l| l.name == name)
+        let index = self.index.get(&self.layers);
+        match index.by_name.get(name).and_then(|&i| self.layers.get(i)) {
+            Some(layer) if layer.name == name => Some(layer),
+            // `layers` changed since the index was made (tests edit it).
+            Some(_) => self.layers.iter().find(|l| l.name == name),
+            None if index.len == self.layers.len() => None,
+            None => self.layers.iter().find(|l| l.name == name),
+        }
+    }
+
+    /// The layers that run on the instances of `host`, in declared order
+    /// (`host` itself included).
+    pub fn instance_layers(&self, host: &Layer) -> Vec<&Layer> {
+        let index = self.index.get(&self.layers);
+        let linear = || {
+            self.layers
+                .iter()
+                .filter(|l| l.name == host.name || l.on.as_deref() == Some(host.name.as_str()))
+                .collect()
+        };
+        if index.len != self.layers.len() {
+            return linear();
+        }
+        let Some(members) = index.instance_layers.get(host.name.as_str()) else {
+            return linear();
+        };
+        let found: Vec<&Layer> = members.iter().filter_map(|&i| self.layers.get(i)).collect();
+        let current = found.len() == members.len()
+            && found
+                .iter()
+                .all(|l| l.name == host.name || l.on.as_deref() == Some(host.name.as_str()));
+        if current {
+            found
+        } else {
+            linear()
+        }
     }
 
     /// `<stack>-<env>`, the CloudFormation stack name.

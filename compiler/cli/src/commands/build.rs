@@ -4,13 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use stackc_core::check::{self, Options, RealFiles};
 use stackc_core::diag::{Code, Diagnostic, Span};
 use stackc_core::emit::bundle::CookbookFile;
 use stackc_core::emit::{self, Artifact, Format};
 use stackc_core::ir::{Program, Stack};
 
-use super::{check::load_outline, Status};
+use super::Status;
 use crate::cli::MessageFormat;
 use crate::output;
 
@@ -229,12 +228,30 @@ pub struct Built {
     pub bytes: usize,
 }
 
-/// Builds one environment into `out/<stack>-<env>/`. Each artifact is
-/// written as it is made into a directory of this build's own beside it,
-/// which then takes the old one's place in one atomic step (see
-/// [`swap_in`]): builds running at once into one `out/` all succeed, and
-/// the directory is always one whole build. Prints diagnostics and I/O
-/// errors; writes nothing when the cookbooks are refused.
+/// Why a build wrote nothing.
+pub enum BuildError {
+    /// The cookbooks cannot go into the bundle.
+    Cookbooks(CookbooksError),
+    /// The stack does not build (its diagnostics).
+    Diagnostics(Vec<Diagnostic>),
+    /// `out/<stack>-<env>/` could not be written.
+    Io(PathBuf, std::io::Error),
+}
+
+impl BuildError {
+    /// Prints it as every command that builds does.
+    pub fn print(&self, format: MessageFormat, file_name: &str, source: &str) {
+        match self {
+            BuildError::Cookbooks(e) => e.print(format, file_name, source),
+            BuildError::Diagnostics(diags) => output::print(format, diags, file_name, source),
+            BuildError::Io(dir, e) => eprintln!("error: cannot write {}: {e}", dir.display()),
+        }
+    }
+}
+
+/// Builds one environment into `out/<stack>-<env>/` as [`build_into_dir`]
+/// does, printing what failed (deploy and `run` build first).
+#[cfg(feature = "aws")]
 pub fn build_to_dir(
     format: MessageFormat,
     file_name: &str,
@@ -244,16 +261,40 @@ pub fn build_to_dir(
     out: &Path,
     nodes: bool,
 ) -> Result<Built, Status> {
-    let user = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span).map_err(|e| {
+    build_into_dir(stack, None, template_format, out, nodes).map_err(|e| {
         e.print(format, file_name, source);
         Status::UserError
-    })?;
+    })
+}
+
+/// Builds one environment into `out/<stack>-<env>/`. Each artifact is
+/// written as it is made into a directory of this build's own beside it,
+/// which then takes the old one's place in one atomic step (see
+/// [`swap_in`]): builds running at once into one `out/` all succeed, and
+/// the directory is always one whole build. A file the previous build
+/// wrote with the same contents is linked into the new build rather than
+/// written again (a rebuild after a small edit makes few new files).
+/// `user` are the stack's cookbooks when the caller has read them already.
+/// Writes nothing when the cookbooks are refused.
+pub fn build_into_dir(
+    stack: &Stack,
+    user: Option<&[CookbookFile]>,
+    template_format: Format,
+    out: &Path,
+    nodes: bool,
+) -> Result<Built, BuildError> {
+    let read;
+    let user = match user {
+        Some(files) => files,
+        None => {
+            read = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span)
+                .map_err(BuildError::Cookbooks)?;
+            &read
+        }
+    };
     let name = stack.qualified_name();
     let dir = out.join(&name);
-    let io_error = |e: std::io::Error| {
-        eprintln!("error: cannot write {}: {e}", dir.display());
-        Status::UserError
-    };
+    let io_error = |e: std::io::Error| BuildError::Io(dir.clone(), e);
     std::fs::create_dir_all(out).map_err(io_error)?;
     sweep_abandoned(out, &name);
     let tmp = fresh_dir(out, &name).map_err(io_error)?;
@@ -264,11 +305,7 @@ pub fn build_to_dir(
         if failed.is_some() {
             return;
         }
-        let path = tmp.join(path);
-        let result = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, contents));
+        let result = write_or_link(&dir.join(path), &tmp.join(path), contents);
         match result {
             Ok(()) => {
                 files += 1;
@@ -277,18 +314,17 @@ pub fn build_to_dir(
             Err(e) => failed = Some(e),
         }
     };
-    let built = emit::build_into(stack, &user, template_format, &mut |a: Artifact| {
+    let built = emit::build_into(stack, user, template_format, &mut |a: Artifact| {
         write(&a.path, &a.bytes)
     });
     if let Err(diags) = built {
         let _ = std::fs::remove_dir_all(&tmp);
-        output::print(format, &diags, file_name, source);
-        return Err(Status::UserError);
+        return Err(BuildError::Diagnostics(diags));
     }
     // Copies of the bundle's node JSON to read: not artifacts, so not in
     // the manifest.
     if nodes {
-        emit::node_files(stack, &mut |path, text| write(path, text.as_bytes()));
+        emit::node_files(stack, true, &mut |path, text| write(path, text.as_bytes()));
     }
     if let Some(e) = failed {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -299,6 +335,24 @@ pub fn build_to_dir(
         return Err(io_error(e));
     }
     Ok(Built { dir, files, bytes })
+}
+
+/// Writes `contents` at `path`, or links `previous` there when that file,
+/// of the build being replaced, holds exactly these bytes. No file is ever
+/// written in place: a linked file is shared only with a build that is
+/// about to be removed.
+fn write_or_link(previous: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let same = std::fs::symlink_metadata(previous)
+        .is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
+        && std::fs::read(previous).is_ok_and(|old| old == contents);
+    // The previous build may be swapped out meanwhile: then write.
+    if same && std::fs::hard_link(previous, path).is_ok() {
+        return Ok(());
+    }
+    std::fs::write(path, contents)
 }
 
 /// The prefix of the directories builds of `name` write into.
@@ -407,61 +461,106 @@ pub fn run(
     template_format: Format,
     nodes: bool,
 ) -> Status {
-    // The whole file is checked first (every diagnostic); then each
-    // environment is resolved again on its own, built and dropped, so that
-    // one resolved environment is in memory at a time, not the syntax tree.
-    let (file, outline) = match load_outline(format, path) {
+    // The whole file is checked once (every diagnostic, every environment
+    // resolved); then the environments build side by side, as many at once
+    // as there are processors, and what each did is printed in the file's
+    // order.
+    let (file, program) = match super::check::load(format, path) {
         Ok(x) => x,
         Err(status) => return status,
     };
-    let names = match select(
-        &outline.name,
-        outline.environments.iter().map(String::as_str).collect(),
-        env,
-    ) {
+    let stacks = match environments(&program, env) {
         Ok(s) => s,
         Err(status) => return status,
     };
-    let base = file.base_dir();
-    let opts = Options {
-        base_dir: &base,
-        files: &RealFiles,
-    };
+    // Environments share their cookbooks directory (unless one names its
+    // own): each directory is read once.
+    type Read = Result<Vec<CookbookFile>, CookbooksError>;
+    let mut cookbooks: Vec<(Option<&Path>, Read)> = Vec::new();
+    for stack in &stacks {
+        let dir = stack.cookbooks.as_deref();
+        if !cookbooks.iter().any(|(d, _)| *d == dir) {
+            cookbooks.push((dir, read_cookbooks(dir, stack.cookbooks_span)));
+        }
+    }
     let mut status = Status::Ok;
-    for name in names {
-        // The file checked clean, so the environment resolves (unless the
-        // cookbooks changed meanwhile: then the new errors are shown).
-        let stack = match check::environment_source(&file.text, &opts, name) {
-            (Some(stack), _) => stack,
-            (None, diags) => {
-                output::print(format, &diags, &file.name(), &file.text);
-                status = Status::UserError;
-                continue;
-            }
+    for (_, read) in &cookbooks {
+        if let Err(e) = read {
+            e.print(format, &file.name(), &file.text);
+            status = Status::UserError;
+        }
+    }
+    let results = parallel(&stacks, |stack| {
+        let dir = stack.cookbooks.as_deref();
+        // Those whose cookbooks were refused (said above) do not build.
+        let Some((_, Ok(user))) = cookbooks.iter().find(|(d, _)| *d == dir) else {
+            return None;
         };
-        let stack = &stack;
-        match build_to_dir(
-            format,
-            &file.name(),
-            &file.text,
+        Some(build_into_dir(
             stack,
+            Some(user),
             template_format,
             out,
             nodes,
-        ) {
-            Ok(built) => {
-                if format == MessageFormat::Human {
-                    eprintln!(
-                        "built {} → {} ({} files, {} bytes)",
-                        stack.qualified_name(),
-                        built.dir.display(),
-                        built.files,
-                        built.bytes
-                    );
-                }
+        ))
+    });
+    for (stack, result) in stacks.iter().zip(results) {
+        match result {
+            Some(Ok(built)) if format == MessageFormat::Human => {
+                eprintln!(
+                    "built {} → {} ({} files, {} bytes)",
+                    stack.qualified_name(),
+                    built.dir.display(),
+                    built.files,
+                    built.bytes
+                );
             }
-            Err(s) => status = s,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                e.print(format, &file.name(), &file.text);
+                status = Status::UserError;
+            }
+            None => {}
         }
     }
     status
+}
+
+/// `job` of each of `items`, run on up to as many threads as there are
+/// processors; the results in the order of `items`.
+fn parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(&job).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, job(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(results) => results,
+                // A panicking job panics the build, as it would unthreaded.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }

@@ -18,16 +18,6 @@ pub fn load(format: MessageFormat, path: &Path) -> Result<(SourceFile, Program),
     load_with(format, path, check::check_source)
 }
 
-/// Reads, parses and checks a file as [`load`] does (the same diagnostics),
-/// keeping no resolved environment: resolve each with
-/// [`check::environment_source`] when it is needed.
-pub fn load_outline(
-    format: MessageFormat,
-    path: &Path,
-) -> Result<(SourceFile, check::Outline), Status> {
-    load_with(format, path, check::outline_source)
-}
-
 /// Reads the file, decodes it and runs `checker` on it, printing every
 /// diagnostic; what the checker made when there is no error.
 fn load_with<T>(

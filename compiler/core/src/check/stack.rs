@@ -109,6 +109,7 @@ impl Checker<'_> {
             working_hours,
             layers: layers?,
             apps: apps?,
+            index: Default::default(),
         })
     }
 

@@ -31,6 +31,12 @@ use crate::ir::{Layer, Stack};
 pub const MAX_RESOURCES: usize = 500;
 /// Up to this many instance groups a single template is tried first.
 const WHOLE_FIRST: usize = 50;
+/// Bytes a group's resources may lose when moved from its nested template
+/// into one template, bounding that template's size from below: of the
+/// references to parameters, only `{"Ref": "VpcId"}` can become shorter
+/// (`{"Ref": "Vpc"}`, 2 bytes, a few times per group); the others become
+/// longer (`Fn::GetAtt`, lists), and `DependsOn` is added.
+const REF_SLACK: usize = 64;
 /// CloudFormation's template size limit (from S3).
 pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 
@@ -203,6 +209,105 @@ fn whole(stack: &Stack) -> Result<Template, Vec<Diagnostic>> {
     }
 }
 
+/// A nested template: the instances of `host` and their layers' resources,
+/// taking what the root shares as parameters (`images` and `cinc` are the
+/// environment's: `lock::needs`, `lock::cinc_needs`). Also says whether any
+/// of its layers has a load balancer.
+fn nested(
+    stack: &Stack,
+    host: &Layer,
+    images: &[crate::lock::Need],
+    cinc: &[crate::lock::CincNeed],
+) -> Result<(Template, bool), Diagnostic> {
+    let has_lb = super::node::instance_layers(stack, host)
+        .iter()
+        .any(|l| l.load_balancer.is_some());
+    let mut t = Template::new(format!(
+        "stackc {}: instances of layer {} (nested). Generated; do not edit.",
+        stack.qualified_name(),
+        host.name
+    ));
+    t.parameter(
+        "ArtifactBucket",
+        "String",
+        "S3 bucket holding stackc artifacts",
+    );
+    t.parameter("VpcId", "AWS::EC2::VPC::Id", "VPC of the stack");
+    t.parameter(
+        "PrivateSubnets",
+        "List<AWS::EC2::Subnet::Id>",
+        "Subnets of the instances",
+    );
+    let image = images
+        .iter()
+        .find(|n| n.arch == host.instance_type.arch)
+        .expect("every group's architecture has an image");
+    t.parameter(
+        &image.parameter,
+        "AWS::EC2::Image::Id",
+        &image_description(image),
+    );
+    cinc_parameter(
+        &mut t,
+        cinc.iter()
+            .find(|n| n.arch == host.instance_type.arch && n.client == host.chef.client)
+            .expect("every group's client and architecture has a package"),
+    );
+    t.parameter("KeyArn", "String", "KMS key of the log groups");
+    t.parameter("AlarmTopic", "String", "SNS topic of alarms");
+    t.parameter(
+        "InstancesSecurityGroup",
+        "AWS::EC2::SecurityGroup::Id",
+        "Security group of every instance",
+    );
+    if has_lb {
+        t.parameter(
+            "PublicSubnets",
+            "List<AWS::EC2::Subnet::Id>",
+            "Subnets of the load balancers",
+        );
+        t.parameter(
+            "AccessLogBucket",
+            "String",
+            "Bucket of the load balancers' access logs",
+        );
+    }
+    let shared = layer::Shared {
+        vpc_id: r#ref("VpcId"),
+        public_subnets: r#ref("PublicSubnets"),
+        private_subnets: r#ref("PrivateSubnets"),
+        key_arn: r#ref("KeyArn"),
+        topic: r#ref("AlarmTopic"),
+        access_log_bucket: r#ref("AccessLogBucket"),
+        instances_security_group: r#ref("InstancesSecurityGroup"),
+        group_depends_on: &[],
+        load_balancer_depends_on: &[],
+    };
+    layer::emit(&mut t, stack, host, &shared)?;
+    Ok((t, has_lb))
+}
+
+/// Whether one template would likely pass CloudFormation's limits, judged
+/// from the first group's nested template as if every group were like it:
+/// then the nested templates are built first, and the one template only if
+/// they turn out to fit after all. The guess only orders the work; what is
+/// written is decided on the real templates either way.
+fn predicted_too_large(stack: &Stack, groups: &[&Layer], format: Format) -> bool {
+    let Some(first) = groups.first() else {
+        return false;
+    };
+    let images = crate::lock::needs(stack);
+    let cinc = crate::lock::cinc_needs(stack);
+    let Ok((t, _)) = nested(stack, first, &images, &cinc) else {
+        return false;
+    };
+    let mut root = root_template(stack);
+    common(&mut root, stack);
+    let resources = root.resource_count() + t.resource_count() * groups.len();
+    let bytes = serialize(&t.into_value(), format).len() * groups.len();
+    resources > MAX_RESOURCES || bytes > MAX_TEMPLATE_BYTES
+}
+
 /// Hands the templates to `sink` as they are made. Each instance group is
 /// built as a nested template; while the running total of resources fits
 /// CloudFormation's limit they are held, and if the whole environment fits
@@ -214,8 +319,10 @@ pub fn emit_into(
     format: Format,
     sink: &mut dyn FnMut(Artifact),
 ) -> Result<(), Vec<Diagnostic>> {
-    // A stack of a few dozen groups is small: try one template first.
-    if groups(stack).len() <= WHOLE_FIRST {
+    let groups = groups(stack);
+    // A stack of a few dozen groups is small: try one template first,
+    // unless its first group shows the whole cannot fit.
+    if groups.len() <= WHOLE_FIRST && !predicted_too_large(stack, &groups, format) {
         let single = whole(stack)?;
         if single.resource_count() <= MAX_RESOURCES {
             let bytes = serialize(&single.into_value(), format);
@@ -230,7 +337,7 @@ pub fn emit_into(
     let join_list = |list: &[Value]| json!({ "Fn::Join": [",", list] });
     // The root's nested-stack resources are made as the root is written:
     // what each is made from, by logical id.
-    let mut nested: std::collections::HashMap<String, (&Layer, String, bool)> =
+    let mut nested_stacks: std::collections::HashMap<String, (&Layer, String, bool)> =
         std::collections::HashMap::new();
     let params = |has_lb: bool, image: &str, host: &Layer| {
         let mut params = json!({
@@ -253,86 +360,31 @@ pub fn emit_into(
     let images = crate::lock::needs(stack);
     let cinc = crate::lock::cinc_needs(stack);
     let mut total = root.resource_count();
+    let mut nested_bytes = 0;
     let mut held: Vec<Artifact> = Vec::new();
     let mut splitting = false;
     let mut diags = Vec::new();
-    for host in groups(stack) {
+    for host in groups {
         let p = LayerIds::new(&host.name);
-        let has_lb = super::node::instance_layers(stack, host)
-            .iter()
-            .any(|l| l.load_balancer.is_some());
-        let mut t = Template::new(format!(
-            "stackc {}: instances of layer {} (nested). Generated; do not edit.",
-            stack.qualified_name(),
-            host.name
-        ));
-        t.parameter(
-            "ArtifactBucket",
-            "String",
-            "S3 bucket holding stackc artifacts",
-        );
-        t.parameter("VpcId", "AWS::EC2::VPC::Id", "VPC of the stack");
-        t.parameter(
-            "PrivateSubnets",
-            "List<AWS::EC2::Subnet::Id>",
-            "Subnets of the instances",
-        );
-        let image = images
-            .iter()
-            .find(|n| n.arch == host.instance_type.arch)
-            .expect("every group's architecture has an image");
-        t.parameter(
-            &image.parameter,
-            "AWS::EC2::Image::Id",
-            &image_description(image),
-        );
-        cinc_parameter(
-            &mut t,
-            cinc.iter()
-                .find(|n| n.arch == host.instance_type.arch && n.client == host.chef.client)
-                .expect("every group's client and architecture has a package"),
-        );
-        t.parameter("KeyArn", "String", "KMS key of the log groups");
-        t.parameter("AlarmTopic", "String", "SNS topic of alarms");
-        t.parameter(
-            "InstancesSecurityGroup",
-            "AWS::EC2::SecurityGroup::Id",
-            "Security group of every instance",
-        );
-        if has_lb {
-            t.parameter(
-                "PublicSubnets",
-                "List<AWS::EC2::Subnet::Id>",
-                "Subnets of the load balancers",
-            );
-            t.parameter(
-                "AccessLogBucket",
-                "String",
-                "Bucket of the load balancers' access logs",
-            );
-        }
-        let shared = layer::Shared {
-            vpc_id: r#ref("VpcId"),
-            public_subnets: r#ref("PublicSubnets"),
-            private_subnets: r#ref("PrivateSubnets"),
-            key_arn: r#ref("KeyArn"),
-            topic: r#ref("AlarmTopic"),
-            access_log_bucket: r#ref("AccessLogBucket"),
-            instances_security_group: r#ref("InstancesSecurityGroup"),
-            group_depends_on: &[],
-            load_balancer_depends_on: &[],
+        let (t, has_lb) = match nested(stack, host, &images, &cinc) {
+            Ok(made) => made,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
         };
-        if let Err(d) = layer::emit(&mut t, stack, host, &shared) {
-            diags.push(d);
-            continue;
-        }
         total += t.resource_count();
+        let header = t.header_len(format);
         let bytes = serialize(&t.into_value(), format);
+        // What this group adds to one template, at least: its resources
+        // and outputs, with references to the root's resources where it
+        // refers to parameters (`VpcId` may become the shorter `Vpc`).
+        nested_bytes += bytes.len().saturating_sub(header + REF_SLACK);
         let path = format!("layers/{}.{}", host.name, ext(format));
         let key = Manifest::key_for(&stack.name, &stack.env, &sha256_hex(&bytes), ext(format));
         let id = p.stack();
         root.later(&id);
-        nested.insert(id, (host, key, has_lb));
+        nested_stacks.insert(id, (host, key, has_lb));
         for l in super::node::instance_layers(stack, host) {
             if l.load_balancer.is_some() {
                 let lp = LayerIds::new(&l.name);
@@ -359,6 +411,14 @@ pub fn emit_into(
     if !diags.is_empty() {
         return Err(diags);
     }
+    // One template holds at least what the nested ones add to it: past the
+    // size limit, it is not worth building to see.
+    if !splitting && nested_bytes > MAX_TEMPLATE_BYTES {
+        splitting = true;
+        for a in held.drain(..) {
+            sink(a);
+        }
+    }
     if !splitting {
         let bytes = serialize(&whole(stack)?.into_value(), format);
         if bytes.len() <= MAX_TEMPLATE_BYTES {
@@ -370,7 +430,7 @@ pub fn emit_into(
         }
     }
     let make = |id: &str| {
-        let (host, key, has_lb) = &nested[id];
+        let (host, key, has_lb) = &nested_stacks[id];
         // The nested stack's load balancers write access logs: the bucket
         // policy must exist before them (their DependsOn cannot name it).
         let depends_on: &[&str] = if *has_lb {

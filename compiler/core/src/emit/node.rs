@@ -13,8 +13,8 @@ use crate::check::json::deep_merge;
 use crate::ir::{Event, Layer, Network, Stack};
 pub use deploy::s3_https_url;
 pub use group::{
-    apps_part, backends, every_app, group_part, CHEF_RUBY_VERSION, DEPLOY_SHELL, DEPLOY_USER,
-    HAPROXY_KINDS,
+    apps_part, backends, every_app, group_part, GroupParts, CHEF_RUBY_VERSION, DEPLOY_SHELL,
+    DEPLOY_USER, HAPROXY_KINDS,
 };
 pub use sample::{sample_live, sample_log_groups, self_of, SAMPLE_STACK_ID, SAMPLE_VPC_ID};
 
@@ -28,11 +28,7 @@ pub const SECRETS_DIR: &str = "/etc/stackc/secrets";
 /// The layers that run on the instances of `host`, in declared order
 /// (`host` itself included).
 pub fn instance_layers<'a>(stack: &'a Stack, host: &Layer) -> Vec<&'a Layer> {
-    stack
-        .layers
-        .iter()
-        .filter(|l| l.name == host.name || l.on.as_deref() == Some(host.name.as_str()))
-        .collect()
+    stack.instance_layers(host)
 }
 
 /// The layer whose instances carry `layer` (itself unless it is `on` another).

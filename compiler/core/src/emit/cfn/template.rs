@@ -85,6 +85,13 @@ impl Template {
         self.resources.len()
     }
 
+    /// The bytes of its description and parameters, serialized alone: what
+    /// a nested template has and the same resources in one template do not.
+    pub fn header_len(&self, format: super::Format) -> usize {
+        super::serialize(&self.parameters, format).len()
+            + super::serialize(&self.description, format).len()
+    }
+
     /// The template as JSON.
     pub fn into_value(self) -> Value {
         let mut t = Map::new();

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+
 const SCRIPT: &str = r#"
 local env = vim.fn.json_decode(os.getenv("STACKC_LSP_TEST"))
 local out = {}
@@ -57,19 +59,6 @@ vim.lsp.stop_client(id)
 vim.cmd("qa!")
 "#;
 
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 /// The 0-based line and column of `needle` in `text`, plus `shift`.
 fn line_col(text: &str, needle: &str, shift: usize) -> (usize, usize) {
     let at = text.find(needle).unwrap() + shift;
@@ -83,7 +72,7 @@ fn neovim_reads_diagnostics_a_completion_and_a_definition() {
     let dir: PathBuf = std::env::temp_dir().join(format!("stackc-lsp-nvim-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/goldcar");
-    copy(&example, &dir);
+    common::copy_dir(&example, &dir);
     let file = dir.join("stack.kdl");
     let good = std::fs::read_to_string(&file).unwrap();
     // A recipe the cookbook does not have: unknown_recipe, with a fix.

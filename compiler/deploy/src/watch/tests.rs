@@ -506,6 +506,7 @@ fn a_turn_publishes_once_and_runs_on_one_instance_streaming_its_log() {
             ("recipes".to_string(), "shop::worker".to_string())
         ]
     );
+    drop(sent);
     assert_eq!(fake.objects.borrow().len(), 1);
     let sha = &built.manifest.files[0].sha256;
     assert!(

@@ -40,7 +40,7 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
     let said = watching.said();
     assert!(
         said.contains(&format!(
-            "watching ./cookbooks and stack.kdl: each save runs on {} (layer web, the first online instance)",
+            "watching cookbooks and stack.kdl: each save runs on {} (layer web, the first online instance)",
             web.iter().min().unwrap()
         )),
         "{said}"
@@ -62,7 +62,7 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
     let done = proxy.calls().len();
     let said = watching.said();
     assert!(
-        said.contains("saved ./cookbooks/goldcar/recipes/vhosts.rb\n"),
+        said.contains("saved cookbooks/goldcar/recipes/vhosts.rb\n"),
         "{said}"
     );
     assert!(
@@ -73,7 +73,7 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
     let calls = changes(&proxy, before);
     let bundles: Vec<&serde_json::Value> = calls
         .iter()
-        .filter(|c| c["method"] == "PUT" && c["path"].as_str().unwrap().ends_with(".tar.gz"))
+        .filter(|c| c["method"] == "PUT" && c["action"].as_str().unwrap().ends_with(".tar.gz"))
         .collect();
     assert_eq!(bundles.len(), 1, "one bundle published: {calls:#?}");
     let pointer: Vec<&serde_json::Value> = calls
@@ -104,6 +104,7 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
     assert_eq!(calls.len(), 3, "nothing else changed: {calls:#?}");
 
     let (code, said) = watching.interrupt();
+    eprintln!("$ stackc watch --layer web\n{said}");
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("stopped watching"), "{said}");
     assert!(

@@ -510,7 +510,11 @@ fn a_turn_publishes_once_and_runs_on_one_instance_streaming_its_log() {
     assert_eq!(fake.objects.borrow().len(), 1);
     let sha = &built.manifest.files[0].sha256;
     assert!(
-        fake.pointer.borrow().as_ref().unwrap().contains(sha.as_str()),
+        fake.pointer
+            .borrow()
+            .as_ref()
+            .unwrap()
+            .contains(sha.as_str()),
         "the bundle parameter points at the new bundle"
     );
     assert_eq!(

@@ -196,6 +196,9 @@ fn a_burst_that_never_pauses_is_cut_at_the_longest_wait() {
     assert!(d.take(t0 + ms(1000)).is_some());
 }
 
+/// A command sent: its instances and parameters.
+type Sent = (Vec<String>, Vec<(String, String)>);
+
 /// A stack, its artifact bucket and one layer's instances, answered as
 /// AWS would; every call that changes something is recorded.
 #[derive(Default)]
@@ -203,7 +206,7 @@ struct Fake {
     instances: Vec<Instance>,
     pointer: RefCell<Option<String>>,
     objects: RefCell<Vec<String>>,
-    sent: RefCell<Vec<(Vec<String>, Vec<(String, String)>)>>,
+    sent: RefCell<Vec<Sent>>,
     /// Successive statuses of every command (the last repeats).
     statuses: Vec<&'static str>,
     polls: RefCell<usize>,

@@ -282,6 +282,32 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// The recipe loop: on every save under the cookbooks directory (or of
+    /// the stack file), check, build, publish the bundle when it changed and
+    /// run the changed recipes (or --recipes) on one online instance of the
+    /// layer, streaming that run's Chef output with the time since the
+    /// save. Ctrl-C stops watching (exit 0); a run in flight finishes.
+    Watch {
+        /// The stack file.
+        #[arg(default_value = "stack.kdl")]
+        file: PathBuf,
+        /// The layer whose instance runs the recipes.
+        #[arg(long)]
+        layer: String,
+        /// The environment (default: production).
+        #[arg(long)]
+        env: Option<String>,
+        /// Run on this instance (an online one of the layer) instead of the
+        /// first online one.
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
+        /// Run these recipes on every save (`cookbook::recipe`, separated by
+        /// commas) instead of those the save changed.
+        #[arg(long, value_name = "RECIPES", value_delimiter = ',')]
+        recipes: Option<Vec<String>>,
+        #[command(flatten)]
+        aws: Aws,
+    },
     /// Write a stack file from another tool's description of a fleet.
     Import {
         /// Where the description comes from.

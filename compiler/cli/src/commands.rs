@@ -21,6 +21,8 @@ mod online;
 #[cfg(not(feature = "aws"))]
 #[path = "commands/offline.rs"]
 mod online;
+#[cfg(feature = "aws")]
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -147,7 +149,8 @@ pub fn run(cli: Cli) -> Status {
         | Command::Destroy { .. }
         | Command::Status { .. }
         | Command::Run { .. }
-        | Command::Logs { .. }) => online::run(format, aws),
+        | Command::Logs { .. }
+        | Command::Watch { .. }) => online::run(format, aws),
         Command::Build {
             file,
             env,

@@ -12,3 +12,4 @@ pub mod images;
 pub mod lock;
 pub mod ops;
 pub mod plan;
+pub mod watch;

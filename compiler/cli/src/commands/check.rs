@@ -50,7 +50,7 @@ fn load_with<T>(
 /// build refuses (links, FIFOs, devices) is reported by `check` too; and
 /// lints their Ruby for calls the Chef clients the environments' instances
 /// run removed or deprecated (warnings, on the cookbook file and line).
-fn check_cookbooks(
+pub fn check_cookbooks(
     format: MessageFormat,
     file: &SourceFile,
     program: &Program,

@@ -26,7 +26,7 @@ fn stack_of<'p>(program: &'p Program, env: Option<&str>) -> Result<&'p Stack, St
     environments(program, Some(env.unwrap_or("production"))).map(|s| s[0])
 }
 
-fn fail(e: impl std::fmt::Display) -> Status {
+pub(super) fn fail(e: impl std::fmt::Display) -> Status {
     eprintln!("error: {e}");
     Status::UserError
 }
@@ -44,20 +44,24 @@ pub struct Which<'a> {
 
 /// The environment resolved: its CloudFormation stack and region, and the
 /// file's view of it when a file named it.
-struct Resolved {
-    name: String,
-    region: String,
-    file: Option<(SourceFile, Program, String)>,
+pub(super) struct Resolved {
+    pub(super) name: String,
+    pub(super) region: String,
+    pub(super) file: Option<(SourceFile, Program, String)>,
 }
 
 impl Resolved {
-    fn stack(&self) -> Option<&Stack> {
+    pub(super) fn stack(&self) -> Option<&Stack> {
         let (_, program, env) = self.file.as_ref()?;
         program.environments.iter().find(|s| &s.env == env)
     }
 }
 
-fn resolve(format: MessageFormat, which: &Which<'_>, target: &Target) -> Result<Resolved, Status> {
+pub(super) fn resolve(
+    format: MessageFormat,
+    which: &Which<'_>,
+    target: &Target,
+) -> Result<Resolved, Status> {
     if let Some(name) = which.stack {
         let Some(region) = target.region.map(str::to_string).or_else(region_from_env) else {
             eprintln!("error: which region is {name} in? pass --region (or set AWS_REGION)");
@@ -84,7 +88,10 @@ fn resolve(format: MessageFormat, which: &Which<'_>, target: &Target) -> Result<
 
 /// The deployed stack and what operating it needs: from its template, or
 /// for a stack an older stackc deployed, from the stack file (said once).
-async fn operated(aws: &Aws, resolved: &Resolved) -> Result<(StackInfo, Operations), Status> {
+pub(super) async fn operated(
+    aws: &Aws,
+    resolved: &Resolved,
+) -> Result<(StackInfo, Operations), Status> {
     let deployed = match ops::deployed(aws, &resolved.name).await {
         Ok(Some(d)) => d,
         Ok(None) => {

@@ -26,6 +26,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
         Command::Status { .. } => "status",
         Command::Run { .. } => "run",
         Command::Logs { .. } => "logs",
+        Command::Watch { .. } => "watch",
         _ => "this command",
     };
     eprintln!(

@@ -1,11 +1,12 @@
 //! The commands that talk to AWS (built with the `aws` feature, the
-//! default): lock, bootstrap, deploy, diff, destroy, status, run and logs.
+//! default): lock, bootstrap, deploy, diff, destroy, status, run, logs
+//! and watch.
 
 use std::path::Path;
 
 use stackc_deploy::ops::Command as Agent;
 
-use super::{cloud, envdiff, fleet, lock, Status};
+use super::{cloud, envdiff, fleet, lock, watch, Status};
 use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
 
 /// Makes AWS errors carry the SDK's whole text (`--verbose`).
@@ -93,6 +94,24 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             &since,
             follow,
             &on.aws.target(),
+        ),
+        Command::Watch {
+            file,
+            layer,
+            env,
+            instance,
+            recipes,
+            aws,
+        } => watch::run(
+            format,
+            &watch::Request {
+                file: &file,
+                env: env.as_deref(),
+                layer: &layer,
+                instance: instance.as_deref(),
+                recipes: recipes.as_deref(),
+            },
+            &aws.target(),
         ),
         // `diff --against` is offline, and [`super::run`] sends no other
         // command here.

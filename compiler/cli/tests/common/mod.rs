@@ -1,6 +1,9 @@
 //! Helpers the CLI's integration tests share.
 #![allow(dead_code)]
 
+pub mod proxy;
+pub mod watching;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

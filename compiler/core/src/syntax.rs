@@ -8,6 +8,7 @@ mod guards;
 mod hints;
 mod kdl_rs;
 mod lex;
+mod narrow;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -91,6 +92,11 @@ pub fn parse(source: &str) -> Result<Document<'_>, Vec<Diagnostic>> {
                 if let Some((at, len, what)) = lex::lex(source).unclosed {
                     return Err(vec![unclosed(Span::new(at, len), what)]);
                 }
+            }
+            // kdl-rs words the errors; it reads only the nodes the fast
+            // reader refused, unless the text is valid after all.
+            if let Some(errors) = kdl_rs::narrowed_errors(source) {
+                return Err(errors);
             }
             parse_with_kdl(source)?
         }

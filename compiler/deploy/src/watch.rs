@@ -136,7 +136,7 @@ pub async fn pick_instance<F: Fleet>(
     if let Some(p) = previous.filter(|p| online.iter().any(|i| i == p)) {
         return Ok(Picked {
             id: p.to_string(),
-            why: "as before",
+            why: "the instance this watch runs on",
         });
     }
     match online.into_iter().next() {

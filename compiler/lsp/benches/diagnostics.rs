@@ -109,6 +109,7 @@ fn main() {
     };
     let clean = core(&text);
     let broken = core(&text.replacen("volume \"/data\"", "volume \"/data", 1));
+    let stray = core(&text.replacen("instance-type t3.small", "instance-type t3.small=", 1));
 
     let (server, conn) = Connection::memory();
     let server = thread::spawn(move || stackc_lsp::serve(&server).unwrap());
@@ -129,10 +130,11 @@ fn main() {
         text.len() / 1024
     );
     let mut version = 0;
-    // Each edit is a change of one layer's instance type, as typed: one
-    // clean, one with a checker error, one with a syntax error (which only
-    // kdl-rs, the slow reader, reports).
-    let edits: [(&str, &dyn Fn(usize) -> String); 3] = [
+    // Each edit is a change of one layer's instance type or volume, as
+    // typed: one clean, one with a checker error, two with a syntax error
+    // (the fast reader refuses the file; stackc words a string left open,
+    // kdl-rs the other, reading only the node the fast reader refused).
+    let edits: [(&str, &dyn Fn(usize) -> String); 4] = [
         ("edit, file stays clean", &|i| {
             text.replacen(
                 "instance-type t3.small",
@@ -149,6 +151,13 @@ fn main() {
         }),
         ("edit, a syntax error (unclosed string)", &|i| {
             text.replacen("volume \"/data\"", &format!("volume \"/data{i}"), 1)
+        }),
+        ("edit, a syntax error (a stray `=`)", &|i| {
+            text.replacen(
+                "instance-type t3.small",
+                &format!("instance-type t3.small{i}="),
+                1,
+            )
         }),
     ];
     for (what, edit) in edits {
@@ -172,14 +181,15 @@ fn main() {
     }
 
     println!(
-        "  for reference, the core's check alone: {} on the clean file, {} with the syntax error",
+        "  for reference, the core's check alone: {} on the clean file, {} and {} with the syntax errors",
         ms(clean),
-        ms(broken)
+        ms(broken),
+        ms(stray)
     );
 
     // A syntax error typed and closed again 50 ms later (an unclosed
     // string, then its quote): the fix's diagnostics need not wait for the
-    // slow check of the broken text.
+    // check of the broken text.
     let mut times = Vec::new();
     for i in 0..runs.min(8) {
         version += 1;

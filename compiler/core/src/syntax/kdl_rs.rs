@@ -10,57 +10,10 @@ use crate::diag::{Code, Diagnostic, Span};
 pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>> {
     let parsed = kdl_parse(source);
     let span_of = |s| parsed.span(s);
-    let doc = parsed.result.as_ref().map_err(|e| {
-        // Unquoted values a person writes (`for=15m`, `path=/var/log`) make
-        // kdl-rs report a span from the start of the block; point at them.
-        let bare = unquoted_values(source);
-        if !bare.is_empty() {
-            return bare;
-        }
-        let mut out: Vec<Diagnostic> = Vec::new();
-        // Lookups stay cheap however many errors kdl-rs reports (one per
-        // skipped piece of junk: 200,000 on a line of `=`).
-        let index = crate::diag::SourceIndex::new(source);
-        let mut lines_reported = std::collections::HashSet::new();
-        let mut closing_reported = false;
-        for d in &e.diagnostics {
-            let message = d.message.clone().unwrap_or_else(|| "invalid KDL".into());
-            let span = clamp(span_of(d.span), source.len());
-            let unclosed = message.contains("closing '}'") || message.contains("Closing '}'");
-            // kdl-rs reports an unclosed block twice (the block, then the
-            // document); one report is enough.
-            if unclosed && closing_reported {
-                continue;
-            }
-            // One report per line: kdl-rs often explains one mistake twice.
-            let line = index.line_column(span.offset).0;
-            if !lines_reported.insert(line) {
-                continue;
-            }
-            let line_text = index.line_text(line);
-            let message = match bad_escape(without_comment(line_text)) {
-                Some(escape) => format!("invalid escape `{escape}` in a string"),
-                None => message,
-            };
-            let help = if unclosed {
-                Some(
-                    "every `{` needs a matching `}`; the block opened here is never closed"
-                        .to_string(),
-                )
-            } else {
-                kdl_hint(source, span)
-            };
-            closing_reported |= message.contains("'}'");
-            out.push(
-                Diagnostic::error(Code::KdlSyntax, span, message)
-                    .label(d.label.clone().unwrap_or_else(|| "here".into()))
-                    .help(help.or(d.help.clone()).unwrap_or_else(|| {
-                        "`stackc explain kdl_syntax` lists the common KDL v2 mistakes".into()
-                    })),
-            );
-        }
-        out
-    })?;
+    let doc = parsed
+        .result
+        .as_ref()
+        .map_err(|e| diagnostics(source, &parsed, e))?;
     let mut nodes: Vec<Node<'static>> = doc
         .nodes()
         .iter()
@@ -68,6 +21,85 @@ pub fn parse_with_kdl(source: &str) -> Result<Document<'static>, Vec<Diagnostic>
         .collect();
     narrow_value_spans(source, &mut nodes);
     Ok(Document { nodes })
+}
+
+/// The syntax errors of a text, as kdl-rs finds them and stackc words them.
+fn diagnostics(source: &str, parsed: &KdlParse, e: &kdl::KdlError) -> Vec<Diagnostic> {
+    let span_of = |s| parsed.span(s);
+    // Unquoted values a person writes (`for=15m`, `path=/var/log`) make
+    // kdl-rs report a span from the start of the block; point at them.
+    let bare = unquoted_values(source);
+    if !bare.is_empty() {
+        return bare;
+    }
+    let mut out: Vec<Diagnostic> = Vec::new();
+    // Lookups stay cheap however many errors kdl-rs reports (one per
+    // skipped piece of junk: 200,000 on a line of `=`).
+    let index = crate::diag::SourceIndex::new(source);
+    let mut lines_reported = std::collections::HashSet::new();
+    let mut closing_reported = false;
+    for d in &e.diagnostics {
+        let message = d.message.clone().unwrap_or_else(|| "invalid KDL".into());
+        let span = clamp(span_of(d.span), source.len());
+        let unclosed = message.contains("closing '}'") || message.contains("Closing '}'");
+        // kdl-rs reports an unclosed block twice (the block, then the
+        // document); one report is enough.
+        if unclosed && closing_reported {
+            continue;
+        }
+        // One report per line: kdl-rs often explains one mistake twice.
+        let line = index.line_column(span.offset).0;
+        if !lines_reported.insert(line) {
+            continue;
+        }
+        let line_text = index.line_text(line);
+        let message = match bad_escape(without_comment(line_text)) {
+            Some(escape) => format!("invalid escape `{escape}` in a string"),
+            None => message,
+        };
+        let help = if unclosed {
+            Some(
+                "every `{` needs a matching `}`; the block opened here is never closed".to_string(),
+            )
+        } else {
+            kdl_hint(source, span)
+        };
+        closing_reported |= message.contains("'}'");
+        out.push(
+            Diagnostic::error(Code::KdlSyntax, span, message)
+                .label(d.label.clone().unwrap_or_else(|| "here".into()))
+                .help(help.or(d.help.clone()).unwrap_or_else(|| {
+                    "`stackc explain kdl_syntax` lists the common KDL v2 mistakes".into()
+                })),
+        );
+    }
+    out
+}
+
+/// The syntax errors of `source` as [`parse_with_kdl`] reports them, found
+/// in the part of it that the fast reader cannot read (see
+/// [`super::narrow`]), but for single-line strings that do not close,
+/// which are stackc's errors. `None` when that part has none (the text is
+/// valid KDL the fast reader does not read) or the text has no shape to go
+/// by.
+pub(super) fn narrowed_errors(source: &str) -> Option<Vec<Diagnostic>> {
+    let narrowed = super::narrow::narrow(source)?;
+    let condensed = lex::cut(source, narrowed.cuts);
+    let text = condensed.text.as_str();
+    let result = on_kdl_stack(text, || kdl::KdlDocument::parse_v2(text));
+    let parsed = KdlParse {
+        result,
+        condensed: Some(condensed),
+    };
+    let mut errors = match &parsed.result {
+        Err(e) => diagnostics(source, &parsed, e),
+        Ok(_) => Vec::new(),
+    };
+    if !narrowed.unclosed.is_empty() {
+        errors.extend(narrowed.unclosed);
+        errors.sort_by_key(|d| d.span.offset);
+    }
+    (!errors.is_empty()).then_some(errors)
 }
 
 /// kdl-rs's parse of a text, and how its spans map back to the text.

@@ -30,6 +30,25 @@ pub struct Lexed {
     /// The first string or comment that does not close: where it opens, how
     /// long its opener is, and what it is.
     pub unclosed: Option<(usize, usize, Unclosed)>,
+    /// Where the text outside strings and comments has a mark that shapes
+    /// nodes, up to the same point, in order.
+    pub marks: Vec<(usize, Mark)>,
+}
+
+/// A byte outside strings and comments that shapes the node list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// `{`
+    Open,
+    /// `}`
+    Close,
+    /// `\n` or `;`, which end a node unless something joins the lines.
+    End,
+    /// `\`, a line continuation: the node goes on past the next end.
+    Join,
+    /// `/-`, a slashdash: it takes the next node or value however many
+    /// blank or comment lines come first.
+    Slashdash,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,9 +63,15 @@ pub enum Unclosed {
 /// Reads `source` to its end, or to the first string or comment that does
 /// not close.
 pub fn lex(source: &str) -> Lexed {
-    let bytes = source.as_bytes();
     let mut out = Lexed::default();
-    let mut i = 0;
+    lex_from(source, 0, &mut out);
+    out
+}
+
+/// [`lex`] from `start`, adding to `out`.
+fn lex_from(source: &str, start: usize, out: &mut Lexed) {
+    let bytes = source.as_bytes();
+    let mut i = start;
     while i < bytes.len() {
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -65,7 +90,7 @@ pub fn lex(source: &str) -> Lexed {
                 }
                 None => {
                     out.unclosed = Some((i, 2, Unclosed::BlockComment));
-                    return out;
+                    return;
                 }
             },
             b'"' => {
@@ -80,7 +105,7 @@ pub fn lex(source: &str) -> Lexed {
                             (1, Unclosed::String)
                         };
                         out.unclosed = Some((i, len, what));
-                        return out;
+                        return;
                     }
                 }
             }
@@ -102,14 +127,57 @@ pub fn lex(source: &str) -> Lexed {
                             (hashes + 1, Unclosed::RawString)
                         };
                         out.unclosed = Some((i, len, what));
-                        return out;
+                        return;
                     }
                 }
             }
-            _ => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'-') => {
+                out.marks.push((i, Mark::Slashdash));
+                i += 2;
+            }
+            b => {
+                let mark = match b {
+                    b'{' => Some(Mark::Open),
+                    b'}' => Some(Mark::Close),
+                    b'\n' | b';' => Some(Mark::End),
+                    b'\\' => Some(Mark::Join),
+                    _ => None,
+                };
+                if let Some(mark) = mark {
+                    out.marks.push((i, mark));
+                }
+                i += 1;
+            }
         }
     }
-    out
+}
+
+/// [`lex`] over the whole text, going on past single-line strings that do
+/// not close (KDL ends them at their line). `unclosed` is still the first
+/// one; the second value is every one of them. `None` when a multi-line
+/// string or a block comment does not close: the rest of the text has no
+/// shape then.
+pub fn lex_all(source: &str) -> Option<(Lexed, Vec<(usize, usize, Unclosed)>)> {
+    let mut out = Lexed::default();
+    let mut open = Vec::new();
+    let mut at = 0;
+    loop {
+        let first = out.unclosed.take();
+        lex_from(source, at, &mut out);
+        let Some(string) = out.unclosed else {
+            out.unclosed = first;
+            return Some((out, open));
+        };
+        if !matches!(string.2, Unclosed::String | Unclosed::RawString) {
+            return None;
+        }
+        out.unclosed = first.or(Some(string));
+        open.push(string);
+        at = match source[string.0..].find(is_newline) {
+            Some(nl) => string.0 + nl,
+            None => return Some((out, open)),
+        };
+    }
 }
 
 /// The end (after `*/`) of the block comment opened at `at`, nested ones
@@ -277,13 +345,28 @@ impl Condensed {
 /// delimiters stay, so the text still has a comment there). A comment that
 /// holds a character KDL refuses is kept whole, so the text stays invalid.
 pub fn condense(source: &str, comments: &[Range<usize>], keep: usize) -> Condensed {
+    cut(source, long_comments(source, comments, keep))
+}
+
+/// The comments [`condense`] leaves out.
+pub fn long_comments<'a>(
+    source: &'a str,
+    comments: &'a [Range<usize>],
+    keep: usize,
+) -> impl Iterator<Item = Range<usize>> + 'a {
+    comments
+        .iter()
+        .filter(move |c| c.len() > keep && !source[(*c).clone()].chars().any(is_disallowed))
+        .cloned()
+}
+
+/// `source` without the given ranges (in order, apart).
+pub fn cut(source: &str, ranges: impl IntoIterator<Item = Range<usize>>) -> Condensed {
     let mut text = String::with_capacity(source.len());
     let mut cuts = Vec::new();
     let mut removed = 0;
     let mut from = 0;
-    let cut =
-        |c: &&Range<usize>| c.len() > keep && !source[(*c).clone()].chars().any(is_disallowed);
-    for c in comments.iter().filter(cut) {
+    for c in ranges {
         text.push_str(&source[from..c.start]);
         removed += c.len();
         cuts.push((text.len(), removed));

@@ -18,12 +18,10 @@ fn raw_strings_that_never_close_on_a_long_line_are_one_error_at_the_first() {
         "this raw string is never closed on its line"
     );
     assert_eq!(errors[0].span, Span::new(many.find('#').unwrap(), 2));
+    // A few are the same one error (stackc's, as every single-line string
+    // that does not close), found without kdl-rs.
     let few = format!("stack a {{\n  x {}\n}}\n", "#\"y ".repeat(3));
-    let errors = parse(&few).expect_err("an error");
-    assert_ne!(
-        errors[0].message,
-        "this raw string is never closed on its line"
-    );
+    assert_eq!(parse(&few).expect_err("an error"), errors);
     // Closed ones cost nothing, however many.
     let closed = format!("stack a {{\n  x {}\n}}\n", "#\"y\"# ".repeat(900));
     assert!(parse(&closed).is_ok());
@@ -262,5 +260,63 @@ fn kdl_errors_get_a_v2_hint() {
     assert!(
         errs[0].help.as_deref().unwrap().contains("#true"),
         "{errs:?}"
+    );
+}
+
+/// A typo in a large file is worded by kdl-rs from a small part of it: the
+/// nodes the fast reader refused, with their blocks' heads. The errors are
+/// those of kdl-rs on the whole file.
+#[test]
+fn a_syntax_error_in_a_large_file_is_read_from_its_own_node() {
+    let stack = crate::generate::stack(300);
+    let typos: [(&str, &str); 6] = [
+        ("volume \"/data\"", "volume \"/data\" size="),
+        ("instance-type t3.small", "instance-type t3.small="),
+        ("instance-type t3.small", "instance-type 3.small"),
+        ("instance-type t3.small", "instance-type t3.small { = }"),
+        ("min=", "min=="),
+        ("\n", "\n; =\n"),
+    ];
+    for (from, to) in typos {
+        // In the middle of the file, where a reader from the top would
+        // have read half of it.
+        let at = stack.len() / 2 + stack[stack.len() / 2..].find(from).expect(from);
+        let mut src = stack.clone();
+        src.replace_range(at..at + from.len(), to);
+        let whole = parse_with_kdl(&src).expect_err(to);
+        assert_eq!(parse(&src).expect_err(to), whole, "{to:?}");
+        let kept = narrow::cuts(&src)
+            .expect("the file has a shape")
+            .iter()
+            .fold(src.len(), |n, c| n - c.len());
+        assert!(
+            kept * 50 < src.len(),
+            "{to:?}: kdl-rs read {kept} of {} bytes",
+            src.len()
+        );
+    }
+    // A string left open is stackc's error alone: kdl-rs would read on into
+    // the next lines and call the stack's block unclosed.
+    for (typo, len, message) in [
+        ("volume \"/data", 1, "this string is never closed"),
+        (
+            "volume #\"/data",
+            2,
+            "this raw string is never closed on its line",
+        ),
+    ] {
+        let src = stack.replacen("volume \"/data\"", typo, 1);
+        let at = src.find(typo).unwrap() + "volume ".len();
+        let errors = parse(&src).expect_err("unclosed string");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].span, Span::new(at, len));
+        assert_eq!(errors[0].message, message);
+    }
+    // Unpaired braces leave no shape to go by: the whole file is read.
+    let open = stack.replacen("instance-type t3.small", "instance-type t3.small {", 1);
+    assert!(narrow::cuts(&open).is_none());
+    assert_eq!(
+        parse(&open).expect_err("unclosed"),
+        parse_with_kdl(&open).expect_err("unclosed")
     );
 }

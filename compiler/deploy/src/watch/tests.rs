@@ -611,7 +611,10 @@ fn the_loop_keeps_its_instance_while_it_is_online() {
     };
     let groups = vec![WEB.to_string()];
     let p = block_on(pick_instance(&fake, "web", &groups, None, Some("i-2"))).unwrap();
-    assert_eq!((p.id.as_str(), p.why), ("i-2", "as before"));
+    assert_eq!(
+        (p.id.as_str(), p.why),
+        ("i-2", "the instance this watch runs on")
+    );
     let p = block_on(pick_instance(&fake, "web", &groups, None, Some("i-9"))).unwrap();
     assert_eq!(p.id, "i-1");
 }

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod chef;
+pub mod cookbook_dir;
 pub mod cookbooks;
 pub mod diag;
 pub mod emit;

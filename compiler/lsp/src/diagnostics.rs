@@ -4,6 +4,12 @@
 //! are answered while a large file is checked. Edits that arrive while a
 //! check runs are coalesced: only the newest text of each file is checked,
 //! and what an older text's check finds after the newer one's is dropped.
+//!
+//! As `stackc check` does, a clean file's cookbooks directory is read as a
+//! build reads it (what it refuses, such as links, is an error on the
+//! file's `cookbooks` node) and its Ruby linted for the stack's Chef
+//! clients: those warnings are published on the cookbook files themselves,
+//! and taken back when a later check no longer finds them.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -17,23 +23,58 @@ use lsp_types::{
     PublishDiagnosticsParams, Url,
 };
 use stackc_core::check::{self, Options, RealFiles};
+use stackc_core::cookbook_dir::{self, Findings};
 use stackc_core::diag::{self, Severity};
 use stackc_core::syntax;
 
 use crate::position::LineIndex;
 
+/// What a check of a stack file finds.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// On the stack file.
+    pub stack: Vec<diag::Diagnostic>,
+    /// On the files of its cookbooks directory (the lint's warnings).
+    pub cookbooks: Vec<Findings>,
+}
+
 /// Checks a stack file's text as `stackc check` does, with its relative
-/// paths (the cookbooks directory) resolved against `base_dir`.
-pub fn check(text: &str, base_dir: &Path) -> Vec<diag::Diagnostic> {
+/// paths (the cookbooks directory) resolved against `base_dir`: the file,
+/// then, when it has no error, its cookbooks directory.
+pub fn check(text: &str, base_dir: &Path) -> Found {
     let text = match syntax::decode(text.as_bytes()) {
         Ok(t) => t,
-        Err(d) => return vec![d],
+        Err(d) => {
+            return Found {
+                stack: vec![d],
+                ..Found::default()
+            }
+        }
     };
     let opts = Options {
         base_dir,
         files: &RealFiles,
     };
-    check::outline_source(text, &opts).1
+    let (program, stack) = check::check_source(text, &opts);
+    let mut found = Found {
+        stack,
+        ..Found::default()
+    };
+    if let Some(program) = program.filter(|_| !diag::has_errors(&found.stack)) {
+        match cookbook_dir::lint(&program.environments) {
+            Ok(cookbooks) => found.cookbooks = cookbooks,
+            Err(cookbook_dir::Error::Refused(refused)) => found.stack.extend(refused),
+            // Unreadable (permissions, a file gone while read): `stackc
+            // check` says so on the terminal; an editor shows nothing.
+            Err(cookbook_dir::Error::Io(path, e)) => {
+                eprintln!(
+                    "stackc lsp: cannot read {} (cookbooks): {e}",
+                    path.display()
+                );
+            }
+        }
+    }
+    found
 }
 
 /// A core diagnostic in LSP's terms: the code, the span, the message with
@@ -127,6 +168,9 @@ struct Shared {
     /// The number of the last job published for each file: an older one
     /// that finishes later is not published.
     published: Mutex<HashMap<Url, u64>>,
+    /// The cookbook files each stack file's last published check put
+    /// warnings on, to be cleared when a later one does not.
+    cookbook_files: Mutex<HashMap<Url, Vec<Url>>>,
 }
 
 #[derive(Default)]
@@ -143,6 +187,7 @@ impl Checker {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
             published: Mutex::new(HashMap::new()),
+            cookbook_files: Mutex::new(HashMap::new()),
         });
         let publish = Arc::new(publish);
         let threads = (0..WORKERS)
@@ -202,13 +247,30 @@ fn work(shared: &Shared, publish: &(dyn Fn(Notification) + Send + Sync)) {
             if stale(&lock(&shared.published)) {
                 continue;
             }
-            let Some(notification) = run(job) else {
+            let Some((params, cookbooks)) = run(job) else {
                 continue;
             };
             let mut published = lock(&shared.published);
             if !stale(&published) {
-                published.insert(uri, n);
-                publish(notification);
+                published.insert(uri.clone(), n);
+                publish(notification(params));
+                let mut files = lock(&shared.cookbook_files);
+                let now: Vec<Url> = cookbooks.iter().map(|p| p.uri.clone()).collect();
+                for gone in files.remove(&uri).unwrap_or_default() {
+                    if !now.contains(&gone) {
+                        publish(notification(PublishDiagnosticsParams::new(
+                            gone,
+                            Vec::new(),
+                            None,
+                        )));
+                    }
+                }
+                for params in cookbooks {
+                    publish(notification(params));
+                }
+                if !now.is_empty() {
+                    files.insert(uri, now);
+                }
             }
         }
     }
@@ -224,9 +286,18 @@ fn newest(batch: Vec<(u64, Job)>) -> Vec<(u64, Job)> {
     out
 }
 
-fn run(job: Job) -> Option<Notification> {
-    let params = match job {
-        Job::Clear(uri) => PublishDiagnosticsParams::new(uri, Vec::new(), None),
+fn notification(params: PublishDiagnosticsParams) -> Notification {
+    Notification::new("textDocument/publishDiagnostics".into(), params)
+}
+
+/// What a job publishes: for the stack file, and for each cookbook file
+/// with warnings.
+fn run(job: Job) -> Option<(PublishDiagnosticsParams, Vec<PublishDiagnosticsParams>)> {
+    match job {
+        Job::Clear(uri) => Some((
+            PublishDiagnosticsParams::new(uri, Vec::new(), None),
+            Vec::new(),
+        )),
         Job::Check {
             uri,
             version,
@@ -241,14 +312,28 @@ fn run(job: Job) -> Option<Notification> {
             };
             let index = LineIndex::new(&text);
             let diagnostics = found
+                .stack
                 .iter()
                 .map(|d| to_lsp(&uri, &text, &index, d))
                 .collect();
-            PublishDiagnosticsParams::new(uri, diagnostics, Some(version))
+            let cookbooks = found
+                .cookbooks
+                .iter()
+                .filter_map(|f| {
+                    let file = Url::from_file_path(&f.path).ok()?;
+                    let index = LineIndex::new(&f.text);
+                    let diagnostics = f
+                        .diagnostics
+                        .iter()
+                        .map(|d| to_lsp(&file, &f.text, &index, d))
+                        .collect();
+                    Some(PublishDiagnosticsParams::new(file, diagnostics, None))
+                })
+                .collect();
+            Some((
+                PublishDiagnosticsParams::new(uri, diagnostics, Some(version)),
+                cookbooks,
+            ))
         }
-    };
-    Some(Notification::new(
-        "textDocument/publishDiagnostics".into(),
-        params,
-    ))
+    }
 }

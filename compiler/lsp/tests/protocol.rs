@@ -579,3 +579,69 @@ fn a_burst_of_edits_ends_with_the_newest_texts_diagnostics() {
     );
     client.stop();
 }
+
+/// As `stackc check` does, the cookbook lint's warnings are published on the
+/// cookbook file and line, and taken back once a later check no longer
+/// finds them; what a build refuses in the directory (a link) is an error
+/// on the stack file's `cookbooks` node.
+#[test]
+fn cookbook_warnings_and_refusals_are_published_as_stackc_check_reports_them() {
+    let dir = example("shop");
+    let (uri, text) = read(&dir);
+    let recipe = dir.join("cookbooks/shop/recipes/api_tuning.rb");
+    let clean = std::fs::read_to_string(&recipe).unwrap();
+    std::fs::write(
+        &recipe,
+        format!("{clean}node.set['shop']['tuned'] = true\n"),
+    )
+    .unwrap();
+    let recipe_uri = Url::from_file_path(&recipe).unwrap();
+    let removed = Some(NumberOrString::String("stackc::chef_removed".into()));
+
+    let mut client = Client::start();
+    client.open(&uri, &text);
+    let found = client.diagnostics(&recipe_uri, None).diagnostics;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, removed);
+    assert_eq!(found[0].severity, Some(DiagnosticSeverity::WARNING));
+    assert_eq!(found[0].range.start.line as usize, clean.lines().count());
+    assert!(found[0].message.contains("help: "), "{}", found[0].message);
+
+    // Fixed on disk: the next check of the stack file takes it back.
+    std::fs::write(&recipe, &clean).unwrap();
+    client.change(&uri, 2, &text);
+    assert_eq!(
+        client
+            .diagnostics(&uri, Some(2))
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Some(DiagnosticSeverity::ERROR))
+            .count(),
+        0
+    );
+    assert_eq!(client.diagnostics(&recipe_uri, None).diagnostics, vec![]);
+
+    // A link in the cookbooks directory is refused on the stack file.
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("cookbooks/shop/recipes/passwd.rb"))
+        .unwrap();
+    client.change(&uri, 3, &text);
+    let got = client.diagnostics(&uri, Some(3)).diagnostics;
+    let refused = got
+        .iter()
+        .find(|d| {
+            d.code
+                == Some(NumberOrString::String(
+                    "stackc::cookbook_not_regular_file".into(),
+                ))
+        })
+        .unwrap_or_else(|| panic!("no refusal in {got:?}"));
+    assert_eq!(refused.severity, Some(DiagnosticSeverity::ERROR));
+    assert!(
+        refused.message.contains("passwd.rb is a symbolic link"),
+        "{}",
+        refused.message
+    );
+    let (line, _) = pos(&text, "cookbooks \"./cookbooks\"", 0);
+    assert_eq!(refused.range.start.line, line);
+    client.stop();
+}

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use stackc_core::diag::{Code, Diagnostic, Span};
+use stackc_core::cookbook_dir::{self, Error as CookbooksError};
+use stackc_core::diag::Diagnostic;
 use stackc_core::emit::bundle::CookbookFile;
 use stackc_core::emit::{self, Artifact, Format};
 use stackc_core::ir::{Program, Stack};
@@ -46,175 +47,19 @@ fn select<'a>(stack: &str, names: Vec<&'a str>, env: Option<&str>) -> Result<Vec
     }
 }
 
-/// Why the stack's cookbooks cannot go into the bundle.
-pub enum CookbooksError {
-    /// Entries that are not regular files or directories (links, FIFOs,
-    /// sockets, devices), or a cookbooks directory that is a link: one
-    /// diagnostic each, at the stack file's `cookbooks` node.
-    Refused(Vec<Diagnostic>),
-    /// A file or directory could not be read.
-    Io(PathBuf, std::io::Error),
-}
-
-impl CookbooksError {
-    /// Prints it as `stackc build` and every command that builds does.
-    pub fn print(&self, format: MessageFormat, file_name: &str, source: &str) {
-        match self {
-            CookbooksError::Refused(diags) => output::print(format, diags, file_name, source),
-            CookbooksError::Io(path, e) => {
-                eprintln!("error: cannot read {} (cookbooks): {e}", path.display());
-            }
+/// Prints why the cookbooks cannot go into the bundle, as every command
+/// that builds does.
+pub fn print_cookbooks_error(
+    e: &CookbooksError,
+    format: MessageFormat,
+    file_name: &str,
+    source: &str,
+) {
+    match e {
+        CookbooksError::Refused(diags) => output::print(format, diags, file_name, source),
+        CookbooksError::Io(path, e) => {
+            eprintln!("error: cannot read {} (cookbooks): {e}", path.display());
         }
-    }
-}
-
-/// The regular files of the stack's cookbooks directory, sorted by path,
-/// hidden entries (`.git`, `.kitchen`) skipped and never opened. Nothing is
-/// followed: a symbolic link, FIFO, socket or device anywhere inside, or a
-/// cookbooks directory that is itself a link, is refused with a diagnostic
-/// naming it (all of them, not only the first), so nothing outside the
-/// directory, such as /proc/self/environ or ~/.aws/credentials, can enter
-/// the bundle. Every command that bundles cookbooks reads them here.
-pub fn read_cookbooks(dir: Option<&Path>, span: Span) -> Result<Vec<CookbookFile>, CookbooksError> {
-    let Some(dir) = dir else {
-        return Ok(Vec::new());
-    };
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e| CookbooksError::Io(path, e)
-    };
-    let mut walk = Walk {
-        root: dir,
-        span,
-        files: Vec::new(),
-        refused: Vec::new(),
-    };
-    let top = std::fs::symlink_metadata(dir).map_err(io(dir))?;
-    if top.file_type().is_symlink() {
-        walk.refuse(dir, top.file_type());
-    } else {
-        walk.dir(dir)?;
-    }
-    if !walk.refused.is_empty() {
-        return Err(CookbooksError::Refused(walk.refused));
-    }
-    walk.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(walk.files)
-}
-
-/// The state of [`read_cookbooks`]' walk.
-struct Walk<'a> {
-    root: &'a Path,
-    span: Span,
-    files: Vec<CookbookFile>,
-    refused: Vec<Diagnostic>,
-}
-
-impl Walk<'_> {
-    fn dir(&mut self, dir: &Path) -> Result<(), CookbooksError> {
-        let io = |e| CookbooksError::Io(dir.to_path_buf(), e);
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let entry = entry.map_err(io)?;
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            // The entry itself, not what a link points to.
-            let ty = entry.file_type().map_err(io)?;
-            if ty.is_dir() {
-                self.dir(&path)?;
-            } else if ty.is_file() {
-                self.file(&path)?;
-            } else {
-                self.refuse(&path, ty);
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads a regular file without following a link or waiting on a FIFO
-    /// that replaced it since the directory was listed.
-    fn file(&mut self, path: &Path) -> Result<(), CookbooksError> {
-        use std::io::Read as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let io = |e| CookbooksError::Io(path.to_path_buf(), e);
-        let mut file = match std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(path)
-        {
-            Ok(f) => f,
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                let ty = std::fs::symlink_metadata(path).map_err(io)?.file_type();
-                self.refuse(path, ty);
-                return Ok(());
-            }
-            Err(e) => return Err(io(e)),
-        };
-        let ty = file.metadata().map_err(io)?.file_type();
-        if !ty.is_file() {
-            self.refuse(path, ty);
-            return Ok(());
-        }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let rel = path
-            .strip_prefix(self.root)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        self.files.push(CookbookFile { path: rel, bytes });
-        Ok(())
-    }
-
-    fn refuse(&mut self, path: &Path, ty: std::fs::FileType) {
-        use std::os::unix::fs::FileTypeExt as _;
-        let shown = path.display();
-        let (what, help) = if ty.is_symlink() {
-            let target = std::fs::read_link(path)
-                .map(|t| t.display().to_string())
-                .unwrap_or_else(|_| "?".into());
-            let what = if path.exists() {
-                format!("a symbolic link (to {target})")
-            } else {
-                format!("a symbolic link (to {target}, which does not exist)")
-            };
-            let help = if path == self.root {
-                format!("name the directory the link points to in the stack file (`cookbooks \"{target}\"`)")
-            } else if path.is_file() {
-                format!("replace the link with a copy of its file (`cp --remove-destination \"$(readlink -f {shown})\" {shown}`), or remove it")
-            } else {
-                "replace the link with a copy of what it points to, or remove it".into()
-            };
-            (what, help)
-        } else {
-            let what = if ty.is_fifo() {
-                "a FIFO (named pipe)"
-            } else if ty.is_socket() {
-                "a socket"
-            } else if ty.is_block_device() {
-                "a block device"
-            } else if ty.is_char_device() {
-                "a character device"
-            } else {
-                "not a regular file"
-            };
-            (
-                what.to_string(),
-                "remove it: only regular files and directories belong in a cookbook".to_string(),
-            )
-        };
-        self.refused.push(
-            Diagnostic::error(
-                Code::CookbookNotRegularFile,
-                self.span,
-                format!("{shown} is {what}; only regular files inside the cookbooks directory enter the bundle, and stackc follows no link"),
-            )
-            .label("cookbooks directory")
-            .help(help),
-        );
     }
 }
 
@@ -242,7 +87,7 @@ impl BuildError {
     /// Prints it as every command that builds does.
     pub fn print(&self, format: MessageFormat, file_name: &str, source: &str) {
         match self {
-            BuildError::Cookbooks(e) => e.print(format, file_name, source),
+            BuildError::Cookbooks(e) => print_cookbooks_error(e, format, file_name, source),
             BuildError::Diagnostics(diags) => output::print(format, diags, file_name, source),
             BuildError::Io(dir, e) => eprintln!("error: cannot write {}: {e}", dir.display()),
         }
@@ -287,7 +132,7 @@ pub fn build_into_dir(
     let user = match user {
         Some(files) => files,
         None => {
-            read = read_cookbooks(stack.cookbooks.as_deref(), stack.cookbooks_span)
+            read = cookbook_dir::read(stack.cookbooks.as_deref(), stack.cookbooks_span)
                 .map_err(BuildError::Cookbooks)?;
             &read
         }
@@ -480,13 +325,13 @@ pub fn run(
     for stack in &stacks {
         let dir = stack.cookbooks.as_deref();
         if !cookbooks.iter().any(|(d, _)| *d == dir) {
-            cookbooks.push((dir, read_cookbooks(dir, stack.cookbooks_span)));
+            cookbooks.push((dir, cookbook_dir::read(dir, stack.cookbooks_span)));
         }
     }
     let mut status = Status::Ok;
     for (_, read) in &cookbooks {
         if let Err(e) = read {
-            e.print(format, &file.name(), &file.text);
+            print_cookbooks_error(e, format, &file.name(), &file.text);
             status = Status::UserError;
         }
     }

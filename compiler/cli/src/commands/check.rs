@@ -3,12 +3,12 @@
 use std::path::Path;
 
 use stackc_core::check::{self, Options, RealFiles};
-use stackc_core::chef::{lint, Runtime};
-use stackc_core::diag::{self, Span};
+use stackc_core::cookbook_dir;
+use stackc_core::diag;
 use stackc_core::ir::Program;
 use stackc_core::syntax;
 
-use super::build::read_cookbooks;
+use super::build::print_cookbooks_error;
 use super::{read, SourceFile, Status};
 use crate::cli::MessageFormat;
 use crate::output;
@@ -55,49 +55,20 @@ pub fn check_cookbooks(
     file: &SourceFile,
     program: &Program,
 ) -> Result<(), Status> {
-    // Each cookbooks directory once, with every client that runs it.
-    let mut dirs: Vec<(&Option<std::path::PathBuf>, Span, Vec<Runtime>)> = Vec::new();
-    for stack in &program.environments {
-        let at = match dirs.iter().position(|(d, _, _)| *d == &stack.cookbooks) {
-            Some(at) => at,
-            None => {
-                dirs.push((&stack.cookbooks, stack.cookbooks_span, Vec::new()));
-                dirs.len() - 1
-            }
-        };
-        for host in stack.layers.iter().filter(|l| l.has_instances()) {
-            if !dirs[at].2.contains(&host.chef) {
-                dirs[at].2.push(host.chef.clone());
-            }
+    match cookbook_dir::lint(&program.environments) {
+        Ok(findings) => {
+            let warnings: Vec<_> = findings
+                .into_iter()
+                .map(|f| (f.path.display().to_string(), f.text, f.diagnostics))
+                .collect();
+            output::print_files(format, &warnings);
+            Ok(())
+        }
+        Err(e) => {
+            print_cookbooks_error(&e, format, &file.name(), &file.text);
+            Err(Status::UserError)
         }
     }
-    let mut warnings = Vec::new();
-    for (dir, span, runtimes) in dirs {
-        let files = match read_cookbooks(dir.as_deref(), span) {
-            Ok(files) => files,
-            Err(e) => {
-                e.print(format, &file.name(), &file.text);
-                return Err(Status::UserError);
-            }
-        };
-        let Some(dir) = dir else { continue };
-        let texts: Vec<(&str, &str)> = files
-            .iter()
-            .filter_map(|f| Some((f.path.as_str(), std::str::from_utf8(&f.bytes).ok()?)))
-            .collect();
-        // The resources the directory's cookbooks define first: those are
-        // available whatever the client.
-        let defined = lint::Defined::collect(texts.iter().copied());
-        for (path, text) in texts {
-            let diags = lint::lint(path, text, &runtimes, &defined);
-            if !diags.is_empty() {
-                let name = dir.join(path).display().to_string();
-                warnings.push((name, text.to_string(), diags));
-            }
-        }
-    }
-    output::print_files(format, &warnings);
-    Ok(())
 }
 
 pub fn run(format: MessageFormat, path: &Path) -> Status {

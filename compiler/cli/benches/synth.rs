@@ -27,13 +27,7 @@ const CDK_JSON: &str = include_str!("cdk/cdk.json");
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let flag = stackc_core::generate::flag;
     if let Some(i) = args.iter().position(|a| a == "--write") {
         let n = flag("--write", 30);
         let dir = args.get(i + 2).expect("--write N DIR");

@@ -14,13 +14,7 @@ use std::time::{Duration, Instant};
 use common::watching::{deployed_goldcar, Watching};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let saves: usize = args
-        .iter()
-        .position(|a| a == "--saves")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(10);
+    let saves = stackc_core::generate::flag("--saves", 10);
     if std::env::var("STACKC_TEST_AWS_ENDPOINT").is_err() {
         eprintln!("the watch benchmark needs the local AWS double: STACKC_TEST_CMD='cargo bench -p stackc --bench watch' ./scripts/test");
         std::process::exit(2);

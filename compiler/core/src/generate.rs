@@ -79,3 +79,14 @@ pub fn cookbook(n: usize) -> Vec<(String, String)> {
     }
     files
 }
+
+/// The number after `name` on a benchmark's command line
+/// (`cargo bench ... -- --layers 100`), or `default`.
+pub fn flag(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

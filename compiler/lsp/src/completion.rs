@@ -25,16 +25,17 @@ pub fn complete(doc: &Document, offset: usize, fallback: &Path) -> Vec<Completio
     }
     let (parents, slot) = place::slot(tree, offset);
     let mut out = Vec::new();
+    let cx = |node| Cx {
+        tree,
+        parents: &parents,
+        node,
+        doc,
+        fallback,
+    };
     let (word, candidates) = match slot {
         Slot::NodeName(word) => (word, node_names(tree, &parents, word)),
         Slot::Entry { node, word, index } => {
-            let cx = Cx {
-                tree,
-                parents: &parents,
-                node,
-                doc,
-                fallback,
-            };
+            let cx = cx(node);
             let mut c = entry_values(&cx, index);
             // Inside a string only a value fits.
             if word.is_none_or(|w| !w.quoted) {
@@ -43,13 +44,7 @@ pub fn complete(doc: &Document, offset: usize, fallback: &Path) -> Vec<Completio
             (word, c)
         }
         Slot::Value { node, key, value } => {
-            let cx = Cx {
-                tree,
-                parents: &parents,
-                node,
-                doc,
-                fallback,
-            };
+            let cx = cx(node);
             let value_type = place::def(&parents, node)
                 .and_then(|(_, def)| def.prop(&key.text))
                 .map(|p| p.value);

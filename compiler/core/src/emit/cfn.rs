@@ -219,7 +219,8 @@ fn nested(
     images: &[crate::lock::Need],
     cinc: &[crate::lock::CincNeed],
 ) -> Result<(Template, bool), Diagnostic> {
-    let has_lb = super::node::instance_layers(stack, host)
+    let has_lb = stack
+        .instance_layers(host)
         .iter()
         .any(|l| l.load_balancer.is_some());
     let mut t = Template::new(format!(
@@ -292,20 +293,30 @@ fn nested(
 /// then the nested templates are built first, and the one template only if
 /// they turn out to fit after all. The guess only orders the work; what is
 /// written is decided on the real templates either way.
-fn predicted_too_large(stack: &Stack, groups: &[&Layer], format: Format) -> bool {
+fn predicted_too_large(
+    stack: &Stack,
+    groups: &[&Layer],
+    format: Format,
+    root_resources: usize,
+    images: &[crate::lock::Need],
+    cinc: &[crate::lock::CincNeed],
+) -> bool {
     let Some(first) = groups.first() else {
         return false;
     };
-    let images = crate::lock::needs(stack);
-    let cinc = crate::lock::cinc_needs(stack);
-    let Ok((t, _)) = nested(stack, first, &images, &cinc) else {
+    let Ok((t, _)) = nested(stack, first, images, cinc) else {
         return false;
     };
-    let mut root = root_template(stack);
-    common(&mut root, stack);
-    let resources = root.resource_count() + t.resource_count() * groups.len();
+    let resources = root_resources + t.resource_count() * groups.len();
     let bytes = serialize(&t.into_value(), format).len() * groups.len();
     resources > MAX_RESOURCES || bytes > MAX_TEMPLATE_BYTES
+}
+
+/// Hands what `held` holds to `sink`, in order.
+fn release(held: &mut Vec<Artifact>, sink: &mut dyn FnMut(Artifact)) {
+    for a in held.drain(..) {
+        sink(a);
+    }
 }
 
 /// Hands the templates to `sink` as they are made. Each instance group is
@@ -320,9 +331,23 @@ pub fn emit_into(
     sink: &mut dyn FnMut(Artifact),
 ) -> Result<(), Vec<Diagnostic>> {
     let groups = groups(stack);
+    let images = crate::lock::needs(stack);
+    let cinc = crate::lock::cinc_needs(stack);
+    let mut root = root_template(stack);
+    let net = common(&mut root, stack);
     // A stack of a few dozen groups is small: try one template first,
     // unless its first group shows the whole cannot fit.
-    if groups.len() <= WHOLE_FIRST && !predicted_too_large(stack, &groups, format) {
+    let small = groups.len() <= WHOLE_FIRST;
+    if small
+        && !predicted_too_large(
+            stack,
+            &groups,
+            format,
+            root.resource_count(),
+            &images,
+            &cinc,
+        )
+    {
         let single = whole(stack)?;
         if single.resource_count() <= MAX_RESOURCES {
             let bytes = serialize(&single.into_value(), format);
@@ -332,8 +357,6 @@ pub fn emit_into(
             }
         }
     }
-    let mut root = root_template(stack);
-    let net = common(&mut root, stack);
     let join_list = |list: &[Value]| json!({ "Fn::Join": [",", list] });
     // The root's nested-stack resources are made as the root is written:
     // what each is made from, by logical id.
@@ -357,8 +380,6 @@ pub fn emit_into(
         params[&cinc] = r#ref(&cinc);
         params
     };
-    let images = crate::lock::needs(stack);
-    let cinc = crate::lock::cinc_needs(stack);
     let mut total = root.resource_count();
     let mut nested_bytes = 0;
     let mut held: Vec<Artifact> = Vec::new();
@@ -385,7 +406,7 @@ pub fn emit_into(
         let id = p.stack();
         root.later(&id);
         nested_stacks.insert(id, (host, key, has_lb));
-        for l in super::node::instance_layers(stack, host) {
+        for l in stack.instance_layers(host) {
             if l.load_balancer.is_some() {
                 let lp = LayerIds::new(&l.name);
                 root.output(
@@ -398,9 +419,7 @@ pub fn emit_into(
         let nested = Artifact::new(path, bytes);
         if !splitting && total > MAX_RESOURCES {
             splitting = true;
-            for a in held.drain(..) {
-                sink(a);
-            }
+            release(&mut held, sink);
         }
         if splitting {
             sink(nested);
@@ -415,9 +434,7 @@ pub fn emit_into(
     // size limit, it is not worth building to see.
     if !splitting && nested_bytes > MAX_TEMPLATE_BYTES {
         splitting = true;
-        for a in held.drain(..) {
-            sink(a);
-        }
+        release(&mut held, sink);
     }
     if !splitting {
         let bytes = serialize(&whole(stack)?.into_value(), format);
@@ -425,9 +442,7 @@ pub fn emit_into(
             sink(Artifact::new(root_path(format), bytes));
             return Ok(());
         }
-        for a in held {
-            sink(a);
-        }
+        release(&mut held, sink);
     }
     let make = |id: &str| {
         let (host, key, has_lb) = &nested_stacks[id];

@@ -25,12 +25,6 @@ pub const KEEP_RELEASES: u32 = 5;
 /// Directory the agent writes resolved secrets to.
 pub const SECRETS_DIR: &str = "/etc/stackc/secrets";
 
-/// The layers that run on the instances of `host`, in declared order
-/// (`host` itself included).
-pub fn instance_layers<'a>(stack: &'a Stack, host: &Layer) -> Vec<&'a Layer> {
-    stack.instance_layers(host)
-}
-
 /// The layer whose instances carry `layer` (itself unless it is `on` another).
 pub fn host_of<'a>(stack: &'a Stack, layer: &'a Layer) -> &'a Layer {
     layer
@@ -53,7 +47,7 @@ pub fn log_group_prefix(stack: &Stack, layer: &str) -> String {
 /// recipes, layer by layer, first occurrence kept.
 pub fn run_list(stack: &Stack, host: &Layer, event: Event) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for layer in instance_layers(stack, host) {
+    for layer in stack.instance_layers(host) {
         for recipe in layer.recipes.get(&event).into_iter().flatten() {
             let name = recipe.run_list_name();
             if !out.contains(&name) {

@@ -15,7 +15,6 @@ use serde_json::Value;
 use super::ids::LayerIds;
 use super::template::{get_att, r#ref, Template};
 use crate::diag::Diagnostic;
-use crate::emit::node::instance_layers;
 use crate::ir::{Layer, Stack};
 use access::{role, security};
 use alarms::alarms;
@@ -67,7 +66,7 @@ pub fn emit(
     host: &Layer,
     shared: &Shared,
 ) -> Result<(), Diagnostic> {
-    let layers = instance_layers(stack, host);
+    let layers = stack.instance_layers(host);
     log_groups(t, stack, &layers, shared);
     security(t, stack, host, &layers, shared);
     role(t, stack, host, &layers, shared);

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::ids::LayerIds;
 use super::shared::{bundle_parameter, group_name, SETUP_HOOK};
 use crate::diag::{Code, Diagnostic};
-use crate::emit::node::{instance_layers, log_group_prefix};
+use crate::emit::node::log_group_prefix;
 use crate::ir::{Layer, Stack, Volume as IrVolume};
 
 /// EC2 refuses user data above this size.
@@ -136,7 +136,7 @@ pub fn script(
 /// layer stack, so one `Ref` names it in both). Refused above EC2's
 /// 16 KB limit.
 pub fn render(stack: &Stack, host: &Layer, cfn_resource: &str) -> Result<Value, Diagnostic> {
-    let layers = instance_layers(stack, host);
+    let layers = stack.instance_layers(host);
     let groups: Vec<(String, String)> = layers
         .iter()
         .map(|l| (l.name.clone(), mark(&log_group_id(&l.name))))

@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::deploy::deploy_entry;
-use super::{instance_layers, run_list, DEPLOY_ROOT, KEEP_RELEASES, SECRETS_DIR};
+use super::{run_list, DEPLOY_ROOT, KEEP_RELEASES, SECRETS_DIR};
 use crate::check::json::deep_merge;
 use crate::ir::{App, AppType, Event, Layer, Stack};
 use crate::stdlib::OsFamily;
@@ -33,7 +33,7 @@ impl<'a> GroupParts<'a> {
         GroupParts {
             stack,
             host,
-            layers: instance_layers(stack, host),
+            layers: stack.instance_layers(host),
             bases: [None, None],
         }
     }

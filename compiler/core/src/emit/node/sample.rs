@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{instance_layers, log_group_prefix};
+use super::log_group_prefix;
 use crate::ir::{Event, Layer, Network, Stack};
 
 /// Stands for the id of a CloudFormation stack in sample log group names.
@@ -15,7 +15,8 @@ pub const SAMPLE_STACK_ID: &str = "5f2a1c3e-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
 /// stack id `stack_id` names them (the agent adds the real ones, which the
 /// bootstrap has from the template, as `stackc.log_groups`).
 pub fn sample_log_groups(stack: &Stack, host: &Layer, stack_id: &str) -> BTreeMap<String, String> {
-    instance_layers(stack, host)
+    stack
+        .instance_layers(host)
         .iter()
         .map(|l| {
             (

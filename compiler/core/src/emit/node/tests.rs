@@ -66,7 +66,8 @@ fn a_deploy_carries_every_app_as_its_instance_sees_it_once_in_the_bundle() {
         for stack in &program.environments {
             let apps = apps_part(stack);
             for host in stack.layers.iter().filter(|l| l.has_instances()) {
-                let names: Vec<&str> = instance_layers(stack, host)
+                let names: Vec<&str> = stack
+                    .instance_layers(host)
                     .iter()
                     .map(|l| l.name.as_str())
                     .collect();
@@ -87,7 +88,8 @@ fn a_deploy_carries_every_app_as_its_instance_sees_it_once_in_the_bundle() {
                     let listed = tree["opsworks"]["applications"].as_array().unwrap();
                     assert_eq!(listed.len(), stack.apps.len(), "{file} {}", host.name);
                     assert!(group["opsworks"].get("applications").is_none());
-                    let memcached_here = instance_layers(stack, host)
+                    let memcached_here = stack
+                        .instance_layers(host)
                         .iter()
                         .any(|l| l.type_name == "memcached");
                     let repeated = group["deploy"].as_object().map_or(0, Map::len);

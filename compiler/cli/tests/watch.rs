@@ -46,6 +46,20 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
         "{said}"
     );
     let before = proxy.calls().len();
+    // The instance's Chef output, as its CloudWatch agent ships it to the
+    // layer's log group (stream `<instance>/stackc-run`), and another web
+    // instance's: moto runs no agent, so the lines are put there, stamped
+    // a little ahead so that they count as the coming run's.
+    let chosen = web.iter().min().unwrap();
+    let other = web.iter().max().unwrap();
+    ship_log_lines(
+        "ap-northeast-1",
+        "/stackc/goldcar-production/web/",
+        &[
+            (&format!("{chosen}/stackc-run"), "Recipe: goldcar::vhosts (from the log)"),
+            (&format!("{other}/stackc-run"), "another instance's run"),
+        ],
+    );
 
     // An editor's save: a swap file beside the recipe (ignored), then the
     // recipe itself.
@@ -69,6 +83,9 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
         said.contains("recipes: goldcar::vhosts (the recipes saved)"),
         "{said}"
     );
+    // The run's lines come from its instance's stream, no other's.
+    assert!(said.contains("Recipe: goldcar::vhosts (from the log)\n"), "{said}");
+    assert!(!said.contains("another instance's run"), "{said}");
 
     let calls = changes(&proxy, before);
     let bundles: Vec<&serde_json::Value> = calls
@@ -113,6 +130,36 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
         changes(&proxy, done)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Puts one line in each of these streams of the log group that starts
+/// with `prefix` in moto (through boto3, which moto's server brings).
+fn ship_log_lines(region: &str, prefix: &str, lines: &[(&str, &str)]) {
+    let script = r#"
+import json, sys, time, boto3
+endpoint, region, prefix, lines = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+logs = boto3.client("logs", endpoint_url=endpoint, region_name=region,
+                    aws_access_key_id="testing", aws_secret_access_key="testing")
+groups = [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]]
+assert len(groups) == 1, groups
+at = int(time.time() * 1000) + 10000
+for stream, message in lines:
+    logs.create_log_stream(logGroupName=groups[0], logStreamName=stream)
+    logs.put_log_events(logGroupName=groups[0], logStreamName=stream,
+                        logEvents=[{"timestamp": at, "message": message}])
+"#;
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            &common::watching::moto(),
+            region,
+            prefix,
+            &serde_json::to_string(lines).unwrap(),
+        ])
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]

@@ -27,9 +27,8 @@ pub struct Lexed {
     /// the first string or comment that does not close, in order; none
     /// nested in another.
     pub comments: Vec<Range<usize>>,
-    /// The first string or comment that does not close: where it opens, how
-    /// long its opener is, and what it is.
-    pub unclosed: Option<(usize, usize, Unclosed)>,
+    /// The first string or comment that does not close.
+    pub unclosed: Option<Opening>,
     /// Where the text outside strings and comments has a mark that shapes
     /// nodes, up to the same point, in order.
     pub marks: Vec<(usize, Mark)>,
@@ -50,6 +49,9 @@ pub enum Mark {
     /// blank or comment lines come first.
     Slashdash,
 }
+
+/// Where a string or comment opens, how long its opener is, and what it is.
+pub type Opening = (usize, usize, Unclosed);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unclosed {
@@ -157,7 +159,7 @@ fn lex_from(source: &str, start: usize, out: &mut Lexed) {
 /// one; the second value is every one of them. `None` when a multi-line
 /// string or a block comment does not close: the rest of the text has no
 /// shape then.
-pub fn lex_all(source: &str) -> Option<(Lexed, Vec<(usize, usize, Unclosed)>)> {
+pub fn lex_all(source: &str) -> Option<(Lexed, Vec<Opening>)> {
     let mut out = Lexed::default();
     let mut open = Vec::new();
     let mut at = 0;

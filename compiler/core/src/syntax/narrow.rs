@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use super::lex::{self, Mark, Unclosed};
+use super::lex::{self, Mark};
 use crate::diag::{Diagnostic, Span};
 
 /// Comment text kdl-rs reads in full (as [`super::kdl_parse`] keeps it).
@@ -88,7 +88,7 @@ struct List<'a> {
     marks: &'a [(usize, Mark)],
     close: &'a [usize],
     /// The single-line strings that do not close, in order.
-    strings: &'a [(usize, usize, Unclosed)],
+    strings: &'a [lex::Opening],
 }
 
 impl List<'_> {

@@ -282,6 +282,31 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// What differs between the stack file and what runs: resources
+    /// changed outside stackc, and instances that differ.
+    ///
+    /// Runs CloudFormation's drift detection on the environment's stack and
+    /// on each of its nested stacks, and prints every resource changed or
+    /// deleted outside stackc, under its layer, with each property's
+    /// expected (the template's) and actual value. Then checks the fleet:
+    /// instances whose last lifecycle run failed, whose cookbook bundle is
+    /// not the one the bundle pointer names, or that run another image than
+    /// the lock file pins (with --stack: than the last deploy pinned).
+    ///
+    /// Exit status: 0 nothing drifted, 1 an error (in the input, or of
+    /// AWS, or a drift detection that failed or did not finish), 2 a wrong
+    /// command line, 3 something drifted. `--json` (or `--message-format
+    /// json`) prints the report as one JSON object (README "Drift").
+    Drift {
+        #[command(flatten)]
+        on: Deployed,
+        /// Print the report as JSON (the same as --message-format json).
+        #[arg(long)]
+        json: bool,
+        /// Give up on a drift detection after this long (30s, 10m).
+        #[arg(long, default_value = "10m")]
+        timeout: String,
+    },
     /// The recipe loop: on every save under the cookbooks directory (or of
     /// the stack file), check, build, publish the bundle when it changed and
     /// run the changed recipes (or --recipes) on one online instance of the
@@ -410,7 +435,7 @@ pub enum RunCommand {
     },
 }
 
-/// A deployed environment `status`, `run` and `logs` operate: named by a
+/// A deployed environment `status`, `run`, `logs` and `drift` operate: named by a
 /// stack file (and `--env`), or by `--stack`.
 #[derive(Debug, Args)]
 pub struct Deployed {

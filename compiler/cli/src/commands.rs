@@ -5,6 +5,8 @@ mod check;
 #[cfg(feature = "aws")]
 mod cloud;
 mod docs;
+#[cfg(feature = "aws")]
+mod drift;
 mod envdiff;
 mod explain;
 #[cfg(feature = "aws")]
@@ -77,6 +79,9 @@ pub enum Status {
     UserError = 1,
     /// The command line is wrong.
     Usage = 2,
+    /// `stackc drift` found something that differs from the stack file.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    Drifted = 3,
     /// Ctrl-C (during an AWS command).
     #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     Interrupted = 130,
@@ -150,6 +155,7 @@ pub fn run(cli: Cli) -> Status {
         | Command::Status { .. }
         | Command::Run { .. }
         | Command::Logs { .. }
+        | Command::Drift { .. }
         | Command::Watch { .. }) => online::run(format, aws),
         Command::Build {
             file,

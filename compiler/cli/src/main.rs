@@ -1,5 +1,5 @@
 //! The `stackc` binary: parses arguments, runs a command, maps the outcome to
-//! an exit code (0 ok, 1 user error, 2 usage error).
+//! an exit code (0 ok, 1 user error, 2 usage error, 3 drift found).
 
 mod cli;
 mod commands;

@@ -9,6 +9,7 @@
 mod autoscaling;
 mod classify;
 mod cloudformation;
+mod drift;
 mod logs;
 mod s3;
 mod setup;

@@ -37,6 +37,9 @@ pub struct Instance {
     /// records it in its `stackc:last-run` tag: `<event> succeeded|failed
     /// <UTC time>`.
     pub last_run: Option<String>,
+    /// The machine image it was launched from, when known (`stackc drift`
+    /// compares it with the pinned one).
+    pub image: Option<String>,
 }
 
 /// The EC2 tag in which the agent records each lifecycle run's outcome.

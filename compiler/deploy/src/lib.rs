@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cinc;
 pub mod cloud;
 pub mod deploy;
+pub mod drift;
 pub mod fleet;
 pub mod images;
 pub mod lock;

@@ -40,6 +40,7 @@ fn instance(id: &str, lifecycle: &str) -> Instance {
         zone: "eu-west-1a".into(),
         private_ip: None,
         last_run: None,
+        image: None,
     }
 }
 

@@ -139,6 +139,7 @@ fn instance(id: &str, group: &str, lifecycle: &str) -> Instance {
         zone: "eu-west-1a".into(),
         private_ip: Some("10.40.1.10".into()),
         last_run: None,
+        image: None,
     }
 }
 

@@ -27,6 +27,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
         Command::Run { .. } => "run",
         Command::Logs { .. } => "logs",
         Command::Watch { .. } => "watch",
+        Command::Drift { .. } => "drift",
         _ => "this command",
     };
     eprintln!(

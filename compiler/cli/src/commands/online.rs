@@ -1,12 +1,12 @@
 //! The commands that talk to AWS (built with the `aws` feature, the
-//! default): lock, bootstrap, deploy, diff, destroy, status, run, logs
-//! and watch.
+//! default): lock, bootstrap, deploy, diff, destroy, status, run, logs,
+//! drift and watch.
 
 use std::path::Path;
 
 use stackc_deploy::ops::Command as Agent;
 
-use super::{cloud, envdiff, fleet, lock, watch, Status};
+use super::{cloud, drift, envdiff, fleet, lock, watch, Status};
 use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
 
 /// Makes AWS errors carry the SDK's whole text (`--verbose`).
@@ -82,6 +82,10 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
         ),
         Command::Status { on } => fleet::status(format, &on.which(), &on.aws.target()),
         Command::Run { what } => run_command(format, what),
+        Command::Drift { on, json, timeout } => {
+            let format = if json { MessageFormat::Json } else { format };
+            drift::run(format, &on.which(), &timeout, &on.aws.target())
+        }
         Command::Logs {
             on,
             layer,

@@ -12,6 +12,12 @@ the instance's group) and CloudFormation's SignalResource (the group's
 resource, this instance as unique id). Anything else that does not match is
 refused with AWS's ValidationError.
 
+moto does not model CloudFormation's drift detection either: DetectStackDrift,
+DescribeStackDriftDetectionStatus and DescribeStackResourceDrifts are
+answered here, the detection complete at once, and the resources CONFIG's
+"drifted_resources" lists ({logical_id, type, status, physical_id,
+differences: [{path, expected, actual, type}]}) drifted; none without it.
+
 One answer can be changed to inject a fault moto cannot produce: when
 CONFIG has "unhealthy_targets" (a list of instance ids), ELBv2's
 DescribeTargetHealth is forwarded and moto's answer returned with those
@@ -32,6 +38,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
 
 LISTEN, MOTO, CONFIG, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 LOCK = threading.Lock()
@@ -109,9 +116,68 @@ def unhealthy_targets(payload, instances):
     return MEMBER.sub(member, text).encode(), changed
 
 
+CFN = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+
+
+def cfn_result(action, body):
+    return 200, (
+        f'<{action}Response xmlns="{CFN}"><{action}Result>{body}</{action}Result>'
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        f"</{action}Response>"
+    )
+
+
+def detect_stack_drift(p, c):
+    return cfn_result("DetectStackDrift",
+                      f"<StackDriftDetectionId>{uuid.uuid4()}</StackDriftDetectionId>")
+
+
+def drift_detection_status(p, c):
+    drifted = c.get("drifted_resources") or []
+    body = (
+        f"<StackId>{escape(c.get('drift_stack_id', 'stack'))}</StackId>"
+        f"<StackDriftDetectionId>{escape(p.get('StackDriftDetectionId', ''))}</StackDriftDetectionId>"
+        f"<StackDriftStatus>{'DRIFTED' if drifted else 'IN_SYNC'}</StackDriftStatus>"
+        "<DetectionStatus>DETECTION_COMPLETE</DetectionStatus>"
+        f"<DriftedStackResourceCount>{len(drifted)}</DriftedStackResourceCount>"
+        "<Timestamp>2026-12-02T00:00:00Z</Timestamp>"
+    )
+    return cfn_result("DescribeStackDriftDetectionStatus", body)
+
+
+def resource_drifts(p, c):
+    members = ""
+    for r in c.get("drifted_resources") or []:
+        diffs = "".join(
+            "<member>"
+            f"<PropertyPath>{escape(d['path'])}</PropertyPath>"
+            f"<ExpectedValue>{escape(d['expected'])}</ExpectedValue>"
+            f"<ActualValue>{escape(d['actual'])}</ActualValue>"
+            f"<DifferenceType>{d.get('type', 'NOT_EQUAL')}</DifferenceType>"
+            "</member>"
+            for d in r.get("differences", [])
+        )
+        members += (
+            "<member>"
+            f"<StackId>{escape(p.get('StackName', ''))}</StackId>"
+            f"<LogicalResourceId>{escape(r['logical_id'])}</LogicalResourceId>"
+            f"<PhysicalResourceId>{escape(r.get('physical_id', r['logical_id']))}</PhysicalResourceId>"
+            f"<ResourceType>{escape(r['type'])}</ResourceType>"
+            f"<StackResourceDriftStatus>{r.get('status', 'MODIFIED')}</StackResourceDriftStatus>"
+            f"<PropertyDifferences>{diffs}</PropertyDifferences>"
+            "<Timestamp>2026-12-02T00:00:00Z</Timestamp>"
+            "</member>"
+        )
+    return cfn_result("DescribeStackResourceDrifts",
+                      f"<StackResourceDrifts>{members}</StackResourceDrifts>")
+
+
 ANSWERED_HERE = {
     ("autoscaling", "CompleteLifecycleAction"): complete_lifecycle_action,
     ("cloudformation", "SignalResource"): signal_resource,
+    ("cloudformation", "DetectStackDrift"): detect_stack_drift,
+    ("cloudformation", "DescribeStackDriftDetectionStatus"): drift_detection_status,
+    ("cloudformation", "DescribeStackResourceDrifts"): resource_drifts,
 }
 
 

@@ -54,6 +54,14 @@ impl Proxy {
         std::fs::write(&self.config, config.to_string()).unwrap();
     }
 
+    /// From now on, CloudFormation's drift detection finds these resources
+    /// drifted (`{logical_id, type, status, differences: [{path, expected,
+    /// actual}]}`, as aws_proxy.py reads them).
+    pub fn drift_resources(&self, resources: serde_json::Value) {
+        let config = serde_json::json!({ "drifted_resources": resources });
+        std::fs::write(&self.config, config.to_string()).unwrap();
+    }
+
     /// Every call logged so far.
     pub fn calls(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.log)

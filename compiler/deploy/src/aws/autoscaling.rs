@@ -68,6 +68,7 @@ pub(super) async fn instances(aws: &Aws, groups: &[String]) -> Result<Vec<Instan
                 zone: i.availability_zone().unwrap_or_default().to_string(),
                 private_ip: None,
                 last_run: None,
+                image: None,
             });
         }
     }
@@ -87,6 +88,7 @@ pub(super) async fn instances(aws: &Aws, groups: &[String]) -> Result<Vec<Instan
                     .find(|i| Some(i.id.as_str()) == e.instance_id())
                 {
                     i.private_ip = e.private_ip_address().map(str::to_string);
+                    i.image = e.image_id().map(str::to_string);
                     i.last_run = e
                         .tags()
                         .iter()

@@ -114,6 +114,10 @@ modeled! {
     aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsError;
     aws_sdk_cloudformation::operation::delete_stack::DeleteStackError;
     aws_sdk_cloudformation::operation::get_template::GetTemplateError: ChangeSetNotFoundException;
+    aws_sdk_cloudformation::operation::detect_stack_drift::DetectStackDriftError;
+    aws_sdk_cloudformation::operation::describe_stack_drift_detection_status::DescribeStackDriftDetectionStatusError;
+    aws_sdk_cloudformation::operation::describe_stack_resource_drifts::DescribeStackResourceDriftsError;
+    aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesError;
     aws_sdk_s3::operation::head_object::HeadObjectError: NotFound;
     aws_sdk_s3::operation::put_object::PutObjectError;
     aws_sdk_s3::operation::get_object::GetObjectError: NoSuchKey;

@@ -20,6 +20,7 @@ fn instance(lifecycle: &str, last_run: Option<&str>) -> Instance {
         zone: "eu-west-1a".into(),
         private_ip: Some("10.0.1.10".into()),
         last_run: last_run.map(str::to_string),
+        image: None,
     }
 }
 

@@ -372,6 +372,7 @@ fn online(id: &str) -> Instance {
         zone: "eu-west-1a".into(),
         private_ip: None,
         last_run: None,
+        image: None,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Stack, WorkingHours};
+use crate::ir::{PermissionModel, Stack, TargetId, Targets, WorkingHours};
 
 /// The key of the root template's `Metadata` that holds it.
 pub const METADATA_KEY: &str = "stackc:operations";
@@ -34,6 +34,12 @@ pub struct Operations {
     /// CloudFormation's Metadata holds no null.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours: Option<WorkingHours>,
+    /// The accounts (or organizational units) and regions a StackSet
+    /// deploys the environment to; absent for one stack in `region`.
+    /// `deploy` reads them from the built template, `status`, `run` and
+    /// `logs` from the deployed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
 }
 
 /// A layer as the operations see it.
@@ -97,6 +103,7 @@ impl Operations {
                 })
                 .collect(),
             working_hours: stack.working_hours.clone(),
+            targets: stack.targets.clone(),
         }
     }
 
@@ -131,6 +138,21 @@ impl Operations {
             if !times_ok {
                 return Err(format!(
                     "the deployed template's {METADATA_KEY} has working hours stackc cannot read"
+                ));
+            }
+        }
+        if let Some(t) = &self.targets {
+            let model = |id: &TargetId| match id {
+                TargetId::Account(_) => PermissionModel::SelfManaged,
+                TargetId::OrganizationalUnit(_) => PermissionModel::ServiceManaged,
+            };
+            let whole = !t.targets.is_empty()
+                && t.targets.iter().all(|target| {
+                    !target.regions.is_empty() && model(&target.target) == t.permission_model
+                });
+            if !whole {
+                return Err(format!(
+                    "the deployed template's {METADATA_KEY} has targets stackc cannot read"
                 ));
             }
         }

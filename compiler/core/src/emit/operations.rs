@@ -177,3 +177,41 @@ impl Operations {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check_source, AllExist, Options};
+
+    fn environment(env: &str) -> Stack {
+        let opts = Options {
+            base_dir: std::path::Path::new("/stack"),
+            files: &AllExist,
+        };
+        let source = include_str!("../../../../examples/multi-region/stack.kdl");
+        let program = check_source(source, &opts).0.expect("the example checks");
+        program.environment(env).unwrap().clone()
+    }
+
+    fn template(ops: &Operations) -> String {
+        serde_json::json!({ "Metadata": { METADATA_KEY: ops } }).to_string()
+    }
+
+    #[test]
+    fn targets_are_read_back_from_the_template() {
+        for env in ["production", "staging"] {
+            let ops = Operations::of(&environment(env));
+            assert!(ops.targets.is_some());
+            assert_eq!(Operations::from_template(&template(&ops)), Ok(Some(ops)));
+        }
+    }
+
+    #[test]
+    fn targets_edited_out_of_shape_are_refused() {
+        let mut ops = Operations::of(&environment("production"));
+        // An account in a service-managed StackSet: not what a build writes.
+        ops.targets.as_mut().unwrap().permission_model = PermissionModel::ServiceManaged;
+        let err = Operations::from_template(&template(&ops)).unwrap_err();
+        assert!(err.contains("targets stackc cannot read"), "{err}");
+    }
+}

@@ -126,7 +126,7 @@ impl Checker<'_> {
                 let text = self.string(c, "certificate")?;
                 match units::arn(text) {
                     Ok(arn) if arn.service == "acm" && arn.resource.starts_with("certificate/") => {
-                        if let Some(d) = home.certificate(&arn.region, c.span) {
+                        if let Some(d) = home.certificate(arn.region, c.span) {
                             self.push(d);
                             return None;
                         }

@@ -18,8 +18,8 @@ pub(crate) const TARGETS: NodeDef = NodeDef {
           (`mixed_permission_models`). Only in an `environment` block: the stack's nodes are \
           every environment's, and targets are one environment's. The checker refuses what \
           cannot work in a target region (a certificate of another region, an existing VPC \
-          shared by several targets); `deploy` and `diff` refuse an environment with targets \
-          until the StackSet deploy is implemented.",
+          shared by several targets); `deploy`, `diff` and `destroy` refuse an environment with \
+          targets until the StackSet deploy is implemented.",
     default: Some("one stack in `region`, in the account that deploys"),
 };
 

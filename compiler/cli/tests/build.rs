@@ -532,6 +532,32 @@ fn load_balancers_wait_for_the_access_log_bucket_policy() {
     cfn_lint(&[env.join("template.json"), env.join("layers/l0.json")]);
 }
 
+/// An environment with targets builds as any other, and its root
+/// template records the targets where `deploy` will read them.
+#[test]
+fn multi_region_records_its_targets_in_the_root_template() {
+    let out = build("multi-region", &[]);
+    let targets = |env: &str| {
+        let t = load(&out.join(format!("relay-{env}/template.json")));
+        t["Metadata"]["stackc:operations"]["targets"].clone()
+    };
+    assert_eq!(
+        targets("production"),
+        serde_json::json!({
+            "permission_model": "self-managed",
+            "targets": [
+                {"kind": "account", "id": "111111111111", "regions": ["us-east-1", "eu-west-1"]},
+                {"kind": "account", "id": "222222222222", "regions": ["us-east-1"]},
+            ],
+        })
+    );
+    assert_eq!(targets("staging")["permission_model"], "service-managed");
+    // Without targets, nothing is written: the examples' goldens are unchanged.
+    let goldcar = build("goldcar", &[]);
+    let t = load(&goldcar.join("goldcar-production/template.json"));
+    assert!(t["Metadata"]["stackc:operations"].get("targets").is_none());
+}
+
 #[test]
 fn golden_templates() {
     for e in EXAMPLES {

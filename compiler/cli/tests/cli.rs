@@ -40,7 +40,12 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 fn examples_check_clean() {
     // goldcar's and shop's test environments bound schedules by working
     // hours, which they explain with warnings; there is no error.
-    for (name, warnings) in [("goldcar", 2), ("minimal", 0), ("shop", 2)] {
+    for (name, warnings) in [
+        ("goldcar", 2),
+        ("minimal", 0),
+        ("shop", 2),
+        ("multi-region", 0),
+    ] {
         let out = stackc(&["check", &example(name)]);
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
         let err = stderr(&out);
@@ -51,6 +56,31 @@ fn examples_check_clean() {
         );
         assert!(!err.contains(" error"), "{err}");
         assert!(err.lines().last().unwrap().starts_with("ok: "), "{err}");
+    }
+}
+
+/// An environment with `targets` is one StackSet, whose deploy is not
+/// written yet: deploy, diff and destroy refuse it before any AWS call,
+/// rather than act on one stack in the stack's region.
+#[test]
+fn deploy_diff_and_destroy_refuse_an_environment_with_targets() {
+    let file = example("multi-region");
+    for args in [
+        vec!["deploy", &file, "--yes"],
+        vec!["diff", &file, "--env", "staging"],
+        vec!["destroy", &file, "--env", "staging"],
+    ] {
+        let out = stackc(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("has `targets`"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "`stackc {}` of a StackSet is not implemented yet",
+                args[0]
+            )),
+            "{err}"
+        );
     }
 }
 

@@ -40,6 +40,40 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `stackc lock` pins an image in every target region of an environment
+/// with targets (its instances boot there, not in the stack's region).
+#[test]
+fn lock_pins_the_image_of_every_target_region() {
+    let endpoint = endpoint();
+    let cinc = CincServer::start();
+    let dir = std::env::temp_dir().join(format!("stackc-lock-targets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&repo().join("examples/multi-region"), &dir);
+    // The StackSets administered from a region no target runs in.
+    let stack = std::fs::read_to_string(dir.join("stack.kdl")).unwrap();
+    let moved = stack.replace("    region us-east-1", "    region ap-south-1");
+    assert_ne!(stack, moved);
+    std::fs::write(dir.join("stack.kdl"), moved).unwrap();
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lock = std::fs::read_to_string(dir.join("stack.lock")).unwrap();
+    let regions: Vec<&str> = lock
+        .lines()
+        .filter(|l| l.starts_with("image "))
+        .filter_map(|l| l.split('"').nth(1))
+        .collect();
+    // Production targets us-east-1 and eu-west-1, staging eu-west-1; none
+    // is pinned for the stack's own region. One OS, one architecture.
+    assert_eq!(regions, ["eu-west-1", "us-east-1"], "{lock}");
+    let o = stackc(&endpoint, &cinc, &dir, &["lock"]);
+    assert!(
+        stderr(&o).contains("up to date: 2 images"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bootstrap_deploy_status_run_redeploy_and_change() {
     let endpoint = endpoint();

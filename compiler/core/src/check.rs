@@ -12,6 +12,7 @@ mod prod;
 mod read;
 mod resolve;
 mod stack;
+mod targets;
 #[cfg(test)]
 mod tests;
 pub(crate) mod values;

@@ -4,6 +4,7 @@
 
 mod app;
 mod layer;
+mod targets;
 
 use std::path::PathBuf;
 
@@ -16,6 +17,7 @@ pub use layer::{
     Alarm, Comparison, HealthCheck, Layer, Listener, LoadBalancer, LoadRule, Recipe, RecipeOrigin,
     Scaling, Schedule, ScheduleEntry, Volume,
 };
+pub use targets::{PermissionModel, Target, TargetId, Targets};
 
 /// Where each layer of a stack is: made once, on first use, so that looking
 /// a layer up by name, or a host's layers, does not scan them all (a
@@ -170,6 +172,10 @@ pub struct Stack {
     pub layers: Vec<Layer>,
     /// Apps in source order.
     pub apps: Vec<App>,
+    /// The accounts and regions a StackSet deploys the environment to;
+    /// `None`: one stack in `region`, in the account that deploys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
     /// Where each layer is in `layers`, made on first use.
     #[serde(skip)]
     pub index: LayerIndex,
@@ -216,7 +222,17 @@ impl Stack {
         }
     }
 
-    /// `<stack>-<env>`, the CloudFormation stack name.
+    /// The regions the environment's instances run in: its targets', or
+    /// its own region.
+    pub fn regions(&self) -> Vec<&str> {
+        match &self.targets {
+            Some(t) => t.regions(),
+            None => vec![self.region.as_str()],
+        }
+    }
+
+    /// `<stack>-<env>`, the CloudFormation stack name (with targets, the
+    /// StackSet's).
     pub fn qualified_name(&self) -> String {
         format!("{}-{}", self.name, self.env)
     }

@@ -190,6 +190,10 @@ pub enum Value {
     VariableName,
     /// An existing resource's id (`vpc-...`, subnets).
     ResourceId,
+    /// An AWS account id: 12 digits.
+    AccountId,
+    /// An AWS Organizations organizational unit id (`ou-...`).
+    OrganizationalUnit,
 }
 
 impl Value {
@@ -242,6 +246,8 @@ impl Value {
             Value::LogPath => "log path",
             Value::VariableName => "variable name",
             Value::ResourceId => "resource id",
+            Value::AccountId => "account id",
+            Value::OrganizationalUnit => "organizational unit id",
         }
     }
 }
@@ -285,7 +291,7 @@ impl NodeDef {
 
 /// Every node of the language with the path of names that leads to it from
 /// the file (`["stack", "layer", "scaling"]`), depth first; an environment's
-/// nodes, which are the stack's, are listed under the stack only.
+/// nodes that are the stack's are listed under the stack only.
 pub fn all() -> Vec<(Vec<&'static str>, &'static NodeDef)> {
     fn walk(
         def: &'static NodeDef,
@@ -294,10 +300,13 @@ pub fn all() -> Vec<(Vec<&'static str>, &'static NodeDef)> {
     ) {
         path.push(def.name);
         out.push((path.clone(), def));
-        if def.name != "environment" {
-            for kid in def.kids().map_or(&[][..], |k| k.nodes) {
-                walk(kid, path, out);
+        for kid in def.kids().map_or(&[][..], |k| k.nodes) {
+            // An environment's nodes are the stack's, listed there, but for
+            // its own (`targets`).
+            if def.name == "environment" && FILE.nodes[0].kid(kid.name).is_some() {
+                continue;
             }
+            walk(kid, path, out);
         }
         path.pop();
     }

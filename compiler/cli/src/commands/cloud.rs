@@ -225,6 +225,15 @@ pub fn run(
         Action::Diff { .. } => "diff",
         Action::Destroy => "destroy",
     };
+    // Several accounts and regions are one StackSet, whose deploy is not
+    // written yet: refused, never deployed as one stack in `region`.
+    if stack.targets.is_some() {
+        eprintln!(
+            "error: environment `{}` has `targets` (several accounts and regions, one StackSet): `stackc {operation}` of a StackSet is not implemented yet\nhelp: `stackc check` and `stackc build` take it; to deploy one stack in {} from this account, remove the environment's `targets`",
+            stack.env, stack.region
+        );
+        return Status::UserError;
+    }
     let _local = match LocalLock::take(out, &Holder::here(&stack_name, operation)) {
         Ok(l) => l,
         Err(status) => return status,

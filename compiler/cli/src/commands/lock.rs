@@ -1,5 +1,6 @@
-//! `stackc lock`: pin the machine image of every region, operating system
-//! and architecture the stack's environments use, and the Cinc package of
+//! `stackc lock`: pin the machine image of every region (every target
+//! region of an environment with `targets`), operating system and
+//! architecture the stack's environments use, and the Cinc package of
 //! every operating system and architecture, in the lock file beside the
 //! stack file (`stack.lock` for `stack.kdl`); and reading that file for
 //! `deploy` and `diff`, which refuse an image or package it does not pin.
@@ -171,14 +172,23 @@ pub fn run(
                 packages.push(need);
             }
         }
-        let region = target.region.unwrap_or(&stack.region).to_string();
-        for need in lock::needs(stack) {
+        // The regions the instances boot in: every target region of an
+        // environment with targets (public images have one id per region,
+        // whichever the account), else the stack's (or --region's).
+        let regions: Vec<String> = match &stack.targets {
+            Some(_) => stack.regions().into_iter().map(str::to_string).collect(),
+            None => vec![target.region.unwrap_or(&stack.region).to_string()],
+        };
+        for (region, need) in regions
+            .iter()
+            .flat_map(|r| lock::needs(stack).into_iter().map(move |n| (r, n)))
+        {
             let key = (region.clone(), need.os.clone(), need.arch);
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
-            if update || lock.get(&region, &need.os, need.arch).is_none() {
+            if update || lock.get(region, &need.os, need.arch).is_none() {
                 lookups.entry(region.clone()).or_default().push(Wanted {
                     os: need.os,
                     arch: need.arch,

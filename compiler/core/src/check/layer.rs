@@ -12,6 +12,7 @@ mod watch;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::targets::Home;
 use super::{duplicate, exact, Checker};
 use crate::chef::Runtime;
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
@@ -75,7 +76,7 @@ impl Checker<'_> {
     pub(super) fn layers(
         &mut self,
         nodes: &[&Node],
-        region: Option<&str>,
+        home: Home,
         cookbooks: Option<&Path>,
         chef: &Runtime,
     ) -> Option<Vec<Layer>> {
@@ -102,7 +103,7 @@ impl Checker<'_> {
         }
         let mut layers = Vec::with_capacity(heads.len());
         for head in &heads {
-            match self.layer_body(head, region, cookbooks, chef) {
+            match self.layer_body(head, home, cookbooks, chef) {
                 Some(l) => layers.push(l),
                 None => ok = false,
             }
@@ -158,7 +159,7 @@ impl Checker<'_> {
     fn layer_body(
         &mut self,
         head: &Head,
-        region: Option<&str>,
+        home: Home,
         cookbooks: Option<&Path>,
         stack_chef: &Runtime,
     ) -> Option<Layer> {
@@ -208,7 +209,7 @@ impl Checker<'_> {
                 "volume" => volumes.extend(self.volume(kid, &volumes)),
                 "recipes" => user_recipes = self.user_recipes(kid, cookbooks),
                 "load-balancer" => {
-                    if let Some((lb, port)) = self.load_balancer(kid, ty, region) {
+                    if let Some((lb, port)) = self.load_balancer(kid, ty, home) {
                         load_balancer = Some(lb);
                         http_port = Some(port);
                     }

@@ -241,9 +241,16 @@ impl Checker<'_> {
                 def.args.max == 0 && accepted.contains(&def.name) && def.kid(&node.name).is_some()
             })
             .map(|def| def.name);
+        // A node only an environment holds (`targets`), written in the stack.
+        let environment_only = accepted.contains(&"environment")
+            && crate::schema::nodes::ENVIRONMENT.kid(&node.name).is_some();
         let help = match block {
             Some(block) => format!(
                 "`{}` goes inside `{block} {{ }}`: `{block} {{ {} ... }}`",
+                node.name, node.name
+            ),
+            None if environment_only => format!(
+                "`{}` is one environment's: write it in `environment production {{ {} {{ ... }} }}` (or another environment's block)",
                 node.name, node.name
             ),
             None => did_you_mean(&node.name, accepted),

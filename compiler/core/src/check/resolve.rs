@@ -100,6 +100,7 @@ impl Checker<'_> {
         env_name: &str,
     ) -> Option<Stack> {
         let mut env_json = serde_json::Value::Object(Default::default());
+        let mut targets = None;
         // The stack's nodes are borrowed; only the nodes an environment
         // overrides are copied (merged).
         let merged;
@@ -115,6 +116,8 @@ impl Checker<'_> {
                             let apps = app_names(base.iter().copied().chain(env.kids()));
                             self.vet_custom_json(kids, &apps);
                         }
+                        // An environment's own: not merged over the stack's nodes.
+                        "targets" => targets = Some(kid),
                         "layer" | "app" if !self.known_or_new(kid, base) => {}
                         n if nodes::ENVIRONMENT.kid(n).is_some() => over.push(kid),
                         // Reported with the environment's shape.
@@ -125,7 +128,7 @@ impl Checker<'_> {
                 std::borrow::Cow::Owned(merged.iter().map(|n| &**n).collect())
             }
         };
-        self.stack(name, &nodes, env_name, env_json)
+        self.stack(name, &nodes, env_name, env_json, targets)
     }
 
     /// An environment's `layer`/`app` must name one of the stack's, or be a

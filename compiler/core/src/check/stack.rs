@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::targets::Home;
 use super::{app_names, prod, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::ir::{Nat, Network, Stack, WorkingHours};
@@ -18,6 +19,7 @@ impl Checker<'_> {
         nodes: &[&Node],
         env: &str,
         env_custom_json: serde_json::Value,
+        targets_node: Option<&Node>,
     ) -> Option<Stack> {
         let mut region = None;
         let mut description = None;
@@ -80,9 +82,22 @@ impl Checker<'_> {
         if let (Some(Network::NewVpc { nat: Nat::None, .. }), Some(os)) = (&network, &os) {
             self.ubuntu_without_internet(nodes, os);
         }
+        let targets = targets_node.map(|n| self.targets(n));
+        let target_regions: Vec<&str> = match &targets {
+            Some(Some(t)) => t.regions(),
+            _ => Vec::new(),
+        };
+        let home = match (&targets, &region) {
+            (Some(Some(_)), _) => Home::Targets(&target_regions),
+            (None, Some(region)) => Home::Region(region),
+            _ => Home::Unknown,
+        };
+        if let (Some(node), Some(Some(t)), Some(network)) = (targets_node, &targets, &network) {
+            self.existing_vpc_in_targets(nodes, network, node, t);
+        }
         // A bad `chef` node is reported; the layers are checked with the default.
         let chef = chef.unwrap_or_default();
-        let layers = self.layers(nodes, region.as_deref(), cookbooks.as_deref(), &chef);
+        let layers = self.layers(nodes, home, cookbooks.as_deref(), &chef);
         if let Some(layers) = &layers {
             self.one_version_per_client(layers);
             self.builtin_cookbooks_need_chef_12_22(layers);
@@ -109,6 +124,10 @@ impl Checker<'_> {
             working_hours,
             layers: layers?,
             apps: apps?,
+            targets: match targets {
+                None => None,
+                Some(t) => Some(t?),
+            },
             index: Default::default(),
         })
     }

@@ -3,6 +3,7 @@
 mod errors;
 mod outline;
 mod slips;
+mod targets;
 
 use std::path::Path;
 

@@ -6,6 +6,7 @@ mod input;
 mod output;
 mod safety;
 mod stack;
+mod targets;
 mod values;
 
 use chef::chef_codes;
@@ -14,6 +15,7 @@ use input::input_codes;
 use output::output_codes;
 use safety::safety_codes;
 use stack::stack_codes;
+use targets::targets_codes;
 use values::values_codes;
 
 /// Makes [`Code`] of every code's variant, slug, title and text, in order;
@@ -62,5 +64,5 @@ impl Code {
 
 // Every code, family by family, in documentation order.
 input_codes! {
-    values_codes, stack_codes, safety_codes, output_codes, chef_codes, import_codes, codes;
+    values_codes, stack_codes, safety_codes, output_codes, targets_codes, chef_codes, import_codes, codes;
 }

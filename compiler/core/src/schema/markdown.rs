@@ -53,6 +53,8 @@ fn examples(kind: &str) -> Option<&'static str> {
         "URL" => "git: `https://...`, `ssh://...`, `git@host:org/repo.git`; s3: `s3://bucket/key`; http: `https://...`",
         "SSM parameter" => "`\"/shop/db-password\"`: a SecureString or String parameter",
         "certificate ARN" => "`arn:aws:acm:eu-west-1:123456789012:certificate/...`",
+        "account id" => "`\"111111111111\"`: 12 digits, quoted (a number would lose leading zeros)",
+        "organizational unit id" => "`\"ou-ab12-34cd56ef\"`: `ou-`, 4 to 32 lowercase letters or digits, `-`, 8 to 32 more",
         _ => return None,
     })
 }
@@ -105,27 +107,28 @@ fn section(
         layer_types(out, std);
     }
     if def.name == "environment" {
-        let names: Vec<String> = kids.nodes.iter().map(|n| format!("`{}`", n.name)).collect();
+        // The stack's nodes are documented under the stack; an
+        // environment's own (`targets`) here.
+        let (stacks, own): (Vec<&'static NodeDef>, Vec<&'static NodeDef>) = kids
+            .nodes
+            .iter()
+            .partition(|n| FILE.nodes[0].kid(n.name).is_some());
+        let names: Vec<String> = stacks.iter().map(|n| format!("`{}`", n.name)).collect();
         let _ = write!(
             out,
-            "\nIts block holds the stack's nodes but `environment`: {}.\n",
+            "\nIts block holds the stack's nodes but `environment`: {}. And its own:\n",
             names.join(", ")
         );
+        table(out, &own, kinds);
+        for kid in own {
+            if kid.kids().is_some_and(|k| !k.nodes.is_empty()) {
+                section(out, kid, 3, std, kinds);
+            }
+        }
         return;
     }
-    if !kids.nodes.is_empty() {
-        out.push_str("\n| node | meaning | default |\n|---|---|---|\n");
-        for kid in kids.nodes {
-            note_kinds(kid, kinds);
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} |",
-                kid_syntax(kid),
-                meaning(kid),
-                kid.default.unwrap_or("—")
-            );
-        }
-    }
+    let all: Vec<&'static NodeDef> = kids.nodes.iter().collect();
+    table(out, &all, kinds);
     if kids.attributes && def.name == "layer" {
         attributes(out, std);
         let _ = write!(out, "\n{COLOCATION}\n");
@@ -137,6 +140,24 @@ fn section(
         if kid.name != def.name && kid.kids().is_some_and(|k| !k.nodes.is_empty()) {
             section(out, kid, level, std, kinds);
         }
+    }
+}
+
+/// The table of a block's nodes: each one's syntax, meaning and default.
+fn table(out: &mut String, nodes: &[&'static NodeDef], kinds: &mut Vec<&'static str>) {
+    if nodes.is_empty() {
+        return;
+    }
+    out.push_str("\n| node | meaning | default |\n|---|---|---|\n");
+    for kid in nodes {
+        note_kinds(kid, kinds);
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            kid_syntax(kid),
+            meaning(kid),
+            kid.default.unwrap_or("—")
+        );
     }
 }
 

@@ -4,11 +4,13 @@ mod app;
 mod layer;
 mod scaling;
 mod stack;
+mod targets;
 
 pub(crate) use app::*;
 pub(crate) use layer::*;
 pub(crate) use scaling::*;
 pub(crate) use stack::*;
+pub(crate) use targets::*;
 
 use super::{Args, Block, Kids, NodeDef, PropDef, Value};
 
@@ -46,8 +48,10 @@ pub(crate) const STACK_KIDS: &[NodeDef] = &[
     ENVIRONMENT,
 ];
 
-/// An environment holds what a stack holds, but environments.
+/// An environment holds what a stack holds, but environments, and its
+/// targets, which are one environment's.
 pub(crate) const ENVIRONMENT_KIDS: &[NodeDef] = &[
+    TARGETS,
     REGION,
     DESCRIPTION,
     OS,

@@ -1,5 +1,6 @@
 //! A layer's load balancer: listeners and health check.
 
+use crate::check::targets::Home;
 use crate::check::{duplicate, firsts, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::ir::{HealthCheck, Listener, LoadBalancer};
@@ -13,7 +14,7 @@ impl Checker<'_> {
         &mut self,
         node: &Node,
         ty: &LayerType,
-        region: Option<&str>,
+        home: Home,
     ) -> Option<(LoadBalancer, u16)> {
         let kids = self.shape(node, &nodes::LOAD_BALANCER);
         let port = match (node.prop("port"), ty.http_port) {
@@ -63,7 +64,7 @@ impl Checker<'_> {
             let before = self.errors;
             match kid.name.as_str() {
                 "listener" => {
-                    if let Some(l) = self.listener(kid, region) {
+                    if let Some(l) = self.listener(kid, home) {
                         let same = |a: &Listener, b: &Listener| {
                             std::mem::discriminant(a) == std::mem::discriminant(b)
                         };
@@ -102,7 +103,7 @@ impl Checker<'_> {
         })
     }
 
-    fn listener(&mut self, node: &Node, region: Option<&str>) -> Option<Listener> {
+    fn listener(&mut self, node: &Node, home: Home) -> Option<Listener> {
         self.shape(node, &nodes::LISTENER);
         let v = self.arg(node, 0, "a protocol (http or https)")?;
         match self.string(v, "protocol")? {
@@ -125,12 +126,8 @@ impl Checker<'_> {
                 let text = self.string(c, "certificate")?;
                 match units::arn(text) {
                     Ok(arn) if arn.service == "acm" && arn.resource.starts_with("certificate/") => {
-                        if let Some(region) = region.filter(|r| *r != arn.region) {
-                            self.push(
-                                Diagnostic::error(Code::CertificateRegion, c.span, format!("the certificate is in {}, the stack in {region}", arn.region))
-                                    .label("other region")
-                                    .help(format!("an ALB needs an ACM certificate of its own region: request or import one in {region}")),
-                            );
+                        if let Some(d) = home.certificate(arn.region, c.span) {
+                            self.push(d);
                             return None;
                         }
                         Some(Listener::Https {

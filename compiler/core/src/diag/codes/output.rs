@@ -12,7 +12,18 @@ macro_rules! output_codes {
 
     CertificateRegion "certificate_region" "a certificate is in another region"
 "An ALB can only use an ACM certificate of its own region. Request or import
-the certificate in the stack's region.";
+the certificate in the stack's region.
+
+In an environment with `targets`, the load balancer runs in every target
+region, and the certificate serves one of them. stackc does not take a
+certificate per region yet: target only the certificate's region in that
+environment, and deploy each other region as an environment of its own with a
+certificate of its region:
+
+    environment production-us {
+        targets { account \"111111111111\" regions=\"us-east-1\" }
+        layer web { load-balancer { listener https certificate=\"arn:aws:acm:us-east-1:...\" } }
+    }";
 
     UserDataTooLarge "user_data_too_large" "the rendered user data is over 16 KB"
 "EC2 limits user data to 16 KB. stackc keeps user data small by fetching the

@@ -14,6 +14,7 @@ mod logs;
 mod s3;
 mod setup;
 mod ssm;
+mod stacksets;
 
 use setup::{profile_defined, RefusedIsFinal, SayRetries, MISSING_PROFILE};
 
@@ -279,5 +280,97 @@ impl Fleet for Aws {
 
     async fn logs(&self, groups: &[String], since_ms: i64) -> Result<Vec<LogEvent>, CloudError> {
         logs::logs(self, groups, since_ms).await
+    }
+}
+
+impl crate::stackset::StackSets for Aws {
+    async fn describe_stack_set(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::stackset::StackSetInfo>, CloudError> {
+        stacksets::describe_stack_set(self, name).await
+    }
+
+    async fn stack_instances(
+        &self,
+        name: &str,
+    ) -> Result<Vec<crate::stackset::InstanceInfo>, CloudError> {
+        stacksets::stack_instances(self, name).await
+    }
+
+    async fn instance_overrides(
+        &self,
+        name: &str,
+        account: &str,
+        region: &str,
+    ) -> Result<Vec<(String, String)>, CloudError> {
+        stacksets::instance_overrides(self, name, account, region).await
+    }
+
+    async fn create_stack_set(
+        &self,
+        request: &crate::stackset::StackSetRequest,
+    ) -> Result<(), CloudError> {
+        stacksets::create_stack_set(self, request).await
+    }
+
+    async fn update_stack_set(
+        &self,
+        request: &crate::stackset::StackSetRequest,
+        prefs: &crate::stackset::Prefs,
+    ) -> Result<String, CloudError> {
+        stacksets::update_stack_set(self, request, prefs).await
+    }
+
+    async fn create_instances(
+        &self,
+        name: &str,
+        who: &crate::stackset::Who,
+        region: &str,
+        overrides: &[(String, String)],
+        prefs: &crate::stackset::Prefs,
+    ) -> Result<String, CloudError> {
+        stacksets::create_instances(self, name, who, region, overrides, prefs).await
+    }
+
+    async fn update_instances(
+        &self,
+        name: &str,
+        who: &crate::stackset::Who,
+        region: &str,
+        overrides: &[(String, String)],
+        prefs: &crate::stackset::Prefs,
+    ) -> Result<String, CloudError> {
+        stacksets::update_instances(self, name, who, region, overrides, prefs).await
+    }
+
+    async fn delete_instances(
+        &self,
+        name: &str,
+        who: &crate::stackset::Who,
+        region: &str,
+        prefs: &crate::stackset::Prefs,
+    ) -> Result<String, CloudError> {
+        stacksets::delete_instances(self, name, who, region, prefs).await
+    }
+
+    async fn delete_stack_set(&self, name: &str) -> Result<(), CloudError> {
+        stacksets::delete_stack_set(self, name).await
+    }
+
+    async fn operation(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> Result<crate::stackset::OperationState, CloudError> {
+        stacksets::operation(self, name, id).await
+    }
+
+    async fn operation_results(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> Result<Vec<crate::stackset::TargetResult>, CloudError> {
+        stacksets::operation_results(self, name, id).await
     }
 }

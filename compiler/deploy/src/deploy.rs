@@ -21,7 +21,7 @@ mod saved;
 mod uploads;
 
 pub use artifacts::{Artifacts, Unpinned};
-pub use bootstrap::{artifact_bucket, bootstrap, bootstrap_template};
+pub use bootstrap::{artifact_bucket, bootstrap, bootstrap_regional, bootstrap_template};
 pub use cleanup::Cleanup;
 pub use destroy::{destroy, kept_by_destroy};
 pub use error::DeployError;
@@ -30,6 +30,7 @@ pub use flow::{deploy, diff};
 pub use operation::{locked, Operation};
 pub use saved::SavedPlan;
 pub use uploads::upload;
+pub(crate) use uploads::{stage_packages, upload_packages};
 
 use std::future::Future;
 use std::io::Write;
@@ -68,7 +69,7 @@ pub fn answer(a: Option<bool>) -> Answer {
 }
 
 impl Ui<'_> {
-    fn say(&mut self, text: &str) {
+    pub(crate) fn say(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
     }
 
@@ -133,7 +134,7 @@ impl Default for Options {
 
 /// Calls `f` again while AWS throttles (the SDK already retried), with
 /// doubling pauses, up to five times.
-async fn retry<T, F, Fut>(opts: &Options, mut f: F) -> Result<T, CloudError>
+pub(crate) async fn retry<T, F, Fut>(opts: &Options, mut f: F) -> Result<T, CloudError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, CloudError>>,
@@ -175,4 +176,12 @@ pub enum Outcome {
     Declined,
     /// The stack is gone.
     Destroyed,
+    /// A StackSet's operations ran (none when nothing changed), some
+    /// targets perhaps failed within the tolerance.
+    Operated {
+        /// Objects uploaded, over every target region.
+        uploaded: usize,
+        /// What ran and what failed.
+        report: Box<crate::stackset::Report>,
+    },
 }

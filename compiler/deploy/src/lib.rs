@@ -13,4 +13,5 @@ pub mod images;
 pub mod lock;
 pub mod ops;
 pub mod plan;
+pub mod stackset;
 pub mod watch;

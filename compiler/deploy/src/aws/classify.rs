@@ -118,6 +118,17 @@ modeled! {
     aws_sdk_cloudformation::operation::describe_stack_drift_detection_status::DescribeStackDriftDetectionStatusError;
     aws_sdk_cloudformation::operation::describe_stack_resource_drifts::DescribeStackResourceDriftsError;
     aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesError;
+    aws_sdk_cloudformation::operation::describe_stack_set::DescribeStackSetError: StackSetNotFoundException;
+    aws_sdk_cloudformation::operation::list_stack_instances::ListStackInstancesError: StackSetNotFoundException;
+    aws_sdk_cloudformation::operation::describe_stack_instance::DescribeStackInstanceError: StackSetNotFoundException | StackInstanceNotFoundException;
+    aws_sdk_cloudformation::operation::create_stack_set::CreateStackSetError;
+    aws_sdk_cloudformation::operation::update_stack_set::UpdateStackSetError;
+    aws_sdk_cloudformation::operation::create_stack_instances::CreateStackInstancesError;
+    aws_sdk_cloudformation::operation::update_stack_instances::UpdateStackInstancesError;
+    aws_sdk_cloudformation::operation::delete_stack_instances::DeleteStackInstancesError;
+    aws_sdk_cloudformation::operation::delete_stack_set::DeleteStackSetError;
+    aws_sdk_cloudformation::operation::describe_stack_set_operation::DescribeStackSetOperationError: OperationNotFoundException | StackSetNotFoundException;
+    aws_sdk_cloudformation::operation::list_stack_set_operation_results::ListStackSetOperationResultsError: OperationNotFoundException | StackSetNotFoundException;
     aws_sdk_s3::operation::head_object::HeadObjectError: NotFound;
     aws_sdk_s3::operation::put_object::PutObjectError;
     aws_sdk_s3::operation::get_object::GetObjectError: NoSuchKey;
@@ -272,6 +283,10 @@ where
         }
         if throttled(modeled, code) {
             return CloudError::Throttled(format!("{what}{said}{verbose}"));
+        }
+        // A StackSet runs one operation at a time.
+        if code == Some("OperationInProgressException") {
+            return CloudError::InProgress(format!("{what}{said}"));
         }
         match cloudformation_validation(code, &message) {
             Some(Validation::Busy) => return CloudError::InProgress(message),

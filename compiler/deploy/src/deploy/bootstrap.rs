@@ -106,3 +106,28 @@ pub async fn artifact_bucket<C: Cloud>(cloud: &C, region: &str) -> Result<String
         .await?
         .ok_or_else(|| DeployError::NotBootstrapped(region.to_string()))
 }
+
+/// Creates or updates a StackSet's artifact bucket stack in one target
+/// region (see [`crate::stackset::buckets`]); idempotent.
+pub async fn bootstrap_regional<C: Cloud>(
+    cloud: &C,
+    ui: &mut Ui<'_>,
+    opts: &Options,
+    stack: &str,
+    template: String,
+) -> Result<Outcome, DeployError> {
+    let existing = cloud.describe_stack(stack).await?;
+    let request = ChangeSetRequest {
+        stack: stack.into(),
+        name: change_set_name(),
+        create: existing.is_none(),
+        template: TemplateSource::Body(template),
+        parameters: Vec::new(),
+        tags: vec![("stackc:role".into(), "stackset-artifacts".into())],
+    };
+    let run = Run {
+        stack_existed: Cell::new(existing.is_some()),
+        ..Run::default()
+    };
+    apply(cloud, ui, opts, &request, &PlanInput::default(), 0, &run).await
+}

@@ -43,6 +43,19 @@ pub enum DeployError {
     Interrupted(Cleanup),
     /// A saved plan no longer says what a deploy would do: why.
     PlanStale(String),
+    /// A StackSet's target region has no artifact bucket stack.
+    NoRegionalBucket {
+        /// The bucket stack looked for.
+        stack: String,
+        /// The region.
+        region: String,
+    },
+    /// A StackSet operation failed beyond its failure tolerance: what
+    /// failed, and what was not started.
+    TargetsFailed(crate::stackset::Report),
+    /// The StackSet is not in the state the flow needs (another
+    /// permission model, an operation running): why.
+    StackSet(String),
 }
 
 impl fmt::Display for DeployError {
@@ -87,6 +100,15 @@ impl fmt::Display for DeployError {
                 "{m}\nhelp: rerun with --force-unlock to remove it"
             ),
             DeployError::Interrupted(cleanup) => write!(f, "{cleanup}"),
+            DeployError::NoRegionalBucket { stack, region } => write!(
+                f,
+                "there is no artifact bucket for the StackSet's targets in {region} (stack `{stack}` not found)\nhelp: run `stackc bootstrap` beside the stack file: it creates one in every target region"
+            ),
+            DeployError::TargetsFailed(report) => write!(
+                f,
+                "{report}\nhelp: fix what the reasons say (the execution role in each target account, quotas, the template) and deploy again; `stackc status` shows each target"
+            ),
+            DeployError::StackSet(m) => write!(f, "{m}"),
             DeployError::PlanStale(why) => write!(
                 f,
                 "the saved plan is out of date, nothing was changed: {why}\nhelp: review a new plan with `stackc diff --out PLAN`, then apply it with `stackc deploy --plan PLAN`"

@@ -39,7 +39,7 @@ pub async fn upload<C: Cloud>(
 /// downloaded, each checked against the sha256 the lock file pins. Nothing
 /// is uploaded here, so a package that cannot be had stops deploy before
 /// anything changes.
-pub(super) async fn stage_packages<C: Cloud>(
+pub(crate) async fn stage_packages<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     opts: &Options,
@@ -78,7 +78,7 @@ pub(super) async fn stage_packages<C: Cloud>(
 }
 
 /// Uploads the staged Cinc packages; returns how many.
-pub(super) async fn upload_packages<C: Cloud>(
+pub(crate) async fn upload_packages<C: Cloud>(
     cloud: &C,
     ui: &mut Ui<'_>,
     bucket: &str,

@@ -209,6 +209,8 @@ pub enum Command {
         /// that run is no longer running).
         #[arg(long)]
         force_unlock: bool,
+        #[command(flatten)]
+        spread: Spread,
     },
     /// Show what a deploy would change, without changing anything; with
     /// `--against OTHER`, what differs between two environments (offline).
@@ -236,6 +238,10 @@ pub enum Command {
         /// that run is no longer running).
         #[arg(long)]
         force_unlock: bool,
+        /// With targets: only this account (or organizational unit) and
+        /// region, ACCOUNT/REGION.
+        #[arg(long, value_name = "ACCOUNT/REGION", conflicts_with = "against")]
+        target: Option<String>,
     },
     /// Delete an environment's stack; its log groups, KMS key and access-log bucket stay.
     Destroy {
@@ -254,12 +260,23 @@ pub enum Command {
         /// that run is no longer running).
         #[arg(long)]
         force_unlock: bool,
+        /// With targets: delete only this account's (or organizational
+        /// unit's) stack instance in this region, ACCOUNT/REGION; the
+        /// StackSet stays.
+        #[arg(long, value_name = "ACCOUNT/REGION")]
+        target: Option<String>,
+        #[command(flatten)]
+        spread: Spread,
     },
     /// The stack's status and outputs, and each layer's instances with
-    /// OpsWorks-style states.
+    /// OpsWorks-style states; with targets, a row per stack instance.
     Status {
         #[command(flatten)]
         on: Deployed,
+        /// With targets: only this account (or organizational unit) and
+        /// region, ACCOUNT/REGION.
+        #[arg(long, value_name = "ACCOUNT/REGION")]
+        target: Option<String>,
     },
     /// Run a lifecycle event, recipes or an update of the cookbooks on the
     /// running instances of an environment.
@@ -518,6 +535,29 @@ impl From<TemplateFormat> for stackc_core::emit::Format {
         match f {
             TemplateFormat::Json => stackc_core::emit::Format::Json,
             TemplateFormat::Yaml => stackc_core::emit::Format::Yaml,
+        }
+    }
+}
+
+/// How a StackSet operation spreads over an environment's targets.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Spread {
+    /// With targets: how many accounts a StackSet operation works on at
+    /// once in each region (regions go one at a time).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent: u32,
+    /// With targets: how many accounts may fail in a region before the
+    /// operation stops there (those that failed within it are reported,
+    /// and deploy exits 0).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub failure_tolerance: u32,
+}
+
+impl Default for Spread {
+    fn default() -> Self {
+        Spread {
+            max_concurrent: 1,
+            failure_tolerance: 0,
         }
     }
 }

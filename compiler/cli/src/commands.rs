@@ -24,6 +24,8 @@ mod online;
 #[path = "commands/offline.rs"]
 mod online;
 #[cfg(feature = "aws")]
+mod targets;
+#[cfg(feature = "aws")]
 mod watch;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@ use stackc_core::emit::Format;
 use stackc_deploy::aws::Aws;
 use stackc_deploy::deploy::{self, Answer, Artifacts, DeployError, Options, Outcome, Ui};
 use stackc_deploy::lock::Holder;
+use stackc_deploy::stackset;
 
 use super::build::{build_to_dir, environments};
 use super::{check::load, Status};
@@ -24,7 +25,7 @@ pub struct Target<'a> {
 
 /// Asks on the terminal. The line is read on a thread of its own, so the
 /// flow awaiting the answer can be stopped by Ctrl-C meanwhile.
-fn confirm(question: &str) -> Answer {
+pub(super) fn confirm(question: &str) -> Answer {
     if !std::io::stdin().is_terminal() {
         return deploy::answer(None);
     }
@@ -44,7 +45,7 @@ fn confirm(question: &str) -> Answer {
 }
 
 /// Fires on Ctrl-C.
-async fn ctrl_c() {
+pub(super) async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {
         // No signal handler: never fires.
         std::future::pending::<()>().await;
@@ -95,7 +96,7 @@ where
 
 /// The exit status of a flow, its error printed: Ctrl-C exits 130, having
 /// said what it cleaned up and what is left.
-fn status_of(result: Result<Outcome, DeployError>) -> Status {
+pub(super) fn status_of(result: Result<Outcome, DeployError>) -> Status {
     match result {
         Ok(_) => Status::Ok,
         Err(e @ DeployError::Interrupted(_)) => {
@@ -152,7 +153,7 @@ pub fn bootstrap(format: MessageFormat, path: &Path, target: &Target, yes: bool)
 
 /// The Ui of a command run from a terminal: messages and questions on
 /// stderr, the plan as JSON on stdout with `--message-format json`.
-fn terminal_ui<'a>(
+pub(super) fn terminal_ui<'a>(
     format: MessageFormat,
     err: &'a mut std::io::Stderr,
     out: &'a mut std::io::Stdout,
@@ -168,6 +169,27 @@ fn terminal_ui<'a>(
         progress: std::io::stderr().is_terminal(),
         color: output::color_stderr(),
         json,
+    }
+}
+
+/// An environment with targets: `--target` and how operations spread.
+pub struct Targeting<'a> {
+    /// `--target ACCOUNT/REGION`.
+    pub only: Option<&'a str>,
+    /// `--max-concurrent`, `--failure-tolerance`.
+    pub prefs: stackset::Prefs,
+}
+
+impl<'a> Targeting<'a> {
+    /// From the command line.
+    pub fn new(only: Option<&'a str>, spread: crate::cli::Spread) -> Targeting<'a> {
+        Targeting {
+            only,
+            prefs: stackset::Prefs {
+                max_concurrent: spread.max_concurrent,
+                failure_tolerance: spread.failure_tolerance,
+            },
+        }
     }
 }
 
@@ -202,6 +224,7 @@ pub fn run(
     target: &Target,
     action: Action<'_>,
     opts: Options,
+    targeting: &Targeting<'_>,
 ) -> Status {
     let saved = match action {
         Action::Deploy { plan: Some(p) } => match read_plan(p) {
@@ -225,14 +248,25 @@ pub fn run(
         Action::Diff { .. } => "diff",
         Action::Destroy => "destroy",
     };
-    // Several accounts and regions are one StackSet, whose deploy is not
-    // written yet: refused, never deployed as one stack in `region`.
+    // Several accounts and regions: one StackSet.
     if stack.targets.is_some() {
+        return super::targets::run(
+            format,
+            path,
+            (&file, stack),
+            out,
+            target,
+            action,
+            opts,
+            targeting,
+        );
+    }
+    if targeting.only.is_some() {
         eprintln!(
-            "error: environment `{}` has `targets` (several accounts and regions, one StackSet): `stackc {operation}` of a StackSet is not implemented yet\nhelp: `stackc check` and `stackc build` take it; to deploy one stack in {} from this account, remove the environment's `targets`",
+            "error: --target names one of an environment's `targets`; environment `{}` has none (it is one stack in {})",
             stack.env, stack.region
         );
-        return Status::UserError;
+        return Status::Usage;
     }
     let _local = match LocalLock::take(out, &Holder::here(&stack_name, operation)) {
         Ok(l) => l,
@@ -363,7 +397,7 @@ fn write_plan(path: &Path, plan: &deploy::SavedPlan) -> Status {
 }
 
 /// Runs a flow that handles Ctrl-C itself (see [`deploy::locked`]).
-fn run_locked<F>(
+pub(super) fn run_locked<F>(
     format: MessageFormat,
     region: &str,
     target: &Target,
@@ -385,12 +419,12 @@ where
 /// system releases when the process ends, however it ends) while one
 /// deploy, diff or destroy of the environment runs from this checkout; it
 /// names the holder for the next one.
-struct LocalLock {
+pub(super) struct LocalLock {
     _file: std::fs::File,
 }
 
 impl LocalLock {
-    fn take(out: &Path, me: &Holder) -> Result<LocalLock, Status> {
+    pub(super) fn take(out: &Path, me: &Holder) -> Result<LocalLock, Status> {
         let path = out.join(format!(".{}.lock", me.stack));
         let fail = |e: std::io::Error| {
             eprintln!("error: cannot take the lock {}: {e}", path.display());

@@ -128,11 +128,23 @@ fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     super::cloud::runtime().block_on(f)
 }
 
-pub fn status(format: MessageFormat, which: &Which<'_>, target: &Target) -> Status {
+pub fn status(
+    format: MessageFormat,
+    which: &Which<'_>,
+    only: Option<&str>,
+    target: &Target,
+) -> Status {
     let resolved = match resolve(format, which, target) {
         Ok(r) => r,
         Err(s) => return s,
     };
+    if let Some(targets) = resolved.stack().and_then(|s| s.targets.as_ref()) {
+        return super::targets::status(format, &resolved.name, &resolved.region, targets, only, target);
+    }
+    if only.is_some() {
+        eprintln!("error: --target names one of an environment's `targets`, and {} has none", resolved.name);
+        return Status::Usage;
+    }
     block_on(async {
         let aws = Aws::connect(&resolved.region, target.profile).await;
         let (info, ops) = match operated(&aws, &resolved).await {
@@ -187,6 +199,9 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
         Ok(r) => r,
         Err(s) => return s,
     };
+    if let Err(status) = super::targets::refuse(&resolved, "run") {
+        return status;
+    }
     // A deployment's custom JSON is vetted before AWS is asked anything,
     // against the file's apps (with --stack, the deployed ones').
     let early = match (request.custom_json, resolved.stack()) {
@@ -422,6 +437,9 @@ pub fn logs(
         Ok(r) => r,
         Err(s) => return s,
     };
+    if let Err(status) = super::targets::refuse(&resolved, "logs") {
+        return status;
+    }
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);

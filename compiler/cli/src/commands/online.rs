@@ -35,6 +35,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             no_converge,
             plan,
             force_unlock,
+            spread,
         } => cloud::run(
             format,
             &file,
@@ -45,6 +46,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
                 plan: plan.as_deref(),
             },
             cloud::flags(yes, !no_converge, force_unlock),
+            &cloud::Targeting::new(None, spread),
         ),
         Command::Diff {
             file,
@@ -54,6 +56,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             out,
             aws,
             force_unlock,
+            target,
         } => cloud::run(
             format,
             &file,
@@ -64,6 +67,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
                 save: out.as_deref(),
             },
             cloud::flags(true, false, force_unlock),
+            &cloud::Targeting::new(target.as_deref(), Default::default()),
         ),
         Command::Destroy {
             file,
@@ -71,6 +75,8 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             aws,
             yes,
             force_unlock,
+            target,
+            spread,
         } => cloud::run(
             format,
             &file,
@@ -79,8 +85,11 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             &aws.target(),
             cloud::Action::Destroy,
             cloud::flags(yes, false, force_unlock),
+            &cloud::Targeting::new(target.as_deref(), spread),
         ),
-        Command::Status { on } => fleet::status(format, &on.which(), &on.aws.target()),
+        Command::Status { on, target } => {
+            fleet::status(format, &on.which(), target.as_deref(), &on.aws.target())
+        }
         Command::Run { what } => run_command(format, what),
         Command::Drift { on, json, timeout } => {
             let format = if json { MessageFormat::Json } else { format };

@@ -1,0 +1,246 @@
+//! `stackc deploy`, `diff` and `destroy` of an environment with targets:
+//! one StackSet, administered from the stack's region, its artifacts in a
+//! bucket per target region (see [`stackc_deploy::stackset`]).
+
+use std::path::Path;
+
+use stackc_core::emit::Format;
+use stackc_core::ir::Stack;
+use stackc_deploy::aws::Aws;
+use stackc_deploy::deploy::{Artifacts, Options, Ui};
+use stackc_deploy::lock::Holder;
+use stackc_deploy::stackset::{self, Regional, TargetsInput};
+
+use super::build::build_to_dir;
+use super::cloud::{
+    confirm, ctrl_c, runtime, status_of, terminal_ui, Action, LocalLock, Target, Targeting,
+};
+use super::{SourceFile, Status};
+use crate::cli::MessageFormat;
+use crate::output;
+
+/// Runs deploy, diff or destroy of `stack`, which has targets.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    format: MessageFormat,
+    path: &Path,
+    (file, stack): (&SourceFile, &Stack),
+    out: &Path,
+    target: &Target,
+    action: Action<'_>,
+    opts: Options,
+    targeting: &Targeting<'_>,
+) -> Status {
+    let Some(targets) = stack.targets.as_ref() else {
+        return Status::UserError;
+    };
+    let name = stack.qualified_name();
+    match action {
+        Action::Deploy { plan: Some(_) } | Action::Diff { save: Some(_) } => {
+            eprintln!(
+                "error: environment `{}` has `targets` (one StackSet): saved plans (`diff --out`, `deploy --plan`) are change sets of one stack, and a StackSet has none\nhelp: review with `stackc diff --env {}`, then `stackc deploy --env {}`",
+                stack.env, stack.env, stack.env
+            );
+            return Status::UserError;
+        }
+        _ => {}
+    }
+    let only = match targeting.only.map(|t| stackset::parse_target(targets, t)) {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        Some(Err(m)) => {
+            eprintln!("error: {m}");
+            return Status::Usage;
+        }
+    };
+    let input = TargetsInput {
+        targets,
+        prefs: targeting.prefs,
+        only,
+    };
+    // The StackSet is administered from the stack's region (or --region).
+    let admin_region = target.region.unwrap_or(&stack.region).to_string();
+    let operation = match action {
+        Action::Deploy { .. } => "deploy",
+        Action::Diff { .. } => "diff",
+        Action::Destroy => "destroy",
+    };
+    let _local = match LocalLock::take(out, &Holder::here(&name, operation)) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    if let Action::Destroy = action {
+        return status_of(runtime().block_on(async {
+            let aws = Aws::connect(&admin_region, target.profile).await;
+            let (mut err, mut out) = (std::io::stderr(), std::io::stdout());
+            let mut ask = confirm;
+            let mut ui = terminal_ui(format, &mut err, &mut out, &mut ask);
+            stackset::destroy(&aws, &mut ui, &opts, &name, &admin_region, &input, ctrl_c()).await
+        }));
+    }
+    if input.only.is_some() && matches!(action, Action::Deploy { .. }) {
+        eprintln!("error: `stackc deploy` deploys every target\nhelp: `stackc diff --target` shows one");
+        return Status::Usage;
+    }
+    let dir = match build_to_dir(
+        format,
+        &file.name(),
+        &file.text,
+        stack,
+        Format::Json,
+        out,
+        false,
+    ) {
+        Ok(b) => b.dir,
+        Err(status) => return status,
+    };
+    let mut artifacts = match Artifacts::load(&dir) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Status::UserError;
+        }
+    };
+    // Every target region boots from the images the lock file pins there.
+    let lock_path = stackc_core::lock::path_for(path);
+    let (lock_text, pins) = match super::lock::read(format, &lock_path) {
+        Ok(Some((text, lock))) => (Some(text), lock),
+        Ok(None) => (None, Default::default()),
+        Err(status) => return status,
+    };
+    let mut images = Vec::new();
+    for region in stack.regions() {
+        if let Err(missing) = artifacts.pin(&pins, region) {
+            let mut diags = super::lock::not_locked(
+                path,
+                &lock_path,
+                lock_text.is_some(),
+                &stack.env,
+                region,
+                None,
+                &missing.images,
+            );
+            diags.extend(super::lock::cinc_not_locked(
+                path,
+                &lock_path,
+                lock_text.is_some(),
+                &stack.env,
+                &missing.cinc,
+            ));
+            output::print(
+                format,
+                &diags,
+                &lock_path.display().to_string(),
+                lock_text.as_deref().unwrap_or(""),
+            );
+            return Status::UserError;
+        }
+        images.push((region.to_string(), artifacts.images.clone()));
+    }
+    let diff = matches!(action, Action::Diff { .. });
+    status_of(runtime().block_on(async {
+        let admin = Aws::connect(&admin_region, target.profile).await;
+        let mut clients = Vec::new();
+        for (region, _) in &images {
+            clients.push(Aws::connect(region, target.profile).await);
+        }
+        let regions: Vec<Regional<'_, Aws>> = images
+            .iter()
+            .zip(&clients)
+            .map(|((region, images), cloud)| Regional {
+                region: region.clone(),
+                cloud,
+                images: images.clone(),
+            })
+            .collect();
+        let (mut err, mut out) = (std::io::stderr(), std::io::stdout());
+        let mut ask = confirm;
+        let mut ui: Ui<'_> = terminal_ui(format, &mut err, &mut out, &mut ask);
+        if diff {
+            stackset::diff(&admin, &regions, &mut ui, &opts, &artifacts, &input, ctrl_c()).await
+        } else {
+            stackset::deploy(&admin, &regions, &mut ui, &opts, &artifacts, &input, ctrl_c()).await
+        }
+    }))
+}
+
+/// `stackc run` and `stackc logs` act on one stack's instances; with
+/// targets they would act on each stack instance's, in other accounts,
+/// which is not written yet: refused.
+pub(super) fn refuse(resolved: &super::fleet::Resolved, command: &str) -> Result<(), Status> {
+    match resolved.stack() {
+        Some(s) if s.targets.is_some() => {
+            eprintln!(
+                "error: environment `{}` has `targets` (one StackSet, instances in other accounts): `stackc {command}` of a StackSet's instances is not implemented yet\nhelp: `stackc status --env {}` shows each target; run it against one account with that account's credentials and `--stack StackSet-...` meanwhile",
+                s.env, s.env
+            );
+            Err(Status::UserError)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `stackc status` of an environment with targets: a row per stack
+/// instance (per account and region).
+pub(super) fn status(
+    format: MessageFormat,
+    name: &str,
+    region: &str,
+    targets: &stackc_core::ir::Targets,
+    only: Option<&str>,
+    target: &Target,
+) -> Status {
+    let only = match only.map(|t| stackset::parse_target(targets, t)) {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        Some(Err(m)) => {
+            eprintln!("error: {m}");
+            return Status::Usage;
+        }
+    };
+    let rows = runtime().block_on(async {
+        let aws = Aws::connect(region, target.profile).await;
+        stackset::status(&aws, name, only.as_ref()).await
+    });
+    let rows = match rows {
+        Ok(Some(rows)) => rows,
+        Ok(None) => {
+            eprintln!("error: the StackSet {name} does not exist in {region}\nhelp: deploy it with `stackc deploy`");
+            return Status::UserError;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Status::UserError;
+        }
+    };
+    let text = match format {
+        MessageFormat::Json => {
+            let rows: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|i| {
+                    serde_json::json!({
+                        "account": i.account,
+                        "region": i.region,
+                        "organizational_unit": i.unit,
+                        "status": i.status,
+                        "detailed_status": i.detailed,
+                        "reason": i.reason,
+                    })
+                })
+                .collect();
+            format!("{}\n", serde_json::json!({ "stack_set": name, "instances": rows }))
+        }
+        MessageFormat::Human => {
+            let mut text = format!("StackSet {name} ({region}): {} stack instance(s)\n", rows.len());
+            for i in &rows {
+                let unit = i.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+                let detailed = i.detailed.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+                let reason = i.reason.as_deref().filter(|r| !r.is_empty()).map(|r| format!(": {r}")).unwrap_or_default();
+                text.push_str(&format!("  {}/{}{unit}: {}{detailed}{reason}\n", i.account, i.region, i.status));
+            }
+            text
+        }
+    };
+    output::stdout(&text);
+    Status::Ok
+}

@@ -180,6 +180,10 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
+        /// The AWS Organizations id (o-...) whose accounts may read the
+        /// artifacts of environments whose targets are organizational units.
+        #[arg(long, value_name = "o-...")]
+        organization_id: Option<String>,
     },
     /// Build, upload the artifacts, show the plan and apply it.
     Deploy {

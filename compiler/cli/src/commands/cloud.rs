@@ -120,15 +120,27 @@ pub(super) fn region_from_env() -> Option<String> {
 /// `stackc bootstrap`: the region is --region, else the stack file's (when
 /// the file exists; a file named on the command line must), else
 /// AWS_REGION or AWS_DEFAULT_REGION.
-pub fn bootstrap(format: MessageFormat, path: &Path, target: &Target, yes: bool) -> Status {
-    let from_file = match target.region {
-        Some(_) => None,
-        None if path == Path::new("stack.kdl") && !path.exists() => None,
-        None => match load(format, path) {
-            Ok((_, program)) => program.environments.first().map(|s| s.region.clone()),
+pub fn bootstrap(
+    format: MessageFormat,
+    path: &Path,
+    target: &Target,
+    yes: bool,
+    organization: Option<&str>,
+) -> Status {
+    // The file is read when it exists, or when it is named and no
+    // --region says where else to bootstrap.
+    let skip = !path.exists() && (target.region.is_some() || path == Path::new("stack.kdl"));
+    let program = if skip {
+        None
+    } else {
+        match load(format, path) {
+            Ok((_, program)) => Some(program),
             Err(status) => return status,
-        },
+        }
     };
+    let from_file = program
+        .as_ref()
+        .and_then(|p| p.environments.first().map(|s| s.region.clone()));
     let region = target
         .region
         .map(str::to_string)
@@ -138,6 +150,42 @@ pub fn bootstrap(format: MessageFormat, path: &Path, target: &Target, yes: bool)
         eprintln!("error: which region? run stackc bootstrap beside a stack.kdl, name the stack file, or pass --region (or set AWS_REGION)");
         return Status::Usage;
     };
+    // Environments with targets: a bucket per target region their
+    // accounts may read (see stackc_deploy::stackset::buckets).
+    let mut regional: Vec<(String, String, String)> = Vec::new();
+    for stack in program.iter().flat_map(|p| &p.environments) {
+        let Some(targets) = &stack.targets else {
+            continue;
+        };
+        let readers = match targets.permission_model {
+            stackc_core::ir::PermissionModel::SelfManaged => stackset::Readers::Accounts(
+                targets
+                    .targets
+                    .iter()
+                    .map(|t| t.target.id().to_string())
+                    .collect(),
+            ),
+            stackc_core::ir::PermissionModel::ServiceManaged => match organization {
+                Some(o) if o.starts_with("o-") => stackset::Readers::Organization(o.to_string()),
+                _ => {
+                    eprintln!(
+                        "error: environment `{}` targets organizational units: its artifact buckets are read by the accounts of your organization, which bootstrap must name\nhelp: pass --organization-id o-... (`aws organizations describe-organization --query Organization.Id`)",
+                        stack.env
+                    );
+                    return Status::Usage;
+                }
+            },
+        };
+        let name = stack.qualified_name();
+        let template = stackset::regional_bucket_template(&name, &readers);
+        for r in targets.regions() {
+            regional.push((
+                r.to_string(),
+                stackset::regional_bucket_stack(&name),
+                template.clone(),
+            ));
+        }
+    }
     let opts = Options {
         yes,
         ..Options::default()
@@ -147,8 +195,22 @@ pub fn bootstrap(format: MessageFormat, path: &Path, target: &Target, yes: bool)
         let (mut err, mut out) = (std::io::stderr(), std::io::stdout());
         let mut ask = confirm;
         let mut ui = terminal_ui(format, &mut err, &mut out, &mut ask);
-        deploy::bootstrap(&aws, &mut ui, &opts, &region).await
+        let outcome = deploy::bootstrap(&aws, &mut ui, &opts, &region).await?;
+        for (r, stack, template) in regional {
+            let aws = Aws::connect(&r, target.profile).await;
+            ui_say(
+                &mut ui,
+                &format!("{stack} in {r}: the artifact bucket its targets read"),
+            );
+            deploy::bootstrap_regional(&aws, &mut ui, &opts, &stack, template).await?;
+        }
+        Ok(outcome)
     })
+}
+
+/// Says a line on the Ui's output.
+fn ui_say(ui: &mut Ui<'_>, text: &str) {
+    let _ = writeln!(ui.out, "{text}");
 }
 
 /// The Ui of a command run from a terminal: messages and questions on

@@ -139,10 +139,20 @@ pub fn status(
         Err(s) => return s,
     };
     if let Some(targets) = resolved.stack().and_then(|s| s.targets.as_ref()) {
-        return super::targets::status(format, &resolved.name, &resolved.region, targets, only, target);
+        return super::targets::status(
+            format,
+            &resolved.name,
+            &resolved.region,
+            targets,
+            only,
+            target,
+        );
     }
     if only.is_some() {
-        eprintln!("error: --target names one of an environment's `targets`, and {} has none", resolved.name);
+        eprintln!(
+            "error: --target names one of an environment's `targets`, and {} has none",
+            resolved.name
+        );
         return Status::Usage;
     }
     block_on(async {

@@ -23,9 +23,18 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             update,
             aws,
         } => lock::run(format, &file, env.as_deref(), update, &aws.target()),
-        Command::Bootstrap { file, aws, yes } => {
-            cloud::bootstrap(format, &file, &aws.target(), yes)
-        }
+        Command::Bootstrap {
+            file,
+            aws,
+            yes,
+            organization_id,
+        } => cloud::bootstrap(
+            format,
+            &file,
+            &aws.target(),
+            yes,
+            organization_id.as_deref(),
+        ),
         Command::Deploy {
             file,
             env,

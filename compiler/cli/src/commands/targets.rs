@@ -79,7 +79,9 @@ pub fn run(
         }));
     }
     if input.only.is_some() && matches!(action, Action::Deploy { .. }) {
-        eprintln!("error: `stackc deploy` deploys every target\nhelp: `stackc diff --target` shows one");
+        eprintln!(
+            "error: `stackc deploy` deploys every target\nhelp: `stackc diff --target` shows one"
+        );
         return Status::Usage;
     }
     let dir = match build_to_dir(
@@ -157,9 +159,27 @@ pub fn run(
         let mut ask = confirm;
         let mut ui: Ui<'_> = terminal_ui(format, &mut err, &mut out, &mut ask);
         if diff {
-            stackset::diff(&admin, &regions, &mut ui, &opts, &artifacts, &input, ctrl_c()).await
+            stackset::diff(
+                &admin,
+                &regions,
+                &mut ui,
+                &opts,
+                &artifacts,
+                &input,
+                ctrl_c(),
+            )
+            .await
         } else {
-            stackset::deploy(&admin, &regions, &mut ui, &opts, &artifacts, &input, ctrl_c()).await
+            stackset::deploy(
+                &admin,
+                &regions,
+                &mut ui,
+                &opts,
+                &artifacts,
+                &input,
+                ctrl_c(),
+            )
+            .await
         }
     }))
 }
@@ -228,15 +248,37 @@ pub(super) fn status(
                     })
                 })
                 .collect();
-            format!("{}\n", serde_json::json!({ "stack_set": name, "instances": rows }))
+            format!(
+                "{}\n",
+                serde_json::json!({ "stack_set": name, "instances": rows })
+            )
         }
         MessageFormat::Human => {
-            let mut text = format!("StackSet {name} ({region}): {} stack instance(s)\n", rows.len());
+            let mut text = format!(
+                "StackSet {name} ({region}): {} stack instance(s)\n",
+                rows.len()
+            );
             for i in &rows {
-                let unit = i.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
-                let detailed = i.detailed.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
-                let reason = i.reason.as_deref().filter(|r| !r.is_empty()).map(|r| format!(": {r}")).unwrap_or_default();
-                text.push_str(&format!("  {}/{}{unit}: {}{detailed}{reason}\n", i.account, i.region, i.status));
+                let unit = i
+                    .unit
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default();
+                let detailed = i
+                    .detailed
+                    .as_deref()
+                    .map(|d| format!(" {d}"))
+                    .unwrap_or_default();
+                let reason = i
+                    .reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "  {}/{}{unit}: {}{detailed}{reason}\n",
+                    i.account, i.region, i.status
+                ));
             }
             text
         }

@@ -1,0 +1,258 @@
+//! StackSet operations with canned answers, for what the local AWS double
+//! does not model (it runs every operation to SUCCEEDED at once): a
+//! target that fails within the failure tolerance (reported, the run goes
+//! on), an operation that fails beyond it (the error names each failed
+//! target with CloudFormation's reason and what was not started), and an
+//! AWS error of a call.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use stackc_core::ir::PermissionModel;
+use stackc_deploy::cloud::CloudError;
+use stackc_deploy::deploy::{answer, DeployError, Options, Ui};
+use stackc_deploy::stackset::{
+    self, Desired, InstanceInfo, OperationState, Plan, Prefs, StackSetInfo, StackSetRequest,
+    StackSets, Step, TargetResult, Who,
+};
+
+/// Operations answered from a script: each started operation ends with
+/// the next scripted end and results.
+#[derive(Default)]
+struct Fake {
+    ends: RefCell<VecDeque<(OperationState, Vec<TargetResult>)>>,
+    current: RefCell<Option<(OperationState, Vec<TargetResult>)>>,
+    calls: RefCell<Vec<String>>,
+    create_error: Option<CloudError>,
+}
+
+impl Fake {
+    fn start(&self, call: &str) -> Result<String, CloudError> {
+        self.calls.borrow_mut().push(call.to_string());
+        if call == "CreateStackInstances" {
+            if let Some(e) = &self.create_error {
+                return Err(e.clone());
+            }
+        }
+        *self.current.borrow_mut() = self.ends.borrow_mut().pop_front();
+        Ok(format!("op-{}", self.calls.borrow().len()))
+    }
+}
+
+impl StackSets for Fake {
+    async fn describe_stack_set(&self, _: &str) -> Result<Option<StackSetInfo>, CloudError> {
+        Ok(None)
+    }
+    async fn stack_instances(&self, _: &str) -> Result<Vec<InstanceInfo>, CloudError> {
+        Ok(Vec::new())
+    }
+    async fn instance_overrides(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<Vec<(String, String)>, CloudError> {
+        Ok(Vec::new())
+    }
+    async fn create_stack_set(&self, _: &StackSetRequest) -> Result<(), CloudError> {
+        self.calls.borrow_mut().push("CreateStackSet".into());
+        Ok(())
+    }
+    async fn update_stack_set(&self, _: &StackSetRequest, _: &Prefs) -> Result<String, CloudError> {
+        self.start("UpdateStackSet")
+    }
+    async fn create_instances(
+        &self,
+        _: &str,
+        _: &Who,
+        _: &str,
+        _: &[(String, String)],
+        _: &Prefs,
+    ) -> Result<String, CloudError> {
+        self.start("CreateStackInstances")
+    }
+    async fn update_instances(
+        &self,
+        _: &str,
+        _: &Who,
+        _: &str,
+        _: &[(String, String)],
+        _: &Prefs,
+    ) -> Result<String, CloudError> {
+        self.start("UpdateStackInstances")
+    }
+    async fn delete_instances(
+        &self,
+        _: &str,
+        _: &Who,
+        _: &str,
+        _: &Prefs,
+    ) -> Result<String, CloudError> {
+        self.start("DeleteStackInstances")
+    }
+    async fn delete_stack_set(&self, _: &str) -> Result<(), CloudError> {
+        Ok(())
+    }
+    async fn operation(&self, _: &str, _: &str) -> Result<OperationState, CloudError> {
+        Ok(self.current.borrow().as_ref().unwrap().0.clone())
+    }
+    async fn operation_results(&self, _: &str, _: &str) -> Result<Vec<TargetResult>, CloudError> {
+        Ok(self.current.borrow().as_ref().unwrap().1.clone())
+    }
+}
+
+fn state(status: &str, reason: Option<&str>) -> OperationState {
+    OperationState {
+        status: status.into(),
+        reason: reason.map(str::to_string),
+    }
+}
+
+fn result(account: &str, region: &str, status: &str, reason: Option<&str>) -> TargetResult {
+    TargetResult {
+        account: account.into(),
+        region: region.into(),
+        status: status.into(),
+        reason: reason.map(str::to_string),
+    }
+}
+
+fn desired() -> Desired {
+    Desired {
+        request: StackSetRequest {
+            name: "relay-production".into(),
+            template_url: "https://b.s3.us-east-1.amazonaws.com/t.json".into(),
+            parameters: Vec::new(),
+            permission_model: PermissionModel::SelfManaged,
+            tags: Vec::new(),
+        },
+        template: "{}".into(),
+        targets: Vec::new(),
+        overrides: Vec::new(),
+    }
+}
+
+fn plan() -> Plan {
+    Plan {
+        name: "relay-production".into(),
+        model: PermissionModel::SelfManaged,
+        steps: vec![
+            Step::CreateStackSet,
+            Step::Create {
+                region: "us-east-1".into(),
+                ids: vec!["111111111111".into(), "222222222222".into()],
+            },
+            Step::Create {
+                region: "eu-west-1".into(),
+                ids: vec!["111111111111".into()],
+            },
+        ],
+        targets: Vec::new(),
+    }
+}
+
+async fn run(fake: &Fake) -> (Result<stackset::Report, DeployError>, String) {
+    let mut out = Vec::new();
+    let mut ask = |_: &str| answer(Some(true));
+    let mut ui = Ui {
+        out: &mut out,
+        confirm: &mut ask,
+        progress: false,
+        color: false,
+        json: None,
+    };
+    let opts = Options {
+        poll: Duration::from_millis(1),
+        ..Options::default()
+    };
+    let current = RefCell::new(None);
+    let r = stackset::run_operations(
+        fake,
+        &mut ui,
+        &opts,
+        &plan(),
+        &desired(),
+        &Prefs::default(),
+        &current,
+    )
+    .await;
+    (r, String::from_utf8(out).unwrap())
+}
+
+#[tokio::test]
+async fn a_target_failing_within_the_tolerance_is_reported_and_the_run_goes_on() {
+    let fake = Fake::default();
+    fake.ends.borrow_mut().extend([
+        (
+            state("SUCCEEDED", None),
+            vec![
+                result("111111111111", "us-east-1", "SUCCEEDED", None),
+                result("222222222222", "us-east-1", "FAILED", Some("Account 222222222222 should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role 'AWSCloudFormationStackSetAdministrationRole'.")),
+            ],
+        ),
+        (
+            state("SUCCEEDED", None),
+            vec![result("111111111111", "eu-west-1", "SUCCEEDED", None)],
+        ),
+    ]);
+    let (r, said) = run(&fake).await;
+    let report = r.expect("within tolerance");
+    assert!(report.stopped.is_none());
+    assert_eq!(report.done.len(), 3);
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].target, "222222222222/us-east-1");
+    assert!(report.failed[0]
+        .reason
+        .contains("AWSCloudFormationStackSetExecutionRole"));
+    assert!(
+        said.contains("222222222222/us-east-1: FAILED: Account 222222222222"),
+        "{said}"
+    );
+    assert!(said.contains("111111111111/eu-west-1: SUCCEEDED"), "{said}");
+}
+
+#[tokio::test]
+async fn an_operation_failing_beyond_the_tolerance_stops_the_run_and_says_why() {
+    let fake = Fake::default();
+    fake.ends.borrow_mut().extend([(
+        state("FAILED", Some("The Operation failed: failure tolerance exceeded")),
+        vec![
+            result("111111111111", "us-east-1", "FAILED", Some("ResourceLogicalId:WorkerGroup, ResourceType:AWS::AutoScaling::AutoScalingGroup, ResourceStatusReason:You have requested more instances than your current instance limit.")),
+            result("222222222222", "us-east-1", "CANCELLED", Some("Cancelled since failure tolerance has exceeded")),
+        ],
+    )]);
+    let (r, _) = run(&fake).await;
+    let report = r.expect("the run ends with a report");
+    assert!(report.stopped.is_some());
+    let e = DeployError::TargetsFailed(report);
+    let text = e.to_string();
+    assert!(text.starts_with("the StackSet operation failed: create instances for 111111111111, 222222222222 in us-east-1: operation op-2 FAILED (The Operation failed: failure tolerance exceeded)"), "{text}");
+    assert!(
+        text.contains("failed: 111111111111/us-east-1: ResourceLogicalId:WorkerGroup"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not started: create instances for 111111111111 in eu-west-1"),
+        "{text}"
+    );
+    // eu-west-1 was never asked for.
+    assert_eq!(
+        *fake.calls.borrow(),
+        ["CreateStackSet", "CreateStackInstances"]
+    );
+}
+
+#[tokio::test]
+async fn an_aws_error_stops_the_run_with_its_classification() {
+    let fake = Fake {
+        create_error: Some(CloudError::AccessDenied(
+            "CloudFormation CreateStackInstances needs cloudformation:CreateStackInstances".into(),
+        )),
+        ..Fake::default()
+    };
+    let (r, _) = run(&fake).await;
+    let e = r.expect_err("denied");
+    let text = e.to_string();
+    assert!(text.starts_with("access denied: CloudFormation CreateStackInstances needs cloudformation:CreateStackInstances"), "{text}");
+}

@@ -59,29 +59,29 @@ fn examples_check_clean() {
     }
 }
 
-/// An environment with `targets` is one StackSet, whose deploy is not
-/// written yet: deploy, diff and destroy refuse it before any AWS call,
-/// rather than act on one stack in the stack's region.
+/// An environment with `targets` is one StackSet. What its deploy does
+/// not cover is refused before any AWS call, with a sentence: saved plans,
+/// `run` and `logs`, and a `--target` the environment does not name.
 #[test]
-fn deploy_diff_and_destroy_refuse_an_environment_with_targets() {
+fn what_a_stackset_does_not_take_is_refused_before_any_aws_call() {
     let file = example("multi-region");
-    for args in [
-        vec!["deploy", &file, "--yes"],
-        vec!["diff", &file, "--env", "staging"],
-        vec!["destroy", &file, "--env", "staging"],
+    let dir = std::env::temp_dir().join(format!("stackc-targets-refused-{}", std::process::id()));
+    let plan = dir.join("plan.json");
+    let plan = plan.to_str().unwrap();
+    for (args, code, said) in [
+        (vec!["diff", &file, "--out", plan], 1, "saved plans"),
+        (vec!["logs", &file], 1, "`stackc logs` of a StackSet's instances is not implemented yet"),
+        (vec!["run", "configure", &file], 1, "`stackc run` of a StackSet's instances is not implemented yet"),
+        (vec!["diff", &file, "--target", "111111111111"], 2, "expected ACCOUNT/REGION"),
+        (vec!["destroy", &file, "--target", "333333333333/us-east-1"], 2, "no such account and region; its targets are 111111111111/us-east-1, 111111111111/eu-west-1, 222222222222/us-east-1"),
+        (vec!["diff", &example("minimal"), "--target", "111111111111/us-east-1"], 2, "has none"),
     ] {
         let out = stackc(&args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.contains("has `targets`"), "{err}");
-        assert!(
-            err.contains(&format!(
-                "`stackc {}` of a StackSet is not implemented yet",
-                args[0]
-            )),
-            "{err}"
-        );
+        assert!(err.contains(said), "{args:?}: {err}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -47,6 +47,7 @@ fn stack_file(targets: &str) -> String {
 }
 
 #[test]
+#[ignore = "moto names a self-managed instance's stack `StackSet:<name>`, and the template's SNS topic name derived from the stack name is then invalid there: CreateStackInstances fails in the double (real AWS names it StackSet-<name>-<id>)"]
 fn a_targeted_environment_deploys_as_one_stackset() {
     require(&["python3"]);
     let moto = moto();

@@ -170,11 +170,19 @@ fn desired<R>(
             })?;
         parameters.push((need.parameter.clone(), sha));
     }
+    // Each region's instances override every parameter, with the region's
+    // bucket and images: what an instance runs is then exactly what its
+    // overrides say, and a new bundle is one UpdateStackInstances per
+    // region (the StackSet itself changes only with the template).
     let mut overrides = Vec::new();
     for (r, bucket) in regions.iter().zip(buckets) {
-        let mut o = vec![("ArtifactBucket".to_string(), bucket.clone())];
-        for need in &m.images {
-            o.push((need.parameter.clone(), image(r, &need.parameter)?));
+        let mut o = parameters.clone();
+        for (k, v) in o.iter_mut() {
+            if k == "ArtifactBucket" {
+                *v = bucket.clone();
+            } else if m.images.iter().any(|n| n.parameter == *k) {
+                *v = image(r, k)?;
+            }
         }
         overrides.push((r.region.clone(), o));
     }

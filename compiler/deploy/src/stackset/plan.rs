@@ -197,24 +197,16 @@ fn sorted(v: &[(String, String)]) -> Vec<(String, String)> {
     v
 }
 
-/// What changed between the StackSet and what would be deployed.
+/// What changed between the StackSet and what would be deployed: its
+/// template. Its parameters are not compared: every instance overrides
+/// all of them (see `flow::desired`), and an UpdateStackSet sends them
+/// anew with the template.
 fn stack_set_changes(desired: &Desired, set: &StackSetInfo) -> Vec<String> {
-    let mut changed = Vec::new();
-    if !same_template(&set.template, &desired.template) {
-        changed.push("template".to_string());
+    if same_template(&set.template, &desired.template) {
+        Vec::new()
+    } else {
+        vec!["template".to_string()]
     }
-    let (old, new) = (sorted(&set.parameters), sorted(&desired.request.parameters));
-    for (k, v) in &new {
-        if old.iter().find(|(o, _)| o == k).map(|(_, ov)| ov) != Some(v) {
-            changed.push(format!("parameter {k}"));
-        }
-    }
-    for (k, _) in &old {
-        if !new.iter().any(|(n, _)| n == k) {
-            changed.push(format!("parameter {k} removed"));
-        }
-    }
-    changed
 }
 
 /// The plan: `set` is the StackSet (`None`: not deployed), `instances`
@@ -429,7 +421,7 @@ mod tests {
             instance("222222222222", "us-east-1", "b-use1"),
         ];
         let mut d2 = d.clone();
-        d2.request.parameters[0].1 = "k2".into();
+        d2.template = r#"{"Resources": {"Queue": {}}}"#.into();
         let p = plan(
             "relay-production",
             PermissionModel::SelfManaged,

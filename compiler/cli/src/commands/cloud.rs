@@ -278,6 +278,7 @@ pub enum Action<'a> {
 /// is built, uploaded and changed, so that two runs from one checkout
 /// neither build over each other nor both change the stack) and the one in
 /// the artifact bucket (see [`stackc_deploy::lock`]).
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     format: MessageFormat,
     path: &Path,

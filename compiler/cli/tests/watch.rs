@@ -56,7 +56,10 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
         "ap-northeast-1",
         "/stackc/goldcar-production/web/",
         &[
-            (&format!("{chosen}/stackc-run"), "Recipe: goldcar::vhosts (from the log)"),
+            (
+                &format!("{chosen}/stackc-run"),
+                "Recipe: goldcar::vhosts (from the log)",
+            ),
             (&format!("{other}/stackc-run"), "another instance's run"),
         ],
     );
@@ -84,7 +87,10 @@ fn a_saved_recipe_publishes_one_bundle_and_runs_it_on_one_instance() {
         "{said}"
     );
     // The run's lines come from its instance's stream, no other's.
-    assert!(said.contains("Recipe: goldcar::vhosts (from the log)\n"), "{said}");
+    assert!(
+        said.contains("Recipe: goldcar::vhosts (from the log)\n"),
+        "{said}"
+    );
     assert!(!said.contains("another instance's run"), "{said}");
 
     let calls = changes(&proxy, before);

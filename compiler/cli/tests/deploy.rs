@@ -3,7 +3,7 @@
 //! sets STACKC_TEST_AWS_ENDPOINT and fake credentials).
 
 mod common;
-use common::{against_the_double, copy_dir, repo, require, stackc, CincServer};
+use common::{against_the_double, copy_dir, repo, require, result, stackc, CincServer};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,25 +15,6 @@ fn endpoint() -> String {
             "STACKC_TEST_AWS_ENDPOINT is not set; run ./scripts/test, which starts the AWS double"
         )
     })
-}
-
-/// The lines of `--message-format json` output that are not diagnostics
-/// (those come first, objects with a `code`): the command's results.
-fn results(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
-        })
-        .filter(|v| v.get("code").is_none())
-        .collect()
-}
-
-/// The one result of a `--message-format json` command.
-fn result(o: &Output) -> serde_json::Value {
-    let mut all = results(o);
-    assert_eq!(all.len(), 1, "{all:?}");
-    all.remove(0)
 }
 
 fn stderr(o: &Output) -> String {

@@ -82,28 +82,8 @@ fn a_deploy_whose_health_checks_fail_is_rolled_back_on_those_instances() {
         &["status", "--message-format", "json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    // The one result line (diagnostics, objects with a `code`, come first).
-    let status: serde_json::Value = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| v.get("code").is_none())
-        .expect("a status result");
-    let ids = |layer: &str| -> Vec<String> {
-        let l = status["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["layer"] == layer)
-            .unwrap_or_else(|| panic!("no layer {layer}: {status}"));
-        let mut ids: Vec<String> = l["instances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_string())
-            .collect();
-        ids.sort();
-        ids
-    };
+    let status = common::result(&o);
+    let ids = |layer: &str| common::layer_instances(&status, layer);
     let web = ids("web");
     let jobs = ids("jobs");
     assert_eq!((web.len(), jobs.len()), (2, 1), "{status}");

@@ -150,9 +150,9 @@ impl Job {
 }
 
 /// How many texts are checked at once. A check of text that has since been
-/// typed over (one with a syntax error goes through kdl-rs: half a second at
-/// 1,000 layers) does not hold up the check of the newer text, which starts
-/// on the other thread; what the older one finds is then dropped.
+/// typed over (a clean 1,000-layer file takes about 100 ms) does not hold
+/// up the check of the newer text, which starts on the other thread; what
+/// the older one finds is then dropped.
 const WORKERS: usize = 2;
 
 /// The checking threads.

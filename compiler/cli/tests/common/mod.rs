@@ -303,3 +303,43 @@ pub fn stackc(endpoint: &str, cinc: &CincServer, dir: &Path, args: &[&str]) -> O
     );
     o
 }
+
+/// The results of a `--message-format json` command: its stdout's JSON
+/// lines but the diagnostics (objects with a `code`, which come first).
+#[allow(dead_code)]
+pub fn results(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+        })
+        .filter(|v| v.get("code").is_none())
+        .collect()
+}
+
+/// The one result of a `--message-format json` command.
+#[allow(dead_code)]
+pub fn result(o: &Output) -> serde_json::Value {
+    let mut all = results(o);
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
+}
+
+/// The ids of `layer`'s instances in `stackc status`'s JSON, sorted.
+#[allow(dead_code)]
+pub fn layer_instances(status: &serde_json::Value, layer: &str) -> Vec<String> {
+    let l = status["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["layer"] == layer)
+        .unwrap_or_else(|| panic!("no layer {layer}: {status}"));
+    let mut ids: Vec<String> = l["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}

@@ -60,22 +60,8 @@ pub fn deployed_goldcar(name: &str, region: &str) -> (Proxy, CincServer, PathBuf
         &["status", "--message-format", "json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let status: serde_json::Value = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| v.get("code").is_none())
-        .expect("a status result");
-    let web: Vec<String> = status["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["layer"] == "web")
-        .unwrap()["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect();
+    let status = super::result(&o);
+    let web = super::layer_instances(&status, "web");
     assert_eq!(web.len(), 2, "{status}");
     (proxy, cinc, dir, web)
 }

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{PermissionModel, Stack, TargetId, Targets, WorkingHours};
+use crate::ir::{Stack, WorkingHours};
 
 /// The key of the root template's `Metadata` that holds it.
 pub const METADATA_KEY: &str = "stackc:operations";
@@ -34,12 +34,6 @@ pub struct Operations {
     /// CloudFormation's Metadata holds no null.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours: Option<WorkingHours>,
-    /// The accounts (or organizational units) and regions a StackSet
-    /// deploys the environment to; absent for one stack in `region`.
-    /// `deploy` reads them from the built template, `status`, `run` and
-    /// `logs` from the deployed one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub targets: Option<Targets>,
 }
 
 /// A layer as the operations see it.
@@ -103,7 +97,6 @@ impl Operations {
                 })
                 .collect(),
             working_hours: stack.working_hours.clone(),
-            targets: stack.targets.clone(),
         }
     }
 
@@ -141,21 +134,6 @@ impl Operations {
                 ));
             }
         }
-        if let Some(t) = &self.targets {
-            let model = |id: &TargetId| match id {
-                TargetId::Account(_) => PermissionModel::SelfManaged,
-                TargetId::OrganizationalUnit(_) => PermissionModel::ServiceManaged,
-            };
-            let whole = !t.targets.is_empty()
-                && t.targets.iter().all(|target| {
-                    !target.regions.is_empty() && model(&target.target) == t.permission_model
-                });
-            if !whole {
-                return Err(format!(
-                    "the deployed template's {METADATA_KEY} has targets stackc cannot read"
-                ));
-            }
-        }
         Ok(())
     }
 
@@ -183,35 +161,30 @@ mod tests {
     use super::*;
     use crate::check::{check_source, AllExist, Options};
 
-    fn environment(env: &str) -> Stack {
+    /// The targets are not in the template: a StackSet's template is the
+    /// same in every account and region, and adding or removing a target
+    /// must not make an update of the StackSet (which reaches every stack
+    /// instance). Deploy reads them from the stack file; what runs, from the
+    /// StackSet's instances.
+    #[test]
+    fn the_targets_are_not_recorded() {
         let opts = Options {
             base_dir: std::path::Path::new("/stack"),
             files: &AllExist,
         };
         let source = include_str!("../../../../examples/multi-region/stack.kdl");
-        let program = check_source(source, &opts).0.expect("the example checks");
-        program.environment(env).unwrap().clone()
-    }
-
-    fn template(ops: &Operations) -> String {
-        serde_json::json!({ "Metadata": { METADATA_KEY: ops } }).to_string()
-    }
-
-    #[test]
-    fn targets_are_read_back_from_the_template() {
-        for env in ["production", "staging"] {
-            let ops = Operations::of(&environment(env));
-            assert!(ops.targets.is_some());
-            assert_eq!(Operations::from_template(&template(&ops)), Ok(Some(ops)));
-        }
-    }
-
-    #[test]
-    fn targets_edited_out_of_shape_are_refused() {
-        let mut ops = Operations::of(&environment("production"));
-        // An account in a service-managed StackSet: not what a build writes.
-        ops.targets.as_mut().unwrap().permission_model = PermissionModel::ServiceManaged;
-        let err = Operations::from_template(&template(&ops)).unwrap_err();
-        assert!(err.contains("targets stackc cannot read"), "{err}");
+        let one = source.replace(
+            "            account \"222222222222\" regions=\"us-east-1\"\n",
+            "",
+        );
+        assert_ne!(one, source);
+        let ops = |text: &str| {
+            let program = check_source(text, &opts).0.expect("the example checks");
+            let stack = program.environment("production").unwrap();
+            assert!(stack.targets.is_some());
+            serde_json::to_string(&Operations::of(stack)).unwrap()
+        };
+        assert_eq!(ops(source), ops(&one));
+        assert!(!ops(source).contains("222222222222"));
     }
 }

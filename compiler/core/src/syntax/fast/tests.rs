@@ -2,6 +2,7 @@
 //! examples, the bad-input corpus and random mutations, or no tree.
 
 use super::super::{parse_with_kdl, Node};
+use crate::diag::Diagnostic;
 use proptest::prelude::*;
 
 /// The tree with every span, for exact comparison (spans compare equal
@@ -63,8 +64,12 @@ fn agree(src: &str) -> bool {
 }
 
 /// The errors [`super::super::parse`] reports from the nodes the fast
-/// reader refused are those kdl-rs reports on the whole text, and there are
-/// none from those nodes only when the whole text is valid.
+/// reader refused start with the one kdl-rs reports first on the whole
+/// text (where, and what), and there are none from those nodes only when
+/// the whole text is valid. After its first error kdl-rs recovers by
+/// reading on, across nodes, so the first error's length and the errors
+/// after it may differ where nodes were left out (a raw string that does
+/// not parse runs to the next `#` it finds, say).
 fn narrowed_agrees(src: &str) {
     let narrowed = super::super::kdl_rs::narrowed_errors(src);
     // A single-line string that does not close is stackc's error (kdl-rs
@@ -82,7 +87,14 @@ fn narrowed_agrees(src: &str) {
         return;
     }
     match (parse_with_kdl(src), narrowed) {
-        (Err(whole), Some(part)) => assert_eq!(whole, part, "source:\n{src:?}"),
+        (Err(whole), Some(part)) => {
+            let first = |d: &[Diagnostic]| (d[0].span.offset, d[0].code, d[0].message.clone());
+            assert_eq!(
+                first(&whole),
+                first(&part),
+                "{whole:?}\n{part:?}\nsource:\n{src:?}"
+            );
+        }
         (Ok(_), Some(part)) => panic!("errors in a valid text: {part:?}\n{src:?}"),
         // None sends the text to kdl-rs whole: slower, never wrong. (Where
         // a mistake makes kdl-rs backtrack across nodes, the nodes it

@@ -153,6 +153,10 @@ fn plan() -> Plan {
 }
 
 async fn run(fake: &Fake) -> (Result<stackset::Report, DeployError>, String) {
+    run_plan(fake, &plan()).await
+}
+
+async fn run_plan(fake: &Fake, plan: &Plan) -> (Result<stackset::Report, DeployError>, String) {
     let mut out = Vec::new();
     let mut ask = |_: &str| answer(Some(true));
     let mut ui = Ui {
@@ -171,7 +175,7 @@ async fn run(fake: &Fake) -> (Result<stackset::Report, DeployError>, String) {
         fake,
         &mut ui,
         &opts,
-        &plan(),
+        plan,
         &desired(),
         &Prefs::default(),
         &current,
@@ -255,4 +259,88 @@ async fn an_aws_error_stops_the_run_with_its_classification() {
     let e = r.expect_err("denied");
     let text = e.to_string();
     assert!(text.starts_with("access denied: CloudFormation CreateStackInstances needs cloudformation:CreateStackInstances"), "{text}");
+}
+
+/// A target removed from the file: its region's instances are deleted
+/// first, then the StackSet and the remaining instances are updated, each
+/// operation followed to its end before the next starts.
+#[tokio::test]
+async fn a_removed_target_is_deleted_before_the_others_are_updated() {
+    let fake = Fake::default();
+    fake.ends.borrow_mut().extend([
+        (
+            state("SUCCEEDED", None),
+            vec![result("111111111111", "eu-west-1", "SUCCEEDED", None)],
+        ),
+        (
+            state("SUCCEEDED", None),
+            vec![result("111111111111", "us-east-1", "SUCCEEDED", None)],
+        ),
+    ]);
+    let plan = Plan {
+        name: "relay-production".into(),
+        model: PermissionModel::SelfManaged,
+        steps: vec![
+            Step::Delete {
+                region: "eu-west-1".into(),
+                ids: vec!["111111111111".into()],
+            },
+            Step::Update {
+                region: "us-east-1".into(),
+                ids: vec!["111111111111".into()],
+            },
+        ],
+        targets: Vec::new(),
+    };
+    let (r, said) = run_plan(&fake, &plan).await;
+    let report = r.expect("both succeed");
+    assert!(report.stopped.is_none() && report.failed.is_empty());
+    assert_eq!(report.done.len(), 2);
+    assert_eq!(
+        *fake.calls.borrow(),
+        ["DeleteStackInstances", "UpdateStackInstances"]
+    );
+    assert!(said.contains("111111111111/eu-west-1: SUCCEEDED"), "{said}");
+}
+
+/// A deletion that fails stops the run before anything else starts.
+#[tokio::test]
+async fn a_deletion_that_fails_stops_the_run() {
+    let fake = Fake::default();
+    fake.ends.borrow_mut().extend([(
+        state("FAILED", Some("The Operation failed: failure tolerance exceeded")),
+        vec![result(
+            "111111111111",
+            "eu-west-1",
+            "FAILED",
+            Some("ResourceLogicalId:Vpc, ResourceType:AWS::EC2::VPC, ResourceStatusReason:The vpc has dependencies and cannot be deleted."),
+        )],
+    )]);
+    let plan = Plan {
+        name: "relay-production".into(),
+        model: PermissionModel::SelfManaged,
+        steps: vec![
+            Step::Delete {
+                region: "eu-west-1".into(),
+                ids: vec!["111111111111".into()],
+            },
+            Step::Update {
+                region: "us-east-1".into(),
+                ids: vec!["111111111111".into()],
+            },
+        ],
+        targets: Vec::new(),
+    };
+    let (r, _) = run_plan(&fake, &plan).await;
+    let report = r.expect("a report");
+    let text = DeployError::TargetsFailed(report).to_string();
+    assert!(
+        text.contains("failed: 111111111111/eu-west-1: ResourceLogicalId:Vpc"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not started: update the instances of 111111111111 in us-east-1"),
+        "{text}"
+    );
+    assert_eq!(*fake.calls.borrow(), ["DeleteStackInstances"]);
 }

@@ -438,7 +438,7 @@ mod tests {
                     ids: vec!["222222222222".into()]
                 },
                 Step::UpdateStackSet {
-                    changed: vec!["parameter BundleKey".into()]
+                    changed: vec!["template".into()]
                 },
             ]
         );

@@ -32,6 +32,8 @@ pub fn run(
     targeting: &Targeting<'_>,
 ) -> Status {
     let Some(targets) = stack.targets.as_ref() else {
+        // The caller sends only environments with targets here.
+        eprintln!("error: environment `{}` has no `targets`", stack.env);
         return Status::UserError;
     };
     let name = stack.qualified_name();

@@ -3,7 +3,10 @@
 //! comment, and reads each raw string that does not close on its line to
 //! the end of the line before it tries the next one. The pass knows where
 //! comments are (so that they can be shortened before kdl-rs reads the
-//! text) and which raw string is the first that never closes.
+//! text), which raw string is the first that never closes, and where the
+//! braces, node ends, line continuations and slashdashes outside strings
+//! and comments are (so that a broken file's nodes can be told apart, see
+//! `narrow.rs`).
 //!
 //! It reads as KDL v2 does: `"..."` (escapes, and a `\` before whitespace
 //! that may span lines), `"""..."""`, raw strings `#"..."#` and `#"""..."""#`

@@ -426,6 +426,44 @@ mod tests {
     }
 
     #[test]
+    fn marks_are_found_outside_strings_and_comments_past_open_strings() {
+        let src = "a { b \"x{\" /* } */ \\\n c; } // {\nd \"open {\ne /-f #\"raw\ng";
+        let (lexed, open) = lex_all(src).expect("a shape");
+        let marks: Vec<(char, Mark)> = lexed
+            .marks
+            .iter()
+            .map(|&(at, m)| (src[at..].chars().next().unwrap(), m))
+            .collect();
+        use Mark::*;
+        assert_eq!(
+            marks,
+            [
+                ('{', Open),
+                ('\\', Join),
+                ('\n', End),
+                (';', End),
+                ('}', Close),
+                ('\n', End),
+                ('\n', End),
+                ('/', Slashdash),
+                ('\n', End),
+            ]
+        );
+        // Both open strings, the first also as `unclosed`.
+        let at = |needle: &str| src.find(needle).unwrap();
+        assert_eq!(
+            open,
+            [
+                (at("\"open"), 1, Unclosed::String),
+                (at("#\"raw"), 2, Unclosed::RawString)
+            ]
+        );
+        assert_eq!(lexed.unclosed, Some(open[0]));
+        // A multi-line string that never closes leaves no shape.
+        assert!(lex_all("a \"\"\"\nx {").is_none());
+    }
+
+    #[test]
     fn the_cost_counts_what_kdl_reads_in_vain() {
         assert_eq!(unclosed_raw_cost("a #\"x\"# b"), 0);
         assert_eq!(unclosed_raw_cost("a ##\"x\"# b\n"), 5);

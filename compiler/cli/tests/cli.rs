@@ -72,6 +72,7 @@ fn what_a_stackset_does_not_take_is_refused_before_any_aws_call() {
         (vec!["diff", &file, "--out", plan], 1, "saved plans"),
         (vec!["logs", &file], 1, "`stackc logs` of a StackSet's instances is not implemented yet"),
         (vec!["run", "configure", &file], 1, "`stackc run` of a StackSet's instances is not implemented yet"),
+        (vec!["drift", &file], 1, "`stackc drift` of a StackSet's instances is not implemented yet"),
         (vec!["diff", &file, "--target", "111111111111"], 2, "expected ACCOUNT/REGION"),
         (vec!["destroy", &file, "--target", "333333333333/us-east-1"], 2, "no such account and region; its targets are 111111111111/us-east-1, 111111111111/eu-west-1, 222222222222/us-east-1"),
         (vec!["diff", &example("minimal"), "--target", "111111111111/us-east-1"], 2, "has none"),

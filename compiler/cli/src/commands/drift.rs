@@ -27,6 +27,10 @@ pub fn run(format: MessageFormat, which: &Which<'_>, timeout: &str, target: &Tar
         Ok(r) => r,
         Err(s) => return s,
     };
+    // A StackSet's instances are stacks in other accounts.
+    if let Err(status) = super::targets::refuse(&resolved, "drift") {
+        return status;
+    }
     let polling = Polling {
         every: POLL,
         timeout: Duration::from_secs(timeout),

@@ -1705,3 +1705,38 @@ fn retries_are_said() {
     );
     assert!(err.contains("not deployed"), "{code:?} {err}");
 }
+
+/// Every target region boots from the images the lock file pins there: a
+/// deploy whose lock pins the stack's region but not another target's is
+/// refused before any AWS call, naming that region.
+#[test]
+fn a_targeted_deploy_needs_the_images_of_every_target_region() {
+    let dir = std::env::temp_dir().join(format!("stackc-targets-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    common::copy_dir(&repo().join("examples/multi-region"), &dir);
+    let cinc = format!(
+        "cinc os=\"amazon-linux-2023\" arch=\"x86_64\" version=\"{}\" sha256=\"{}\" url=\"https://d.example/cinc.rpm\"\n",
+        stackc_core::chef::Client::Cinc.default_version(),
+        "a".repeat(64)
+    );
+    std::fs::write(
+        dir.join("stack.lock"),
+        format!("image region=\"us-east-1\" os=\"amazon-linux-2023\" arch=\"x86_64\" id=\"ami-0123456789abcdef0\"\n{cinc}"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(["deploy", "--yes"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("stackc::image_not_locked"), "{err}");
+    assert!(err.contains("eu-west-1"), "{err}");
+    assert!(!err.contains("127.0.0.1"), "no AWS call was tried: {err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

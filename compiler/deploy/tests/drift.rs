@@ -3,6 +3,9 @@
 //! [`StackDrift`] trait and through the real SDK client on the SDK's own
 //! mocks, and the fleet's drift through [`Fleet`].
 
+mod common;
+use common::{block_on, in_groups, unused};
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
@@ -82,10 +85,6 @@ impl Default for Fake {
     }
 }
 
-fn unused<T>() -> Result<T, CloudError> {
-    Err(CloudError::Other("not part of this flow".into()))
-}
-
 impl StackDrift for Fake {
     async fn detect_drift(&self, stack: &str) -> Result<String, CloudError> {
         self.detected.borrow_mut().push(stack.to_string());
@@ -120,12 +119,7 @@ impl Fleet for Fake {
         Ok(Vec::new())
     }
     async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError> {
-        Ok(self
-            .instances
-            .iter()
-            .filter(|i| groups.contains(&i.group))
-            .cloned()
-            .collect())
+        Ok(in_groups(&self.instances, groups))
     }
     async fn target_health(
         &self,
@@ -158,14 +152,6 @@ impl Fleet for Fake {
     async fn logs(&self, _: &[String], _: i64) -> Result<Vec<LogEvent>, CloudError> {
         unused()
     }
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 const FAST: Polling = Polling {

@@ -3,6 +3,9 @@
 //! health checks and rolled back where they fail (moto reports every
 //! registered instance healthy, so the failure paths are canned).
 
+mod common;
+use common::{block_on, in_groups, unused};
+
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -53,10 +56,6 @@ fn health(id: &str, state: &str, reason: Option<&str>) -> TargetHealth {
     }
 }
 
-fn unused<T>() -> Result<T, CloudError> {
-    Err(CloudError::Other("not part of this flow".into()))
-}
-
 impl Fleet for Fake {
     async fn deployed(
         &self,
@@ -68,12 +67,7 @@ impl Fleet for Fake {
         unused()
     }
     async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError> {
-        Ok(self
-            .instances
-            .iter()
-            .filter(|i| groups.contains(&i.group))
-            .cloned()
-            .collect())
+        Ok(in_groups(&self.instances, groups))
     }
     async fn target_health(
         &self,
@@ -133,14 +127,6 @@ impl Fleet for Fake {
     async fn logs(&self, _: &[String], _: i64) -> Result<Vec<LogEvent>, CloudError> {
         unused()
     }
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn watch() -> HealthWatch {

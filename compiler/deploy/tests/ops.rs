@@ -1,6 +1,9 @@
 //! The flows of `status`, `run` and `logs` on a deployed environment, from
 //! what its template records, with canned AWS answers.
 
+mod common;
+use common::{block_on, in_groups, unused};
+
 use std::cell::RefCell;
 use std::path::Path;
 use std::time::Duration;
@@ -44,10 +47,6 @@ struct Fake {
     asked_logs_of: RefCell<Vec<String>>,
 }
 
-fn unused<T>() -> Result<T, CloudError> {
-    Err(CloudError::Other("not part of this flow".into()))
-}
-
 fn info() -> StackInfo {
     StackInfo {
         id: "arn:aws:cloudformation:eu-west-1:123456789012:stack/goldcar-production/1".into(),
@@ -71,12 +70,7 @@ impl Fleet for Fake {
             .collect())
     }
     async fn instances(&self, groups: &[String]) -> Result<Vec<Instance>, CloudError> {
-        Ok(self
-            .instances
-            .iter()
-            .filter(|i| groups.contains(&i.group))
-            .cloned()
-            .collect())
+        Ok(in_groups(&self.instances, groups))
     }
     async fn target_health(
         &self,
@@ -121,14 +115,6 @@ impl Fleet for Fake {
             .cloned()
             .collect())
     }
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn instance(id: &str, group: &str, lifecycle: &str) -> Instance {

@@ -11,9 +11,10 @@ use stackc_deploy::lock::Holder;
 use stackc_deploy::stackset;
 
 use super::build::{build_to_dir, environments};
-use super::{check::load, Status};
+use super::{check::load, SourceFile, Status};
 use crate::cli::MessageFormat;
 use crate::output;
+use stackc_core::ir::Stack;
 
 /// Where to connect.
 pub struct Target<'a> {
@@ -345,57 +346,21 @@ pub fn run(
             },
         ));
     }
-    let dir = match build_to_dir(
+    let (mut artifacts, lock) = match build_with_lock(format, path, &file, stack, out) {
+        Ok(x) => x,
+        Err(status) => return status,
+    };
+    let other_region = target.region.filter(|r| *r != stack.region);
+    if let Err(status) = pin(
         format,
-        &file.name(),
-        &file.text,
+        path,
+        &lock,
         stack,
-        Format::Json,
-        out,
-        false,
+        &region,
+        other_region,
+        &mut artifacts,
     ) {
-        Ok(b) => b.dir,
-        Err(status) => return status,
-    };
-    let mut artifacts = match Artifacts::load(&dir) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Status::UserError;
-        }
-    };
-    // The instances boot only from images the lock file pins, and install
-    // only the Cinc packages it pins.
-    let lock_path = stackc_core::lock::path_for(path);
-    let (lock_text, pins) = match super::lock::read(format, &lock_path) {
-        Ok(Some((text, lock))) => (Some(text), lock),
-        Ok(None) => (None, Default::default()),
-        Err(status) => return status,
-    };
-    if let Err(missing) = artifacts.pin(&pins, &region) {
-        let mut diags = super::lock::not_locked(
-            path,
-            &lock_path,
-            lock_text.is_some(),
-            &stack.env,
-            &region,
-            target.region.filter(|r| *r != stack.region),
-            &missing.images,
-        );
-        diags.extend(super::lock::cinc_not_locked(
-            path,
-            &lock_path,
-            lock_text.is_some(),
-            &stack.env,
-            &missing.cinc,
-        ));
-        output::print(
-            format,
-            &diags,
-            &lock_path.display().to_string(),
-            lock_text.as_deref().unwrap_or(""),
-        );
-        return Status::UserError;
+        return status;
     }
     let result = run_locked(
         format,
@@ -522,4 +487,82 @@ impl LocalLock {
             .map_err(fail)?;
         Ok(LocalLock { _file: file })
     }
+}
+
+/// The lock file beside a stack file: its text when there is one, and its
+/// pins (none without a file).
+pub(super) type LockFile = (Option<String>, stackc_core::lock::Lock);
+
+/// Builds the environment into `out` and reads the lock file beside the
+/// stack file: what deploy and diff start from, for one stack or a
+/// StackSet.
+pub(super) fn build_with_lock(
+    format: MessageFormat,
+    path: &Path,
+    file: &SourceFile,
+    stack: &Stack,
+    out: &Path,
+) -> Result<(Artifacts, LockFile), Status> {
+    let dir = build_to_dir(
+        format,
+        &file.name(),
+        &file.text,
+        stack,
+        Format::Json,
+        out,
+        false,
+    )?
+    .dir;
+    let artifacts = Artifacts::load(&dir).map_err(|e| {
+        eprintln!("error: {e}");
+        Status::UserError
+    })?;
+    let lock_path = stackc_core::lock::path_for(path);
+    let lock = match super::lock::read(format, &lock_path)? {
+        Some((text, lock)) => (Some(text), lock),
+        None => (None, Default::default()),
+    };
+    Ok((artifacts, lock))
+}
+
+/// Gives `artifacts` the images and client packages the lock file pins in
+/// `region`: instances boot only from pinned images and install only pinned
+/// packages. What it lacks is printed as `image_not_locked` and
+/// `cinc_not_locked` (`other_region`: a `--region` other than the file's).
+pub(super) fn pin(
+    format: MessageFormat,
+    path: &Path,
+    (text, pins): &LockFile,
+    stack: &Stack,
+    region: &str,
+    other_region: Option<&str>,
+    artifacts: &mut Artifacts,
+) -> Result<(), Status> {
+    let Err(missing) = artifacts.pin(pins, region) else {
+        return Ok(());
+    };
+    let lock_path = stackc_core::lock::path_for(path);
+    let mut diags = super::lock::not_locked(
+        path,
+        &lock_path,
+        text.is_some(),
+        &stack.env,
+        region,
+        other_region,
+        &missing.images,
+    );
+    diags.extend(super::lock::cinc_not_locked(
+        path,
+        &lock_path,
+        text.is_some(),
+        &stack.env,
+        &missing.cinc,
+    ));
+    output::print(
+        format,
+        &diags,
+        &lock_path.display().to_string(),
+        text.as_deref().unwrap_or(""),
+    );
+    Err(Status::UserError)
 }

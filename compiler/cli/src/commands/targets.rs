@@ -4,16 +4,15 @@
 
 use std::path::Path;
 
-use stackc_core::emit::Format;
 use stackc_core::ir::Stack;
 use stackc_deploy::aws::Aws;
-use stackc_deploy::deploy::{Artifacts, Options, Ui};
+use stackc_deploy::deploy::{Options, Ui};
 use stackc_deploy::lock::Holder;
 use stackc_deploy::stackset::{self, Regional, TargetsInput};
 
-use super::build::build_to_dir;
 use super::cloud::{
-    confirm, ctrl_c, runtime, status_of, terminal_ui, Action, LocalLock, Target, Targeting,
+    build_with_lock, confirm, ctrl_c, pin, runtime, status_of, terminal_ui, Action, LocalLock,
+    Target, Targeting,
 };
 use super::{SourceFile, Status};
 use crate::cli::MessageFormat;
@@ -86,58 +85,15 @@ pub fn run(
         );
         return Status::Usage;
     }
-    let dir = match build_to_dir(
-        format,
-        &file.name(),
-        &file.text,
-        stack,
-        Format::Json,
-        out,
-        false,
-    ) {
-        Ok(b) => b.dir,
+    let (mut artifacts, lock) = match build_with_lock(format, path, file, stack, out) {
+        Ok(x) => x,
         Err(status) => return status,
-    };
-    let mut artifacts = match Artifacts::load(&dir) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Status::UserError;
-        }
     };
     // Every target region boots from the images the lock file pins there.
-    let lock_path = stackc_core::lock::path_for(path);
-    let (lock_text, pins) = match super::lock::read(format, &lock_path) {
-        Ok(Some((text, lock))) => (Some(text), lock),
-        Ok(None) => (None, Default::default()),
-        Err(status) => return status,
-    };
     let mut images = Vec::new();
     for region in stack.regions() {
-        if let Err(missing) = artifacts.pin(&pins, region) {
-            let mut diags = super::lock::not_locked(
-                path,
-                &lock_path,
-                lock_text.is_some(),
-                &stack.env,
-                region,
-                None,
-                &missing.images,
-            );
-            diags.extend(super::lock::cinc_not_locked(
-                path,
-                &lock_path,
-                lock_text.is_some(),
-                &stack.env,
-                &missing.cinc,
-            ));
-            output::print(
-                format,
-                &diags,
-                &lock_path.display().to_string(),
-                lock_text.as_deref().unwrap_or(""),
-            );
-            return Status::UserError;
+        if let Err(status) = pin(format, path, &lock, stack, region, None, &mut artifacts) {
+            return status;
         }
         images.push((region.to_string(), artifacts.images.clone()));
     }

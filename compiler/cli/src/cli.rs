@@ -302,6 +302,8 @@ pub enum Command {
         /// Keep printing new lines.
         #[arg(long)]
         follow: bool,
+        #[command(flatten)]
+        reach: Reach,
     },
     /// What differs between the stack file and what runs: resources
     /// changed outside stackc, and instances that differ.
@@ -483,6 +485,23 @@ pub struct RunOn {
     /// Only the instances of this layer.
     #[arg(long)]
     pub layer: Option<String>,
+    #[command(flatten)]
+    pub reach: Reach,
+}
+
+/// With targets: which stack instances `run` and `logs` act on, and the
+/// role they assume in each target account to do it.
+#[derive(Debug, Args)]
+pub struct Reach {
+    /// With targets: only this account and region, ACCOUNT/REGION
+    /// (default: every target).
+    #[arg(long, value_name = "ACCOUNT/REGION")]
+    pub target: Option<String>,
+    /// With targets: the role assumed in each target account (default:
+    /// AWSCloudFormationStackSetExecutionRole for accounts,
+    /// OrganizationAccountAccessRole for organizational units).
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
 }
 
 /// OpsWorks' per-deployment custom JSON.

@@ -1,5 +1,7 @@
 //! The commands, each in its own module, and their shared plumbing.
 
+#[cfg(feature = "aws")]
+mod across;
 mod build;
 mod check;
 #[cfg(feature = "aws")]

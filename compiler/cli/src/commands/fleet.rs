@@ -4,6 +4,7 @@
 //! stack file or from `--stack NAME` alone; the flows are in
 //! `stackc_deploy::ops`.
 
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -27,7 +28,12 @@ fn stack_of<'p>(program: &'p Program, env: Option<&str>) -> Result<&'p Stack, St
 }
 
 pub(super) fn fail(e: impl std::fmt::Display) -> Status {
-    eprintln!("error: {e}");
+    fail_to(&mut std::io::stderr(), e)
+}
+
+/// Says the error on `err`; exit 1.
+pub(super) fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> Status {
+    let _ = writeln!(err, "error: {e}");
     Status::UserError
 }
 
@@ -48,12 +54,21 @@ pub(super) struct Resolved {
     pub(super) name: String,
     pub(super) region: String,
     pub(super) file: Option<(SourceFile, Program, String)>,
+    /// A StackSet's stack instance: its stack's id, which CloudFormation
+    /// is asked for instead of `name` (see `super::across`).
+    pub(super) stack_id: Option<String>,
 }
 
 impl Resolved {
     pub(super) fn stack(&self) -> Option<&Stack> {
         let (_, program, env) = self.file.as_ref()?;
         program.environments.iter().find(|s| &s.env == env)
+    }
+
+    /// What CloudFormation is asked for: the stack's name, or a stack
+    /// instance's stack id.
+    pub(super) fn lookup(&self) -> &str {
+        self.stack_id.as_deref().unwrap_or(&self.name)
     }
 }
 
@@ -71,6 +86,7 @@ pub(super) fn resolve(
             name: name.to_string(),
             region,
             file: None,
+            stack_id: None,
         });
     }
     let (source, program) = load(format, which.file)?;
@@ -83,6 +99,7 @@ pub(super) fn resolve(
         name,
         region,
         file: Some((source, program, env)),
+        stack_id: None,
     })
 }
 
@@ -92,31 +109,42 @@ pub(super) async fn operated(
     aws: &Aws,
     resolved: &Resolved,
 ) -> Result<(StackInfo, Operations), Status> {
-    let deployed = match ops::deployed(aws, &resolved.name).await {
+    operated_to(aws, resolved, &mut std::io::stderr()).await
+}
+
+/// [`operated`], saying why not on `err`.
+pub(super) async fn operated_to(
+    aws: &Aws,
+    resolved: &Resolved,
+    err: &mut dyn Write,
+) -> Result<(StackInfo, Operations), Status> {
+    let deployed = match ops::deployed(aws, resolved.lookup()).await {
         Ok(Some(d)) => d,
         Ok(None) => {
             let how = match resolved.stack() {
                 Some(s) => format!("`stackc deploy --env {}` creates it", s.env),
                 None => "check the name and --region; `stackc deploy` creates it".to_string(),
             };
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "error: {} is not deployed in {} ({how})",
                 resolved.name, resolved.region
             );
             return Err(Status::UserError);
         }
-        Err(e) => return Err(fail(e)),
+        Err(e) => return Err(fail_to(err, e)),
     };
     match (deployed.operations, resolved.stack()) {
         (Some(o), _) => Ok((deployed.info, o)),
         (None, Some(stack)) => {
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "note: {} was deployed by an older stackc, whose template does not record its layers: they are read from the stack file (deploy again to record them)",
                 resolved.name
             );
             Ok((deployed.info, Operations::of(stack)))
         }
-        (None, None) => Err(fail(CloudError::Other(format!(
+        (None, None) => Err(fail_to(err, CloudError::Other(format!(
             "{} was deployed by an older stackc, whose template does not record its layers\nhelp: name the stack file instead of --stack, or deploy it again with this stackc",
             resolved.name
         )))),
@@ -192,6 +220,8 @@ pub struct Request<'a> {
     pub custom_json: Option<&'a Path>,
     /// Set `migrate` on the deployed apps.
     pub migrate: bool,
+    /// With targets: which, and the role assumed there.
+    pub reach: super::across::Reach<'a>,
 }
 
 /// `stackc run`.
@@ -209,7 +239,10 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
         Ok(r) => r,
         Err(s) => return s,
     };
-    if let Err(status) = super::targets::refuse(&resolved, "run") {
+    if let Some(targets) = resolved.stack().and_then(|s| s.targets.clone()) {
+        return super::across::run(format, request, resolved, &targets, target);
+    }
+    if let Err(status) = super::across::no_targets(&resolved, &request.reach) {
         return status;
     }
     // A deployment's custom JSON is vetted before AWS is asked anything,
@@ -263,23 +296,31 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
             operations: &operations,
             built: built.as_deref(),
             custom_json,
+            target: None,
         };
-        run_on(format, request, &on).await
+        run_on(format, request, &on, &mut std::io::stderr()).await
     })
 }
 
 /// Where a run goes and what it carries, once resolved.
-struct Deployment<'a> {
-    resolved: &'a Resolved,
-    aws: &'a Aws,
-    operations: &'a Operations,
+pub(super) struct Deployment<'a> {
+    pub(super) resolved: &'a Resolved,
+    pub(super) aws: &'a Aws,
+    pub(super) operations: &'a Operations,
     /// The build to publish first (recipes, update-cookbooks).
-    built: Option<&'a Path>,
+    pub(super) built: Option<&'a Path>,
     /// The deployment's custom JSON, vetted: its sha256 and bytes.
-    custom_json: Option<(String, Vec<u8>)>,
+    pub(super) custom_json: Option<(String, Vec<u8>)>,
+    /// A StackSet's stack instance, `ACCOUNT/REGION`.
+    pub(super) target: Option<String>,
 }
 
-async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_>) -> Status {
+pub(super) async fn run_on(
+    format: MessageFormat,
+    request: &Request<'_>,
+    on: &Deployment<'_>,
+    err: &mut dyn Write,
+) -> Status {
     let Request {
         event,
         recipes,
@@ -294,12 +335,14 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
         operations,
         built,
         ref custom_json,
+        ref target,
     } = *on;
     let name = &resolved.name;
     if let Some(a) = app {
         if !operations.apps.iter().any(|x| x.name == a) {
             let apps: Vec<&str> = operations.apps.iter().map(|a| a.name.as_str()).collect();
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "error: {name} has no app `{a}`; apps: {}",
                 if apps.is_empty() {
                     "none".to_string()
@@ -313,7 +356,8 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
     if let Some(l) = layer {
         if operations.layer(l).is_none() {
             let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "error: {name} has no layer `{l}`; layers: {}",
                 names.join(", ")
             );
@@ -341,7 +385,7 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
             fleet::publish_bundle(aws, &mut std::io::stderr(), &artifacts, &bucket).await
         };
         if let Err(e) = published.await {
-            return fail(e);
+            return fail_to(err, e);
         }
     }
     if let Some((sha, bytes)) = &custom_json {
@@ -359,21 +403,21 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
             Ok::<_, stackc_deploy::deploy::DeployError>(())
         };
         if let Err(e) = stored.await {
-            return fail(e);
+            return fail_to(err, e);
         }
     }
     let document = stackc_core::emit::cfn::run_document_for(name);
-    let mut err = std::io::stderr();
     let targets = match fleet::online(aws, &groups).await {
         Ok(t) => t,
-        Err(e) => return fail(e),
+        Err(e) => return fail_to(err, e),
     };
-    let ran = match fleet::run_and_wait(aws, &mut err, &document, &targets, &params, POLL).await {
+    let ran = match fleet::run_and_wait(aws, err, &document, &targets, &params, POLL).await {
         Ok(ran) => ran,
-        Err(e) => return fail(e),
+        Err(e) => return fail_to(err, e),
     };
     let status = if !ran.iter().all(|i| i.status == "Success") {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "error: {event} failed on some instances; `stackc logs --layer ...` shows their runs"
         );
         Status::UserError
@@ -383,16 +427,16 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
         match ops::health_watch(operations, &groups, POLL) {
             None => Status::Ok,
             Some(watch) => {
-                match fleet::verify_deploy(aws, &mut err, &document, &watch, &ran, app).await {
+                match fleet::verify_deploy(aws, err, &document, &watch, &ran, app).await {
                     Ok(true) => Status::Ok,
                     Ok(false) => Status::UserError,
-                    Err(e) => fail(e),
+                    Err(e) => fail_to(err, e),
                 }
             }
         }
     };
     if format == MessageFormat::Json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "stack": name,
             "event": event.as_str(),
             "succeeded": status == Status::Ok,
@@ -400,6 +444,9 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
                 "id": i.instance, "status": i.status, "output": i.output,
             })).collect::<Vec<_>>(),
         });
+        if let Some(t) = target {
+            value["target"] = serde_json::json!(t);
+        }
         crate::output::stdout(&format!("{value}\n"));
     }
     status
@@ -437,6 +484,7 @@ pub fn logs(
     layer: Option<&str>,
     since: &str,
     follow: bool,
+    reach: &super::across::Reach<'_>,
     target: &Target,
 ) -> Status {
     let Ok(since_secs) = stackc_core::units::duration_secs(since) else {
@@ -447,64 +495,33 @@ pub fn logs(
         Ok(r) => r,
         Err(s) => return s,
     };
-    if let Err(status) = super::targets::refuse(&resolved, "logs") {
-        return status;
-    }
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let mut from = now_ms - (since_secs as i64) * 1000;
+    let from = now_ms - (since_secs as i64) * 1000;
+    let reading = Reading {
+        format,
+        layer,
+        from,
+        follow,
+    };
+    if let Some(targets) = resolved.stack().and_then(|s| s.targets.clone()) {
+        return super::across::logs(resolved, &targets, &reading, reach, target);
+    }
+    if let Err(status) = super::across::no_targets(&resolved, reach) {
+        return status;
+    }
     block_on(async {
         let aws = Aws::connect(&resolved.region, target.profile).await;
-        // The logs outlive the stack (destroy keeps them): a stack that is
-        // gone is read from the file's names.
-        let operations = match (ops::deployed(&aws, &resolved.name).await, resolved.stack()) {
-            (Ok(Some(ops::Deployed { operations: Some(o), .. })), _) => o,
-            (Ok(_), Some(stack)) => Operations::of(stack),
-            (Ok(_), None) => {
-                return fail(format!(
-                    "{} is not deployed with a record of its layers; name the stack file instead of --stack",
-                    resolved.name
-                ))
-            }
-            (Err(e), _) => return fail(e),
+        let mut err = std::io::stderr();
+        let mut log = match Log::open(&aws, &resolved, layer, &mut err).await {
+            Ok(l) => l,
+            Err(s) => return s,
         };
-        let layers: Vec<&str> = match layer {
-            Some(l) if operations.layer(l).is_none() => {
-                let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
-                eprintln!(
-                    "error: {} has no layer `{l}`; layers: {}",
-                    resolved.name,
-                    names.join(", ")
-                );
-                return Status::Usage;
-            }
-            Some(l) => vec![l],
-            None => operations.layers.iter().map(|l| l.name.as_str()).collect(),
-        };
-        let mut seen = std::collections::HashSet::new();
+        let mut from = from;
         loop {
-            let groups = match ops::log_groups(&aws, &operations, &layers).await {
-                Ok(g) => g,
-                Err(e) => return fail(e),
-            };
-            let events = match ops::log_events(&aws, &groups, from).await {
-                Ok(e) => e,
-                Err(e) => return fail(e),
-            };
-            for (layer, e) in events {
-                if seen.insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone())) {
-                    let line = if format == MessageFormat::Json {
-                        serde_json::json!({
-                            "layer": layer, "stream": e.stream, "timestamp": e.time, "message": e.message,
-                        })
-                        .to_string()
-                    } else {
-                        format!("{layer} {} {}", e.stream, e.message)
-                    };
-                    crate::output::stdout(&format!("{line}\n"));
-                    from = from.max(e.time);
-                }
+            if let Err(e) = log.poll(&aws, &reading, &mut from, None).await {
+                return fail(e);
             }
             if !follow {
                 return Status::Ok;
@@ -515,4 +532,102 @@ pub fn logs(
             }
         }
     })
+}
+
+/// What `stackc logs` reads and how it prints.
+pub(super) struct Reading<'a> {
+    pub(super) format: MessageFormat,
+    pub(super) layer: Option<&'a str>,
+    /// Milliseconds since the epoch: lines from then on.
+    pub(super) from: i64,
+    pub(super) follow: bool,
+}
+
+/// One deployment's logs being read: its layers, and the lines printed.
+pub(super) struct Log {
+    operations: Operations,
+    layers: Vec<String>,
+    seen: std::collections::HashSet<(String, String, i64, String)>,
+}
+
+impl Log {
+    /// The deployment's layers (`layer`, or all) from its template; the
+    /// logs outlive the stack (destroy keeps them), so a stack that is
+    /// gone is read from the file's names.
+    pub(super) async fn open(
+        aws: &Aws,
+        resolved: &Resolved,
+        layer: Option<&str>,
+        err: &mut dyn Write,
+    ) -> Result<Log, Status> {
+        let operations = match (ops::deployed(aws, resolved.lookup()).await, resolved.stack()) {
+            (Ok(Some(ops::Deployed { operations: Some(o), .. })), _) => o,
+            (Ok(_), Some(stack)) => Operations::of(stack),
+            (Ok(_), None) => {
+                return Err(fail_to(
+                    err,
+                    format!(
+                        "{} is not deployed with a record of its layers; name the stack file instead of --stack",
+                        resolved.name
+                    ),
+                ))
+            }
+            (Err(e), _) => return Err(fail_to(err, e)),
+        };
+        let layers: Vec<String> = match layer {
+            Some(l) if operations.layer(l).is_none() => {
+                let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
+                let _ = writeln!(
+                    err,
+                    "error: {} has no layer `{l}`; layers: {}",
+                    resolved.name,
+                    names.join(", ")
+                );
+                return Err(Status::Usage);
+            }
+            Some(l) => vec![l.to_string()],
+            None => operations.layers.iter().map(|l| l.name.clone()).collect(),
+        };
+        Ok(Log {
+            operations,
+            layers,
+            seen: Default::default(),
+        })
+    }
+
+    /// Prints the lines since `from` not printed yet (after `target`,
+    /// `ACCOUNT/REGION`, for a StackSet's instance) and moves `from` on.
+    pub(super) async fn poll(
+        &mut self,
+        aws: &Aws,
+        reading: &Reading<'_>,
+        from: &mut i64,
+        target: Option<&str>,
+    ) -> Result<(), CloudError> {
+        let layers: Vec<&str> = self.layers.iter().map(String::as_str).collect();
+        let groups = ops::log_groups(aws, &self.operations, &layers).await?;
+        let events = ops::log_events(aws, &groups, *from).await?;
+        for (layer, e) in events {
+            if self
+                .seen
+                .insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone()))
+            {
+                let line = if reading.format == MessageFormat::Json {
+                    let mut value = serde_json::json!({
+                        "layer": layer, "stream": e.stream, "timestamp": e.time, "message": e.message,
+                    });
+                    if let Some(t) = target {
+                        value["target"] = serde_json::json!(t);
+                    }
+                    value.to_string()
+                } else {
+                    let at = target.map(|t| format!("{t} ")).unwrap_or_default();
+                    format!("{at}{layer} {} {}", e.stream, e.message)
+                };
+                crate::output::stdout(&format!("{line}\n"));
+                *from = (*from).max(e.time);
+            }
+        }
+        Ok(())
+    }
 }

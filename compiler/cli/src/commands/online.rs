@@ -6,7 +6,7 @@ use std::path::Path;
 
 use stackc_deploy::ops::Command as Agent;
 
-use super::{cloud, drift, envdiff, fleet, lock, watch, Status};
+use super::{across, cloud, drift, envdiff, fleet, lock, watch, Status};
 use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
 
 /// Makes AWS errors carry the SDK's whole text (`--verbose`).
@@ -109,12 +109,14 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             layer,
             since,
             follow,
+            reach,
         } => fleet::logs(
             format,
             &on.which(),
             layer.as_deref(),
             &since,
             follow,
+            &reach.reach(),
             &on.aws.target(),
         ),
         Command::Watch {
@@ -198,6 +200,7 @@ fn run_command(format: MessageFormat, what: RunCommand) -> Status {
             app: app.as_deref(),
             custom_json: deployment.custom_json.as_deref(),
             migrate,
+            reach: on.reach.reach(),
         },
         &on.on.aws.target(),
     )
@@ -210,6 +213,16 @@ impl crate::cli::Deployed {
             file: &self.file,
             env: self.env.as_deref(),
             stack: self.stack.as_deref(),
+        }
+    }
+}
+
+impl crate::cli::Reach {
+    /// The targets as `run` and `logs` take them.
+    fn reach(&self) -> across::Reach<'_> {
+        across::Reach {
+            only: self.target.as_deref(),
+            role_name: self.role_name.as_deref(),
         }
     }
 }

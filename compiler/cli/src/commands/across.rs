@@ -129,7 +129,11 @@ pub(super) fn run(
         let what = if request.custom_json.is_some() {
             "--custom-json".to_string()
         } else {
-            format!("`stackc run {}`", event.as_str())
+            let command = match event {
+                stackc_deploy::ops::Command::ExecuteRecipes => "recipes",
+                _ => "update-cookbooks",
+            };
+            format!("`stackc run {command}`")
         };
         eprintln!(
             "error: {what} of an environment with `targets` is not implemented yet: it would publish to every target region's artifact bucket\nhelp: `stackc deploy` publishes the cookbooks to every target; then `stackc run configure`"

@@ -18,6 +18,8 @@ mod import;
 mod init;
 #[cfg(feature = "aws")]
 mod lock;
+#[cfg(feature = "aws")]
+mod logs;
 mod lsp;
 mod node_json;
 #[cfg(feature = "aws")]

@@ -15,7 +15,8 @@ use stackc_deploy::stackset::reach::{self, Failed, OnTarget, Reached, Role};
 use stackc_deploy::stackset::{self};
 
 use super::cloud::{runtime, Target};
-use super::fleet::{fail, operated_to, run_on, Deployment, Log, Reading, Request, Resolved};
+use super::fleet::{fail, operated_to, run_on, Deployment, Request, Resolved};
+use super::logs::{Log, Reading};
 use super::Status;
 use crate::cli::MessageFormat;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use stackc_deploy::ops::Command as Agent;
 
-use super::{across, cloud, drift, envdiff, fleet, lock, watch, Status};
+use super::{across, cloud, drift, envdiff, fleet, lock, logs, watch, Status};
 use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
 
 /// Makes AWS errors carry the SDK's whole text (`--verbose`).
@@ -110,7 +110,7 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             since,
             follow,
             reach,
-        } => fleet::logs(
+        } => logs::run(
             format,
             &on.which(),
             layer.as_deref(),

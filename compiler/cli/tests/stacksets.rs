@@ -216,6 +216,22 @@ fn run_and_logs_reach_each_target(proxy: &Proxy, run: &dyn Fn(&[&str]) -> Output
     assert_eq!(sends.len(), 1, "{sends:?}");
     assert_eq!(sends[0]["region"], "eu-west-1");
 
+    // JSON: one object per target, which says whose it is.
+    let o = run(&["run", "configure", "--message-format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut said: Vec<String> = common::results(&o)
+        .iter()
+        .map(|r| format!("{} {}", r["target"].as_str().unwrap(), r["succeeded"]))
+        .collect();
+    said.sort();
+    assert_eq!(
+        said,
+        [
+            format!("{ACCOUNT}/eu-west-1 true"),
+            format!("{ACCOUNT}/us-east-1 true")
+        ]
+    );
+
     // Logs: a line shipped in the target account's log group of the
     // layer, read with the assumed role.
     put_log_line(
@@ -231,6 +247,22 @@ fn run_and_logs_reach_each_target(proxy: &Proxy, run: &dyn Fn(&[&str]) -> Output
         out.contains(&format!("{ACCOUNT}/eu-west-1 worker "))
             && out.contains("hello from eu-west-1"),
         "{out}"
+    );
+    let o = run(&[
+        "logs",
+        "--target",
+        &format!("{ACCOUNT}/eu-west-1"),
+        "--message-format",
+        "json",
+    ]);
+    let lines = common::results(&o);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["target"] == format!("{ACCOUNT}/eu-west-1").as_str()
+                && l["layer"] == "worker"
+                && l["message"] == "i-0 hello from eu-west-1"),
+        "{lines:?}"
     );
     let reads: Vec<serde_json::Value> = proxy.calls()[before..]
         .iter()

@@ -302,6 +302,8 @@ pub enum Command {
         /// Keep printing new lines.
         #[arg(long)]
         follow: bool,
+        #[command(flatten)]
+        reach: Reach,
     },
     /// What differs between the stack file and what runs: resources
     /// changed outside stackc, and instances that differ.
@@ -327,6 +329,8 @@ pub enum Command {
         /// Give up on a drift detection after this long (30s, 10m).
         #[arg(long, default_value = "10m")]
         timeout: String,
+        #[command(flatten)]
+        reach: Reach,
     },
     /// The recipe loop: on every save under the cookbooks directory (or of
     /// the stack file), check, build, publish the bundle when it changed and
@@ -483,6 +487,23 @@ pub struct RunOn {
     /// Only the instances of this layer.
     #[arg(long)]
     pub layer: Option<String>,
+    #[command(flatten)]
+    pub reach: Reach,
+}
+
+/// With targets: which stack instances `run` and `logs` act on, and the
+/// role they assume in each target account to do it.
+#[derive(Debug, Args)]
+pub struct Reach {
+    /// With targets: only this account and region, ACCOUNT/REGION
+    /// (default: every target).
+    #[arg(long, value_name = "ACCOUNT/REGION")]
+    pub target: Option<String>,
+    /// With targets: the role assumed in each target account (default:
+    /// AWSCloudFormationStackSetExecutionRole for accounts,
+    /// OrganizationAccountAccessRole for organizational units).
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
 }
 
 /// OpsWorks' per-deployment custom JSON.

@@ -1,5 +1,7 @@
 //! The commands, each in its own module, and their shared plumbing.
 
+#[cfg(feature = "aws")]
+mod across;
 mod build;
 mod check;
 #[cfg(feature = "aws")]
@@ -16,6 +18,8 @@ mod import;
 mod init;
 #[cfg(feature = "aws")]
 mod lock;
+#[cfg(feature = "aws")]
+mod logs;
 mod lsp;
 mod node_json;
 #[cfg(feature = "aws")]

@@ -61,7 +61,9 @@ fn examples_check_clean() {
 
 /// An environment with `targets` is one StackSet. What its deploy does
 /// not cover is refused before any AWS call, with a sentence: saved plans,
-/// `run` and `logs`, and a `--target` the environment does not name.
+/// a deployment's custom JSON that cannot be read, a `--target` the
+/// environment does not name, a layer it does not have, and `--target`
+/// or `--role-name` without targets.
 #[test]
 fn what_a_stackset_does_not_take_is_refused_before_any_aws_call() {
     let file = example("multi-region");
@@ -70,9 +72,13 @@ fn what_a_stackset_does_not_take_is_refused_before_any_aws_call() {
     let plan = plan.to_str().unwrap();
     for (args, code, said) in [
         (vec!["diff", &file, "--out", plan], 1, "saved plans"),
-        (vec!["logs", &file], 1, "`stackc logs` of a StackSet's instances is not implemented yet"),
-        (vec!["run", "configure", &file], 1, "`stackc run` of a StackSet's instances is not implemented yet"),
-        (vec!["drift", &file], 1, "`stackc drift` of a StackSet's instances is not implemented yet"),
+        (vec!["run", "configure", &file, "--custom-json", plan], 1, "cannot read"),
+        (vec!["run", "configure", &file, "--target", "333333333333/us-east-1"], 2, "no such account and region"),
+        (vec!["logs", &file, "--layer", "web"], 2, "relay-production has no layer `web`"),
+        (vec!["logs", &example("minimal"), "--role-name", "operator"], 2, "--role-name is for an environment with `targets`"),
+        (vec!["run", "setup", &example("minimal"), "--target", "111111111111/us-east-1"], 2, "--target is for an environment with `targets`"),
+        (vec!["drift", &file, "--target", "111111111111"], 2, "expected ACCOUNT/REGION"),
+        (vec!["drift", &example("minimal"), "--role-name", "operator"], 2, "--role-name is for an environment with `targets`"),
         (vec!["diff", &file, "--target", "111111111111"], 2, "expected ACCOUNT/REGION"),
         (vec!["destroy", &file, "--target", "333333333333/us-east-1"], 2, "no such account and region; its targets are 111111111111/us-east-1, 111111111111/eu-west-1, 222222222222/us-east-1"),
         (vec!["diff", &example("minimal"), "--target", "111111111111/us-east-1"], 2, "has none"),

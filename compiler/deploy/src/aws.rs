@@ -15,6 +15,9 @@ mod s3;
 mod setup;
 mod ssm;
 mod stacksets;
+mod sts;
+
+pub use sts::Assumer;
 
 use setup::{profile_defined, RefusedIsFinal, SayRetries, MISSING_PROFILE};
 
@@ -42,6 +45,13 @@ const MAX_ATTEMPTS: u32 = 8;
 impl Aws {
     /// Loads configuration from the standard chain.
     pub async fn connect(region: &str, profile: Option<&str>) -> Aws {
+        Aws::from_config(&Aws::config(region, profile).await)
+    }
+
+    /// The configuration [`Aws::connect`] loads: the standard chain (or
+    /// `profile`), `region`, the endpoint, retries. Clients in other
+    /// accounts ([`Assumer`]) start from it.
+    pub async fn config(region: &str, profile: Option<&str>) -> aws_config::SdkConfig {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()))
             .retry_config(
@@ -57,7 +67,7 @@ impl Aws {
         if let Some(p) = profile.filter(|p| !profile_defined(p)) {
             let _ = MISSING_PROFILE.set(p);
         }
-        Aws::from_config(&config)
+        config
     }
 
     /// The clients on a loaded configuration (its region, credentials,

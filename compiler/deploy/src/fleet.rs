@@ -14,7 +14,7 @@ mod status;
 mod tests;
 
 pub use health::{describe_unhealthy, verify_deploy, watch_health, Health, HealthWatch};
-pub use publish::publish_bundle;
+pub use publish::{point_to_bundle, publish_bundle, upload_bundle, BundleAt};
 pub use run::{online, run_and_wait};
 pub use status::{render_status, HoursNow, StatusReport, LAUNCHES_SUSPENDED};
 

@@ -13,6 +13,7 @@ pub mod buckets;
 pub mod flow;
 pub mod operations;
 pub mod plan;
+pub mod reach;
 
 pub use buckets::{regional_bucket, regional_bucket_stack, regional_bucket_template, Readers};
 pub use flow::{deploy, destroy, diff, parse_target, status, Regional, TargetsInput};
@@ -49,6 +50,10 @@ pub struct InstanceInfo {
     pub detailed: Option<String>,
     /// Why, when CloudFormation says.
     pub reason: Option<String>,
+    /// The id of its stack in that account and region, once it has one:
+    /// `run` and `logs` find the instance's stack there by it (AWS names
+    /// it `StackSet-<name>-<uuid>`).
+    pub stack_id: Option<String>,
 }
 
 /// How a StackSet operation spreads: `--max-concurrent` accounts at once

@@ -3,7 +3,9 @@
 //! target that fails within the failure tolerance (reported, the run goes
 //! on), an operation that fails beyond it (the error names each failed
 //! target with CloudFormation's reason and what was not started), and an
-//! AWS error of a call.
+//! AWS error of a call. Reaching the instances in their accounts (`run`,
+//! `logs`): a role one account refuses is said with its target, and the
+//! other targets still run.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -13,7 +15,7 @@ use stackc_core::ir::PermissionModel;
 use stackc_deploy::cloud::CloudError;
 use stackc_deploy::deploy::{answer, DeployError, Options, Ui};
 use stackc_deploy::stackset::{
-    self, Desired, InstanceInfo, OperationState, Plan, Prefs, StackSetInfo, StackSetRequest,
+    self, reach, Desired, InstanceInfo, OperationState, Plan, Prefs, StackSetInfo, StackSetRequest,
     StackSets, Step, TargetResult, Who,
 };
 
@@ -25,6 +27,8 @@ struct Fake {
     current: RefCell<Option<(OperationState, Vec<TargetResult>)>>,
     calls: RefCell<Vec<String>>,
     create_error: Option<CloudError>,
+    /// The StackSet's instances (when there are, the StackSet exists).
+    instances: Vec<InstanceInfo>,
 }
 
 impl Fake {
@@ -42,10 +46,14 @@ impl Fake {
 
 impl StackSets for Fake {
     async fn describe_stack_set(&self, _: &str) -> Result<Option<StackSetInfo>, CloudError> {
-        Ok(None)
+        Ok((!self.instances.is_empty()).then(|| StackSetInfo {
+            template: "{}".into(),
+            parameters: Vec::new(),
+            permission_model: "SELF_MANAGED".into(),
+        }))
     }
     async fn stack_instances(&self, _: &str) -> Result<Vec<InstanceInfo>, CloudError> {
-        Ok(Vec::new())
+        Ok(self.instances.clone())
     }
     async fn instance_overrides(
         &self,
@@ -343,4 +351,149 @@ async fn a_deletion_that_fails_stops_the_run() {
         "{text}"
     );
     assert_eq!(*fake.calls.borrow(), ["DeleteStackInstances"]);
+}
+
+fn instance(account: &str, region: &str, stack: bool) -> InstanceInfo {
+    InstanceInfo {
+        account: account.into(),
+        region: region.into(),
+        unit: None,
+        status: if stack { "CURRENT" } else { "INOPERABLE" }.into(),
+        detailed: None,
+        reason: (!stack).then(|| "ResourceLogicalId:Vpc, ResourceStatusReason:limit".into()),
+        stack_id: stack.then(|| {
+            format!("arn:aws:cloudformation:{region}:{account}:stack/StackSet-relay-production-1/x")
+        }),
+    }
+}
+
+/// STS: refuses the roles listed, as for a role whose trust policy does
+/// not name the caller; otherwise the "client" says whose it is.
+#[derive(Default)]
+struct Roles {
+    refused: Vec<String>,
+    asked: RefCell<Vec<String>>,
+}
+
+impl reach::Assume for Roles {
+    type Client = String;
+    async fn assume(&self, role_arn: &str, region: &str) -> Result<String, CloudError> {
+        self.asked.borrow_mut().push(format!("{role_arn} {region}"));
+        if self.refused.iter().any(|r| r == role_arn) {
+            return Err(CloudError::AccessDenied(format!(
+                "STS AssumeRole needs sts:AssumeRole: not authorized to perform sts:AssumeRole on {role_arn}"
+            )));
+        }
+        Ok(format!("{role_arn}@{region}"))
+    }
+}
+
+/// Records where it ran and with whose clients; fails on `fail`.
+#[derive(Default)]
+struct Job {
+    ran: Vec<String>,
+    fail: Option<String>,
+}
+
+impl reach::OnTarget<String> for Job {
+    async fn on(&mut self, target: &reach::Reached, client: &String) -> bool {
+        self.ran.push(format!("{} with {client}", target.label()));
+        self.fail.as_deref() != Some(target.label().as_str())
+    }
+}
+
+#[tokio::test]
+async fn a_role_one_account_refuses_is_said_with_its_target_and_the_others_still_run() {
+    let fake = Fake {
+        instances: vec![
+            instance("222222222222", "us-east-1", true),
+            instance("111111111111", "us-east-1", true),
+            instance("222222222222", "eu-west-1", true),
+        ],
+        ..Fake::default()
+    };
+    let role = reach::Role::new(reach::EXECUTION_ROLE, "us-east-1");
+    let refused = role.arn("111111111111");
+    let roles = Roles {
+        refused: vec![refused.clone()],
+        ..Roles::default()
+    };
+    let targets = reach::instances(&fake, "relay-production", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut job = Job::default();
+    let mut out = Vec::new();
+    let failed = reach::each(&roles, &targets, &role, &mut job, &mut out).await;
+    let out = String::from_utf8(out).unwrap();
+
+    // The refused target first (by account), then the others, each with
+    // the role assumed in its own account and clients of its region.
+    assert_eq!(
+        job.ran,
+        [
+            "222222222222/eu-west-1 with arn:aws:iam::222222222222:role/AWSCloudFormationStackSetExecutionRole@eu-west-1",
+            "222222222222/us-east-1 with arn:aws:iam::222222222222:role/AWSCloudFormationStackSetExecutionRole@us-east-1",
+        ]
+    );
+    assert_eq!(roles.asked.borrow().len(), 3);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].target, "111111111111/us-east-1");
+    assert!(
+        out.contains(&format!(
+            "error: 111111111111/us-east-1: cannot assume {refused}: access denied: STS AssumeRole needs sts:AssumeRole"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("help: the role AWSCloudFormationStackSetExecutionRole must exist in 111111111111 and trust the administering account"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: 1 of 3 target(s) failed: 111111111111/us-east-1"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_target_without_a_stack_or_whose_run_failed_counts_as_failed() {
+    let fake = Fake {
+        instances: vec![
+            instance("111111111111", "us-east-1", false),
+            instance("111111111111", "eu-west-1", true),
+            instance("222222222222", "us-east-1", true),
+        ],
+        ..Fake::default()
+    };
+    let role = reach::Role::new("relay-operator", "us-east-1");
+    let roles = Roles::default();
+    let mut job = Job {
+        fail: Some("111111111111/eu-west-1".into()),
+        ..Job::default()
+    };
+    let targets = reach::instances(&fake, "relay-production", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut out = Vec::new();
+    let failed = reach::each(&roles, &targets, &role, &mut job, &mut out).await;
+    let out = String::from_utf8(out).unwrap();
+    let names: Vec<&str> = failed.iter().map(|f| f.target.as_str()).collect();
+    assert_eq!(names, ["111111111111/eu-west-1", "111111111111/us-east-1"]);
+    // No role is assumed for an instance that has no stack.
+    assert_eq!(roles.asked.borrow().len(), 2);
+    assert_eq!(job.ran.len(), 2);
+    assert!(
+        out.contains("error: 111111111111/us-east-1: the stack instance has no stack (INOPERABLE: ResourceLogicalId:Vpc"),
+        "{out}"
+    );
+
+    // --target: only that instance.
+    let only = ("222222222222".to_string(), "us-east-1".to_string());
+    let one = reach::instances(&fake, "relay-production", Some(&only))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].label(), "222222222222/us-east-1");
 }

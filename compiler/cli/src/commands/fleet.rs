@@ -1,9 +1,11 @@
-//! `stackc status`, `run` and `logs`: the running fleet of an environment.
+//! `stackc status` and `run`: the running fleet of an environment (`logs`
+//! is in `super::logs`).
 //! They operate what is deployed: the names come from the stack's root
 //! template (see `stackc_core::emit::operations`), so they work from the
 //! stack file or from `--stack NAME` alone; the flows are in
 //! `stackc_deploy::ops`.
 
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -27,7 +29,12 @@ fn stack_of<'p>(program: &'p Program, env: Option<&str>) -> Result<&'p Stack, St
 }
 
 pub(super) fn fail(e: impl std::fmt::Display) -> Status {
-    eprintln!("error: {e}");
+    fail_to(&mut std::io::stderr(), e)
+}
+
+/// Says the error on `err`; exit 1.
+pub(super) fn fail_to(err: &mut dyn Write, e: impl std::fmt::Display) -> Status {
+    let _ = writeln!(err, "error: {e}");
     Status::UserError
 }
 
@@ -48,12 +55,21 @@ pub(super) struct Resolved {
     pub(super) name: String,
     pub(super) region: String,
     pub(super) file: Option<(SourceFile, Program, String)>,
+    /// A StackSet's stack instance: its stack's id, which CloudFormation
+    /// is asked for instead of `name` (see `super::across`).
+    pub(super) stack_id: Option<String>,
 }
 
 impl Resolved {
     pub(super) fn stack(&self) -> Option<&Stack> {
         let (_, program, env) = self.file.as_ref()?;
         program.environments.iter().find(|s| &s.env == env)
+    }
+
+    /// What CloudFormation is asked for: the stack's name, or a stack
+    /// instance's stack id.
+    pub(super) fn lookup(&self) -> &str {
+        self.stack_id.as_deref().unwrap_or(&self.name)
     }
 }
 
@@ -71,6 +87,7 @@ pub(super) fn resolve(
             name: name.to_string(),
             region,
             file: None,
+            stack_id: None,
         });
     }
     let (source, program) = load(format, which.file)?;
@@ -83,6 +100,7 @@ pub(super) fn resolve(
         name,
         region,
         file: Some((source, program, env)),
+        stack_id: None,
     })
 }
 
@@ -92,31 +110,42 @@ pub(super) async fn operated(
     aws: &Aws,
     resolved: &Resolved,
 ) -> Result<(StackInfo, Operations), Status> {
-    let deployed = match ops::deployed(aws, &resolved.name).await {
+    operated_to(aws, resolved, &mut std::io::stderr()).await
+}
+
+/// [`operated`], saying why not on `err`.
+pub(super) async fn operated_to(
+    aws: &Aws,
+    resolved: &Resolved,
+    err: &mut dyn Write,
+) -> Result<(StackInfo, Operations), Status> {
+    let deployed = match ops::deployed(aws, resolved.lookup()).await {
         Ok(Some(d)) => d,
         Ok(None) => {
             let how = match resolved.stack() {
                 Some(s) => format!("`stackc deploy --env {}` creates it", s.env),
                 None => "check the name and --region; `stackc deploy` creates it".to_string(),
             };
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "error: {} is not deployed in {} ({how})",
                 resolved.name, resolved.region
             );
             return Err(Status::UserError);
         }
-        Err(e) => return Err(fail(e)),
+        Err(e) => return Err(fail_to(err, e)),
     };
     match (deployed.operations, resolved.stack()) {
         (Some(o), _) => Ok((deployed.info, o)),
         (None, Some(stack)) => {
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "note: {} was deployed by an older stackc, whose template does not record its layers: they are read from the stack file (deploy again to record them)",
                 resolved.name
             );
             Ok((deployed.info, Operations::of(stack)))
         }
-        (None, None) => Err(fail(CloudError::Other(format!(
+        (None, None) => Err(fail_to(err, CloudError::Other(format!(
             "{} was deployed by an older stackc, whose template does not record its layers\nhelp: name the stack file instead of --stack, or deploy it again with this stackc",
             resolved.name
         )))),
@@ -124,7 +153,7 @@ pub(super) async fn operated(
 }
 
 /// Runs a flow on the async runtime.
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+pub(super) fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     super::cloud::runtime().block_on(f)
 }
 
@@ -192,6 +221,8 @@ pub struct Request<'a> {
     pub custom_json: Option<&'a Path>,
     /// Set `migrate` on the deployed apps.
     pub migrate: bool,
+    /// With targets: which, and the role assumed there.
+    pub reach: super::across::Reach<'a>,
 }
 
 /// `stackc run`.
@@ -209,36 +240,21 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
         Ok(r) => r,
         Err(s) => return s,
     };
-    if let Err(status) = super::targets::refuse(&resolved, "run") {
+    if let Some(targets) = resolved.stack().and_then(|s| s.targets.clone()) {
+        return super::across::run(format, request, resolved, &targets, target);
+    }
+    if let Err(status) = super::across::no_targets(&resolved, &request.reach) {
         return status;
     }
     // A deployment's custom JSON is vetted before AWS is asked anything,
     // against the file's apps (with --stack, the deployed ones').
-    let early = match (request.custom_json, resolved.stack()) {
-        (Some(f), Some(stack)) => {
-            let apps: Vec<&str> = stack.apps.iter().map(|a| a.name.as_str()).collect();
-            match read_deployment_json(f, &apps) {
-                Ok(c) => Some(c),
-                Err(s) => return s,
-            }
-        }
-        _ => None,
+    let early = match early_custom_json(request, &resolved) {
+        Ok(c) => c,
+        Err(s) => return s,
     };
-    // Recipes as they are on disk: build, and publish the bundle if it changed.
-    let built = match (from_disk, &resolved.file, resolved.stack()) {
-        (true, Some((source, _, _)), Some(stack)) => match super::build::build_to_dir(
-            format,
-            &source.name(),
-            &source.text,
-            stack,
-            stackc_core::emit::Format::Json,
-            Path::new("out"),
-            false,
-        ) {
-            Ok(b) => Some(b.dir),
-            Err(s) => return s,
-        },
-        _ => None,
+    let built = match build_from_disk(format, event, &resolved) {
+        Ok(b) => b,
+        Err(s) => return s,
     };
     block_on(async {
         let aws = Aws::connect(&resolved.region, target.profile).await;
@@ -261,25 +277,89 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
             resolved: &resolved,
             aws: &aws,
             operations: &operations,
-            built: built.as_deref(),
-            custom_json,
+            publish: Publish::Here {
+                built: built.as_deref(),
+                custom_json: custom_json.as_ref(),
+            },
+            target: None,
         };
-        run_on(format, request, &on).await
+        run_on(format, request, &on, &mut std::io::stderr()).await
     })
 }
 
-/// Where a run goes and what it carries, once resolved.
-struct Deployment<'a> {
-    resolved: &'a Resolved,
-    aws: &'a Aws,
-    operations: &'a Operations,
-    /// The build to publish first (recipes, update-cookbooks).
-    built: Option<&'a Path>,
-    /// The deployment's custom JSON, vetted: its sha256 and bytes.
-    custom_json: Option<(String, Vec<u8>)>,
+/// The deployment's custom JSON, vetted: its sha256 and bytes.
+pub(super) type CustomJson = (String, Vec<u8>);
+
+/// The custom JSON of `run --custom-json`, read and vetted against the
+/// stack file's apps before AWS is asked anything (`None` with --stack:
+/// the deployed apps are known later).
+pub(super) fn early_custom_json(
+    request: &Request<'_>,
+    resolved: &Resolved,
+) -> Result<Option<CustomJson>, Status> {
+    match (request.custom_json, resolved.stack()) {
+        (Some(f), Some(stack)) => {
+            let apps: Vec<&str> = stack.apps.iter().map(|a| a.name.as_str()).collect();
+            read_deployment_json(f, &apps).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
-async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_>) -> Status {
+/// For the events that run the cookbooks as they are on disk (`recipes`,
+/// `update-cookbooks`): the environment built into `out/`.
+pub(super) fn build_from_disk(
+    format: MessageFormat,
+    event: ops::Command,
+    resolved: &Resolved,
+) -> Result<Option<std::path::PathBuf>, Status> {
+    match (event.from_disk(), &resolved.file, resolved.stack()) {
+        (true, Some((source, _, _)), Some(stack)) => super::build::build_to_dir(
+            format,
+            &source.name(),
+            &source.text,
+            stack,
+            stackc_core::emit::Format::Json,
+            Path::new("out"),
+            false,
+        )
+        .map(|b| Some(b.dir)),
+        _ => Ok(None),
+    }
+}
+
+/// What a run publishes before it starts.
+pub(super) enum Publish<'a> {
+    /// One stack: the build (recipes, update-cookbooks) and the custom
+    /// JSON go to its account's artifact bucket.
+    Here {
+        built: Option<&'a Path>,
+        custom_json: Option<&'a CustomJson>,
+    },
+    /// A StackSet's instance: both are in its region's bucket already
+    /// (`super::across`); its fleet is pointed at the bundle.
+    Regional {
+        bundle: Option<&'a stackc_deploy::fleet::BundleAt>,
+        custom_json: Option<&'a str>,
+    },
+}
+
+/// Where a run goes and what it carries, once resolved.
+pub(super) struct Deployment<'a> {
+    pub(super) resolved: &'a Resolved,
+    pub(super) aws: &'a Aws,
+    pub(super) operations: &'a Operations,
+    pub(super) publish: Publish<'a>,
+    /// A StackSet's stack instance, `ACCOUNT/REGION`.
+    pub(super) target: Option<String>,
+}
+
+pub(super) async fn run_on(
+    format: MessageFormat,
+    request: &Request<'_>,
+    on: &Deployment<'_>,
+    err: &mut dyn Write,
+) -> Status {
     let Request {
         event,
         recipes,
@@ -292,14 +372,15 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
         resolved,
         aws,
         operations,
-        built,
-        ref custom_json,
+        ref publish,
+        ref target,
     } = *on;
     let name = &resolved.name;
     if let Some(a) = app {
         if !operations.apps.iter().any(|x| x.name == a) {
             let apps: Vec<&str> = operations.apps.iter().map(|a| a.name.as_str()).collect();
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "error: {name} has no app `{a}`; apps: {}",
                 if apps.is_empty() {
                     "none".to_string()
@@ -313,7 +394,8 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
     if let Some(l) = layer {
         if operations.layer(l).is_none() {
             let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "error: {name} has no layer `{l}`; layers: {}",
                 names.join(", ")
             );
@@ -328,52 +410,31 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
     if let Some(r) = recipes {
         params.push(("recipes".into(), r.to_string()));
     }
-    if let Some((sha, _)) = &custom_json {
-        params.push(("custom_json".into(), sha.clone()));
+    let custom_json = match publish {
+        Publish::Here { custom_json, .. } => custom_json.map(|(sha, _)| sha.as_str()),
+        Publish::Regional { custom_json, .. } => *custom_json,
+    };
+    if let Some(sha) = custom_json {
+        params.push(("custom_json".into(), sha.to_string()));
     }
     if migrate {
         params.push(("migrate".into(), "true".into()));
     }
-    if let Some(dir) = built {
-        let published = async {
-            let artifacts = stackc_deploy::deploy::Artifacts::load(dir)?;
-            let bucket = stackc_deploy::deploy::artifact_bucket(aws, &resolved.region).await?;
-            fleet::publish_bundle(aws, &mut std::io::stderr(), &artifacts, &bucket).await
-        };
-        if let Err(e) = published.await {
-            return fail(e);
-        }
-    }
-    if let Some((sha, bytes)) = &custom_json {
-        let stored = async {
-            let bucket = stackc_deploy::deploy::artifact_bucket(aws, &resolved.region).await?;
-            let key = stackc_core::emit::manifest::Manifest::key_for(
-                &operations.stack,
-                &operations.env,
-                sha,
-                "json",
-            );
-            if !stackc_deploy::cloud::Cloud::object_exists(aws, &bucket, &key).await? {
-                stackc_deploy::cloud::Cloud::put_object(aws, &bucket, &key, bytes.clone()).await?;
-            }
-            Ok::<_, stackc_deploy::deploy::DeployError>(())
-        };
-        if let Err(e) = stored.await {
-            return fail(e);
-        }
+    if let Err(e) = publish_for(aws, resolved, operations, publish, err).await {
+        return fail_to(err, e);
     }
     let document = stackc_core::emit::cfn::run_document_for(name);
-    let mut err = std::io::stderr();
     let targets = match fleet::online(aws, &groups).await {
         Ok(t) => t,
-        Err(e) => return fail(e),
+        Err(e) => return fail_to(err, e),
     };
-    let ran = match fleet::run_and_wait(aws, &mut err, &document, &targets, &params, POLL).await {
+    let ran = match fleet::run_and_wait(aws, err, &document, &targets, &params, POLL).await {
         Ok(ran) => ran,
-        Err(e) => return fail(e),
+        Err(e) => return fail_to(err, e),
     };
     let status = if !ran.iter().all(|i| i.status == "Success") {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "error: {event} failed on some instances; `stackc logs --layer ...` shows their runs"
         );
         Status::UserError
@@ -383,16 +444,16 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
         match ops::health_watch(operations, &groups, POLL) {
             None => Status::Ok,
             Some(watch) => {
-                match fleet::verify_deploy(aws, &mut err, &document, &watch, &ran, app).await {
+                match fleet::verify_deploy(aws, err, &document, &watch, &ran, app).await {
                     Ok(true) => Status::Ok,
                     Ok(false) => Status::UserError,
-                    Err(e) => fail(e),
+                    Err(e) => fail_to(err, e),
                 }
             }
         }
     };
     if format == MessageFormat::Json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "stack": name,
             "event": event.as_str(),
             "succeeded": status == Status::Ok,
@@ -400,15 +461,71 @@ async fn run_on(format: MessageFormat, request: &Request<'_>, on: &Deployment<'_
                 "id": i.instance, "status": i.status, "output": i.output,
             })).collect::<Vec<_>>(),
         });
+        if let Some(t) = target {
+            value["target"] = serde_json::json!(t);
+        }
         crate::output::stdout(&format!("{value}\n"));
     }
     status
 }
 
+/// Publishes what a run carries (see [`Publish`]).
+async fn publish_for(
+    aws: &Aws,
+    resolved: &Resolved,
+    operations: &Operations,
+    publish: &Publish<'_>,
+    err: &mut dyn Write,
+) -> Result<(), stackc_deploy::deploy::DeployError> {
+    match *publish {
+        Publish::Here { built, custom_json } => {
+            if built.is_none() && custom_json.is_none() {
+                return Ok(());
+            }
+            let bucket = stackc_deploy::deploy::artifact_bucket(aws, &resolved.region).await?;
+            if let Some(dir) = built {
+                let artifacts = stackc_deploy::deploy::Artifacts::load(dir)?;
+                fleet::publish_bundle(aws, err, &artifacts, &bucket).await?;
+            }
+            if let Some((sha, bytes)) = custom_json {
+                store_custom_json(aws, &bucket, operations, sha, bytes).await?;
+            }
+            Ok(())
+        }
+        Publish::Regional { bundle, .. } => {
+            if let Some(at) = bundle {
+                fleet::point_to_bundle(aws, err, &resolved.name, at).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Puts a deployment's custom JSON in `bucket` under its sha256 (once),
+/// where the agent reads it.
+pub(super) async fn store_custom_json<C: stackc_deploy::cloud::Cloud>(
+    cloud: &C,
+    bucket: &str,
+    operations: &Operations,
+    sha: &str,
+    bytes: &[u8],
+) -> Result<(), stackc_deploy::deploy::DeployError> {
+    let key = stackc_core::emit::manifest::Manifest::key_for(
+        &operations.stack,
+        &operations.env,
+        sha,
+        "json",
+    );
+    if !cloud.object_exists(bucket, &key).await? {
+        cloud.put_object(bucket, &key, bytes.to_vec()).await?;
+    }
+    Ok(())
+}
+
 /// Reads a deployment's custom JSON: an object, vetted as the stack file's
 /// `custom-json` is (no key stackc computes, no credential); its sha256 and
 /// bytes (compact), or the exit status after saying what is wrong.
-fn read_deployment_json(file: &Path, apps: &[&str]) -> Result<(String, Vec<u8>), Status> {
+fn read_deployment_json(file: &Path, apps: &[&str]) -> Result<CustomJson, Status> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", file.display());
         Status::UserError
@@ -430,89 +547,3 @@ fn read_deployment_json(file: &Path, apps: &[&str]) -> Result<(String, Vec<u8>),
 
 /// How often `run` asks how a command or a health check stands.
 const POLL: Duration = Duration::from_secs(3);
-
-pub fn logs(
-    format: MessageFormat,
-    which: &Which<'_>,
-    layer: Option<&str>,
-    since: &str,
-    follow: bool,
-    target: &Target,
-) -> Status {
-    let Ok(since_secs) = stackc_core::units::duration_secs(since) else {
-        eprintln!("error: `{since}` is not a duration; write e.g. --since 30m, 2h or 1d");
-        return Status::Usage;
-    };
-    let resolved = match resolve(format, which, target) {
-        Ok(r) => r,
-        Err(s) => return s,
-    };
-    if let Err(status) = super::targets::refuse(&resolved, "logs") {
-        return status;
-    }
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let mut from = now_ms - (since_secs as i64) * 1000;
-    block_on(async {
-        let aws = Aws::connect(&resolved.region, target.profile).await;
-        // The logs outlive the stack (destroy keeps them): a stack that is
-        // gone is read from the file's names.
-        let operations = match (ops::deployed(&aws, &resolved.name).await, resolved.stack()) {
-            (Ok(Some(ops::Deployed { operations: Some(o), .. })), _) => o,
-            (Ok(_), Some(stack)) => Operations::of(stack),
-            (Ok(_), None) => {
-                return fail(format!(
-                    "{} is not deployed with a record of its layers; name the stack file instead of --stack",
-                    resolved.name
-                ))
-            }
-            (Err(e), _) => return fail(e),
-        };
-        let layers: Vec<&str> = match layer {
-            Some(l) if operations.layer(l).is_none() => {
-                let names: Vec<&str> = operations.layers.iter().map(|l| l.name.as_str()).collect();
-                eprintln!(
-                    "error: {} has no layer `{l}`; layers: {}",
-                    resolved.name,
-                    names.join(", ")
-                );
-                return Status::Usage;
-            }
-            Some(l) => vec![l],
-            None => operations.layers.iter().map(|l| l.name.as_str()).collect(),
-        };
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            let groups = match ops::log_groups(&aws, &operations, &layers).await {
-                Ok(g) => g,
-                Err(e) => return fail(e),
-            };
-            let events = match ops::log_events(&aws, &groups, from).await {
-                Ok(e) => e,
-                Err(e) => return fail(e),
-            };
-            for (layer, e) in events {
-                if seen.insert((e.group.clone(), e.stream.clone(), e.time, e.message.clone())) {
-                    let line = if format == MessageFormat::Json {
-                        serde_json::json!({
-                            "layer": layer, "stream": e.stream, "timestamp": e.time, "message": e.message,
-                        })
-                        .to_string()
-                    } else {
-                        format!("{layer} {} {}", e.stream, e.message)
-                    };
-                    crate::output::stdout(&format!("{line}\n"));
-                    from = from.max(e.time);
-                }
-            }
-            if !follow {
-                return Status::Ok;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                _ = tokio::signal::ctrl_c() => return Status::Ok,
-            }
-        }
-    })
-}

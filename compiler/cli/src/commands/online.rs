@@ -6,7 +6,7 @@ use std::path::Path;
 
 use stackc_deploy::ops::Command as Agent;
 
-use super::{cloud, drift, envdiff, fleet, lock, watch, Status};
+use super::{across, cloud, drift, envdiff, fleet, lock, logs, watch, Status};
 use crate::cli::{Command, CustomJson, MessageFormat, RunCommand};
 
 /// Makes AWS errors carry the SDK's whole text (`--verbose`).
@@ -100,21 +100,34 @@ pub fn run(format: MessageFormat, command: Command) -> Status {
             fleet::status(format, &on.which(), target.as_deref(), &on.aws.target())
         }
         Command::Run { what } => run_command(format, what),
-        Command::Drift { on, json, timeout } => {
+        Command::Drift {
+            on,
+            json,
+            timeout,
+            reach,
+        } => {
             let format = if json { MessageFormat::Json } else { format };
-            drift::run(format, &on.which(), &timeout, &on.aws.target())
+            drift::run(
+                format,
+                &on.which(),
+                &timeout,
+                &reach.reach(),
+                &on.aws.target(),
+            )
         }
         Command::Logs {
             on,
             layer,
             since,
             follow,
-        } => fleet::logs(
+            reach,
+        } => logs::run(
             format,
             &on.which(),
             layer.as_deref(),
             &since,
             follow,
+            &reach.reach(),
             &on.aws.target(),
         ),
         Command::Watch {
@@ -198,6 +211,7 @@ fn run_command(format: MessageFormat, what: RunCommand) -> Status {
             app: app.as_deref(),
             custom_json: deployment.custom_json.as_deref(),
             migrate,
+            reach: on.reach.reach(),
         },
         &on.on.aws.target(),
     )
@@ -210,6 +224,16 @@ impl crate::cli::Deployed {
             file: &self.file,
             env: self.env.as_deref(),
             stack: self.stack.as_deref(),
+        }
+    }
+}
+
+impl crate::cli::Reach {
+    /// The targets as `run` and `logs` take them.
+    fn reach(&self) -> across::Reach<'_> {
+        across::Reach {
+            only: self.target.as_deref(),
+            role_name: self.role_name.as_deref(),
         }
     }
 }

@@ -142,22 +142,6 @@ pub fn run(
     }))
 }
 
-/// `stackc run` and `stackc logs` act on one stack's instances; with
-/// targets they would act on each stack instance's, in other accounts,
-/// which is not written yet: refused.
-pub(super) fn refuse(resolved: &super::fleet::Resolved, command: &str) -> Result<(), Status> {
-    match resolved.stack() {
-        Some(s) if s.targets.is_some() => {
-            eprintln!(
-                "error: environment `{}` has `targets` (one StackSet, instances in other accounts): `stackc {command}` of a StackSet's instances is not implemented yet\nhelp: `stackc status --env {}` shows each target; run it against one account with that account's credentials and `--stack StackSet-...` meanwhile",
-                s.env, s.env
-            );
-            Err(Status::UserError)
-        }
-        _ => Ok(()),
-    }
-}
-
 /// `stackc status` of an environment with targets: a row per stack
 /// instance (per account and region).
 pub(super) fn status(

@@ -4,8 +4,8 @@
 
 Every request the instance makes is forwarded unchanged (Host included, so
 moto checks the signature the client computed) and logged as one JSON line:
-time, service (from the signature's credential scope), action and
-parameters, status. Two calls moto does not model are answered here as AWS
+time, service, region and access key id (from the signature's credential
+scope), action and parameters, status. Two calls moto does not model are answered here as AWS
 would answer them for this instance, after checking their parameters
 against CONFIG: Auto Scaling's CompleteLifecycleAction (the launch hook of
 the instance's group) and CloudFormation's SignalResource (the group's
@@ -42,7 +42,7 @@ from xml.sax.saxutils import escape
 
 LISTEN, MOTO, CONFIG, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 LOCK = threading.Lock()
-SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
+SCOPE = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 
 
 def config():
@@ -172,7 +172,23 @@ def resource_drifts(p, c):
                       f"<StackResourceDrifts>{members}</StackResourceDrifts>")
 
 
+def assume_role(p, c):
+    """STS refuses the roles CONFIG's "refused_roles" lists, as it does a
+    role whose trust policy does not name the caller; moto assumes any."""
+    if p.get("RoleArn") not in c.get("refused_roles", []):
+        return None
+    rid = str(uuid.uuid4())
+    return 403, (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: "
+        "arn:aws:iam::123456789012:user/moto is not authorized to perform: "
+        f"sts:AssumeRole on resource: {escape(p.get('RoleArn', ''))}</Message></Error>"
+        f"<RequestId>{rid}</RequestId></ErrorResponse>"
+    )
+
+
 ANSWERED_HERE = {
+    ("sts", "AssumeRole"): assume_role,
     ("autoscaling", "CompleteLifecycleAction"): complete_lifecycle_action,
     ("cloudformation", "SignalResource"): signal_resource,
     ("cloudformation", "DetectStackDrift"): detect_stack_drift,
@@ -203,7 +219,7 @@ class Handler(BaseHTTPRequestHandler):
         start = time.time()
         data = self.body()
         scope = SCOPE.search(self.headers.get("Authorization", ""))
-        service = scope.group(1) if scope else None
+        service = scope.group(3) if scope else None
         target = self.headers.get("X-Amz-Target")
         params = {}
         action = None
@@ -220,8 +236,10 @@ class Handler(BaseHTTPRequestHandler):
         elif service == "s3":
             action = f"{self.command} {urlsplit(self.path).path}"
         handler = ANSWERED_HERE.get((service, action))
-        if handler:
-            status, text = handler(params, config())
+        # A handler answers None for what moto answers.
+        answered = handler(params, config()) if handler else None
+        if answered:
+            status, text = answered
             payload, headers = text.encode(), [("Content-Type", "text/xml")]
         else:
             conn = http.client.HTTPConnection("127.0.0.1", MOTO, timeout=60)
@@ -243,7 +261,11 @@ class Handler(BaseHTTPRequestHandler):
             faulty = config().get("unhealthy_targets")
             if faulty:
                 payload, injected = unhealthy_targets(payload, set(faulty))
+        # Which region and credentials signed it: the calls in a target
+        # account of a StackSet are made with an assumed role's.
         entry = {"t": start, "service": service, "action": action, "params": params,
+                 "region": scope.group(2) if scope else None,
+                 "key": scope.group(1) if scope else None,
                  "method": self.command, "path": self.path, "status": status}
         if injected is not None:
             entry["injected"] = injected
@@ -252,7 +274,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
-        if self.command != "HEAD" or handler:
+        if self.command != "HEAD" or answered:
             self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":

@@ -62,6 +62,13 @@ impl Proxy {
         std::fs::write(&self.config, config.to_string()).unwrap();
     }
 
+    /// From now on, STS refuses to let stackc assume these roles (ARNs),
+    /// as for a role whose trust policy does not name the caller.
+    pub fn refuse_roles(&self, roles: &[&str]) {
+        let config = serde_json::json!({ "refused_roles": roles });
+        std::fs::write(&self.config, config.to_string()).unwrap();
+    }
+
     /// Every call logged so far.
     pub fn calls(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.log)

@@ -143,6 +143,7 @@ modeled! {
     aws_sdk_elasticloadbalancingv2::operation::describe_target_health::DescribeTargetHealthError;
     aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsError;
     aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError: ResourceNotFoundException;
+    aws_sdk_sts::operation::assume_role::AssumeRoleError;
 }
 
 /// Codes of errors that the operation's model does not list, for the
@@ -225,6 +226,11 @@ where
         let detail = DisplayErrorContext(&err).to_string();
         let verbose = crate::cloud::verbose_detail(&detail);
         let what = format!("{service} {call}");
+        // Renewing an assumed role's credentials failed: that AssumeRole's
+        // own classification.
+        if let Some(e) = chain(&err).find_map(|e| e.downcast_ref::<CloudError>()) {
+            return e.clone();
+        }
         // The credential chain's error travels inside a dispatch failure.
         if chain(&err).any(|e| e.is::<CredentialsError>()) {
             let cause = match MISSING_PROFILE.get() {

@@ -121,6 +121,7 @@ pub(super) async fn stack_instances(
                     .and_then(|d| d.detailed_status())
                     .map(|d| d.as_str().to_string()),
                 reason: s.status_reason().map(str::to_string),
+                stack_id: s.stack_id().filter(|i| !i.is_empty()).map(str::to_string),
             }
         }));
         token = page.next_token().map(str::to_string);

@@ -358,6 +358,7 @@ mod tests {
                 status: "CURRENT".into(),
                 detailed: None,
                 reason: None,
+                stack_id: None,
             },
             vec![("ArtifactBucket".into(), bucket.into())],
         )

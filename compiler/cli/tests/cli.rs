@@ -61,7 +61,8 @@ fn examples_check_clean() {
 
 /// An environment with `targets` is one StackSet. What its deploy does
 /// not cover is refused before any AWS call, with a sentence: saved plans,
-/// a deployment's custom JSON that cannot be read, a `--target` the
+/// a deployment's custom JSON that cannot be read, a recipe neither the
+/// cookbooks on disk nor the built-in ones have (as for one stack), a `--target` the
 /// environment does not name, a layer it does not have, and `--target`
 /// or `--role-name` without targets.
 #[test]
@@ -73,6 +74,8 @@ fn what_a_stackset_does_not_take_is_refused_before_any_aws_call() {
     for (args, code, said) in [
         (vec!["diff", &file, "--out", plan], 1, "saved plans"),
         (vec!["run", "configure", &file, "--custom-json", plan], 1, "cannot read"),
+        (vec!["run", "recipes", "relay::default", &file], 1, "no cookbook `relay` among the built-in ones (the stack names no `cookbooks` directory)"),
+        (vec!["run", "recipes", "goldcar::vhost", &example("goldcar")], 1, "cookbook `goldcar` has no recipe `vhost`"),
         (vec!["run", "configure", &file, "--target", "333333333333/us-east-1"], 2, "no such account and region"),
         (vec!["logs", &file, "--layer", "web"], 2, "relay-production has no layer `web`"),
         (vec!["logs", &example("minimal"), "--role-name", "operator"], 2, "--role-name is for an environment with `targets`"),

@@ -240,6 +240,18 @@ pub fn run(format: MessageFormat, request: &Request<'_>, target: &Target) -> Sta
         Ok(r) => r,
         Err(s) => return s,
     };
+    // A recipe the bundle does not have would fail on every instance.
+    if let (Some(list), Some(stack)) = (request.recipes, resolved.stack()) {
+        for recipe in list.split(',').map(str::trim) {
+            if let Err(m) = stackc_core::cookbooks::find_recipe(stack.cookbooks.as_deref(), recipe)
+            {
+                eprintln!(
+                    "error: {m}\nhelp: `stackc run recipes` runs the recipes of the cookbooks on disk and the built-in ones; nothing was published or sent"
+                );
+                return Status::UserError;
+            }
+        }
+    }
     if let Some(targets) = resolved.stack().and_then(|s| s.targets.clone()) {
         return super::across::run(format, request, resolved, &targets, target);
     }

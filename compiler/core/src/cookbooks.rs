@@ -30,6 +30,19 @@ pub fn names() -> Vec<&'static str> {
     names
 }
 
+/// `cookbook::recipe` (or `cookbook`, its `default` recipe) as its
+/// cookbook and recipe; `None` when either is empty or has a character
+/// other than letters, digits, `_` and `-`.
+pub fn split_recipe(text: &str) -> Option<(&str, &str)> {
+    let (cookbook, recipe) = text.split_once("::").unwrap_or((text, "default"));
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    (valid(cookbook) && valid(recipe)).then_some((cookbook, recipe))
+}
+
 /// Whether `text` (`cookbook::recipe`, or `cookbook` for its default
 /// recipe) names a recipe the instances have: in the user's cookbooks
 /// directory `user` (a cookbook there replaces the built-in one of its
@@ -38,17 +51,11 @@ pub fn names() -> Vec<&'static str> {
 /// run recipes` checks before anything is published.
 pub fn find_recipe(user: Option<&std::path::Path>, text: &str) -> Result<(), String> {
     use crate::diag::suggest;
-    let (cookbook, recipe) = text.split_once("::").unwrap_or((text, "default"));
-    let valid = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    };
-    if !valid(cookbook) || !valid(recipe) {
+    let Some((cookbook, recipe)) = split_recipe(text) else {
         return Err(format!(
             "`{text}` is not a recipe name; write cookbook::recipe, or cookbook for its default recipe"
         ));
-    }
+    };
     let listing = |dir: &std::path::Path, suffix: &str| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .into_iter()

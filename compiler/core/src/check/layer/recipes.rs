@@ -49,13 +49,7 @@ impl Checker<'_> {
         cookbooks: Option<&Path>,
         builtin_of: Option<&str>,
     ) -> Option<Recipe> {
-        let (cookbook, recipe) = text.split_once("::").unwrap_or((text, "default"));
-        let valid = |s: &str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
-        if !valid(cookbook) || !valid(recipe) {
+        let Some((cookbook, recipe)) = cookbooks::split_recipe(text) else {
             self.push(
                 Diagnostic::error(
                     Code::BadRecipe,
@@ -66,7 +60,7 @@ impl Checker<'_> {
                 .help("write `cookbook::recipe`, or `cookbook` for its default recipe"),
             );
             return None;
-        }
+        };
         let user_dir = cookbooks
             .map(|d| d.join(cookbook))
             .filter(|d| self.opts.files.is_dir(d));

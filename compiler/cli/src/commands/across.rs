@@ -112,7 +112,7 @@ fn reach_of(
     Ok((only, Role::new(name, &resolved.region)))
 }
 
-/// Says `failed` targets' count (each was said as it failed): exit 1 when any.
+/// Exit 1 when any target failed (each was said as it failed).
 fn outcome(failed: &[Failed]) -> Status {
     if failed.is_empty() {
         Status::Ok
@@ -129,16 +129,6 @@ pub(super) fn run(
     targets: &Targets,
     target: &Target,
 ) -> Status {
-    // What the run carries is read and built before AWS is asked
-    // anything, from the stack file (which names the targets).
-    let custom_json = match early_custom_json(request, &resolved) {
-        Ok(c) => c,
-        Err(s) => return s,
-    };
-    let built = match build_from_disk(format, request.event, &resolved) {
-        Ok(b) => b,
-        Err(s) => return s,
-    };
     // The file names the layers and apps every target was deployed with.
     if let Some(stack) = resolved.stack() {
         let file = Operations::of(stack);
@@ -156,6 +146,16 @@ pub(super) fn run(
     }
     let (only, role) = match reach_of(&resolved, targets, &request.reach) {
         Ok(x) => x,
+        Err(s) => return s,
+    };
+    // What the run carries is read and built before AWS is asked
+    // anything, from the stack file (which names the targets).
+    let custom_json = match early_custom_json(request, &resolved) {
+        Ok(c) => c,
+        Err(s) => return s,
+    };
+    let built = match build_from_disk(format, request.event, &resolved) {
+        Ok(b) => b,
         Err(s) => return s,
     };
     runtime().block_on(async {

@@ -84,6 +84,16 @@ fn a_targeted_environment_deploys_as_one_stackset() {
     let before = proxy.calls().len();
     let o = run(&["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let calls = proxy.calls()[before..].to_vec();
+    let offerings: Vec<&serde_json::Value> = calls
+        .iter()
+        .filter(|c| c["action"] == "DescribeInstanceTypeOfferings")
+        .collect();
+    assert_eq!(
+        regions(&offerings),
+        ["eu-west-1", "us-east-1"],
+        "each target region is asked which instance types it offers: {calls:#?}"
+    );
     let acts = actions(&proxy, before);
     assert!(acts.contains(&"CreateStackSet".to_string()), "{acts:?}");
     assert_eq!(
@@ -146,6 +156,41 @@ fn a_targeted_environment_deploys_as_one_stackset() {
     // stack deletion stops at DependencyViolation, as for a plain stack,
     // whose destroy is tested on `tiny`, with an existing VPC). The plan of a
     // removal is unit-tested (`plan::tests`); the deletion's run is not yet.
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A layer's instance type one target region does not offer (m7a in
+/// us-west-1, as moto's offerings say, from AWS's) is refused by `diff`
+/// and `deploy` with its code at the layer, before any StackSet call.
+#[test]
+fn an_instance_type_a_target_region_does_not_offer_is_refused() {
+    require(&["python3"]);
+    let moto = moto();
+    let cinc = CincServer::start();
+    let dir = std::env::temp_dir().join(format!("stackc-stacksets-offered-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&repo().join("examples/multi-region"), &dir);
+    let two = format!("            account \"{ACCOUNT}\" regions=\"us-east-1 us-west-1\"\n");
+    let text = stack_file(&two).replacen("instance-type t3.small", "instance-type m7a.large", 1);
+    std::fs::write(dir.join("stack.kdl"), text).unwrap();
+    let proxy = Proxy::start(&moto, &dir);
+    let run = |args: &[&str]| stackc(&proxy.endpoint, &cinc, &dir, args);
+    let o = run(&["lock"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for args in [&["diff"][..], &["deploy", "--yes"]] {
+        let before = proxy.calls().len();
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        let said = stderr(&o);
+        assert!(said.contains("instance_type_not_offered"), "{said}");
+        assert!(
+            said.contains("layer `worker` runs m7a.large, which us-west-1 does not offer"),
+            "{said}"
+        );
+        assert!(!said.contains("us-east-1 does not offer"), "{said}");
+        let acts = actions(&proxy, before);
+        assert!(acts.is_empty(), "nothing asked of StackSets: {acts:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

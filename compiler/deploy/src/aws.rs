@@ -293,6 +293,40 @@ impl Fleet for Aws {
     }
 }
 
+impl crate::stackset::offered::Offerings for Aws {
+    async fn offered(&self, types: &[String]) -> Result<Vec<String>, CloudError> {
+        use aws_sdk_ec2::types::{Filter, LocationType};
+        let mut offered = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .ec2
+                .describe_instance_type_offerings()
+                .location_type(LocationType::Region)
+                .filters(
+                    Filter::builder()
+                        .name("instance-type")
+                        .set_values(Some(types.to_vec()))
+                        .build(),
+                )
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(classify::failed("EC2", "DescribeInstanceTypeOfferings"))?;
+            offered.extend(
+                page.instance_type_offerings()
+                    .iter()
+                    .filter_map(|o| o.instance_type())
+                    .map(|t| t.as_str().to_string()),
+            );
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(offered);
+            }
+        }
+    }
+}
+
 impl crate::stackset::StackSets for Aws {
     async fn describe_stack_set(
         &self,

@@ -11,6 +11,7 @@
 
 pub mod buckets;
 pub mod flow;
+pub mod offered;
 pub mod operations;
 pub mod plan;
 pub mod reach;

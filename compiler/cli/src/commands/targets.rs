@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use stackc_core::diag::{Code, Diagnostic, Span};
 use stackc_core::ir::Stack;
 use stackc_deploy::aws::Aws;
 use stackc_deploy::deploy::{Options, Ui};
@@ -97,6 +98,9 @@ pub fn run(
         }
         images.push((region.to_string(), artifacts.images.clone()));
     }
+    if let Err(status) = runtime().block_on(offered_everywhere(format, file, stack, target)) {
+        return status;
+    }
     let diff = matches!(action, Action::Diff { .. });
     status_of(runtime().block_on(async {
         let admin = Aws::connect(&admin_region, target.profile).await;
@@ -140,6 +144,63 @@ pub fn run(
             .await
         }
     }))
+}
+
+/// Refuses (`instance_type_not_offered`, at the layer) an instance type a
+/// target region does not offer, asking EC2 in each target region.
+async fn offered_everywhere(
+    format: MessageFormat,
+    file: &SourceFile,
+    stack: &Stack,
+    target: &Target<'_>,
+) -> Result<(), Status> {
+    let mut clients = Vec::new();
+    for region in stack.regions() {
+        clients.push((
+            region.to_string(),
+            Aws::connect(region, target.profile).await,
+        ));
+    }
+    let regions: Vec<(String, &Aws)> = clients.iter().map(|(r, c)| (r.clone(), c)).collect();
+    let layers: Vec<(String, String)> = stack
+        .layers
+        .iter()
+        .map(|l| (l.name.clone(), l.instance_type.name.clone()))
+        .collect();
+    let missing = stackset::offered::not_offered(&regions, &layers)
+        .await
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Status::UserError
+        })?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let diags: Vec<Diagnostic> = missing
+        .iter()
+        .map(|m| {
+            let span = stack
+                .layers
+                .iter()
+                .find(|l| l.name == m.layer)
+                .map_or(Span::new(0, 0), |l| l.span);
+            Diagnostic::error(
+                Code::InstanceTypeNotOffered,
+                span,
+                format!(
+                    "layer `{}` runs {}, which {} does not offer (a target region of environment `{}`)",
+                    m.layer, m.instance_type, m.region, stack.env
+                ),
+            )
+            .label("not offered in every target region")
+            .help(format!(
+                "give the layer a type {} offers, for every environment or in `environment {} {{ layer {} {{ instance-type ... }} }}`",
+                m.region, stack.env, m.layer
+            ))
+        })
+        .collect();
+    output::print(format, &diags, &file.name(), &file.text);
+    Err(Status::UserError)
 }
 
 /// `stackc status` of an environment with targets: a row per stack

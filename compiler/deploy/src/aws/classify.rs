@@ -140,6 +140,7 @@ modeled! {
     aws_sdk_autoscaling::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsError;
     aws_sdk_autoscaling::operation::resume_processes::ResumeProcessesError;
     aws_sdk_ec2::operation::describe_instances::DescribeInstancesError;
+    aws_sdk_ec2::operation::describe_instance_type_offerings::DescribeInstanceTypeOfferingsError;
     aws_sdk_elasticloadbalancingv2::operation::describe_target_health::DescribeTargetHealthError;
     aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsError;
     aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError: ResourceNotFoundException;

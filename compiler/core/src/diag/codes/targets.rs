@@ -49,6 +49,21 @@ accounts the file does not list.
 
 Fix: let stackc create the VPC in each target (`vpc cidr=\"10.0.0.0/16\"
 zones=2`), or target one account and one region with the existing VPC.";
+
+    InstanceTypeNotOffered "instance_type_not_offered" "a target region does not offer a layer's instance type"
+"EC2 offers each instance type in some regions only (a new generation reaches
+the large regions first). The stack file is checked offline, against a table
+of instance types with no per-region data; `stackc deploy` and `stackc diff` of
+an environment with `targets` ask EC2 in each target region which of the
+layers' types it offers (DescribeInstanceTypeOfferings) before any StackSet
+operation, and refuse a type a target region lacks: its stack instance would
+fail when its Auto Scaling group launches.
+
+Fix: give the layer a type every target region offers (`aws ec2
+describe-instance-type-offerings --region R --filters
+Name=instance-type,Values=TYPE` says where one is offered), for every
+environment or in this environment only (`environment production { layer web {
+instance-type m6i.large } }`).";
         }
     };
 }

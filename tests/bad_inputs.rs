@@ -317,6 +317,7 @@ const NOT_FROM_A_STACK_FILE: &[(&str, &str)] = &[
     ("bad_lock_file", "the lock file, not the stack file: lock tests in compiler/core/src/lock.rs"),
     ("image_not_locked", "found by deploy against the lock file: compiler/cli/tests/deploy.rs"),
     ("cinc_not_locked", "found by deploy against the lock file: compiler/cli/tests/cli.rs, deploy.rs"),
+    ("instance_type_not_offered", "found by deploy and diff asking EC2 in each target region: compiler/cli/tests/stacksets.rs"),
     ("chef_removed", "cookbook files, not the stack file: compiler/core/src/chef/lint.rs, compiler/cli/tests/cli.rs"),
     ("chef_deprecated", "cookbook files, not the stack file: compiler/core/src/chef/lint.rs, compiler/cli/tests/cli.rs"),
     ("import_missing_file", "stackc import opsworks: tests/import_opsworks.rs"),
